@@ -1,0 +1,40 @@
+#pragma once
+// What every subcommand adapter shares: the global options, the output streams, and the
+// contract for registering itself with CLI11.
+#include <functional>
+#include <iosfwd>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "base/error.hpp"
+#include "cli/exit_code.hpp"
+
+namespace envpin::cli {
+
+struct GlobalOptions {
+    std::string store;     // --store DIR; empty: $ENVPIN_HOME or the XDG default
+    bool json = false;     // machine output on stdout, nothing else
+    bool quiet = false;
+    int verbose = 0;
+    std::string color = "auto";  // auto | always | never
+};
+
+struct Context {
+    GlobalOptions global;
+    std::ostream& out;
+    std::ostream& err;
+    [[nodiscard]] bool color_enabled() const;  // --color, NO_COLOR, whether stdout is a TTY
+};
+
+// A parsed command, run by main after CLI11 has finished parsing.
+using CommandRun = std::function<Expected<ExitCode>()>;
+
+// Each cmd_*.cpp defines one of these: it adds its subcommand to `app` and, in the
+// subcommand's callback, stores the work to do in `selected`.
+using Registrar = void (*)(CLI::App& app, Context& context, CommandRun& selected);
+
+void register_host(CLI::App&, Context&, CommandRun&);
+void register_probe(CLI::App&, Context&, CommandRun&);
+
+}  // namespace envpin::cli

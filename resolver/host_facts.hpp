@@ -1,0 +1,53 @@
+#pragma once
+// What envpin knows about a machine: gathered by verify's host probe (or described by
+// flags such as --driver/--gpu) and handed to the resolver as a value.
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace envpin {
+
+struct ComputeCapability {
+    int major = 0;
+    int minor = 0;
+    auto operator<=>(const ComputeCapability&) const = default;
+};
+
+struct GpuInfo {
+    int index = 0;
+    std::string name;
+    std::string uuid;
+    ComputeCapability cc;
+    long long memory_mib = 0;
+    std::optional<bool> mig;  // MIG mode enabled; nullopt when unknown or unsupported
+    bool operator==(const GpuInfo&) const = default;
+};
+
+struct ToolkitInfo {
+    std::string path;
+    std::string version;
+    bool operator==(const ToolkitInfo&) const = default;
+};
+
+struct PythonInfo {
+    std::string path;
+    std::string version;  // "3.12.3"
+    bool operator==(const PythonInfo&) const = default;
+};
+
+struct HostFacts {
+    std::optional<std::string> driver;           // "580.95.05"; nullopt: no NVIDIA driver
+    std::string driver_source;                   // where it was read ("/proc/driver/nvidia/version")
+    std::optional<std::string> cuda_driver_api;  // "13.0": newest CUDA the driver supports
+    std::vector<GpuInfo> gpus;
+    std::string gpu_source;                 // "nvml", "cuda-driver-api", or "" when none
+    std::optional<std::string> gpu_problem; // why GPUs could not be listed, if they could not
+    std::vector<ToolkitInfo> toolkits;
+    std::vector<PythonInfo> pythons;
+    std::string glibc;
+    std::string arch;
+    std::string os;
+    bool operator==(const HostFacts&) const = default;
+};
+
+}  // namespace envpin

@@ -1,0 +1,30 @@
+#pragma once
+// Whole-file reads and crash-safe writes.
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "base/error.hpp"
+
+namespace envpin::sys {
+
+// strerror as a std::string ("No such file or directory").
+[[nodiscard]] std::string errno_text(int error_number);
+
+// Reads a whole file. Fails with not_found when it does not exist, bad_input when it is
+// larger than `max_bytes` (parsers never read unbounded input).
+[[nodiscard]] Expected<std::string> read_file(const std::filesystem::path& path,
+                                              size_t max_bytes = 64u << 20);
+
+// Writes `content` to `path` so that a crash leaves either the old file or the new one:
+// temporary file in the same directory -> fsync -> rename -> fsync of the directory.
+[[nodiscard]] Expected<void> write_file_atomic(const std::filesystem::path& path,
+                                               std::string_view content, unsigned mode = 0644);
+
+// Makes a directory entry change durable (fsync(2) on the directory).
+[[nodiscard]] Expected<void> fsync_directory(const std::filesystem::path& directory);
+
+// Absolute path of the running executable (/proc/self/exe).
+[[nodiscard]] std::filesystem::path self_executable();
+
+}  // namespace envpin::sys

@@ -1,0 +1,34 @@
+#include "tests/support/run_envpin.hpp"
+
+#include <gtest/gtest.h>
+
+namespace envpin::test {
+
+nlohmann::json EnvpinRun::json() const
+{
+    return nlohmann::json::parse(out);
+}
+
+EnvpinRun run_envpin(const std::vector<std::string>& arguments,
+                     const std::vector<std::pair<std::string, std::string>>& environment,
+                     int timeout_seconds)
+{
+    sys::ProcessSpec spec;
+    spec.argv = {ENVPIN_BIN};
+    spec.argv.insert(spec.argv.end(), arguments.begin(), arguments.end());
+    spec.set_env = environment;
+    spec.timeout = std::chrono::seconds(timeout_seconds);
+    auto result = sys::run_process(spec);
+    EnvpinRun run;
+    if (!result) {
+        ADD_FAILURE() << "cannot run envpin: " << result.error().describe();
+        return run;
+    }
+    EXPECT_TRUE(result->exited()) << "envpin " << result->describe_status() << "\n" << result->err;
+    run.exit_code = result->exit_code;
+    run.out = std::move(result->out);
+    run.err = std::move(result->err);
+    return run;
+}
+
+}  // namespace envpin::test

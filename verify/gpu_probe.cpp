@@ -1,0 +1,148 @@
+#include "verify/gpu_probe.hpp"
+
+#include <fmt/format.h>
+
+#include "verify/cuda_driver.hpp"
+#include "verify/nvml.hpp"
+
+namespace envpin::verify {
+namespace {
+
+std::string format_uuid(const unsigned char bytes[16])
+{
+    std::string text = "GPU-";
+    for (int i = 0; i < 16; ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            text += '-';
+        text += fmt::format("{:02x}", bytes[i]);
+    }
+    return text;
+}
+
+Expected<std::vector<GpuInfo>> list_with_driver_api(const CudaDriver& cuda)
+{
+    if (auto rc = cuda.cuInit(0); rc != CUDA_SUCCESS)
+        return std::unexpected(cuda.error("cuInit", rc));
+    int count = 0;
+    if (auto rc = cuda.cuDeviceGetCount(&count); rc != CUDA_SUCCESS)
+        return std::unexpected(cuda.error("cuDeviceGetCount", rc));
+    std::vector<GpuInfo> gpus;
+    for (int i = 0; i < count; ++i) {
+        CUdevice device = 0;
+        if (auto rc = cuda.cuDeviceGet(&device, i); rc != CUDA_SUCCESS)
+            return std::unexpected(cuda.error("cuDeviceGet", rc));
+        GpuInfo gpu;
+        gpu.index = i;
+        char name[256] = {};
+        cuda.cuDeviceGetName(name, sizeof name, device);
+        gpu.name = name;
+        cuda.cuDeviceGetAttribute(&gpu.cc.major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device);
+        cuda.cuDeviceGetAttribute(&gpu.cc.minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device);
+        size_t bytes = 0;
+        if (cuda.cuDeviceTotalMem(&bytes, device) == CUDA_SUCCESS)
+            gpu.memory_mib = static_cast<long long>(bytes >> 20);
+        unsigned char uuid[16] = {};
+        if (cuda.cuDeviceGetUuid(uuid, device) == CUDA_SUCCESS)
+            gpu.uuid = format_uuid(uuid);
+        gpus.push_back(std::move(gpu));
+    }
+    return gpus;
+}
+
+}  // namespace
+
+GpuProbeReport probe_gpus_here()
+{
+    GpuProbeReport report;
+    auto cuda = CudaDriver::load();
+    if (cuda) {
+        int version = 0;
+        if (cuda->cuDriverGetVersion(&version) == CUDA_SUCCESS && version > 0)
+            report.cuda_driver_api = cuda_version_text(version);
+    }
+    auto nvml = read_nvml_facts();
+    if (nvml) {
+        report.driver = nvml->driver;
+        if (!report.cuda_driver_api)
+            report.cuda_driver_api = nvml->cuda_driver_api;
+        report.gpus = std::move(nvml->gpus);
+        report.source = "nvml";
+        return report;
+    }
+    if (!cuda) {
+        report.problem = fmt::format("no NVIDIA driver: {}; {}", nvml.error().message,
+                                     cuda.error().message);
+        return report;
+    }
+    auto gpus = list_with_driver_api(*cuda);
+    if (!gpus) {
+        report.problem = gpus.error().message;
+        return report;
+    }
+    report.gpus = std::move(*gpus);
+    report.source = "cuda-driver-api";
+    return report;
+}
+
+nlohmann::json gpu_to_json(const GpuInfo& gpu)
+{
+    return {{"index", gpu.index},
+            {"name", gpu.name},
+            {"cc", fmt::format("{}.{}", gpu.cc.major, gpu.cc.minor)},
+            {"memory_mib", gpu.memory_mib},
+            {"uuid", gpu.uuid},
+            {"mig", gpu.mig ? nlohmann::json(*gpu.mig) : nlohmann::json(nullptr)}};
+}
+
+nlohmann::json to_json(const GpuProbeReport& report)
+{
+    auto gpus = nlohmann::json::array();
+    for (const auto& gpu : report.gpus)
+        gpus.push_back(gpu_to_json(gpu));
+    const auto optional = [](const std::optional<std::string>& value) {
+        return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+    };
+    return {{"driver", optional(report.driver)},
+            {"cuda_driver_api", optional(report.cuda_driver_api)},
+            {"gpus", gpus},
+            {"source", report.source},
+            {"problem", optional(report.problem)}};
+}
+
+Expected<GpuProbeReport> parse_gpu_probe_report(std::string_view text)
+{
+    const auto document = nlohmann::json::parse(text, nullptr, false);
+    if (document.is_discarded() || !document.is_object() || !document.contains("gpus"))
+        return fail(ErrorCode::bad_input, "the GPU probe printed no report");
+    try {
+        GpuProbeReport report;
+        const auto optional = [&](const char* key) -> std::optional<std::string> {
+            const auto it = document.find(key);
+            if (it == document.end() || it->is_null())
+                return std::nullopt;
+            return it->get<std::string>();
+        };
+        report.driver = optional("driver");
+        report.cuda_driver_api = optional("cuda_driver_api");
+        report.problem = optional("problem");
+        report.source = document.value("source", "");
+        for (const auto& item : document.at("gpus")) {
+            GpuInfo gpu;
+            gpu.index = item.at("index").get<int>();
+            gpu.name = item.at("name").get<std::string>();
+            gpu.uuid = item.at("uuid").get<std::string>();
+            const auto cc = item.at("cc").get<std::string>();
+            if (std::sscanf(cc.c_str(), "%d.%d", &gpu.cc.major, &gpu.cc.minor) != 2)
+                return fail(ErrorCode::bad_input, "GPU probe: bad compute capability '{}'", cc);
+            gpu.memory_mib = item.at("memory_mib").get<long long>();
+            if (!item.at("mig").is_null())
+                gpu.mig = item.at("mig").get<bool>();
+            report.gpus.push_back(std::move(gpu));
+        }
+        return report;
+    } catch (const nlohmann::json::exception& error) {
+        return fail(ErrorCode::bad_input, "GPU probe report: {}", error.what());
+    }
+}
+
+}  // namespace envpin::verify

@@ -1,0 +1,90 @@
+#include "verify/gpu_session.hpp"
+
+#include "kernels/kernels.hpp"
+
+namespace envpin::verify {
+
+Expected<GpuSession> GpuSession::open(const CudaDriver& cuda, int index)
+{
+    if (!kernels::built())
+        return fail(ErrorCode::not_found, "test kernels not built (nvcc was absent at build time)");
+    if (auto rc = cuda.cuInit(0); rc != CUDA_SUCCESS)
+        return std::unexpected(cuda.error("cuInit", rc));
+    GpuSession session;
+    session.cuda_ = &cuda;
+    if (auto rc = cuda.cuDeviceGet(&session.device_, index); rc != CUDA_SUCCESS)
+        return std::unexpected(cuda.error("cuDeviceGet", rc));
+    if (auto rc = cuda.cuDevicePrimaryCtxRetain(&session.context_, session.device_); rc != CUDA_SUCCESS) {
+        session.context_ = nullptr;
+        return std::unexpected(cuda.error("cuDevicePrimaryCtxRetain", rc));
+    }
+    if (auto rc = cuda.cuCtxSetCurrent(session.context_); rc != CUDA_SUCCESS)
+        return std::unexpected(cuda.error("cuCtxSetCurrent", rc));
+    cuda.cuDeviceGetAttribute(&session.multiprocessors_, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT,
+                              session.device_);
+    if (auto rc = cuda.cuModuleLoadData(&session.module_, kernels::fatbin().data()); rc != CUDA_SUCCESS) {
+        session.module_ = nullptr;
+        return std::unexpected(cuda.error("cuModuleLoadData", rc)
+                                   .with_context(fmt::format("loading the test kernels ({})",
+                                                             kernels::architectures())));
+    }
+    return session;
+}
+
+GpuSession::GpuSession(GpuSession&& other) noexcept
+    : cuda_(other.cuda_), device_(other.device_), context_(std::exchange(other.context_, nullptr)),
+      module_(std::exchange(other.module_, nullptr)), multiprocessors_(other.multiprocessors_)
+{
+}
+
+GpuSession::~GpuSession()
+{
+    if (module_ != nullptr)
+        cuda_->cuModuleUnload(module_);
+    if (context_ != nullptr)
+        cuda_->cuDevicePrimaryCtxRelease(device_);
+}
+
+Expected<CUfunction> GpuSession::function(const char* name) const
+{
+    CUfunction function = nullptr;
+    if (auto rc = cuda_->cuModuleGetFunction(&function, module_, name); rc != CUDA_SUCCESS)
+        return std::unexpected(cuda_->error("cuModuleGetFunction", rc).with_context(name));
+    return function;
+}
+
+Expected<DeviceBuffer> GpuSession::allocate(size_t bytes) const
+{
+    CUdeviceptr pointer = 0;
+    if (auto rc = cuda_->cuMemAlloc(&pointer, bytes); rc != CUDA_SUCCESS)
+        return std::unexpected(cuda_->error("cuMemAlloc", rc));
+    return DeviceBuffer(cuda_, pointer, bytes);
+}
+
+Expected<void> GpuSession::upload(const DeviceBuffer& to, const void* from, size_t bytes) const
+{
+    if (auto rc = cuda_->cuMemcpyHtoD(to.get(), from, bytes); rc != CUDA_SUCCESS)
+        return std::unexpected(cuda_->error("cuMemcpyHtoD", rc));
+    return {};
+}
+
+Expected<void> GpuSession::download(void* to, const DeviceBuffer& from, size_t bytes) const
+{
+    if (auto rc = cuda_->cuMemcpyDtoH(to, from.get(), bytes); rc != CUDA_SUCCESS)
+        return std::unexpected(cuda_->error("cuMemcpyDtoH", rc));
+    return {};
+}
+
+Expected<void> GpuSession::launch(CUfunction function, unsigned blocks, unsigned threads,
+                                  void** arguments) const
+{
+    if (auto rc = cuda_->cuLaunchKernel(function, blocks, 1, 1, threads, 1, 1, 0, nullptr,
+                                        arguments, nullptr);
+        rc != CUDA_SUCCESS)
+        return std::unexpected(cuda_->error("cuLaunchKernel", rc));
+    if (auto rc = cuda_->cuCtxSynchronize(); rc != CUDA_SUCCESS)
+        return std::unexpected(cuda_->error("cuCtxSynchronize", rc));
+    return {};
+}
+
+}  // namespace envpin::verify
