@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 namespace envpin::test {
 
 nlohmann::json EnvpinRun::json() const
@@ -14,7 +16,9 @@ EnvpinRun run_envpin(const std::vector<std::string>& arguments,
                      int timeout_seconds)
 {
     sys::ProcessSpec spec;
-    spec.argv = {ENVPIN_BIN};
+    // ENVPIN_TEST_BIN points the tests at a relocated binary (the GPU machine's bundle).
+    const char* relocated = std::getenv("ENVPIN_TEST_BIN");
+    spec.argv = {relocated != nullptr && *relocated ? relocated : ENVPIN_BIN};
     spec.argv.insert(spec.argv.end(), arguments.begin(), arguments.end());
     spec.set_env = environment;
     spec.timeout = std::chrono::seconds(timeout_seconds);
