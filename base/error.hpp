@@ -58,24 +58,30 @@ template <class... Args>
     return std::unexpected(Error{code, fmt::format(format, std::forward<Args>(args)...), {}});
 }
 
+#define ENVPIN_CONCAT_INNER_(a, b) a##b
+#define ENVPIN_CONCAT_(a, b) ENVPIN_CONCAT_INNER_(a, b)
+
 // Propagates the error of an Expected and yields its value otherwise (GNU statement
 // expression, like ccache's TRY). Usage: auto text = ENVPIN_TRY(read_file(path));
-#define ENVPIN_TRY(...)                                                   \
-    ({                                                                    \
-        auto&& envpin_try_result_ = (__VA_ARGS__);                        \
-        if (!envpin_try_result_)                                          \
-            return std::unexpected(std::move(envpin_try_result_).error()); \
-        std::move(envpin_try_result_).value();                            \
+// Nests: each expansion gets its own variable (__COUNTER__).
+#define ENVPIN_TRY(...) ENVPIN_TRY_IMPL_(ENVPIN_CONCAT_(envpin_try_, __COUNTER__), __VA_ARGS__)
+#define ENVPIN_TRY_IMPL_(result, ...)                              \
+    ({                                                             \
+        auto&& result = (__VA_ARGS__);                             \
+        if (!result)                                               \
+            return std::unexpected(std::move(result).error());     \
+        std::move(result).value();                                 \
     })
 
 // Same, but adds a context layer to the error on the way out.
-#define ENVPIN_TRY_CTX(context_text, ...)                                              \
-    ({                                                                                 \
-        auto&& envpin_try_result_ = (__VA_ARGS__);                                     \
-        if (!envpin_try_result_)                                                       \
-            return std::unexpected(                                                    \
-                std::move(envpin_try_result_).error().with_context(context_text));     \
-        std::move(envpin_try_result_).value();                                         \
+#define ENVPIN_TRY_CTX(context_text, ...) \
+    ENVPIN_TRY_CTX_IMPL_(ENVPIN_CONCAT_(envpin_try_, __COUNTER__), context_text, __VA_ARGS__)
+#define ENVPIN_TRY_CTX_IMPL_(result, context_text, ...)                                        \
+    ({                                                                                         \
+        auto&& result = (__VA_ARGS__);                                                         \
+        if (!result)                                                                           \
+            return std::unexpected(std::move(result).error().with_context(context_text));     \
+        std::move(result).value();                                                             \
     })
 
 }  // namespace envpin
