@@ -24,10 +24,12 @@ if ((${#missing[@]})); then
 fi
 
 # uv: the preferred installer backend (envpin falls back to `python -m pip` without it).
-if ! command -v uv >/dev/null 2>&1; then
-  echo "setup: installing uv"
-  python3 -m pip install -q uv 2>/dev/null || python3 -m pip install -q --break-system-packages uv
-fi
+# wheel + setuptools: `pip wheel` builds the example packages (quickstart, tests) offline.
+pip_install() {
+  python3 -m pip install -q "$@" 2>/dev/null || python3 -m pip install -q --break-system-packages "$@"
+}
+command -v uv >/dev/null 2>&1 || { echo "setup: installing uv"; pip_install uv; }
+python3 -c 'import setuptools, wheel' 2>/dev/null || { echo "setup: installing setuptools, wheel"; pip_install setuptools wheel; }
 
 preset=${ENVPIN_PRESET:-release}
 cmake --preset "$preset" >/dev/null

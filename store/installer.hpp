@@ -1,0 +1,88 @@
+#pragma once
+// The installer backend: uv when it is on PATH, else `python -m pip`, always as a subprocess.
+// envpin decides what is installed (exact pins, one index for the torch family, constraints
+// for extras); the installer only downloads and unpacks. Index options are never taken from
+// inputs or the environment: requirements are validated PEP 508 strings, the installers run
+// without user configuration, and PIP_*/UV_* index variables are removed.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.hpp"
+
+namespace envpin::store {
+
+enum class InstallerKind { uv, pip };
+
+[[nodiscard]] std::string_view to_string(InstallerKind kind);
+
+// "auto" picks uv when it is on PATH, else pip; "uv" fails (not_found) without uv.
+[[nodiscard]] Expected<InstallerKind> choose_installer(std::string_view requested);
+
+// Where packages come from for one installer call.
+struct PackageSource {
+    std::optional<std::string> index_url;          // the only index; nullopt: the installer's default
+    std::vector<std::filesystem::path> find_links; // local wheel directories
+    bool offline = false;                          // no network: find_links only
+};
+
+// One exact artifact the installer resolved, for the lock.
+struct ResolvedArtifact {
+    std::string name;     // normalized (PEP 503)
+    std::string version;
+    std::string sha256;   // of the wheel; empty when the installer did not tell
+    std::string source;   // index URL or find-links directory it came from
+    bool operator==(const ResolvedArtifact&) const = default;
+};
+
+struct InstallStep {
+    std::vector<std::string> requirements;  // "torch==2.7.1+cu128", validated PEP 508
+    std::vector<std::string> constraints;   // pins held fixed while installing `requirements`
+    PackageSource source;
+    // Exact artifacts with hashes (from a lock): install exactly these, hashes required.
+    std::vector<ResolvedArtifact> locked;
+};
+
+// Rejects anything that is not a plain PEP 508 requirement: option lines ("--index-url",
+// "-e"), embedded newlines, empty strings. Returns the trimmed requirement.
+[[nodiscard]] Expected<std::string> validate_requirement(std::string_view requirement);
+
+class Installer {
+public:
+    Installer(InstallerKind kind, std::filesystem::path scratch_directory)
+        : kind_(kind), scratch_(std::move(scratch_directory)) {}
+
+    [[nodiscard]] InstallerKind kind() const { return kind_; }
+
+    // Creates a virtual environment at `path` with the interpreter `python` (a version such as
+    // "3.12" looked up as python3.12 on PATH, or a path). Fails with `already_exists` when
+    // `path` exists.
+    [[nodiscard]] Expected<void> create_venv(const std::filesystem::path& path,
+                                             const std::string& python) const;
+
+    // Installs into the environment at `environment`; returns what was installed (with
+    // hashes where the installer reports them). The installer's own message is the error.
+    [[nodiscard]] Expected<std::vector<ResolvedArtifact>> install(
+        const std::filesystem::path& environment, const InstallStep& step) const;
+
+private:
+    [[nodiscard]] Expected<std::vector<ResolvedArtifact>> install_with_uv(
+        const std::filesystem::path& environment, const InstallStep& step) const;
+    [[nodiscard]] Expected<std::vector<ResolvedArtifact>> install_with_pip(
+        const std::filesystem::path& environment, const InstallStep& step) const;
+
+    InstallerKind kind_;
+    std::filesystem::path scratch_;  // requirement/constraint files and reports go here
+};
+
+// Parses `uv pip compile --generate-hashes` output: "name==version \\\n --hash=sha256:..." blocks.
+[[nodiscard]] Expected<std::vector<ResolvedArtifact>> parse_pinned_requirements(std::string_view text);
+
+// Parses pip's `--report` JSON (the "install" array: metadata name/version, download_info).
+[[nodiscard]] Expected<std::vector<ResolvedArtifact>> parse_pip_report(std::string_view text);
+
+// PEP 503 name normalization: lowercase, runs of -_. become '-'.
+[[nodiscard]] std::string normalize_package_name(std::string_view name);
+
+}  // namespace envpin::store
