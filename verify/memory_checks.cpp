@@ -53,6 +53,7 @@ Expected<HitCount> check_pattern(const GpuSession& session, const DeviceBuffer& 
 Expected<double> timed_copy(const GpuSession& session, CUfunction copy, CUdeviceptr source,
                             CUdeviceptr destination, unsigned long long words16)
 {
+    ENVPIN_TRY(session.activate());
     const auto& cuda = session.cuda();
     auto start = ENVPIN_TRY(DriverEvent::create(cuda));
     auto stop = ENVPIN_TRY(DriverEvent::create(cuda));
