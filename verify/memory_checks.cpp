@@ -1,5 +1,6 @@
 #include "verify/memory_checks.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <vector>
 
@@ -58,8 +59,10 @@ Expected<double> timed_copy(const GpuSession& session, CUfunction copy, CUdevice
     auto start = ENVPIN_TRY(DriverEvent::create(cuda));
     auto stop = ENVPIN_TRY(DriverEvent::create(cuda));
     void* arguments[] = {&source, &destination, &words16};
+    // One thread per 16-byte word: faster than a persistent grid here (see envpin_copy).
+    const auto blocks = static_cast<unsigned>(std::min<unsigned long long>((words16 + 255) / 256, 0x7fffffffull));
     ENVPIN_TRY(start.record());
-    ENVPIN_TRY(session.launch_async(copy, session.full_grid(256), 256, arguments));
+    ENVPIN_TRY(session.launch_async(copy, blocks, 256, arguments));
     ENVPIN_TRY(stop.record());
     return stop.elapsed_since(start);
 }
