@@ -37,7 +37,11 @@ void register_probe(CLI::App& app, Context& context, CommandRun& selected)
     check->callback([&context, &selected] {
         selected = [&context]() -> Expected<ExitCode> {
             const std::string request(std::istreambuf_iterator<char>(std::cin), {});
-            context.out << verify::to_json(verify::run_probe_check(request)).dump() << '\n';
+            // Replace invalid UTF-8 (a library path or loader message can carry any bytes)
+            // rather than throw: the child must always print a result.
+            context.out << verify::to_json(verify::run_gpu_probe_check(request))
+                               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                        << '\n';
             return ExitCode::ok;
         };
     });

@@ -15,6 +15,12 @@ constexpr std::array gpu_check_table{
 
 }  // namespace
 
+GpuCheckFunction find_gpu_check_function(std::string_view name)
+{
+    const CheckEntry* entry = find_gpu_check(name);
+    return entry != nullptr ? entry->run : nullptr;
+}
+
 std::span<const CheckEntry> gpu_checks()
 {
     return gpu_check_table;

@@ -33,6 +33,10 @@ namespace envpin::verify {
 
 // The entry of check `name` among the four above; nullptr for any other name.
 [[nodiscard]] const CheckEntry* find_gpu_check(std::string_view name);
+// The same lookup in the shape of a probe dispatcher's table of finders: the check's run
+// function, or nullptr.
+using GpuCheckFunction = CheckResult (*)(const ProbeRequest&);
+[[nodiscard]] GpuCheckFunction find_gpu_check_function(std::string_view name);
 // All four, in suite order.
 [[nodiscard]] std::span<const CheckEntry> gpu_checks();
 

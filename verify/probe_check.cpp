@@ -8,7 +8,7 @@
 
 namespace envpin::verify {
 
-CheckResult run_probe_check(std::string_view request_text)
+CheckResult run_gpu_probe_check(std::string_view request_text)
 {
     CheckResult result;
     const auto request = probe_request_from_json(request_text);

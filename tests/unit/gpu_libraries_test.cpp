@@ -12,6 +12,7 @@
 #include "verify/cudnn_api.hpp"
 #include "verify/cuda_driver.hpp"
 #include "verify/gpu_check_support.hpp"
+#include "verify/gpu_checks.hpp"
 #include "verify/gpu_hints.hpp"
 #include "verify/nccl_api.hpp"
 
@@ -186,6 +187,18 @@ TEST(OwnedHandle, ReleasesOnceAndMovesOwnership)
         EXPECT_EQ(released, 0);
     }
     EXPECT_EQ(released, 1);
+}
+
+TEST(GpuChecks, TheTableHoldsTheFourChecksInSuiteOrder)
+{
+    std::vector<std::string_view> names;
+    for (const auto& entry : gpu_checks())
+        names.push_back(entry.name);
+    EXPECT_EQ(names, (std::vector<std::string_view>{"kernels", "cublas", "cudnn", "nccl"}));
+    EXPECT_EQ(find_gpu_check("cudnn")->run, &check_cudnn);
+    EXPECT_EQ(find_gpu_check_function("nccl"), &check_nccl);
+    EXPECT_EQ(find_gpu_check("host"), nullptr) << "host belongs to another table";
+    EXPECT_EQ(find_gpu_check_function(""), nullptr);
 }
 
 CheckResult throwing_check(const ProbeRequest&)
