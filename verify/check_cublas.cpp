@@ -1,10 +1,10 @@
 // The `cublas` check: BF16 and TF32 GEMMs through the environment's own cuBLAS on every GPU.
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <limits>
 #include <random>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "base/strings.hpp"
 #include "kernels/kernels.hpp"
@@ -22,19 +22,31 @@ namespace {
 struct GemmKind {
     const char* name;
     GemmInput input;
-    int data_type;     // of A, B and C
+    int data_type; // of A, B and C
     int compute_type;
     size_t element_bytes;
-    double error_limit;  // norm-wise relative error against the double reference
+    double error_limit; // norm-wise relative error against the double reference
     const char* fill_kernel;
     const char* reference_parameter;
 };
 
 // BF16 inputs and output with FP32 accumulation; FP32 inputs on TF32 tensor cores.
-constexpr GemmKind bf16_gemm{"bf16", GemmInput::bf16, CUDA_R_16BF, CUBLAS_COMPUTE_32F, 2, 1e-2,
-                             kernels::fill_uniform_bf16, "reference_bf16_tflops"};
-constexpr GemmKind tf32_gemm{"tf32", GemmInput::fp32, CUDA_R_32F, CUBLAS_COMPUTE_32F_FAST_TF32, 4,
-                             1e-3, kernels::fill_uniform_f32, "reference_tf32_tflops"};
+constexpr GemmKind bf16_gemm{"bf16",
+                             GemmInput::bf16,
+                             CUDA_R_16BF,
+                             CUBLAS_COMPUTE_32F,
+                             2,
+                             1e-2,
+                             kernels::fill_uniform_bf16,
+                             "reference_bf16_tflops"};
+constexpr GemmKind tf32_gemm{"tf32",
+                             GemmInput::fp32,
+                             CUDA_R_32F,
+                             CUBLAS_COMPUTE_32F_FAST_TF32,
+                             4,
+                             1e-3,
+                             kernels::fill_uniform_f32,
+                             "reference_tf32_tflops"};
 
 struct CublasSettings {
     int n = 8192;
@@ -71,12 +83,15 @@ struct GemmOutcome {
     double tflops = 0;
     double median_ms = 0;
     SampleError error;
-    unsigned long long mismatched_words = 0;  // between two identical runs
+    unsigned long long mismatched_words = 0; // between two identical runs
     nlohmann::json json() const
     {
-        return {{"tflops", tflops},          {"median_ms", median_ms},
-                {"samples", error.samples},  {"relative_error", error.relative},
-                {"non_finite", error.non_finite}, {"mismatched_words", mismatched_words}};
+        return {{"tflops", tflops},
+                {"median_ms", median_ms},
+                {"samples", error.samples},
+                {"relative_error", error.relative},
+                {"non_finite", error.non_finite},
+                {"mismatched_words", mismatched_words}};
     }
 };
 
@@ -87,7 +102,8 @@ Expected<std::vector<double>> download_samples(const CudaRuntime& rt, const Runt
 {
     std::vector<double> values;
     for (const auto& [row, column] : positions) {
-        const size_t offset = (static_cast<size_t>(row) + static_cast<size_t>(column) * n) * kind.element_bytes;
+        const size_t offset =
+            (static_cast<size_t>(row) + static_cast<size_t>(column) * n) * kind.element_bytes;
         const auto* source = static_cast<const char*>(c.get()) + offset;
         if (kind.input == GemmInput::bf16) {
             std::uint16_t bits = 0;
@@ -103,11 +119,13 @@ Expected<std::vector<double>> download_samples(const CudaRuntime& rt, const Runt
 }
 
 class GemmRun {
-public:
+  public:
     GemmRun(const CublasStack& stack, const GpuSession& session, const CublasHandle& handle,
             cudaStream_t stream, const GemmKind& kind, const CublasSettings& settings)
         : stack_(stack), session_(session), handle_(handle), stream_(stream), kind_(kind),
-          settings_(settings) {}
+          settings_(settings)
+    {
+    }
 
     [[nodiscard]] Expected<GemmOutcome> run()
     {
@@ -126,9 +144,11 @@ public:
         ENVPIN_TRY(gemm(a, b, c2));
         ENVPIN_TRY(rt.synchronize_device());
         GemmOutcome outcome;
-        outcome.mismatched_words = ENVPIN_TRY(run_counting_kernel(
-            session_, kernels::count_mismatch, c1.address(), c2.address(),
-            static_cast<unsigned long long>(bytes / 4))).count;
+        outcome.mismatched_words =
+            ENVPIN_TRY(run_counting_kernel(session_, kernels::count_mismatch, c1.address(),
+                                           c2.address(),
+                                           static_cast<unsigned long long>(bytes / 4)))
+                .count;
         const auto positions = sample_positions(settings_.n, settings_.samples, settings_.seed);
         const auto got = ENVPIN_TRY(download_samples(rt, c1, kind_, settings_.n, positions));
         std::vector<double> want;
@@ -140,15 +160,15 @@ public:
         return outcome;
     }
 
-private:
-    Expected<void> gemm(const RuntimeBuffer& a, const RuntimeBuffer& b, const RuntimeBuffer& c) const
+  private:
+    Expected<void> gemm(const RuntimeBuffer& a, const RuntimeBuffer& b,
+                        const RuntimeBuffer& c) const
     {
         const float alpha = 1, beta = 0;
         const int n = settings_.n, type = kind_.data_type;
-        if (auto status = stack_.cublas.cublasGemmEx(handle_.get(), CUBLAS_OP_N, CUBLAS_OP_N, n, n, n,
-                                                     &alpha, a.get(), type, n, b.get(), type, n,
-                                                     &beta, c.get(), type, n, kind_.compute_type,
-                                                     CUBLAS_GEMM_DEFAULT);
+        if (auto status = stack_.cublas.cublasGemmEx(
+                handle_.get(), CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &alpha, a.get(), type, n, b.get(),
+                type, n, &beta, c.get(), type, n, kind_.compute_type, CUBLAS_GEMM_DEFAULT);
             status != 0)
             return std::unexpected(stack_.cublas.error("cublasGemmEx", status));
         return {};
@@ -156,7 +176,8 @@ private:
 
     // Median of `repeats` GEMMs, each between its own pair of events (the two correctness
     // runs before were the warm-up).
-    Expected<double> time_gemms(const RuntimeBuffer& a, const RuntimeBuffer& b, const RuntimeBuffer& c) const
+    Expected<double> time_gemms(const RuntimeBuffer& a, const RuntimeBuffer& b,
+                                const RuntimeBuffer& c) const
     {
         const auto& rt = stack_.runtime;
         std::vector<RuntimeEvent> starts, stops;
@@ -194,8 +215,10 @@ Expected<GpuGemms> run_gpu(const CublasStack& stack, const GpuInventory& invento
     const auto handle = ENVPIN_TRY(stack.cublas.create_handle());
     ENVPIN_TRY(stack.cublas.set_stream(handle, stream.get()));
     GpuGemms gemms;
-    gemms.bf16 = ENVPIN_TRY_CTX("BF16 GEMM", GemmRun(stack, session, handle, stream.get(), bf16_gemm, settings).run());
-    gemms.tf32 = ENVPIN_TRY_CTX("TF32 GEMM", GemmRun(stack, session, handle, stream.get(), tf32_gemm, settings).run());
+    gemms.bf16 = ENVPIN_TRY_CTX(
+        "BF16 GEMM", GemmRun(stack, session, handle, stream.get(), bf16_gemm, settings).run());
+    gemms.tf32 = ENVPIN_TRY_CTX(
+        "TF32 GEMM", GemmRun(stack, session, handle, stream.get(), tf32_gemm, settings).run());
     return gemms;
 }
 
@@ -211,21 +234,24 @@ void judge(std::vector<std::string>& problems, int index, const GemmKind& kind,
         say(fmt::format("{} of {} sampled outputs are NaN or infinite", outcome.error.non_finite,
                         outcome.error.samples));
     if (!outcome.error.within(kind.error_limit))
-        say(fmt::format("relative error {:.3g} exceeds {:.0e}", outcome.error.relative, kind.error_limit));
+        say(fmt::format("relative error {:.3g} exceeds {:.0e}", outcome.error.relative,
+                        kind.error_limit));
     if (outcome.mismatched_words > 0)
         say(fmt::format("two identical runs differ in {} words", outcome.mismatched_words));
     wrong = wrong || problems.size() > before;
     if (!floor.passes(outcome.tflops)) {
         slow = true;
-        say(fmt::format("{:.0f} TFLOP/s is below the floor {:.0f} ({:.0f}% of {:.0f})", outcome.tflops,
-                        *floor.threshold, 100 * *floor.threshold / *floor.reference, *floor.reference));
+        say(fmt::format("{:.0f} TFLOP/s is below the floor {:.0f} ({:.0f}% of {:.0f})",
+                        outcome.tflops, *floor.threshold, 100 * *floor.threshold / *floor.reference,
+                        *floor.reference));
     }
 }
 
 CublasSettings read_settings(const ProbeRequest& request)
 {
     CublasSettings settings;
-    settings.n = std::clamp(static_cast<int>(request.number("gemm_size", 8192)), 64, 32768) / 64 * 64;
+    settings.n =
+        std::clamp(static_cast<int>(request.number("gemm_size", 8192)), 64, 32768) / 64 * 64;
     settings.repeats = std::max(1, static_cast<int>(request.number("repeats", 10)));
     settings.samples = static_cast<size_t>(std::max(1.0, request.number("samples", 256)));
     settings.floor_fraction = request.number("tflops_floor", 0.6);
@@ -241,7 +267,7 @@ Floor kind_floor(const ProbeRequest& request, const GemmKind& kind, double fract
     return rate_floor(reference, fraction);
 }
 
-}  // namespace
+} // namespace
 
 CheckResult check_cublas(const ProbeRequest& request)
 {
@@ -255,8 +281,10 @@ CheckResult check_cublas(const ProbeRequest& request)
     auto stack = load_stack(request);
     if (!stack)
         return finish_with(std::move(result), stack.error());
-    result.measurements = {{"libraries", libraries_json(*stack)}, {"gemm_size", settings.n},
-                           {"seed", settings.seed}, {"gpus", nlohmann::json::array()}};
+    result.measurements = {{"libraries", libraries_json(*stack)},
+                           {"gemm_size", settings.n},
+                           {"seed", settings.seed},
+                           {"gpus", nlohmann::json::array()}};
     auto inventory = open_gpus();
     if (!inventory)
         return finish_with(std::move(result), inventory.error());
@@ -266,7 +294,8 @@ CheckResult check_cublas(const ProbeRequest& request)
     for (int index = 0; index < inventory->count; ++index) {
         auto gemms = run_gpu(*stack, *inventory, index, settings);
         if (!gemms)
-            return finish_with(std::move(result), gemms.error().with_context(fmt::format("GPU {}", index)));
+            return finish_with(std::move(result),
+                               gemms.error().with_context(fmt::format("GPU {}", index)));
         result.measurements["gpus"].push_back({{"index", index},
                                                {"name", gpu_name(inventory->driver, index)},
                                                {"bf16", gemms->bf16.json()},
@@ -278,14 +307,16 @@ CheckResult check_cublas(const ProbeRequest& request)
     result.value = slowest;
     result.status = problems.empty() ? CheckStatus::pass : CheckStatus::fail;
     const auto& first = result.measurements["gpus"][0];
-    result.detail = problems.empty()
-                        ? fmt::format("{0}x{0}x{0} GEMM on {1} GPU{2} ({3}): BF16 {4:.0f} TFLOP/s, TF32 {5:.0f} "
-                                      "TFLOP/s; {6} samples within 1e-2 / 1e-3 of the reference; "
-                                      "bit-repeatable",
-                                      settings.n, inventory->count, inventory->count == 1 ? "" : "s",
-                                      first["name"].get<std::string>(), slowest,
-                                      first["tf32"]["tflops"].get<double>(), settings.samples)
-                        : join(problems, "; ");
+    result.detail =
+        problems.empty()
+            ? fmt::format(
+                  "{0}x{0}x{0} GEMM on {1} GPU{2} ({3}): BF16 {4:.0f} TFLOP/s, TF32 {5:.0f} "
+                  "TFLOP/s; {6} samples within 1e-2 / 1e-3 of the reference; "
+                  "bit-repeatable",
+                  settings.n, inventory->count, inventory->count == 1 ? "" : "s",
+                  first["name"].get<std::string>(), slowest, first["tf32"]["tflops"].get<double>(),
+                  settings.samples)
+            : join(problems, "; ");
     if (wrong)
         result.hint = "cuBLAS computed wrong or unrepeatable results: suspect the GPU (run DCGM "
                       "diagnostics, dcgmi diag -r 3) or a damaged cuBLAS (restore the environment)";
@@ -295,4 +326,4 @@ CheckResult check_cublas(const ProbeRequest& request)
     return result;
 }
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

@@ -1,11 +1,11 @@
 // The `cudnn` check: a convolution forward, backward-data and backward-filter pass through the
 // environment's own cuDNN (legacy API) on every GPU, against the direct CPU reference.
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <random>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "base/strings.hpp"
 #include "verify/cudnn_api.hpp"
@@ -17,7 +17,7 @@
 namespace envpin::verify {
 namespace {
 
-constexpr double error_limit = 1e-3;  // fp32 lands near 1e-6; a wrong result near 1
+constexpr double error_limit = 1e-3; // fp32 lands near 1e-6; a wrong result near 1
 
 struct CudnnStack {
     CudaRuntime runtime;
@@ -70,29 +70,39 @@ struct Algorithms {
     size_t workspace = 0;
 };
 
-Expected<Algorithms> choose_algorithms(const CudnnApi& api, const CudnnHandle& handle, const Descriptors& d)
+Expected<Algorithms> choose_algorithms(const CudnnApi& api, const CudnnHandle& handle,
+                                       const Descriptors& d)
 {
     CudnnAlgoPerf offers[16];
     int count = 0;
     Algorithms chosen;
-    auto status = api.cudnnGetConvolutionForwardAlgorithm_v7(handle.get(), d.x.get(), d.w.get(),
-        d.convolution.get(), d.y.get(), 16, &count, offers);
-    chosen.forward = ENVPIN_TRY(pick(api, "cudnnGetConvolutionForwardAlgorithm_v7", status, offers, count));
-    status = api.cudnnGetConvolutionBackwardDataAlgorithm_v7(handle.get(), d.w.get(), d.y.get(),
-        d.convolution.get(), d.x.get(), 16, &count, offers);
-    chosen.backward_data = ENVPIN_TRY(pick(api, "cudnnGetConvolutionBackwardDataAlgorithm_v7", status, offers, count));
-    status = api.cudnnGetConvolutionBackwardFilterAlgorithm_v7(handle.get(), d.x.get(), d.y.get(),
-        d.convolution.get(), d.w.get(), 16, &count, offers);
-    chosen.backward_filter = ENVPIN_TRY(pick(api, "cudnnGetConvolutionBackwardFilterAlgorithm_v7", status, offers, count));
+    auto status = api.cudnnGetConvolutionForwardAlgorithm_v7(
+        handle.get(), d.x.get(), d.w.get(), d.convolution.get(), d.y.get(), 16, &count, offers);
+    chosen.forward =
+        ENVPIN_TRY(pick(api, "cudnnGetConvolutionForwardAlgorithm_v7", status, offers, count));
+    status = api.cudnnGetConvolutionBackwardDataAlgorithm_v7(
+        handle.get(), d.w.get(), d.y.get(), d.convolution.get(), d.x.get(), 16, &count, offers);
+    chosen.backward_data =
+        ENVPIN_TRY(pick(api, "cudnnGetConvolutionBackwardDataAlgorithm_v7", status, offers, count));
+    status = api.cudnnGetConvolutionBackwardFilterAlgorithm_v7(
+        handle.get(), d.x.get(), d.y.get(), d.convolution.get(), d.w.get(), 16, &count, offers);
+    chosen.backward_filter = ENVPIN_TRY(
+        pick(api, "cudnnGetConvolutionBackwardFilterAlgorithm_v7", status, offers, count));
     size_t bytes[3] = {};
     if (auto rc = api.cudnnGetConvolutionForwardWorkspaceSize(handle.get(), d.x.get(), d.w.get(),
-            d.convolution.get(), d.y.get(), chosen.forward.algo, &bytes[0]); rc != 0)
+                                                              d.convolution.get(), d.y.get(),
+                                                              chosen.forward.algo, &bytes[0]);
+        rc != 0)
         return std::unexpected(api.error("cudnnGetConvolutionForwardWorkspaceSize", rc));
-    if (auto rc = api.cudnnGetConvolutionBackwardDataWorkspaceSize(handle.get(), d.w.get(), d.y.get(),
-            d.convolution.get(), d.x.get(), chosen.backward_data.algo, &bytes[1]); rc != 0)
+    if (auto rc = api.cudnnGetConvolutionBackwardDataWorkspaceSize(
+            handle.get(), d.w.get(), d.y.get(), d.convolution.get(), d.x.get(),
+            chosen.backward_data.algo, &bytes[1]);
+        rc != 0)
         return std::unexpected(api.error("cudnnGetConvolutionBackwardDataWorkspaceSize", rc));
-    if (auto rc = api.cudnnGetConvolutionBackwardFilterWorkspaceSize(handle.get(), d.x.get(), d.y.get(),
-            d.convolution.get(), d.w.get(), chosen.backward_filter.algo, &bytes[2]); rc != 0)
+    if (auto rc = api.cudnnGetConvolutionBackwardFilterWorkspaceSize(
+            handle.get(), d.x.get(), d.y.get(), d.convolution.get(), d.w.get(),
+            chosen.backward_filter.algo, &bytes[2]);
+        rc != 0)
         return std::unexpected(api.error("cudnnGetConvolutionBackwardFilterWorkspaceSize", rc));
     chosen.workspace = std::max({bytes[0], bytes[1], bytes[2], size_t{256}});
     return chosen;
@@ -107,7 +117,8 @@ struct ConvOutcome {
     }
     [[nodiscard]] bool within(double limit) const
     {
-        return forward.within(limit) && backward_data.within(limit) && backward_filter.within(limit);
+        return forward.within(limit) && backward_data.within(limit) &&
+               backward_filter.within(limit);
     }
 };
 
@@ -131,9 +142,12 @@ Expected<ConvOutcome> run_passes(const CudnnStack& stack, const CudnnHandle& han
                         ENVPIN_TRY(api.convolution(shape))};
     ConvOutcome outcome;
     outcome.algorithms = ENVPIN_TRY(choose_algorithms(api, handle, d));
-    const auto x = ENVPIN_TRY(rt.allocate(data.x.size() * 4)), w = ENVPIN_TRY(rt.allocate(data.w.size() * 4));
-    const auto dy = ENVPIN_TRY(rt.allocate(data.dy.size() * 4)), y = ENVPIN_TRY(rt.allocate(data.dy.size() * 4));
-    const auto dx = ENVPIN_TRY(rt.allocate(data.x.size() * 4)), dw = ENVPIN_TRY(rt.allocate(data.w.size() * 4));
+    const auto x = ENVPIN_TRY(rt.allocate(data.x.size() * 4)),
+               w = ENVPIN_TRY(rt.allocate(data.w.size() * 4));
+    const auto dy = ENVPIN_TRY(rt.allocate(data.dy.size() * 4)),
+               y = ENVPIN_TRY(rt.allocate(data.dy.size() * 4));
+    const auto dx = ENVPIN_TRY(rt.allocate(data.x.size() * 4)),
+               dw = ENVPIN_TRY(rt.allocate(data.w.size() * 4));
     const auto workspace = ENVPIN_TRY(rt.allocate(outcome.algorithms.workspace));
     ENVPIN_TRY(rt.upload(x, data.x.data(), x.bytes));
     ENVPIN_TRY(rt.upload(w, data.w.data(), w.bytes));
@@ -143,26 +157,34 @@ Expected<ConvOutcome> run_passes(const CudnnStack& stack, const CudnnHandle& han
     ENVPIN_TRY(rt.synchronize_device());
     const float one = 1, zero = 0;
     const auto& algos = outcome.algorithms;
-    if (auto rc = api.cudnnConvolutionForward(handle.get(), &one, d.x.get(), x.get(), d.w.get(), w.get(),
-            d.convolution.get(), algos.forward.algo, workspace.get(), workspace.bytes, &zero, d.y.get(), y.get());
+    if (auto rc = api.cudnnConvolutionForward(
+            handle.get(), &one, d.x.get(), x.get(), d.w.get(), w.get(), d.convolution.get(),
+            algos.forward.algo, workspace.get(), workspace.bytes, &zero, d.y.get(), y.get());
         rc != 0)
         return std::unexpected(api.error("cudnnConvolutionForward", rc));
-    if (auto rc = api.cudnnConvolutionBackwardData(handle.get(), &one, d.w.get(), w.get(), d.y.get(), dy.get(),
-            d.convolution.get(), algos.backward_data.algo, workspace.get(), workspace.bytes, &zero, d.x.get(), dx.get());
+    if (auto rc = api.cudnnConvolutionBackwardData(
+            handle.get(), &one, d.w.get(), w.get(), d.y.get(), dy.get(), d.convolution.get(),
+            algos.backward_data.algo, workspace.get(), workspace.bytes, &zero, d.x.get(), dx.get());
         rc != 0)
         return std::unexpected(api.error("cudnnConvolutionBackwardData", rc));
-    if (auto rc = api.cudnnConvolutionBackwardFilter(handle.get(), &one, d.x.get(), x.get(), d.y.get(), dy.get(),
-            d.convolution.get(), algos.backward_filter.algo, workspace.get(), workspace.bytes, &zero, d.w.get(), dw.get());
+    if (auto rc = api.cudnnConvolutionBackwardFilter(handle.get(), &one, d.x.get(), x.get(),
+                                                     d.y.get(), dy.get(), d.convolution.get(),
+                                                     algos.backward_filter.algo, workspace.get(),
+                                                     workspace.bytes, &zero, d.w.get(), dw.get());
         rc != 0)
         return std::unexpected(api.error("cudnnConvolutionBackwardFilter", rc));
     ENVPIN_TRY(rt.synchronize_device());
-    outcome.forward = compare_samples(ENVPIN_TRY(download_all(rt, y)), conv_forward(shape, data.x, data.w));
-    outcome.backward_data = compare_samples(ENVPIN_TRY(download_all(rt, dx)), conv_backward_data(shape, data.dy, data.w));
-    outcome.backward_filter = compare_samples(ENVPIN_TRY(download_all(rt, dw)), conv_backward_filter(shape, data.x, data.dy));
+    outcome.forward =
+        compare_samples(ENVPIN_TRY(download_all(rt, y)), conv_forward(shape, data.x, data.w));
+    outcome.backward_data = compare_samples(ENVPIN_TRY(download_all(rt, dx)),
+                                            conv_backward_data(shape, data.dy, data.w));
+    outcome.backward_filter = compare_samples(ENVPIN_TRY(download_all(rt, dw)),
+                                              conv_backward_filter(shape, data.x, data.dy));
     return outcome;
 }
 
-Expected<ConvOutcome> run_gpu(const CudnnStack& stack, int index, const ConvShape& shape, const ConvData& data)
+Expected<ConvOutcome> run_gpu(const CudnnStack& stack, int index, const ConvShape& shape,
+                              const ConvData& data)
 {
     const auto stream = ENVPIN_TRY(stack.runtime.create_stream(index));
     const auto handle = ENVPIN_TRY(stack.cudnn.create_handle(stream.get()));
@@ -172,11 +194,14 @@ Expected<ConvOutcome> run_gpu(const CudnnStack& stack, int index, const ConvShap
 nlohmann::json outcome_json(int index, const std::string& name, const ConvOutcome& outcome)
 {
     const auto pass = [](const SampleError& error, const CudnnAlgoPerf& algo) {
-        return nlohmann::json{{"relative_error", error.relative}, {"non_finite", error.non_finite},
-                              {"elements", error.samples}, {"algorithm", algo.algo}};
+        return nlohmann::json{{"relative_error", error.relative},
+                              {"non_finite", error.non_finite},
+                              {"elements", error.samples},
+                              {"algorithm", algo.algo}};
     };
     const auto& algos = outcome.algorithms;
-    return {{"index", index}, {"name", name},
+    return {{"index", index},
+            {"name", name},
             {"forward", pass(outcome.forward, algos.forward)},
             {"backward_data", pass(outcome.backward_data, algos.backward_data)},
             {"backward_filter", pass(outcome.backward_filter, algos.backward_filter)}};
@@ -205,7 +230,7 @@ nlohmann::json libraries_json(const CudnnStack& stack)
             {"cudnn", cudnn_json}};
 }
 
-}  // namespace
+} // namespace
 
 CheckResult check_cudnn(const ProbeRequest& request)
 {
@@ -215,7 +240,8 @@ CheckResult check_cudnn(const ProbeRequest& request)
     auto stack = load_stack(request);
     if (!stack)
         return finish_with(std::move(result), stack.error());
-    result.measurements = {{"libraries", libraries_json(*stack)}, {"gpus", nlohmann::json::array()}};
+    result.measurements = {{"libraries", libraries_json(*stack)},
+                           {"gpus", nlohmann::json::array()}};
     auto inventory = open_gpus();
     if (!inventory)
         return finish_with(std::move(result), inventory.error());
@@ -230,38 +256,44 @@ CheckResult check_cudnn(const ProbeRequest& request)
     for (int index = 0; index < inventory->count; ++index) {
         auto outcome = run_gpu(*stack, index, shape, data);
         if (!outcome)
-            return finish_with(std::move(result), outcome.error().with_context(fmt::format("GPU {}", index)));
-        result.measurements["gpus"].push_back(outcome_json(index, gpu_name(inventory->driver, index), *outcome));
+            return finish_with(std::move(result),
+                               outcome.error().with_context(fmt::format("GPU {}", index)));
+        result.measurements["gpus"].push_back(
+            outcome_json(index, gpu_name(inventory->driver, index), *outcome));
         worst = std::max(worst, outcome->worst());
         if (!outcome->within(error_limit))
-            problems.push_back(fmt::format("GPU {}: results differ from the reference (relative "
-                                           "errors forward {:.3g}, backward data {:.3g}, backward "
-                                           "filter {:.3g}; NaN/Inf {})", index,
-                                           outcome->forward.relative, outcome->backward_data.relative,
-                                           outcome->backward_filter.relative,
-                                           outcome->forward.non_finite + outcome->backward_data.non_finite +
-                                               outcome->backward_filter.non_finite));
+            problems.push_back(
+                fmt::format("GPU {}: results differ from the reference (relative "
+                            "errors forward {:.3g}, backward data {:.3g}, backward "
+                            "filter {:.3g}; NaN/Inf {})",
+                            index, outcome->forward.relative, outcome->backward_data.relative,
+                            outcome->backward_filter.relative,
+                            outcome->forward.non_finite + outcome->backward_data.non_finite +
+                                outcome->backward_filter.non_finite));
     }
     // Mapped only now: cuDNN loads its sub-libraries on first use.
     result.measurements["libraries"]["cudnn"]["mapped"] = mapped_files_here("libcudnn");
     const auto foreign = foreign_sublibraries(stack->cudnn.library);
     if (!foreign.empty())
-        problems.push_back("cuDNN sub-libraries came from outside the environment: " + join(foreign, ", "));
+        problems.push_back("cuDNN sub-libraries came from outside the environment: " +
+                           join(foreign, ", "));
     result.value = worst;
     result.status = problems.empty() ? CheckStatus::pass : CheckStatus::fail;
-    result.detail = problems.empty()
-                        ? fmt::format("conv {}x{}x{}x{} * {}x{}x{}x{} forward, backward data and backward "
-                                      "filter on {} GPU{}: largest relative error {:.2g} (limit {:.0e})",
-                                      shape.n, shape.c, shape.h, shape.w, shape.k, shape.c, shape.r, shape.s,
-                                      inventory->count, inventory->count == 1 ? "" : "s", worst, error_limit)
-                        : join(problems, "; ");
+    result.detail =
+        problems.empty()
+            ? fmt::format("conv {}x{}x{}x{} * {}x{}x{}x{} forward, backward data and backward "
+                          "filter on {} GPU{}: largest relative error {:.2g} (limit {:.0e})",
+                          shape.n, shape.c, shape.h, shape.w, shape.k, shape.c, shape.r, shape.s,
+                          inventory->count, inventory->count == 1 ? "" : "s", worst, error_limit)
+            : join(problems, "; ");
     if (!foreign.empty())
         result.hint = "another cuDNN shadows the environment's (usually through LD_LIBRARY_PATH): "
                       "remove that directory from LD_LIBRARY_PATH";
     else if (!problems.empty())
-        result.hint = "cuDNN computed wrong results: suspect the GPU (dcgmi diag -r 3) or a damaged "
-                      "cuDNN (restore the environment)";
+        result.hint =
+            "cuDNN computed wrong results: suspect the GPU (dcgmi diag -r 3) or a damaged "
+            "cuDNN (restore the environment)";
     return result;
 }
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

@@ -23,4 +23,4 @@ CheckResult run_check(const CheckEntry& entry, const ProbeRequest& request)
     return result;
 }
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

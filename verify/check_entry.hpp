@@ -7,8 +7,8 @@
 namespace envpin::verify {
 
 struct CheckEntry {
-    std::string_view name;     // "kernels", "cublas", ...: ProbeRequest::check
-    std::string_view summary;  // one line, for listings
+    std::string_view name;    // "kernels", "cublas", ...: ProbeRequest::check
+    std::string_view summary; // one line, for listings
     CheckResult (*run)(const ProbeRequest&) = nullptr;
 };
 
@@ -17,4 +17,4 @@ struct CheckEntry {
 // error result rather than a crash of the probe child.
 [[nodiscard]] CheckResult run_check(const CheckEntry& entry, const ProbeRequest& request);
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

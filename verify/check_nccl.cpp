@@ -1,10 +1,10 @@
 // The `nccl` check: an all-reduce (sum) over every visible GPU in this one process, through the
 // environment's own NCCL, as nccl-tests' all_reduce_perf measures it.
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "base/strings.hpp"
 #include "kernels/kernels.hpp"
@@ -40,15 +40,17 @@ struct Rank {
 struct SizeOutcome {
     size_t bytes = 0;
     int iterations = 0;
-    unsigned long long wrong = 0;  // summed over ranks
-    double milliseconds = 0;       // median over iterations of the slowest rank
+    unsigned long long wrong = 0; // summed over ranks
+    double milliseconds = 0;      // median over iterations of the slowest rank
     double algbw = 0, busbw = 0;
 };
 
 class AllReduce {
-public:
+  public:
     AllReduce(const NcclStack& stack, std::vector<Rank>& ranks, const std::vector<NcclComm>& comms)
-        : stack_(stack), ranks_(ranks), comms_(comms) {}
+        : stack_(stack), ranks_(ranks), comms_(comms)
+    {
+    }
 
     // One checked all-reduce of `bytes`, then `iterations` timed ones.
     [[nodiscard]] Expected<SizeOutcome> measure(size_t bytes, int iterations)
@@ -61,8 +63,10 @@ public:
         ENVPIN_TRY(wait_all());
         for (auto& rank : ranks_)
             outcome.wrong += ENVPIN_TRY(run_counting_kernel(rank.session, kernels::collective_check,
-                rank.receive.address(), static_cast<unsigned long long>(count),
-                static_cast<int>(ranks_.size()))).count;
+                                                            rank.receive.address(),
+                                                            static_cast<unsigned long long>(count),
+                                                            static_cast<int>(ranks_.size())))
+                                 .count;
         std::vector<double> times;
         for (int i = 0; i < iterations; ++i)
             times.push_back(ENVPIN_TRY(timed(count)));
@@ -72,11 +76,11 @@ public:
         return outcome;
     }
 
-private:
+  private:
     Expected<void> poison(const Rank& rank) const
     {
         ENVPIN_TRY(rank.session.activate());
-        ENVPIN_TRY(stack_.runtime.fill_bytes(rank.receive, 0xff));  // NaN everywhere
+        ENVPIN_TRY(stack_.runtime.fill_bytes(rank.receive, 0xff)); // NaN everywhere
         return stack_.runtime.synchronize_device();
     }
 
@@ -87,8 +91,9 @@ private:
             return std::unexpected(nccl.error("ncclGroupStart", rc));
         ncclResult_t failed = 0;
         for (size_t r = 0; r < ranks_.size() && failed == 0; ++r)
-            failed = nccl.ncclAllReduce(ranks_[r].send.get(), ranks_[r].receive.get(), count,
-                                        ncclFloat32, ncclSum, comms_[r].get(), ranks_[r].stream.get());
+            failed =
+                nccl.ncclAllReduce(ranks_[r].send.get(), ranks_[r].receive.get(), count,
+                                   ncclFloat32, ncclSum, comms_[r].get(), ranks_[r].stream.get());
         const auto ended = nccl.ncclGroupEnd();
         if (failed != 0)
             return std::unexpected(nccl.error("ncclAllReduce", failed));
@@ -133,7 +138,8 @@ private:
 };
 
 // Buffers of `bytes` on every GPU, the send buffer filled with the rank's exact values.
-Expected<std::vector<Rank>> prepare_ranks(const NcclStack& stack, const GpuInventory& inventory, size_t bytes)
+Expected<std::vector<Rank>> prepare_ranks(const NcclStack& stack, const GpuInventory& inventory,
+                                          size_t bytes)
 {
     std::vector<Rank> ranks;
     for (int index = 0; index < inventory.count; ++index) {
@@ -148,7 +154,8 @@ Expected<std::vector<Rank>> prepare_ranks(const NcclStack& stack, const GpuInven
         int rank = index;
         void* arguments[] = {&out, &count, &rank};
         ENVPIN_TRY(session.launch(fill, session.full_grid(256), 256, arguments));
-        ranks.push_back(Rank{std::move(session), std::move(stream), std::move(send), std::move(receive)});
+        ranks.push_back(
+            Rank{std::move(session), std::move(stream), std::move(send), std::move(receive)});
     }
     return ranks;
 }
@@ -177,8 +184,9 @@ std::vector<size_t> message_sizes(size_t largest)
 
 nlohmann::json size_json(const SizeOutcome& size)
 {
-    return {{"bytes", size.bytes}, {"iterations", size.iterations}, {"wrong", size.wrong},
-            {"time_ms", size.milliseconds}, {"algbw_gbs", size.algbw}, {"busbw_gbs", size.busbw}};
+    return {{"bytes", size.bytes},     {"iterations", size.iterations},
+            {"wrong", size.wrong},     {"time_ms", size.milliseconds},
+            {"algbw_gbs", size.algbw}, {"busbw_gbs", size.busbw}};
 }
 
 struct Run {
@@ -186,7 +194,8 @@ struct Run {
     int ranks = 0;
 };
 
-Expected<Run> run_all_reduce(const NcclStack& stack, const GpuInventory& inventory, size_t max_bytes)
+Expected<Run> run_all_reduce(const NcclStack& stack, const GpuInventory& inventory,
+                             size_t max_bytes)
 {
     const size_t largest = ENVPIN_TRY(largest_message(inventory, max_bytes));
     auto ranks = ENVPIN_TRY(prepare_ranks(stack, inventory, largest));
@@ -199,7 +208,8 @@ Expected<Run> run_all_reduce(const NcclStack& stack, const GpuInventory& invento
     for (const size_t bytes : message_sizes(largest)) {
         auto outcome = all_reduce.measure(bytes, bytes == largest ? 5 : 20);
         if (!outcome)
-            return std::unexpected(explain_nccl_failure(outcome.error(), stack.runtime, inventory.count));
+            return std::unexpected(
+                explain_nccl_failure(outcome.error(), stack.runtime, inventory.count));
         run.sizes.push_back(*outcome);
     }
     return run;
@@ -227,15 +237,18 @@ void finish_figures(CheckResult& result, const Run& run, const Floor& floor)
     if (wrong > 0)
         problems.push_back(fmt::format("{} wrong elements after all-reduce", wrong));
     if (!one && !floor.passes(largest.busbw))
-        problems.push_back(fmt::format("bus bandwidth {:.0f} GB/s is below the floor {:.0f} ({:.0f}% of {:.0f})",
-                                       largest.busbw, *floor.threshold,
-                                       100 * *floor.threshold / *floor.reference, *floor.reference));
+        problems.push_back(
+            fmt::format("bus bandwidth {:.0f} GB/s is below the floor {:.0f} ({:.0f}% of {:.0f})",
+                        largest.busbw, *floor.threshold, 100 * *floor.threshold / *floor.reference,
+                        *floor.reference));
     result.status = problems.empty() ? CheckStatus::pass : CheckStatus::fail;
     if (!problems.empty()) {
         result.detail = join(problems, "; ");
-        result.hint = wrong > 0 ? "NCCL delivered wrong sums: suspect the GPUs or their links (dcgmi diag -r 3)"
-                                : "collective bandwidth is low: check the GPUs' links (nvidia-smi topo -m, "
-                                  "nvidia-smi nvlink -s) and other processes on the GPUs";
+        result.hint =
+            wrong > 0
+                ? "NCCL delivered wrong sums: suspect the GPUs or their links (dcgmi diag -r 3)"
+                : "collective bandwidth is low: check the GPUs' links (nvidia-smi topo -m, "
+                  "nvidia-smi nvlink -s) and other processes on the GPUs";
         return;
     }
     result.detail = one ? fmt::format("1 GPU: all-reduce over one rank (a local copy, no link "
@@ -248,20 +261,21 @@ void finish_figures(CheckResult& result, const Run& run, const Floor& floor)
                                       largest.algbw, largest.busbw);
 }
 
-}  // namespace
+} // namespace
 
 CheckResult check_nccl(const ProbeRequest& request)
 {
     CheckResult result;
     result.unit = "GB/s";
-    keep_nvls_off();  // before NCCL is even loaded
+    keep_nvls_off(); // before NCCL is even loaded
     std::optional<double> reference;
     if (request.parameter("reference_busbw_gbs"))
         reference = request.number("reference_busbw_gbs", 0);
     const auto floor = rate_floor(reference, request.number("busbw_floor", 0.7));
     result.reference = floor.reference;
     result.threshold = floor.threshold;
-    const auto max_bytes = static_cast<size_t>(std::max(1.0, request.number("max_mib", 1024))) << 20;
+    const auto max_bytes = static_cast<size_t>(std::max(1.0, request.number("max_mib", 1024)))
+                           << 20;
     auto stack = load_stack(request);
     if (!stack)
         return finish_with(std::move(result), stack.error());
@@ -280,4 +294,4 @@ CheckResult check_nccl(const ProbeRequest& request)
     return result;
 }
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

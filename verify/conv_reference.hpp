@@ -22,12 +22,10 @@ struct ConvShape {
 [[nodiscard]] std::vector<double> conv_forward(const ConvShape& shape, std::span<const float> x,
                                                std::span<const float> w);
 // dx = the gradient of Σ y·dy with respect to x
-[[nodiscard]] std::vector<double> conv_backward_data(const ConvShape& shape,
-                                                     std::span<const float> dy,
-                                                     std::span<const float> w);
+[[nodiscard]] std::vector<double>
+conv_backward_data(const ConvShape& shape, std::span<const float> dy, std::span<const float> w);
 // dw = the gradient of Σ y·dy with respect to w
-[[nodiscard]] std::vector<double> conv_backward_filter(const ConvShape& shape,
-                                                       std::span<const float> x,
-                                                       std::span<const float> dy);
+[[nodiscard]] std::vector<double>
+conv_backward_filter(const ConvShape& shape, std::span<const float> x, std::span<const float> dy);
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

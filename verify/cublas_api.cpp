@@ -57,4 +57,4 @@ Expected<void> CublasApi::set_stream(const CublasHandle& handle, cudaStream_t st
     return {};
 }
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

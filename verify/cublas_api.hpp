@@ -36,7 +36,7 @@ struct CublasApi {
     [[nodiscard]] Expected<CublasHandle> create_handle() const;
     [[nodiscard]] Expected<void> set_stream(const CublasHandle& handle, cudaStream_t stream) const;
 
-    SharedLibrary lt;  // declared first: closed after libcublas, which depends on it
+    SharedLibrary lt; // declared first: closed after libcublas, which depends on it
     SharedLibrary library;
     cublasStatus_t (*cublasCreate_v2)(cublasHandle_t*) = nullptr;
     cublasStatus_t (*cublasDestroy_v2)(cublasHandle_t) = nullptr;
@@ -50,4 +50,4 @@ struct CublasApi {
     const char* (*cublasGetStatusString)(cublasStatus_t) = nullptr;
 };
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

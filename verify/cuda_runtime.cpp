@@ -7,7 +7,7 @@ constexpr int cudaMemcpyHostToDevice = 1;
 constexpr int cudaMemcpyDeviceToHost = 2;
 constexpr unsigned cudaStreamNonBlocking = 1;
 
-}  // namespace
+} // namespace
 
 Expected<SharedLibrary> open_library_file(const std::filesystem::path& file)
 {
@@ -76,7 +76,8 @@ Expected<int> CudaRuntime::device_count() const
 Expected<void> CudaRuntime::set_device(int index) const
 {
     if (auto rc = cudaSetDevice(index); rc != cudaSuccess)
-        return std::unexpected(error("cudaSetDevice", rc).with_context(fmt::format("GPU {}", index)));
+        return std::unexpected(
+            error("cudaSetDevice", rc).with_context(fmt::format("GPU {}", index)));
     return {};
 }
 
@@ -84,7 +85,8 @@ Expected<RuntimeBuffer> CudaRuntime::allocate(size_t bytes) const
 {
     void* pointer = nullptr;
     if (auto rc = cudaMalloc(&pointer, bytes); rc != cudaSuccess)
-        return std::unexpected(error("cudaMalloc", rc).with_context(fmt::format("{} bytes", bytes)));
+        return std::unexpected(
+            error("cudaMalloc", rc).with_context(fmt::format("{} bytes", bytes)));
     return RuntimeBuffer{{pointer, [free = cudaFree](void* p) { free(p); }}, bytes};
 }
 
@@ -116,11 +118,11 @@ Expected<RuntimeStream> CudaRuntime::create_stream(int index) const
     if (auto rc = cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking); rc != cudaSuccess)
         return std::unexpected(error("cudaStreamCreateWithFlags", rc));
     // A stream is destroyed with its own device current.
-    return RuntimeStream(stream, [set = cudaSetDevice, destroy = cudaStreamDestroy,
-                                  index](cudaStream_t s) {
-        set(index);
-        destroy(s);
-    });
+    return RuntimeStream(stream,
+                         [set = cudaSetDevice, destroy = cudaStreamDestroy, index](cudaStream_t s) {
+                             set(index);
+                             destroy(s);
+                         });
 }
 
 Expected<RuntimeEvent> CudaRuntime::create_event() const
@@ -168,4 +170,4 @@ std::optional<Error> first_cuda_failure(const CudaRuntime& runtime, int count)
     return std::nullopt;
 }
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

@@ -16,7 +16,7 @@
 namespace envpin::verify {
 
 using cudaError_t = int;
-using cudaStream_t = CUstream;  // the runtime's and the driver's streams are the same objects
+using cudaStream_t = CUstream; // the runtime's and the driver's streams are the same objects
 using cudaEvent_t = CUevent;
 
 inline constexpr cudaError_t cudaSuccess = 0;
@@ -27,7 +27,10 @@ struct RuntimeBuffer {
     size_t bytes = 0;
     [[nodiscard]] void* get() const { return memory.get(); }
     // The address as a driver-API pointer, for the embedded kernels (same context).
-    [[nodiscard]] CUdeviceptr address() const { return reinterpret_cast<CUdeviceptr>(memory.get()); }
+    [[nodiscard]] CUdeviceptr address() const
+    {
+        return reinterpret_cast<CUdeviceptr>(memory.get());
+    }
 };
 using RuntimeStream = OwnedHandle<cudaStream_t>;
 using RuntimeEvent = OwnedHandle<cudaEvent_t>;
@@ -37,7 +40,8 @@ struct CudaRuntime {
     // loaded or lacks one.
     [[nodiscard]] static Expected<CudaRuntime> load(const std::filesystem::path& file);
 
-    // "cudaErrorInsufficientDriver (35): CUDA driver version is insufficient for CUDA runtime version"
+    // "cudaErrorInsufficientDriver (35): CUDA driver version is insufficient for CUDA runtime
+    // version"
     [[nodiscard]] std::string describe(cudaError_t result) const;
     // Error named after the failed call: "cudaSetDevice: cudaError... (35): ...".
     [[nodiscard]] Error error(const char* call, cudaError_t result) const;
@@ -49,14 +53,16 @@ struct CudaRuntime {
     [[nodiscard]] Expected<RuntimeBuffer> allocate(size_t bytes) const;
     // cudaMemset of every byte of `buffer` to `byte` (poisoning outputs before a run).
     [[nodiscard]] Expected<void> fill_bytes(const RuntimeBuffer& buffer, int byte) const;
-    [[nodiscard]] Expected<void> upload(const RuntimeBuffer& to, const void* from, size_t bytes) const;
+    [[nodiscard]] Expected<void> upload(const RuntimeBuffer& to, const void* from,
+                                        size_t bytes) const;
     [[nodiscard]] Expected<void> download(void* to, const void* from, size_t bytes) const;
     // A non-blocking stream of device `index` (made current first).
     [[nodiscard]] Expected<RuntimeStream> create_stream(int index) const;
     [[nodiscard]] Expected<RuntimeEvent> create_event() const;
     [[nodiscard]] Expected<void> record(const RuntimeEvent& event, cudaStream_t stream) const;
     // Milliseconds between two recorded events; waits for `stop`.
-    [[nodiscard]] Expected<double> elapsed(const RuntimeEvent& start, const RuntimeEvent& stop) const;
+    [[nodiscard]] Expected<double> elapsed(const RuntimeEvent& start,
+                                           const RuntimeEvent& stop) const;
     [[nodiscard]] Expected<void> synchronize_device() const;
 
     SharedLibrary library;
@@ -98,4 +104,4 @@ void resolve_symbol(const SharedLibrary& library, Function& slot, const char* na
 // there but the loader refuses it, with the loader's reason.
 [[nodiscard]] Expected<SharedLibrary> open_library_file(const std::filesystem::path& file);
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

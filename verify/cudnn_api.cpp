@@ -27,8 +27,8 @@ void resolve_all(CudnnApi& api, std::string& missing)
     resolve_symbol(lib, api.cudnnSetConvolution2dDescriptor, "cudnnSetConvolution2dDescriptor",
                    missing);
     resolve_symbol(lib, api.cudnnSetConvolutionMathType, "cudnnSetConvolutionMathType", missing);
-    resolve_symbol(lib, api.cudnnDestroyConvolutionDescriptor,
-                   "cudnnDestroyConvolutionDescriptor", missing);
+    resolve_symbol(lib, api.cudnnDestroyConvolutionDescriptor, "cudnnDestroyConvolutionDescriptor",
+                   missing);
     resolve_symbol(lib, api.cudnnGetConvolutionForwardAlgorithm_v7,
                    "cudnnGetConvolutionForwardAlgorithm_v7", missing);
     resolve_symbol(lib, api.cudnnGetConvolutionForwardWorkspaceSize,
@@ -47,7 +47,7 @@ void resolve_all(CudnnApi& api, std::string& missing)
                    missing);
 }
 
-}  // namespace
+} // namespace
 
 Expected<CudnnApi> CudnnApi::load(const std::filesystem::path& file)
 {
@@ -65,7 +65,8 @@ Expected<CudnnApi> CudnnApi::load(const std::filesystem::path& file)
 std::string CudnnApi::describe(cudnnStatus_t status) const
 {
     const char* name = cudnnGetErrorString(status);
-    std::string text = fmt::format("{} ({})", name != nullptr ? name : "CUDNN_STATUS_UNKNOWN", status);
+    std::string text =
+        fmt::format("{} ({})", name != nullptr ? name : "CUDNN_STATUS_UNKNOWN", status);
     if (cudnnGetLastErrorString != nullptr) {
         char message[1024] = {};
         cudnnGetLastErrorString(message, sizeof message);
@@ -102,7 +103,8 @@ Expected<CudnnTensor> CudnnApi::tensor(int n, int c, int h, int w) const
     if (auto status = cudnnCreateTensorDescriptor(&raw); status != 0)
         return std::unexpected(error("cudnnCreateTensorDescriptor", status));
     CudnnTensor tensor(raw, [destroy = cudnnDestroyTensorDescriptor](auto d) { destroy(d); });
-    if (auto status = cudnnSetTensor4dDescriptor(raw, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n, c, h, w);
+    if (auto status =
+            cudnnSetTensor4dDescriptor(raw, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n, c, h, w);
         status != 0)
         return std::unexpected(error("cudnnSetTensor4dDescriptor", status));
     return tensor;
@@ -114,7 +116,8 @@ Expected<CudnnFilter> CudnnApi::filter(int k, int c, int r, int s) const
     if (auto status = cudnnCreateFilterDescriptor(&raw); status != 0)
         return std::unexpected(error("cudnnCreateFilterDescriptor", status));
     CudnnFilter filter(raw, [destroy = cudnnDestroyFilterDescriptor](auto d) { destroy(d); });
-    if (auto status = cudnnSetFilter4dDescriptor(raw, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, k, c, r, s);
+    if (auto status =
+            cudnnSetFilter4dDescriptor(raw, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, k, c, r, s);
         status != 0)
         return std::unexpected(error("cudnnSetFilter4dDescriptor", status));
     return filter;
@@ -125,8 +128,8 @@ Expected<CudnnConvolution> CudnnApi::convolution(const ConvShape& shape) const
     cudnnConvolutionDescriptor_t raw = nullptr;
     if (auto status = cudnnCreateConvolutionDescriptor(&raw); status != 0)
         return std::unexpected(error("cudnnCreateConvolutionDescriptor", status));
-    CudnnConvolution convolution(raw,
-                                 [destroy = cudnnDestroyConvolutionDescriptor](auto d) { destroy(d); });
+    CudnnConvolution convolution(
+        raw, [destroy = cudnnDestroyConvolutionDescriptor](auto d) { destroy(d); });
     if (auto status = cudnnSetConvolution2dDescriptor(raw, shape.pad_h(), shape.pad_w(), 1, 1, 1, 1,
                                                       CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT);
         status != 0)
@@ -136,4 +139,4 @@ Expected<CudnnConvolution> CudnnApi::convolution(const ConvShape& shape) const
     return convolution;
 }
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

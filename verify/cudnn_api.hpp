@@ -55,7 +55,7 @@ struct CudnnApi {
     SharedLibrary library;
     size_t (*cudnnGetVersion)() = nullptr;
     const char* (*cudnnGetErrorString)(cudnnStatus_t) = nullptr;
-    void (*cudnnGetLastErrorString)(char*, size_t) = nullptr;  // optional (cuDNN >= 9.0)
+    void (*cudnnGetLastErrorString)(char*, size_t) = nullptr; // optional (cuDNN >= 9.0)
     cudnnStatus_t (*cudnnCreate)(cudnnHandle_t*) = nullptr;
     cudnnStatus_t (*cudnnDestroy)(cudnnHandle_t) = nullptr;
     cudnnStatus_t (*cudnnSetStream)(cudnnHandle_t, cudaStream_t) = nullptr;
@@ -80,11 +80,13 @@ struct CudnnApi {
     cudnnStatus_t (*cudnnGetConvolutionForwardWorkspaceSize)(
         cudnnHandle_t, cudnnTensorDescriptor_t x, cudnnFilterDescriptor_t w,
         cudnnConvolutionDescriptor_t, cudnnTensorDescriptor_t y, int algo, size_t*) = nullptr;
-    cudnnStatus_t (*cudnnConvolutionForward)(
-        cudnnHandle_t, const void* alpha, cudnnTensorDescriptor_t x_desc, const void* x,
-        cudnnFilterDescriptor_t w_desc, const void* w, cudnnConvolutionDescriptor_t, int algo,
-        void* workspace, size_t workspace_bytes, const void* beta, cudnnTensorDescriptor_t y_desc,
-        void* y) = nullptr;
+    cudnnStatus_t (*cudnnConvolutionForward)(cudnnHandle_t, const void* alpha,
+                                             cudnnTensorDescriptor_t x_desc, const void* x,
+                                             cudnnFilterDescriptor_t w_desc, const void* w,
+                                             cudnnConvolutionDescriptor_t, int algo,
+                                             void* workspace, size_t workspace_bytes,
+                                             const void* beta, cudnnTensorDescriptor_t y_desc,
+                                             void* y) = nullptr;
     cudnnStatus_t (*cudnnGetConvolutionBackwardDataAlgorithm_v7)(
         cudnnHandle_t, cudnnFilterDescriptor_t w, cudnnTensorDescriptor_t dy,
         cudnnConvolutionDescriptor_t, cudnnTensorDescriptor_t dx, int requested, int* returned,
@@ -92,11 +94,13 @@ struct CudnnApi {
     cudnnStatus_t (*cudnnGetConvolutionBackwardDataWorkspaceSize)(
         cudnnHandle_t, cudnnFilterDescriptor_t w, cudnnTensorDescriptor_t dy,
         cudnnConvolutionDescriptor_t, cudnnTensorDescriptor_t dx, int algo, size_t*) = nullptr;
-    cudnnStatus_t (*cudnnConvolutionBackwardData)(
-        cudnnHandle_t, const void* alpha, cudnnFilterDescriptor_t w_desc, const void* w,
-        cudnnTensorDescriptor_t dy_desc, const void* dy, cudnnConvolutionDescriptor_t, int algo,
-        void* workspace, size_t workspace_bytes, const void* beta, cudnnTensorDescriptor_t dx_desc,
-        void* dx) = nullptr;
+    cudnnStatus_t (*cudnnConvolutionBackwardData)(cudnnHandle_t, const void* alpha,
+                                                  cudnnFilterDescriptor_t w_desc, const void* w,
+                                                  cudnnTensorDescriptor_t dy_desc, const void* dy,
+                                                  cudnnConvolutionDescriptor_t, int algo,
+                                                  void* workspace, size_t workspace_bytes,
+                                                  const void* beta, cudnnTensorDescriptor_t dx_desc,
+                                                  void* dx) = nullptr;
     cudnnStatus_t (*cudnnGetConvolutionBackwardFilterAlgorithm_v7)(
         cudnnHandle_t, cudnnTensorDescriptor_t x, cudnnTensorDescriptor_t dy,
         cudnnConvolutionDescriptor_t, cudnnFilterDescriptor_t dw, int requested, int* returned,
@@ -107,8 +111,8 @@ struct CudnnApi {
     cudnnStatus_t (*cudnnConvolutionBackwardFilter)(
         cudnnHandle_t, const void* alpha, cudnnTensorDescriptor_t x_desc, const void* x,
         cudnnTensorDescriptor_t dy_desc, const void* dy, cudnnConvolutionDescriptor_t, int algo,
-        void* workspace, size_t workspace_bytes, const void* beta,
-        cudnnFilterDescriptor_t dw_desc, void* dw) = nullptr;
+        void* workspace, size_t workspace_bytes, const void* beta, cudnnFilterDescriptor_t dw_desc,
+        void* dw) = nullptr;
 };
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

@@ -32,7 +32,8 @@ std::vector<std::pair<int, int>> sample_positions(int n, size_t count, unsigned 
     const size_t elements = static_cast<size_t>(n) * static_cast<size_t>(n);
     count = std::min(count, elements);
     const auto add = [&](int row, int column) {
-        if (positions.size() < count && std::ranges::find(positions, std::pair{row, column}) == positions.end())
+        if (positions.size() < count &&
+            std::ranges::find(positions, std::pair{row, column}) == positions.end())
             positions.emplace_back(row, column);
     };
     add(0, 0);
@@ -46,4 +47,4 @@ std::vector<std::pair<int, int>> sample_positions(int n, size_t count, unsigned 
     return positions;
 }
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

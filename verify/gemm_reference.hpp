@@ -12,7 +12,8 @@ enum class GemmInput { bf16, fp32 };
 
 // Element (row, column) of an n×n column-major matrix filled from stream `seed`, as the GPU
 // holds it: envpin_uniform_bf16 widened back to float for bf16, envpin_uniform for fp32.
-[[nodiscard]] double gemm_input(GemmInput type, unsigned long long seed, int n, int row, int column);
+[[nodiscard]] double gemm_input(GemmInput type, unsigned long long seed, int n, int row,
+                                int column);
 
 // C(i, j) of C = A·B for n×n column-major A (stream `seed_a`) and B (stream `seed_b`), summed
 // in double.
@@ -24,4 +25,4 @@ enum class GemmInput { bf16, fp32 };
 [[nodiscard]] std::vector<std::pair<int, int>> sample_positions(int n, size_t count,
                                                                 unsigned long long seed);
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

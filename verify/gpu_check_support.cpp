@@ -42,7 +42,7 @@ std::optional<fs::path> find_in_directory(const fs::path& directory, std::string
     return found.front();
 }
 
-}  // namespace
+} // namespace
 
 Expected<fs::path> locate_library(const ProbeRequest& request, std::string_view stem)
 {
@@ -55,11 +55,13 @@ Expected<fs::path> locate_library(const ProbeRequest& request, std::string_view 
         return fail(ErrorCode::not_found, "no environment given, so no lib{} to load", stem);
     if (auto file = find_env_library(request.environment, stem))
         return *file;
-    return fail(ErrorCode::not_found, "the environment {} has no lib{} (no nvidia-* wheel carries it)",
+    return fail(ErrorCode::not_found,
+                "the environment {} has no lib{} (no nvidia-* wheel carries it)",
                 request.environment.string(), stem);
 }
 
-nlohmann::json library_json(const SharedLibrary& library, long long version, const std::string& text)
+nlohmann::json library_json(const SharedLibrary& library, long long version,
+                            const std::string& text)
 {
     return {{"file", library.mapped_path()}, {"version", version}, {"version_text", text}};
 }
@@ -105,4 +107,4 @@ CheckResult finish_with(CheckResult result, const Error& error)
     return result;
 }
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

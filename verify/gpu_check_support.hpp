@@ -29,7 +29,7 @@ namespace envpin::verify {
 struct GpuInventory {
     CudaDriver driver;
     int count = 0;
-    int driver_version = 0;  // cuDriverGetVersion: the CUDA version the driver supports
+    int driver_version = 0; // cuDriverGetVersion: the CUDA version the driver supports
 };
 
 // not_found (the check skips) when there is no driver, it reports no device, or the test
@@ -44,4 +44,4 @@ struct GpuInventory {
 // for it.
 [[nodiscard]] CheckResult finish_with(CheckResult result, const Error& error);
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

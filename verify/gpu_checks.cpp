@@ -6,14 +6,17 @@ namespace envpin::verify {
 namespace {
 
 constexpr std::array gpu_check_table{
-    CheckEntry{"kernels", "embedded kernels: vector add, memory patterns, copy bandwidth, reduction",
+    CheckEntry{"kernels",
+               "embedded kernels: vector add, memory patterns, copy bandwidth, reduction",
                check_kernels},
-    CheckEntry{"cublas", "cuBLAS BF16 and TF32 GEMM: accuracy, repeatability, TFLOP/s", check_cublas},
-    CheckEntry{"cudnn", "cuDNN convolution forward and backward against a CPU reference", check_cudnn},
+    CheckEntry{"cublas", "cuBLAS BF16 and TF32 GEMM: accuracy, repeatability, TFLOP/s",
+               check_cublas},
+    CheckEntry{"cudnn", "cuDNN convolution forward and backward against a CPU reference",
+               check_cudnn},
     CheckEntry{"nccl", "NCCL all-reduce across every GPU: exactness, bus bandwidth", check_nccl},
 };
 
-}  // namespace
+} // namespace
 
 GpuCheckFunction find_gpu_check_function(std::string_view name)
 {
@@ -34,4 +37,4 @@ const CheckEntry* find_gpu_check(std::string_view name)
     return nullptr;
 }
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

@@ -40,4 +40,4 @@ using GpuCheckFunction = CheckResult (*)(const ProbeRequest&);
 // All four, in suite order.
 [[nodiscard]] std::span<const CheckEntry> gpu_checks();
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

@@ -87,4 +87,4 @@ std::string dotted_version(long long encoded)
     return fmt::format("{}.{}.{}", encoded / 10000, (encoded / 100) % 100, encoded % 100);
 }
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

@@ -36,12 +36,13 @@ struct Floor {
 struct SampleError {
     size_t samples = 0;
     size_t non_finite = 0;
-    double relative = 0;       // norm-wise; +inf when want is all zero and got is not
+    double relative = 0; // norm-wise; +inf when want is all zero and got is not
     double max_absolute = 0;
     // True when every sample is finite and `relative` <= `limit`.
     [[nodiscard]] bool within(double limit) const { return non_finite == 0 && relative <= limit; }
 };
-[[nodiscard]] SampleError compare_samples(std::span<const double> got, std::span<const double> want);
+[[nodiscard]] SampleError compare_samples(std::span<const double> got,
+                                          std::span<const double> want);
 
 // A bf16 bit pattern as a float (exact: bf16 is the upper half of an fp32).
 [[nodiscard]] float bf16_to_float(std::uint16_t bits);
@@ -50,4 +51,4 @@ struct SampleError {
 // major·10000 + minor·100 + patch.
 [[nodiscard]] std::string dotted_version(long long encoded);
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

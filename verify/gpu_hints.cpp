@@ -62,7 +62,7 @@ constexpr std::array signatures{
               "built for another CUDA): run with NCCL_DEBUG=WARN to see it"},
 };
 
-}  // namespace
+} // namespace
 
 std::string gpu_hint(std::string_view failure)
 {
@@ -83,4 +83,4 @@ std::string cuda_error_hint(int code)
     return {};
 }
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

@@ -17,4 +17,4 @@ namespace envpin::verify {
 // ...); "" for numbers without specific advice.
 [[nodiscard]] std::string cuda_error_hint(int code);
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

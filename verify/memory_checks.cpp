@@ -12,7 +12,7 @@ namespace envpin::verify {
 namespace {
 
 constexpr size_t chunk_bytes = size_t{1} << 30;
-constexpr unsigned pattern_seed = 7;  // where the walking one starts
+constexpr unsigned pattern_seed = 7; // where the walking one starts
 constexpr int pattern_count = 3;
 
 Expected<std::vector<DeviceBuffer>> allocate_chunks(const GpuSession& session, size_t target)
@@ -25,7 +25,7 @@ Expected<std::vector<DeviceBuffer>> allocate_chunks(const GpuSession& session, s
         if (!chunk) {
             if (chunks.empty())
                 return std::unexpected(chunk.error().with_context("allocating memory to test"));
-            break;  // another process took memory meanwhile: test what we have
+            break; // another process took memory meanwhile: test what we have
         }
         allocated += bytes;
         chunks.push_back(std::move(*chunk));
@@ -60,22 +60,23 @@ Expected<double> timed_copy(const GpuSession& session, CUfunction copy, CUdevice
     auto stop = ENVPIN_TRY(DriverEvent::create(cuda));
     void* arguments[] = {&source, &destination, &words16};
     // One thread per 16-byte word: faster than a persistent grid here (see envpin_copy).
-    const auto blocks = static_cast<unsigned>(std::min<unsigned long long>((words16 + 255) / 256, 0x7fffffffull));
+    const auto blocks =
+        static_cast<unsigned>(std::min<unsigned long long>((words16 + 255) / 256, 0x7fffffffull));
     ENVPIN_TRY(start.record());
     ENVPIN_TRY(session.launch_async(copy, blocks, 256, arguments));
     ENVPIN_TRY(stop.record());
     return stop.elapsed_since(start);
 }
 
-}  // namespace
+} // namespace
 
 Expected<PatternResult> run_memory_pattern(const GpuSession& session, double fraction)
 {
     const auto started = std::chrono::steady_clock::now();
     PatternResult result;
     result.free_bytes = ENVPIN_TRY(session.memory_info()).free;
-    const auto chunks = ENVPIN_TRY(
-        allocate_chunks(session, static_cast<size_t>(static_cast<double>(result.free_bytes) * fraction)));
+    const auto chunks = ENVPIN_TRY(allocate_chunks(
+        session, static_cast<size_t>(static_cast<double>(result.free_bytes) * fraction)));
     result.chunks = chunks.size();
     for (const auto& chunk : chunks)
         result.bytes += chunk.bytes();
@@ -92,7 +93,8 @@ Expected<PatternResult> run_memory_pattern(const GpuSession& session, double fra
         }
     }
     result.milliseconds =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
     return result;
 }
 
@@ -110,14 +112,16 @@ Expected<CopyResult> run_copy_bandwidth(const GpuSession& session, size_t buffer
         ENVPIN_TRY(timed_copy(session, copy, source.get(), destination.get(), words16));
     std::vector<double> times;
     for (int i = 0; i < repeats; ++i)
-        times.push_back(ENVPIN_TRY(timed_copy(session, copy, source.get(), destination.get(), words16)));
+        times.push_back(
+            ENVPIN_TRY(timed_copy(session, copy, source.get(), destination.get(), words16)));
     CopyResult result;
     result.buffer_bytes = buffer_bytes;
     result.repeats = repeats;
     result.median_ms = median(times);
-    result.gigabytes_per_second = gigabytes_per_second(2.0 * static_cast<double>(buffer_bytes), result.median_ms);
+    result.gigabytes_per_second =
+        gigabytes_per_second(2.0 * static_cast<double>(buffer_bytes), result.median_ms);
     result.wrong_words = ENVPIN_TRY(check_pattern(session, destination, 1)).count;
     return result;
 }
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

@@ -31,7 +31,8 @@ Expected<NcclApi> NcclApi::load(const std::filesystem::path& file)
 std::string NcclApi::describe(ncclResult_t result) const
 {
     const char* text = ncclGetErrorString(result);
-    std::string described = fmt::format("{} ({})", text != nullptr ? text : "unknown NCCL error", result);
+    std::string described =
+        fmt::format("{} ({})", text != nullptr ? text : "unknown NCCL error", result);
     const char* last = ncclGetLastError != nullptr ? ncclGetLastError(nullptr) : nullptr;
     if (last != nullptr && *last != '\0')
         described += fmt::format(": {}", last);
@@ -73,4 +74,4 @@ Error explain_nccl_failure(Error failure, const CudaRuntime& runtime, int count)
     return failure;
 }
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

@@ -45,7 +45,7 @@ struct NcclApi {
     ncclResult_t (*ncclGroupStart)() = nullptr;
     ncclResult_t (*ncclGroupEnd)() = nullptr;
     const char* (*ncclGetErrorString)(ncclResult_t) = nullptr;
-    const char* (*ncclGetLastError)(ncclComm_t) = nullptr;  // optional (NCCL >= 2.13)
+    const char* (*ncclGetLastError)(ncclComm_t) = nullptr; // optional (NCCL >= 2.13)
 };
 
 // `failure` (of an NCCL call) with its root cause added: when NCCL reports "unhandled cuda
@@ -54,4 +54,4 @@ struct NcclApi {
 // failures come back unchanged.
 [[nodiscard]] Error explain_nccl_failure(Error failure, const CudaRuntime& runtime, int count);
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

@@ -8,15 +8,16 @@
 
 namespace envpin::verify {
 
-template <class Handle>
-class OwnedHandle {
-public:
+template <class Handle> class OwnedHandle {
+  public:
     using Release = std::function<void(Handle)>;
 
     OwnedHandle() = default;
     OwnedHandle(Handle handle, Release release) : handle_(handle), release_(std::move(release)) {}
     OwnedHandle(OwnedHandle&& other) noexcept
-        : handle_(std::exchange(other.handle_, Handle{})), release_(std::move(other.release_)) {}
+        : handle_(std::exchange(other.handle_, Handle{})), release_(std::move(other.release_))
+    {
+    }
     OwnedHandle& operator=(OwnedHandle&& other) noexcept
     {
         if (this != &other) {
@@ -38,9 +39,9 @@ public:
             release_(std::exchange(handle_, Handle{}));
     }
 
-private:
+  private:
     Handle handle_{};
     Release release_;
 };
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

@@ -22,10 +22,11 @@ CheckResult run_gpu_probe_check(std::string_view request_text)
         std::vector<std::string> known;
         for (const auto& check : gpu_checks())
             known.emplace_back(check.name);
-        result.detail = fmt::format("unknown check '{}' (known: {})", request->check, join(known, ", "));
+        result.detail =
+            fmt::format("unknown check '{}' (known: {})", request->check, join(known, ", "));
         return result;
     }
     return run_check(*entry, *request);
 }
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

@@ -30,4 +30,4 @@ std::vector<std::string> mapped_files_here(std::string_view prefix)
     return text ? mapped_files(*text, prefix) : std::vector<std::string>{};
 }
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

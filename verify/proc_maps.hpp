@@ -15,4 +15,4 @@ namespace envpin::verify {
 // The same for this process; empty when /proc is unavailable.
 [[nodiscard]] std::vector<std::string> mapped_files_here(std::string_view prefix);
 
-}  // namespace envpin::verify
+} // namespace envpin::verify

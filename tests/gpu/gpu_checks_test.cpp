@@ -2,11 +2,11 @@
 // the suite runs it, against an environment with nvidia-* wheels: $ENVPIN_TEST_ENV, else the
 // prefix of the python3 on PATH. Skips with the reason where there is no driver, GPU or
 // environment. No timing is asserted: only that the figures exist and make sense.
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "base/strings.hpp"
 #include "sys/process.hpp"
@@ -30,7 +30,7 @@ std::string test_environment()
 }
 
 class GpuChecks : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override
     {
         if (!verify::CudaDriver::load())
@@ -41,9 +41,11 @@ protected:
     }
 
     // Runs `check` through `envpin probe check`; skips when the check itself skipped.
-    nlohmann::json run_check(const std::string& check, const nlohmann::json& parameters = nlohmann::json::object())
+    nlohmann::json run_check(const std::string& check,
+                             const nlohmann::json& parameters = nlohmann::json::object())
     {
-        const nlohmann::json request = {{"check", check}, {"environment", environment_}, {"parameters", parameters}};
+        const nlohmann::json request = {
+            {"check", check}, {"environment", environment_}, {"parameters", parameters}};
         const auto run = run_envpin({"probe", "check"}, {}, 300, request.dump());
         EXPECT_EQ(run.exit_code, 0) << run.err;
         auto result = nlohmann::json::parse(run.out);
@@ -55,8 +57,8 @@ protected:
     std::string environment_;
 };
 
-#define SKIP_IF_SKIPPED(result)              \
-    if ((result)["status"] == "skip")        \
+#define SKIP_IF_SKIPPED(result)                                                                    \
+    if ((result)["status"] == "skip")                                                              \
         GTEST_SKIP() << (result)["detail"];
 
 void expect_from_environment(const nlohmann::json& library, const std::string& environment)
@@ -75,7 +77,8 @@ TEST_F(GpuChecks, KernelsPassWithExactResultsAndABandwidth)
     for (const auto& gpu : result["measurements"]["gpus"]) {
         EXPECT_EQ(gpu["vector_add"]["wrong"], 0);
         EXPECT_EQ(gpu["memory"]["bad_words"], 0);
-        EXPECT_GT(gpu["memory"]["tested_bytes"].get<double>(), 0.5 * gpu["memory"]["free_bytes"].get<double>());
+        EXPECT_GT(gpu["memory"]["tested_bytes"].get<double>(),
+                  0.5 * gpu["memory"]["free_bytes"].get<double>());
         EXPECT_EQ(gpu["copy"]["wrong_words"], 0);
         EXPECT_GE(gpu["copy"]["buffer_bytes"].get<double>(), double(1u << 30));
         EXPECT_EQ(gpu["reduce"]["sum"], gpu["reduce"]["expected"]);
@@ -85,7 +88,8 @@ TEST_F(GpuChecks, KernelsPassWithExactResultsAndABandwidth)
 TEST_F(GpuChecks, KernelsFailBelowTheBandwidthFloor)
 {
     // A reference no GPU reaches: the same measurement must now fail, naming the floor.
-    const auto result = run_check("kernels", {{"reference_bandwidth_gbs", "1e9"}, {"memory_fraction", "0.05"}});
+    const auto result =
+        run_check("kernels", {{"reference_bandwidth_gbs", "1e9"}, {"memory_fraction", "0.05"}});
     SKIP_IF_SKIPPED(result);
     EXPECT_EQ(result["status"], "fail") << result.dump(2);
     EXPECT_NE(result["detail"].get<std::string>().find("below the floor"), std::string::npos);
@@ -142,5 +146,5 @@ TEST_F(GpuChecks, NcclAllReduceIsExactOnEveryGpu)
     }
 }
 
-}  // namespace
-}  // namespace envpin::test
+} // namespace
+} // namespace envpin::test

@@ -1,9 +1,9 @@
 // The direct CPU convolution the cudnn check trusts.
-#include <gtest/gtest.h>
-
 #include <numeric>
 #include <random>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "verify/conv_reference.hpp"
 
@@ -20,7 +20,7 @@ TEST(ConvReference, OneByOneImageWithACentredKernelIsAProduct)
     const ConvShape shape{.n = 1, .c = 1, .h = 1, .w = 1, .k = 1, .r = 3, .s = 3};
     const std::vector<float> x{2};
     std::vector<float> w(9, 100);
-    w[4] = 3;  // only the centre tap meets the single pixel; the rest fall in the padding
+    w[4] = 3; // only the centre tap meets the single pixel; the rest fall in the padding
     EXPECT_EQ(conv_forward(shape, x, w), std::vector<double>{6});
 }
 
@@ -46,10 +46,11 @@ TEST(ConvReference, BackwardPassesAreTheAdjointsOfTheForwardPass)
             e = uniform(generator);
     const double forward = dot(conv_forward(shape, x, w), dy);
     EXPECT_NEAR(dot(conv_backward_data(shape, dy, w), x), forward, 1e-9 * std::abs(forward) + 1e-9);
-    EXPECT_NEAR(dot(conv_backward_filter(shape, x, dy), w), forward, 1e-9 * std::abs(forward) + 1e-9);
+    EXPECT_NEAR(dot(conv_backward_filter(shape, x, dy), w), forward,
+                1e-9 * std::abs(forward) + 1e-9);
     EXPECT_EQ(conv_backward_data(shape, dy, w).size(), shape.input_size());
     EXPECT_EQ(conv_backward_filter(shape, x, dy).size(), shape.filter_size());
 }
 
-}  // namespace
-}  // namespace envpin::verify
+} // namespace
+} // namespace envpin::verify

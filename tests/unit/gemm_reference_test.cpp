@@ -1,8 +1,8 @@
 // The host side of the GEMM check: test values, sampled positions, the double reference.
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <set>
+
+#include <gtest/gtest.h>
 
 #include "kernels/fill_values.h"
 #include "verify/gemm_reference.hpp"
@@ -89,5 +89,5 @@ TEST(GemmReference, SamplesAreDistinctAndIncludeTheCorners)
     EXPECT_NE(sample_positions(64, 16, 1), sample_positions(64, 16, 2));
 }
 
-}  // namespace
-}  // namespace envpin::verify
+} // namespace
+} // namespace envpin::verify

@@ -1,9 +1,9 @@
 // The arithmetic behind the GPU checks' figures and verdicts.
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <limits>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "verify/gpu_figures.hpp"
 
@@ -56,7 +56,7 @@ TEST(GpuFigures, SampleComparisonIsNormWise)
 {
     const std::vector<double> want{3, 4};
     EXPECT_EQ(compare_samples(want, want).relative, 0);
-    const std::vector<double> off{3, 4.05};  // ‖(0, 0.05)‖ / ‖(3, 4)‖ = 0.01
+    const std::vector<double> off{3, 4.05}; // ‖(0, 0.05)‖ / ‖(3, 4)‖ = 0.01
     const auto error = compare_samples(off, want);
     EXPECT_NEAR(error.relative, 0.01, 1e-12);
     EXPECT_NEAR(error.max_absolute, 0.05, 1e-12);
@@ -92,5 +92,5 @@ TEST(GpuFigures, DottedLibraryVersions)
     EXPECT_EQ(dotted_version(22809), "2.28.9");
 }
 
-}  // namespace
-}  // namespace envpin::verify
+} // namespace
+} // namespace envpin::verify

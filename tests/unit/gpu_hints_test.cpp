@@ -9,29 +9,36 @@ namespace {
 TEST(GpuHints, NamesEachKnownCudaSignature)
 {
     EXPECT_NE(gpu_hint("cuInit: CUDA_ERROR_INSUFFICIENT_DRIVER (35): CUDA driver version is "
-                       "insufficient for CUDA runtime version").find("driver is older"),
+                       "insufficient for CUDA runtime version")
+                  .find("driver is older"),
               std::string::npos);
-    EXPECT_NE(gpu_hint("cudaSetDevice: cudaErrorInsufficientDriver (35): ...").find("driver is older"),
-              std::string::npos);
+    EXPECT_NE(
+        gpu_hint("cudaSetDevice: cudaErrorInsufficientDriver (35): ...").find("driver is older"),
+        std::string::npos);
     EXPECT_NE(gpu_hint("cuModuleLoadData: CUDA_ERROR_NO_BINARY_FOR_GPU (209): no kernel image")
                   .find("arch list"),
               std::string::npos);
-    EXPECT_NE(gpu_hint("cudaErrorNoKernelImageForDevice (209)").find("arch list"), std::string::npos);
+    EXPECT_NE(gpu_hint("cudaErrorNoKernelImageForDevice (209)").find("arch list"),
+              std::string::npos);
     EXPECT_NE(gpu_hint("cuInit: CUDA_ERROR_SYSTEM_NOT_READY (802): system not yet initialized")
                   .find("Fabric Manager"),
               std::string::npos);
-    EXPECT_NE(gpu_hint("CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE (804)").find("forward compatibility"),
-              std::string::npos);
-    EXPECT_NE(gpu_hint("cudaErrorNoDevice (100): no CUDA-capable device").find("CUDA_VISIBLE_DEVICES"),
-              std::string::npos);
-    EXPECT_NE(gpu_hint("cudaMalloc: cudaErrorMemoryAllocation (2): out of memory").find("out of memory"),
-              std::string::npos);
+    EXPECT_NE(
+        gpu_hint("CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE (804)").find("forward compatibility"),
+        std::string::npos);
+    EXPECT_NE(
+        gpu_hint("cudaErrorNoDevice (100): no CUDA-capable device").find("CUDA_VISIBLE_DEVICES"),
+        std::string::npos);
+    EXPECT_NE(
+        gpu_hint("cudaMalloc: cudaErrorMemoryAllocation (2): out of memory").find("out of memory"),
+        std::string::npos);
 }
 
 TEST(GpuHints, NamesLibrarySignatures)
 {
     EXPECT_NE(gpu_hint("cublasCreate: CUBLAS_STATUS_NOT_INITIALIZED (1): the library was not "
-                       "initialized").find("out of GPU memory"),
+                       "initialized")
+                  .find("out of GPU memory"),
               std::string::npos);
     EXPECT_NE(gpu_hint("cublasGemmEx: CUBLAS_STATUS_ARCH_MISMATCH (8)").find("architecture"),
               std::string::npos);
@@ -41,7 +48,8 @@ TEST(GpuHints, NamesLibrarySignatures)
     EXPECT_NE(gpu_hint("CUDNN_STATUS_SUBLIBRARY_VERSION_MISMATCH (1002)").find("LD_LIBRARY_PATH"),
               std::string::npos);
     EXPECT_NE(gpu_hint("ncclCommInitAll: unhandled cuda error (run with NCCL_DEBUG=INFO for "
-                       "details) (1)").find("NCCL_DEBUG=WARN"),
+                       "details) (1)")
+                  .find("NCCL_DEBUG=WARN"),
               std::string::npos);
 }
 
@@ -57,7 +65,8 @@ TEST(GpuHints, RootCauseBeatsTheWrapperWhateverTheOrderInTheText)
 TEST(GpuHints, UnknownTextsGetNoAdvice)
 {
     EXPECT_EQ(gpu_hint(""), "");
-    EXPECT_EQ(gpu_hint("cuLaunchKernel: CUDA_ERROR_LAUNCH_FAILED (719): unspecified launch failure"), "");
+    EXPECT_EQ(
+        gpu_hint("cuLaunchKernel: CUDA_ERROR_LAUNCH_FAILED (719): unspecified launch failure"), "");
 }
 
 TEST(GpuHints, ByCudaErrorNumber)
@@ -71,5 +80,5 @@ TEST(GpuHints, ByCudaErrorNumber)
     EXPECT_EQ(cuda_error_hint(0), "");
 }
 
-}  // namespace
-}  // namespace envpin::verify
+} // namespace
+} // namespace envpin::verify

@@ -1,16 +1,16 @@
 // Loading the real CUDA libraries (the toolkit's copies in /usr/local/cuda/lib64, when this
 // machine has them) without a GPU: versions, mapped files, and the error paths a machine
 // without a driver takes. Skips where the toolkit is absent.
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <filesystem>
+
+#include <gtest/gtest.h>
 
 #include "tests/support/temp_dir.hpp"
 #include "verify/check_entry.hpp"
 #include "verify/cublas_api.hpp"
-#include "verify/cudnn_api.hpp"
 #include "verify/cuda_driver.hpp"
+#include "verify/cudnn_api.hpp"
 #include "verify/gpu_check_support.hpp"
 #include "verify/gpu_checks.hpp"
 #include "verify/gpu_hints.hpp"
@@ -25,13 +25,15 @@ const fs::path toolkit_lib = "/usr/local/cuda/lib64";
 
 ProbeRequest toolkit_request()
 {
-    return ProbeRequest{.check = "cublas", .environment = "", .parameters = {{"library_dir", toolkit_lib.string()}}};
+    return ProbeRequest{.check = "cublas",
+                        .environment = "",
+                        .parameters = {{"library_dir", toolkit_lib.string()}}};
 }
 
 // The toolkit's copy of lib<stem>, or a skip.
-#define REQUIRE_TOOLKIT_LIBRARY(variable, stem)                                              \
-    const auto variable = locate_library(toolkit_request(), stem);                           \
-    if (!variable)                                                                           \
+#define REQUIRE_TOOLKIT_LIBRARY(variable, stem)                                                    \
+    const auto variable = locate_library(toolkit_request(), stem);                                 \
+    if (!variable)                                                                                 \
         GTEST_SKIP() << "no CUDA toolkit library here: " << variable.error().describe();
 
 bool driver_present()
@@ -88,7 +90,8 @@ TEST(GpuLibraries, WithoutADriverTheRootCauseIsNamed)
     ASSERT_TRUE(runtime);
     const auto failure = first_cuda_failure(*runtime, 1);
     ASSERT_TRUE(failure);
-    EXPECT_NE(failure->message.find("cudaGetDeviceCount: cudaErrorInsufficientDriver"), std::string::npos)
+    EXPECT_NE(failure->message.find("cudaGetDeviceCount: cudaErrorInsufficientDriver"),
+              std::string::npos)
         << failure->message;
 }
 
@@ -104,7 +107,8 @@ TEST(GpuLibraries, CublasLoadsItsOwnLtAndReportsItsVersion)
     if (!driver_present()) {
         const auto handle = api->create_handle();
         ASSERT_FALSE(handle);
-        EXPECT_NE(handle.error().message.find("cublasCreate: CUBLAS_STATUS_NOT_INITIALIZED"), std::string::npos);
+        EXPECT_NE(handle.error().message.find("cublasCreate: CUBLAS_STATUS_NOT_INITIALIZED"),
+                  std::string::npos);
         EXPECT_NE(gpu_hint(handle.error().message).find("out of GPU memory"), std::string::npos);
     }
 }
@@ -120,13 +124,15 @@ TEST(GpuLibraries, CudnnLoadsAndBuildsDescriptorsWithoutAGpu)
     EXPECT_TRUE(api->convolution(ConvShape{}));
     const auto bad = api->tensor(-1, 8, 16, 16);
     ASSERT_FALSE(bad);
-    EXPECT_NE(bad.error().message.find("cudnnSetTensor4dDescriptor: CUDNN_STATUS_BAD_PARAM"), std::string::npos)
+    EXPECT_NE(bad.error().message.find("cudnnSetTensor4dDescriptor: CUDNN_STATUS_BAD_PARAM"),
+              std::string::npos)
         << bad.error().message;
     if (!driver_present()) {
         const auto handle = api->create_handle(nullptr);
         ASSERT_FALSE(handle);
         EXPECT_NE(handle.error().message.find("CUDNN_STATUS_NOT_INITIALIZED"), std::string::npos);
-        EXPECT_NE(gpu_hint(handle.error().message).find("cuDNN/driver mismatch"), std::string::npos);
+        EXPECT_NE(gpu_hint(handle.error().message).find("cuDNN/driver mismatch"),
+                  std::string::npos);
     }
 }
 
@@ -143,9 +149,12 @@ TEST(GpuLibraries, NcclReportsItsVersionAndItsCudaFailureIsExplainedOneLayerDown
     auto comms = nccl->init_all(1);
     ASSERT_FALSE(comms);
     const auto explained = explain_nccl_failure(comms.error(), *runtime, 1);
-    EXPECT_NE(explained.message.find("unhandled cuda error"), std::string::npos) << explained.message;
-    EXPECT_NE(explained.message.find("one layer down: cudaGetDeviceCount: cudaErrorInsufficientDriver"),
-              std::string::npos) << explained.message;
+    EXPECT_NE(explained.message.find("unhandled cuda error"), std::string::npos)
+        << explained.message;
+    EXPECT_NE(
+        explained.message.find("one layer down: cudaGetDeviceCount: cudaErrorInsufficientDriver"),
+        std::string::npos)
+        << explained.message;
     EXPECT_NE(gpu_hint(explained.message).find("driver is older"), std::string::npos);
 }
 
@@ -224,5 +233,5 @@ TEST(CheckEntry, NamesAndTimesTheResultAndContainsExceptions)
     EXPECT_NE(thrown.detail.find("host memory exhausted"), std::string::npos);
 }
 
-}  // namespace
-}  // namespace envpin::verify
+} // namespace
+} // namespace envpin::verify

@@ -32,5 +32,5 @@ TEST(ProcMaps, SeesThisProcessOwnLibraries)
     EXPECT_FALSE(mapped_files_here("libc.so").empty() && mapped_files_here("libc-").empty());
 }
 
-}  // namespace
-}  // namespace envpin::verify
+} // namespace
+} // namespace envpin::verify
