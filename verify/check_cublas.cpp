@@ -285,7 +285,7 @@ CheckResult check_cublas(const ProbeRequest& request)
                            {"gemm_size", settings.n},
                            {"seed", settings.seed},
                            {"gpus", nlohmann::json::array()}};
-    auto inventory = open_gpus();
+    auto inventory = open_gpus(UsesTestKernels::yes);
     if (!inventory)
         return finish_with(std::move(result), inventory.error());
     std::vector<std::string> problems;

@@ -242,7 +242,7 @@ CheckResult check_cudnn(const ProbeRequest& request)
         return finish_with(std::move(result), stack.error());
     result.measurements = {{"libraries", libraries_json(*stack)},
                            {"gpus", nlohmann::json::array()}};
-    auto inventory = open_gpus();
+    auto inventory = open_gpus(UsesTestKernels::no);
     if (!inventory)
         return finish_with(std::move(result), inventory.error());
     const ConvShape shape;

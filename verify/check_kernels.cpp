@@ -152,7 +152,7 @@ CheckResult check_kernels(const ProbeRequest& request)
     const auto settings = read_settings(request);
     result.reference = settings.floor.reference;
     result.threshold = settings.floor.threshold;
-    auto inventory = open_gpus();
+    auto inventory = open_gpus(UsesTestKernels::yes);
     if (!inventory)
         return finish_with(std::move(result), inventory.error());
     result.measurements = {{"driver_cuda", cuda_version_text(inventory->driver_version)},

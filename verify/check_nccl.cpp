@@ -283,7 +283,7 @@ CheckResult check_nccl(const ProbeRequest& request)
     result.measurements = {{"libraries", libraries_json(*stack)},
                            {"nccl_nvls_enable", nvls != nullptr ? nvls : ""},
                            {"sizes", nlohmann::json::array()}};
-    auto inventory = open_gpus();
+    auto inventory = open_gpus(UsesTestKernels::yes);
     if (!inventory)
         return finish_with(std::move(result), inventory.error());
     result.measurements["ranks"] = inventory->count;

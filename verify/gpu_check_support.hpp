@@ -32,9 +32,13 @@ struct GpuInventory {
     int driver_version = 0; // cuDriverGetVersion: the CUDA version the driver supports
 };
 
-// not_found (the check skips) when there is no driver, it reports no device, or the test
-// kernels were not built; cuda with cuInit's error (35, 802, 804, ...) otherwise.
-[[nodiscard]] Expected<GpuInventory> open_gpus();
+// Whether a check launches envpin's embedded kernels (fills, checks) besides library calls.
+enum class UsesTestKernels { yes, no };
+
+// not_found (the check skips) when there is no driver, it reports no device, or the check
+// `uses` the test kernels and they were not built; cuda with cuInit's error (35, 802, 804, ...)
+// otherwise.
+[[nodiscard]] Expected<GpuInventory> open_gpus(UsesTestKernels uses);
 
 // cuDeviceGetName of GPU `index` ("NVIDIA H200"); "" when the driver cannot say.
 [[nodiscard]] std::string gpu_name(const CudaDriver& driver, int index);
