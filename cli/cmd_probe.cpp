@@ -1,9 +1,12 @@
 // `envpin probe ...`: internal. Work that touches CUDA runs here, in a child process that the
 // parent watches with a timeout; it prints JSON on stdout. Not part of the user contract.
 #include <iostream>
+#include <iterator>
+#include <string>
 
 #include "cli/command.hpp"
 #include "verify/gpu_probe.hpp"
+#include "verify/probe_check.hpp"
 #include "verify/probe_commands.hpp"
 
 namespace envpin::cli {
@@ -26,6 +29,20 @@ void register_probe(CLI::App& app, Context& context, CommandRun& selected)
             const auto report = verify::probe_vector_add();
             context.out << report.dump() << '\n';
             return report.value("status", "") == "pass" ? ExitCode::ok : ExitCode::no;
+        };
+    });
+    // The suite runner's child: a ProbeRequest on stdin, one CheckResult line on stdout, exit 0
+    // whatever the check's status (the status is in the JSON).
+    auto* check = probe->add_subcommand("check", "Run one verify check: request JSON on stdin, result JSON on stdout");
+    check->callback([&context, &selected] {
+        selected = [&context]() -> Expected<ExitCode> {
+            const std::string request(std::istreambuf_iterator<char>(std::cin), {});
+            // Replace invalid UTF-8 (a library path or loader message can carry any bytes)
+            // rather than throw: the child must always print a result.
+            context.out << verify::to_json(verify::run_gpu_probe_check(request))
+                               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                        << '\n';
+            return ExitCode::ok;
         };
     });
 }
