@@ -57,13 +57,12 @@ std::optional<PythonChoice> requested_python(const TorchRelease& release, const 
 PythonChoice default_python(const TorchRelease& release, const HostView& host)
 {
     if (!host.python.empty() && std::ranges::find(release.python, host.python) != release.python.end())
-        return {host.python, fmt::format("this host's python3 ({})", host.python_full)};
+        return {host.python, fmt::format("this host's python3 is {}", host.python_full)};
     const auto newest = newest_matching(release.python, SpecifierSet{}).value_or("");
     if (host.python.empty())
-        return {newest, fmt::format("the newest torch {} supports (no host python3 known)",
-                                    release.version.to_string())};
-    return {newest, fmt::format("the newest torch {} supports; this host's python3 {} is not built for",
-                                release.version.to_string(), host.python_full)};
+        return {newest, fmt::format("newest torch {} supports; no host python3 known", release.version.to_string())};
+    return {newest, fmt::format("newest torch {} supports; torch {} is not built for this host's python3 {}",
+                                release.version.to_string(), release.version.to_string(), host.python_full)};
 }
 
 void check_cuda_request(const Request& request, const HostView& host, Evaluation& e)
@@ -122,7 +121,7 @@ std::string sass_needed(ComputeCapability cc)
 {
     if (cc.minor == 0)
         return sm_name(cc);
-    return fmt::format("one of {}..{}", sm_name({cc.major, 0}), sm_name(cc));
+    return fmt::format("{}..{}", sm_name({cc.major, 0}), sm_name(cc));
 }
 
 void check_gpus(const HostView& host, Evaluation& e)
@@ -132,7 +131,7 @@ void check_gpus(const HostView& host, Evaluation& e)
     if (!e.build->arch_known) {
         e.reasons.push_back({Cause::gpu, fmt::format("its arch list is not in the catalog ({}), so no GPU can be "
                                                      "shown to have kernels in it",
-                                                     fact_of(e.build->facts, "arch").note)});
+                                                     to_string(fact_of(e.build->facts, "arch").evidence))});
         return;
     }
     const auto jit = e.compat == Compat::minor_version ? PtxJit::not_allowed : PtxJit::allowed;
@@ -149,10 +148,9 @@ void check_gpus(const HostView& host, Evaluation& e)
                                                          describe_gpu(gpu), to_string(*served.ptx_blocked),
                                                          e.cuda->driver.text())});
         } else {
-            e.reasons.push_back({Cause::gpu, fmt::format("no kernel for {}: it carries {}; {} needs {} or PTX <= "
-                                                         "compute_{}{}", describe_gpu(gpu), to_string(e.build->arch),
-                                                         to_string(gpu.cc), sass_needed(gpu.cc), gpu.cc.major,
-                                                         gpu.cc.minor)});
+            e.reasons.push_back({Cause::gpu, fmt::format("no kernel for {}: it carries {}, and no {} (or PTX <= "
+                                                         "compute_{}{})", describe_gpu(gpu), to_string(e.build->arch),
+                                                         sass_needed(gpu.cc), gpu.cc.major, gpu.cc.minor)});
         }
     }
 }

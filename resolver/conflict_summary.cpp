@@ -51,11 +51,8 @@ void summarize_cuda_spec(const Evaluations& all, const Request& request, std::ve
     const auto found = with_cause(all, Cause::cuda_spec);
     if (found.empty())
         return;
-    if (request.cuda.kind == CudaRequest::Kind::automatic) {
-        lines.push_back("the cpu builds are not taken because this host has an NVIDIA driver; ask for cuda \"cpu\" to "
-                        "get one");
-        return;
-    }
+    if (request.cuda.kind == CudaRequest::Kind::automatic)
+        return;  // the cpu builds: said last, as a way out (see summarize)
     lines.push_back(fmt::format("{} candidates do not match cuda \"{}\": torch \"{}\" is built for {}",
                                 how_many(found.size(), all.size()), request.cuda.text,
                                 request.torch_text.empty() ? "*" : request.torch_text, variants_of(all)));
@@ -112,9 +109,9 @@ void summarize_gpus(const Evaluations& all, const HostView& host, std::vector<st
         const auto name = describe_gpu(gpu);
         const auto n = std::ranges::count_if(found, [&](const Evaluation* e) { return mentions(*e, name); });
         if (n > 0)
-            lines.push_back(fmt::format("{} CUDA builds carry no kernel {} can run for {}",
-                                        how_many(static_cast<size_t>(n), cuda_builds(all)),
-                                        "(SASS of its major, or PTX the driver can JIT)", name));
+            lines.push_back(fmt::format("{} CUDA builds carry no kernel for {} (SASS of its major with a minor "
+                                        "<= {}, or PTX the driver can JIT)",
+                                        how_many(static_cast<size_t>(n), cuda_builds(all)), name, gpu.cc.minor));
     }
 }
 
@@ -158,6 +155,9 @@ std::vector<std::string> summarize(const Evaluations& evaluations, const Request
     summarize_gpus(evaluations, host, lines);
     summarize_python(evaluations, request, lines);
     summarize_companions(evaluations, lines);
+    if (request.cuda.kind == CudaRequest::Kind::automatic && host.driver)
+        lines.push_back("the cpu builds are not taken because this host has an NVIDIA driver; cuda \"cpu\" asks for "
+                        "them");
     return lines;
 }
 
