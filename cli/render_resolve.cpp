@@ -96,7 +96,7 @@ void render_plan(const Plan& plan, const Request& request, const HostFacts& host
     if (plan.cuda)
         row(out, "arch", plan.arch_known ? to_string(plan.arch) : "not in the catalog");
     if (!plan.rests_on.empty()) {
-        fmt::print(out, "\nThis answer rests on facts without a primary source:\n");
+        fmt::print(out, "\nCatalog facts behind this answer that lack a primary source:\n");
         for (const auto& ref : plan.rests_on)
             fmt::print(out, "  {} ({}){}\n", ref.subject, to_string(ref.fact.evidence),
                        ref.fact.note.empty() ? "" : ": " + ref.fact.note);

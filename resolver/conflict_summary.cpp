@@ -109,9 +109,8 @@ void summarize_gpus(const Evaluations& all, const HostView& host, std::vector<st
         const auto name = describe_gpu(gpu);
         const auto n = std::ranges::count_if(found, [&](const Evaluation* e) { return mentions(*e, name); });
         if (n > 0)
-            lines.push_back(fmt::format("{} CUDA builds carry no kernel for {} (SASS of its major with a minor "
-                                        "<= {}, or PTX the driver can JIT)",
-                                        how_many(static_cast<size_t>(n), cuda_builds(all)), name, gpu.cc.minor));
+            lines.push_back(fmt::format("{} CUDA builds carry no kernel for {}",
+                                        how_many(static_cast<size_t>(n), cuda_builds(all)), name));
     }
 }
 
@@ -139,6 +138,26 @@ void summarize_companions(const Evaluations& all, std::vector<std::string>& line
     lines.push_back(fmt::format("a requested companion is not published for {}", join(names, ", ")));
 }
 
+// The way out when one exists: the newest candidate whose only obstacle is the driver.
+void suggest_driver(const Evaluations& all, std::vector<std::string>& lines)
+{
+    for (const auto& e : all) {
+        if (e.reasons.size() != 1)
+            continue;
+        const auto cause = e.reasons[0].cause;
+        if (cause == Cause::driver) {
+            lines.push_back(fmt::format("a driver >= {} would run {} natively (>= {} under minor-version "
+                                        "compatibility)", e.cuda->driver.text(), e.candidate,
+                                        e.major->compat_floor.text()));
+            return;
+        }
+        if (cause == Cause::native_only) {
+            lines.push_back(fmt::format("a driver >= {} would run {} natively", e.cuda->driver.text(), e.candidate));
+            return;
+        }
+    }
+}
+
 }  // namespace
 
 std::vector<std::string> summarize(const Evaluations& evaluations, const Request& request, const HostView& host)
@@ -155,6 +174,7 @@ std::vector<std::string> summarize(const Evaluations& evaluations, const Request
     summarize_gpus(evaluations, host, lines);
     summarize_python(evaluations, request, lines);
     summarize_companions(evaluations, lines);
+    suggest_driver(evaluations, lines);
     if (request.cuda.kind == CudaRequest::Kind::automatic && host.driver)
         lines.push_back("the cpu builds are not taken because this host has an NVIDIA driver; cuda \"cpu\" asks for "
                         "them");

@@ -180,6 +180,11 @@ const Scenario k_scenarios[] = {
      .result = "conflict",
      .summary_fragment = "all 6 CUDA builds need a newer driver: at least 450.80.02 (2.7.1+cu118, CUDA 11.8 under "
                          "minor-version compatibility; 520.61.05 natively); this host has 440.33.01"},
+    {.name = "OldDriverAndNewGpuSuggestsTheDriverThatWorks", .torch = "2.7.*", .driver = "470.82.01",
+     .gpus = {"RTX 5090"}, .result = "conflict",
+     .rejected = {{"2.7.1+cu118", Cause::gpu, "no sm_120"}, {"2.7.1+cu128", Cause::driver, "this host has 470.82.01"}},
+     .summary_fragment = "a driver >= 570.26 would run 2.7.1+cu128 natively (>= 525.60.13 under minor-version "
+                         "compatibility)"},
     {.name = "Driver560RunsCu128UnderCompatOnA100", .torch = "2.7.*", .driver = "560.35.03", .gpus = {"A100"},
      .result = "2.7.1+cu128", .compat_mode = "minor-version",
      .rejected = {{"2.7.1+cu126", Cause::not_chosen, "usable (native)"}}},
