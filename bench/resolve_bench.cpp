@@ -65,5 +65,5 @@ BENCHMARK(BM_ResolveOldDriverV100)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ResolveConflictFullCatalog)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ParseCatalog)->Unit(benchmark::kMicrosecond);
 
-}  // namespace
-}  // namespace envpin
+} // namespace
+} // namespace envpin

@@ -18,7 +18,8 @@ struct LockOptions {
 
 // The lock on disk: nullopt when absent; a malformed one fails (exit 2) only under --check,
 // since `envpin lock` replaces it anyway.
-Expected<std::optional<Lock>> existing_lock(const std::filesystem::path& path, bool check, std::string& text)
+Expected<std::optional<Lock>> existing_lock(const std::filesystem::path& path, bool check,
+                                            std::string& text)
 {
     auto read = sys::read_file(path);
     if (!read && read.error().code == ErrorCode::not_found)
@@ -33,7 +34,8 @@ Expected<std::optional<Lock>> existing_lock(const std::filesystem::path& path, b
 Expected<ExitCode> run_lock(const LockOptions& options, Context& context)
 {
     const auto catalog = ENVPIN_TRY(load_catalog(options.inputs));
-    const auto spec_text = ENVPIN_TRY_CTX("reading the spec (`envpin init` writes one)", sys::read_file(options.spec));
+    const auto spec_text =
+        ENVPIN_TRY_CTX("reading the spec (`envpin init` writes one)", sys::read_file(options.spec));
     const auto spec = ENVPIN_TRY(parse_spec(spec_text, options.spec));
     const auto path = std::filesystem::path(options.spec).parent_path() / "envpin.lock";
     std::string old_text;
@@ -44,14 +46,16 @@ Expected<ExitCode> run_lock(const LockOptions& options, Context& context)
         if (context.global.json)
             context.out << resolution_to_json(update.resolution, host).dump(2) << '\n';
         else
-            render_resolution(update.resolution, update.request, host, Detail::summary, context.out);
+            render_resolution(update.resolution, update.request, host, Detail::summary,
+                              context.out);
         return ExitCode::no;
     }
     LockReport report{LockStatus::current, path, &*update.lock, update.differences};
     const auto text = print_lock(*update.lock);
     if (options.check)
-        report.status = !existing ? LockStatus::missing : update.differences.empty() ? LockStatus::current
-                                                                                     : LockStatus::stale;
+        report.status = !existing                    ? LockStatus::missing
+                        : update.differences.empty() ? LockStatus::current
+                                                     : LockStatus::stale;
     else if (text == old_text)
         report.status = LockStatus::unchanged;
     else {
@@ -66,18 +70,20 @@ Expected<ExitCode> run_lock(const LockOptions& options, Context& context)
     return stale ? ExitCode::no : ExitCode::ok;
 }
 
-}  // namespace
+} // namespace
 
 void register_lock(CLI::App& app, Context& context, CommandRun& selected)
 {
-    auto* command = app.add_subcommand("lock", "Resolve envpin.toml for this host and write envpin.lock beside it");
+    auto* command = app.add_subcommand(
+        "lock", "Resolve envpin.toml for this host and write envpin.lock beside it");
     auto options = std::make_shared<LockOptions>();
     command->add_option("--spec", options->spec, "The spec file")->capture_default_str();
-    command->add_flag("--check", options->check, "Only check that envpin.lock is current (exit 1 if not)");
+    command->add_flag("--check", options->check,
+                      "Only check that envpin.lock is current (exit 1 if not)");
     add_resolve_inputs(*command, options->inputs);
     command->callback([&context, &selected, options] {
         selected = [&context, options] { return run_lock(*options, context); };
     });
 }
 
-}  // namespace envpin::cli
+} // namespace envpin::cli

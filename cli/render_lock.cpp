@@ -15,16 +15,21 @@ std::string stack_text(const Lock& lock)
     return text + fmt::format(", Python {}", lock.stack.python);
 }
 
-}  // namespace
+} // namespace
 
 std::string_view to_string(LockStatus status)
 {
     switch (status) {
-    case LockStatus::written: return "written";
-    case LockStatus::unchanged: return "unchanged";
-    case LockStatus::current: return "current";
-    case LockStatus::stale: return "stale";
-    case LockStatus::missing: return "missing";
+    case LockStatus::written:
+        return "written";
+    case LockStatus::unchanged:
+        return "unchanged";
+    case LockStatus::current:
+        return "current";
+    case LockStatus::stale:
+        return "stale";
+    case LockStatus::missing:
+        return "missing";
     }
     return "";
 }
@@ -55,10 +60,12 @@ void render_lock_report(const LockReport& report, std::ostream& out)
 
 nlohmann::json lock_report_to_json(const LockReport& report)
 {
-    nlohmann::json json = {{"status", to_string(report.status)}, {"path", report.path.string()},
+    nlohmann::json json = {{"status", to_string(report.status)},
+                           {"path", report.path.string()},
                            {"differences", report.differences}};
-    json["torch"] = report.lock ? nlohmann::json(report.lock->stack.torch) : nlohmann::json(nullptr);
+    json["torch"] =
+        report.lock ? nlohmann::json(report.lock->stack.torch) : nlohmann::json(nullptr);
     return json;
 }
 
-}  // namespace envpin::cli
+} // namespace envpin::cli

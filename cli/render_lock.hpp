@@ -17,11 +17,11 @@ enum class LockStatus { written, unchanged, current, stale, missing };
 struct LockReport {
     LockStatus status = LockStatus::written;
     std::filesystem::path path;
-    const Lock* lock = nullptr;             // the freshly resolved lock
-    std::vector<std::string> differences;   // stale: what changed
+    const Lock* lock = nullptr;           // the freshly resolved lock
+    std::vector<std::string> differences; // stale: what changed
 };
 
 void render_lock_report(const LockReport& report, std::ostream& out);
 [[nodiscard]] nlohmann::json lock_report_to_json(const LockReport& report);
 
-}  // namespace envpin::cli
+} // namespace envpin::cli

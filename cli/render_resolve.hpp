@@ -13,12 +13,13 @@ namespace envpin::cli {
 
 enum class Detail { summary, explain };
 
-void render_resolution(const Resolution& resolution, const Request& request, const HostFacts& host, Detail detail,
-                       std::ostream& out);
+void render_resolution(const Resolution& resolution, const Request& request, const HostFacts& host,
+                       Detail detail, std::ostream& out);
 
 // DESIGN.md section 6: {"status", "torch", "variant", "cuda", "python", "cudnn", "nccl", "triton",
 // "min_driver", "compat", "index_url", "packages", "warnings", "rejected"} plus envpin's extra
 // fields (arch, coverage, pins, rests_on, summary, host, ...).
-[[nodiscard]] nlohmann::json resolution_to_json(const Resolution& resolution, const HostFacts& host);
+[[nodiscard]] nlohmann::json resolution_to_json(const Resolution& resolution,
+                                                const HostFacts& host);
 
-}  // namespace envpin::cli
+} // namespace envpin::cli

@@ -9,9 +9,12 @@ namespace envpin::cli {
 
 void add_resolve_inputs(CLI::App& command, ResolveInputs& inputs)
 {
-    command.add_option("--catalog", inputs.catalog, "Catalog file to use instead of the built-in one");
-    command.add_option("--driver", inputs.driver, "Resolve for this NVIDIA driver version (or none)");
-    command.add_option("--gpu", inputs.gpus, "Resolve for this GPU: a name (H100), sm_XY or X.Y; repeatable");
+    command.add_option("--catalog", inputs.catalog,
+                       "Catalog file to use instead of the built-in one");
+    command.add_option("--driver", inputs.driver,
+                       "Resolve for this NVIDIA driver version (or none)");
+    command.add_option("--gpu", inputs.gpus,
+                       "Resolve for this GPU: a name (H100), sm_XY or X.Y; repeatable");
 }
 
 Expected<Catalog> load_catalog(const ResolveInputs& inputs)
@@ -21,8 +24,8 @@ Expected<Catalog> load_catalog(const ResolveInputs& inputs)
     const auto text = ENVPIN_TRY_CTX("--catalog", sys::read_file(inputs.catalog));
     auto catalog = ENVPIN_TRY(parse_catalog(text, inputs.catalog));
     if (const auto problems = check_catalog(catalog); !problems.empty())
-        return fail(ErrorCode::bad_input, "{}: {} (and {} more problems)", inputs.catalog, problems.front(),
-                    problems.size() - 1);
+        return fail(ErrorCode::bad_input, "{}: {} (and {} more problems)", inputs.catalog,
+                    problems.front(), problems.size() - 1);
     return catalog;
 }
 
@@ -53,4 +56,4 @@ Expected<HostFacts> host_facts(const Catalog& catalog, const ResolveInputs& inpu
     return facts;
 }
 
-}  // namespace envpin::cli
+} // namespace envpin::cli

@@ -13,9 +13,9 @@
 namespace envpin::cli {
 
 struct ResolveInputs {
-    std::string catalog;              // --catalog FILE; empty: the built-in catalog
-    std::string driver;               // --driver V|none; empty: this host's
-    std::vector<std::string> gpus;    // --gpu NAME|sm_XY|X.Y (repeatable); empty: this host's
+    std::string catalog;           // --catalog FILE; empty: the built-in catalog
+    std::string driver;            // --driver V|none; empty: this host's
+    std::vector<std::string> gpus; // --gpu NAME|sm_XY|X.Y (repeatable); empty: this host's
 };
 
 // Adds --catalog, --driver and --gpu to `command`.
@@ -29,4 +29,4 @@ void add_resolve_inputs(CLI::App& command, ResolveInputs& inputs);
 // replaces its part of the facts.
 [[nodiscard]] Expected<HostFacts> host_facts(const Catalog& catalog, const ResolveInputs& inputs);
 
-}  // namespace envpin::cli
+} // namespace envpin::cli

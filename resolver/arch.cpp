@@ -17,7 +17,7 @@ std::optional<ComputeCapability> from_digits(std::string_view digits)
     return ComputeCapability{static_cast<int>(*major), static_cast<int>(*minor)};
 }
 
-}  // namespace
+} // namespace
 
 std::optional<ArchTarget> parse_arch_target(std::string_view text)
 {
@@ -96,4 +96,4 @@ Coverage coverage(const std::vector<ArchTarget>& targets, ComputeCapability gpu,
     return result;
 }
 
-}  // namespace envpin
+} // namespace envpin

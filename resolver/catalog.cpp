@@ -23,7 +23,7 @@ std::string normalize_gpu_name(std::string_view name)
     return join(words, " ");
 }
 
-}  // namespace
+} // namespace
 
 std::string_view to_string(Evidence evidence)
 {
@@ -118,4 +118,4 @@ Expected<Catalog> default_catalog()
     return parse_catalog(default_catalog_text(), "the built-in catalog");
 }
 
-}  // namespace envpin
+} // namespace envpin

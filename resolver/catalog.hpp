@@ -38,15 +38,15 @@ using Facts = std::map<std::string, Fact, std::less<>>;
 
 struct CudaMajor {
     int major = 0;
-    DriverVersion compat_floor;  // minimum driver under minor-version compatibility
+    DriverVersion compat_floor; // minimum driver under minor-version compatibility
     std::vector<std::string> sources;
     bool operator==(const CudaMajor&) const = default;
 };
 
 struct CudaRelease {
-    Version version;      // major.minor ("12.8")
-    DriverVersion driver; // toolkit driver of the GA release, Linux x86_64
-    std::map<std::string, DriverVersion> updates;  // "12.8.1" -> its toolkit driver
+    Version version;                              // major.minor ("12.8")
+    DriverVersion driver;                         // toolkit driver of the GA release, Linux x86_64
+    std::map<std::string, DriverVersion> updates; // "12.8.1" -> its toolkit driver
     std::vector<std::string> sources;
     Facts facts;
     [[nodiscard]] int major() const { return static_cast<int>(version.release().at(0)); }
@@ -54,8 +54,8 @@ struct CudaRelease {
 };
 
 struct Variant {
-    std::string name;             // index suffix and local version label: "cu128", "cpu"
-    std::optional<Version> cuda;  // nullopt for cpu
+    std::string name;            // index suffix and local version label: "cu128", "cpu"
+    std::optional<Version> cuda; // nullopt for cpu
     std::string index_url;
     bool operator==(const Variant&) const = default;
 };
@@ -65,8 +65,8 @@ struct Variant {
 struct Pin {
     enum class Kind { requires_dist, installed_by_toolkit, bundled };
     Kind kind = Kind::requires_dist;
-    std::string role;         // "cudnn", "nccl", "cuda-runtime", "cublas", "cuda-toolkit", ...
-    Requirement requirement;  // name, extras, specifier (bundled: name is the role)
+    std::string role;        // "cudnn", "nccl", "cuda-runtime", "cublas", "cuda-toolkit", ...
+    Requirement requirement; // name, extras, specifier (bundled: name is the role)
     Fact fact;
     // The exact version ("9.7.1.26") or, for a range, the specifier text.
     [[nodiscard]] std::string version_text() const;
@@ -84,7 +84,7 @@ struct TorchBuild {
     std::vector<ArchTarget> arch; // ascending, SASS before PTX of the same CC
     bool arch_known = true;       // false when the catalog does not know the arch list
     std::vector<Pin> pins;
-    std::vector<std::string> missing;  // companions not published for this build
+    std::vector<std::string> missing; // companions not published for this build
     std::vector<std::string> sources;
     Facts facts;
     bool operator==(const TorchBuild&) const = default;
@@ -92,23 +92,23 @@ struct TorchBuild {
 
 struct TorchRelease {
     Version version;
-    std::vector<std::string> python;               // "3.9" ... "3.13", "3.13t"
-    std::vector<std::string> python_experimental;  // chosen only when asked for
-    std::string torchvision, torchaudio, triton;   // versions; empty when none
+    std::vector<std::string> python;              // "3.9" ... "3.13", "3.13t"
+    std::vector<std::string> python_experimental; // chosen only when asked for
+    std::string torchvision, torchaudio, triton;  // versions; empty when none
     std::string pypi_default;
-    std::vector<TorchBuild> builds;                // newest CUDA first, cpu last
+    std::vector<TorchBuild> builds; // newest CUDA first, cpu last
     std::vector<std::string> sources;
     Facts facts;
     bool operator==(const TorchRelease&) const = default;
 };
 
 struct GpuModel {
-    std::string name;                  // "H100 SXM"
-    std::vector<std::string> aliases;  // "H100", "NVIDIA H100 80GB HBM3"
+    std::string name;                 // "H100 SXM"
+    std::vector<std::string> aliases; // "H100", "NVIDIA H100 80GB HBM3"
     ComputeCapability cc;
-    std::string architecture;          // "Hopper"
-    std::string first_cuda;            // first toolkit with SASS for it; may be empty
-    std::optional<double> hbm_bandwidth_gbs;  // reference peaks, dense; nullopt: no source
+    std::string architecture;                // "Hopper"
+    std::string first_cuda;                  // first toolkit with SASS for it; may be empty
+    std::optional<double> hbm_bandwidth_gbs; // reference peaks, dense; nullopt: no source
     std::optional<double> bf16_dense_tflops;
     std::vector<std::string> sources;
     Facts facts;
@@ -119,7 +119,7 @@ struct Catalog {
     int format = 1;
     std::string revision;
     std::vector<CudaMajor> cuda_majors;
-    std::vector<CudaRelease> cuda;      // ascending
+    std::vector<CudaRelease> cuda; // ascending
     std::vector<Variant> variants;
     std::vector<TorchRelease> releases; // newest first
     std::vector<GpuModel> gpus;
@@ -152,4 +152,4 @@ struct Catalog {
 [[nodiscard]] std::string_view default_catalog_text();
 [[nodiscard]] Expected<Catalog> default_catalog();
 
-}  // namespace envpin
+} // namespace envpin

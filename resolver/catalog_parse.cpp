@@ -15,19 +15,23 @@ Expected<Version> version_at(const Reader& reader, const toml::table& table, std
     const auto text = ENVPIN_TRY(reader.required_string(table, key));
     auto version = Version::parse(text);
     if (!version)
-        return reader.error(*table.get(key), fmt::format("'{}' = \"{}\" is not a PEP 440 version", key, text));
+        return reader.error(*table.get(key),
+                            fmt::format("'{}' = \"{}\" is not a PEP 440 version", key, text));
     return std::move(*version);
 }
 
-Expected<DriverVersion> driver_from(const Reader& reader, const toml::node& node, std::string_view text)
+Expected<DriverVersion> driver_from(const Reader& reader, const toml::node& node,
+                                    std::string_view text)
 {
     auto driver = DriverVersion::parse(text);
     if (!driver)
-        return reader.error(node, fmt::format("\"{}\" is not a driver version (e.g. 570.26)", text));
+        return reader.error(node,
+                            fmt::format("\"{}\" is not a driver version (e.g. 570.26)", text));
     return std::move(*driver);
 }
 
-Expected<DriverVersion> driver_at(const Reader& reader, const toml::table& table, std::string_view key)
+Expected<DriverVersion> driver_at(const Reader& reader, const toml::table& table,
+                                  std::string_view key)
 {
     const auto text = ENVPIN_TRY(reader.required_string(table, key));
     return driver_from(reader, *table.get(key), text);
@@ -42,13 +46,17 @@ Expected<Facts> facts_at(const Reader& reader, const toml::table& table)
     for (const auto& [field, node] : *entries) {
         const auto* entry = node.as_table();
         if (entry == nullptr)
-            return reader.error(node, fmt::format("facts.{} must be {{ evidence = \"...\", note = \"...\" }}", field.str()));
+            return reader.error(
+                node, fmt::format("facts.{} must be {{ evidence = \"...\", note = \"...\" }}",
+                                  field.str()));
         ENVPIN_TRY(reader.only_keys(*entry, "a fact", {"evidence", "note"}));
         const auto evidence_text = ENVPIN_TRY(reader.required_string(*entry, "evidence"));
         const auto evidence = parse_evidence(evidence_text);
         if (!evidence)
-            return reader.error(node, fmt::format("evidence \"{}\" is not one of sourced, verified, "
-                                                  "secondary, unverified, conflict", evidence_text));
+            return reader.error(node,
+                                fmt::format("evidence \"{}\" is not one of sourced, verified, "
+                                            "secondary, unverified, conflict",
+                                            evidence_text));
         const auto note = ENVPIN_TRY(reader.string(*entry, "note"));
         facts.emplace(std::string(field.str()), Fact{*evidence, note.value_or("")});
     }
@@ -67,7 +75,8 @@ Expected<CudaMajor> parse_cuda_major(const Reader& reader, const toml::table& ta
 
 Expected<CudaRelease> parse_cuda(const Reader& reader, const toml::table& table)
 {
-    ENVPIN_TRY(reader.only_keys(table, "[[cuda]]", {"version", "driver", "updates", "sources", "facts"}));
+    ENVPIN_TRY(
+        reader.only_keys(table, "[[cuda]]", {"version", "driver", "updates", "sources", "facts"}));
     CudaRelease release;
     release.version = ENVPIN_TRY(version_at(reader, table, "version"));
     if (release.version.release().size() != 2)
@@ -77,8 +86,10 @@ Expected<CudaRelease> parse_cuda(const Reader& reader, const toml::table& table)
         for (const auto& [name, node] : *updates) {
             const auto* text = node.as_string();
             if (text == nullptr)
-                return reader.error(node, "updates map a release (\"12.8.1\") to its driver (a string)");
-            release.updates.emplace(std::string(name.str()), ENVPIN_TRY(driver_from(reader, node, text->get())));
+                return reader.error(node,
+                                    "updates map a release (\"12.8.1\") to its driver (a string)");
+            release.updates.emplace(std::string(name.str()),
+                                    ENVPIN_TRY(driver_from(reader, node, text->get())));
         }
     release.sources = ENVPIN_TRY(reader.strings(table, "sources"));
     release.facts = ENVPIN_TRY(facts_at(reader, table));
@@ -99,8 +110,8 @@ Expected<Variant> parse_variant(const Reader& reader, const toml::table& table)
 Expected<TorchRelease> parse_release(const Reader& reader, const toml::table& table)
 {
     ENVPIN_TRY(reader.only_keys(table, "[[torch]]",
-                                {"version", "python", "python_experimental", "torchvision", "torchaudio",
-                                 "triton", "pypi_default", "sources", "facts"}));
+                                {"version", "python", "python_experimental", "torchvision",
+                                 "torchaudio", "triton", "pypi_default", "sources", "facts"}));
     TorchRelease release;
     release.version = ENVPIN_TRY(version_at(reader, table, "version"));
     release.python = ENVPIN_TRY(reader.strings(table, "python"));
@@ -120,15 +131,18 @@ Expected<std::vector<ArchTarget>> arch_at(const Reader& reader, const toml::tabl
     for (const auto& text : ENVPIN_TRY(reader.strings(table, "arch"))) {
         auto target = parse_arch_target(text);
         if (!target)
-            return reader.error(*table.get("arch"),
-                                fmt::format("\"{}\" is not an arch target: expected sm_XY (SASS) or compute_XY (PTX)", text));
+            return reader.error(
+                *table.get("arch"),
+                fmt::format(
+                    "\"{}\" is not an arch target: expected sm_XY (SASS) or compute_XY (PTX)",
+                    text));
         targets.push_back(*target);
     }
     return targets;
 }
 
-Expected<std::vector<Pin>> pins_at(const Reader& reader, const toml::table& table, std::string_view key,
-                                   Pin::Kind kind, const Facts& facts)
+Expected<std::vector<Pin>> pins_at(const Reader& reader, const toml::table& table,
+                                   std::string_view key, Pin::Kind kind, const Facts& facts)
 {
     std::vector<Pin> pins;
     for (const auto& line : ENVPIN_TRY(reader.strings(table, key))) {
@@ -142,7 +156,8 @@ Expected<std::vector<Pin>> pins_at(const Reader& reader, const toml::table& tabl
     return pins;
 }
 
-Expected<std::vector<Pin>> bundled_at(const Reader& reader, const toml::table& table, const Facts& facts)
+Expected<std::vector<Pin>> bundled_at(const Reader& reader, const toml::table& table,
+                                      const Facts& facts)
 {
     std::vector<Pin> pins;
     const auto* bundled = ENVPIN_TRY(reader.table(table, "bundled"));
@@ -169,13 +184,15 @@ struct BuildEntry {
 
 Expected<BuildEntry> parse_build(const Reader& reader, const toml::table& table)
 {
-    ENVPIN_TRY(reader.only_keys(table, "[[build]]", {"torch", "variant", "toolkit", "arch", "requires",
-                                                     "installs", "bundled", "missing", "sources", "facts"}));
+    ENVPIN_TRY(reader.only_keys(table, "[[build]]",
+                                {"torch", "variant", "toolkit", "arch", "requires", "installs",
+                                 "bundled", "missing", "sources", "facts"}));
     BuildEntry entry;
     for (const auto& text : ENVPIN_TRY(reader.strings(table, "torch"))) {
         auto version = Version::parse(text);
         if (!version)
-            return reader.error(*table.get("torch"), fmt::format("\"{}\" is not a torch version", text));
+            return reader.error(*table.get("torch"),
+                                fmt::format("\"{}\" is not a torch version", text));
         entry.torch.push_back(std::move(*version));
     }
     if (entry.torch.empty())
@@ -186,8 +203,10 @@ Expected<BuildEntry> parse_build(const Reader& reader, const toml::table& table)
     build.facts = ENVPIN_TRY(facts_at(reader, table));
     build.arch = ENVPIN_TRY(arch_at(reader, table));
     build.arch_known = table.contains("arch") || build.variant == "cpu";
-    build.pins = ENVPIN_TRY(pins_at(reader, table, "requires", Pin::Kind::requires_dist, build.facts));
-    for (auto& pin : ENVPIN_TRY(pins_at(reader, table, "installs", Pin::Kind::installed_by_toolkit, build.facts)))
+    build.pins =
+        ENVPIN_TRY(pins_at(reader, table, "requires", Pin::Kind::requires_dist, build.facts));
+    for (auto& pin : ENVPIN_TRY(
+             pins_at(reader, table, "installs", Pin::Kind::installed_by_toolkit, build.facts)))
         build.pins.push_back(std::move(pin));
     for (auto& pin : ENVPIN_TRY(bundled_at(reader, table, build.facts)))
         build.pins.push_back(std::move(pin));
@@ -198,15 +217,18 @@ Expected<BuildEntry> parse_build(const Reader& reader, const toml::table& table)
 
 Expected<GpuModel> parse_gpu(const Reader& reader, const toml::table& table)
 {
-    ENVPIN_TRY(reader.only_keys(table, "[[gpu]]", {"name", "aliases", "cc", "architecture", "first_cuda",
-                                                   "hbm_bandwidth_gbs", "bf16_dense_tflops", "sources", "facts"}));
+    ENVPIN_TRY(reader.only_keys(table, "[[gpu]]",
+                                {"name", "aliases", "cc", "architecture", "first_cuda",
+                                 "hbm_bandwidth_gbs", "bf16_dense_tflops", "sources", "facts"}));
     GpuModel gpu;
     gpu.name = ENVPIN_TRY(reader.required_string(table, "name"));
     gpu.aliases = ENVPIN_TRY(reader.strings(table, "aliases"));
     const auto cc_text = ENVPIN_TRY(reader.required_string(table, "cc"));
     const auto cc = parse_compute_capability(cc_text);
     if (!cc || cc_text.find('.') == std::string::npos)
-        return reader.error(*table.get("cc"), fmt::format("cc \"{}\" is not a compute capability (\"9.0\")", cc_text));
+        return reader.error(
+            *table.get("cc"),
+            fmt::format("cc \"{}\" is not a compute capability (\"9.0\")", cc_text));
     gpu.cc = *cc;
     gpu.architecture = ENVPIN_TRY(reader.string(table, "architecture")).value_or("");
     gpu.first_cuda = ENVPIN_TRY(reader.string(table, "first_cuda")).value_or("");
@@ -218,7 +240,8 @@ Expected<GpuModel> parse_gpu(const Reader& reader, const toml::table& table)
 }
 
 template <class T, class Parse>
-Expected<std::vector<T>> parse_all(const Reader& reader, const toml::table& root, std::string_view key, Parse parse)
+Expected<std::vector<T>> parse_all(const Reader& reader, const toml::table& root,
+                                   std::string_view key, Parse parse)
 {
     std::vector<T> values;
     for (const auto* table : ENVPIN_TRY(reader.tables(root, key)))
@@ -245,8 +268,9 @@ Expected<void> attach_builds(const Reader& reader, const toml::table& root, Cata
         for (const auto& version : entry.torch) {
             auto release = std::ranges::find(catalog.releases, version, &TorchRelease::version);
             if (release == catalog.releases.end())
-                return reader.error(*table, fmt::format("[[build]] names torch {}, which has no [[torch]] entry",
-                                                        version.to_string()));
+                return reader.error(
+                    *table, fmt::format("[[build]] names torch {}, which has no [[torch]] entry",
+                                        version.to_string()));
             release->builds.push_back(entry.build);
         }
     }
@@ -255,21 +279,23 @@ Expected<void> attach_builds(const Reader& reader, const toml::table& root, Cata
     return {};
 }
 
-}  // namespace
+} // namespace
 
 Expected<Catalog> parse_catalog(std::string_view text, std::string_view origin)
 {
     const Reader reader{origin};
     const auto root = ENVPIN_TRY(reader.parse(text));
-    ENVPIN_TRY(reader.only_keys(root, "the catalog",
-                                {"format", "revision", "cuda_major", "cuda", "variant", "torch", "build", "gpu"}));
+    ENVPIN_TRY(reader.only_keys(
+        root, "the catalog",
+        {"format", "revision", "cuda_major", "cuda", "variant", "torch", "build", "gpu"}));
     Catalog catalog;
     const auto format = ENVPIN_TRY(reader.integer(root, "format"));
     if (format != 1)
         return reader.error(fmt::format("unknown catalog format {} (this envpin reads format 1)",
                                         format ? std::to_string(*format) : "(missing)"));
     catalog.revision = ENVPIN_TRY(reader.string(root, "revision")).value_or("");
-    catalog.cuda_majors = ENVPIN_TRY(parse_all<CudaMajor>(reader, root, "cuda_major", parse_cuda_major));
+    catalog.cuda_majors =
+        ENVPIN_TRY(parse_all<CudaMajor>(reader, root, "cuda_major", parse_cuda_major));
     catalog.cuda = ENVPIN_TRY(parse_all<CudaRelease>(reader, root, "cuda", parse_cuda));
     std::ranges::sort(catalog.cuda, {}, &CudaRelease::version);
     catalog.variants = ENVPIN_TRY(parse_all<Variant>(reader, root, "variant", parse_variant));
@@ -280,4 +306,4 @@ Expected<Catalog> parse_catalog(std::string_view text, std::string_view origin)
     return catalog;
 }
 
-}  // namespace envpin
+} // namespace envpin

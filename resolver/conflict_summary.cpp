@@ -34,7 +34,8 @@ std::string how_many(size_t n, size_t total)
 
 size_t cuda_builds(const Evaluations& evaluations)
 {
-    return static_cast<size_t>(std::ranges::count_if(evaluations, [](const Evaluation& e) { return e.cuda != nullptr; }));
+    return static_cast<size_t>(
+        std::ranges::count_if(evaluations, [](const Evaluation& e) { return e.cuda != nullptr; }));
 }
 
 std::string variants_of(const Evaluations& evaluations)
@@ -46,16 +47,18 @@ std::string variants_of(const Evaluations& evaluations)
     return join(names, ", ");
 }
 
-void summarize_cuda_spec(const Evaluations& all, const Request& request, std::vector<std::string>& lines)
+void summarize_cuda_spec(const Evaluations& all, const Request& request,
+                         std::vector<std::string>& lines)
 {
     const auto found = with_cause(all, Cause::cuda_spec);
     if (found.empty())
         return;
     if (request.cuda.kind == CudaRequest::Kind::automatic)
-        return;  // the cpu builds: said last, as a way out (see summarize)
-    lines.push_back(fmt::format("{} candidates do not match cuda \"{}\": torch \"{}\" is built for {}",
-                                how_many(found.size(), all.size()), request.cuda.text,
-                                request.torch_text.empty() ? "*" : request.torch_text, variants_of(all)));
+        return; // the cpu builds: said last, as a way out (see summarize)
+    lines.push_back(
+        fmt::format("{} candidates do not match cuda \"{}\": torch \"{}\" is built for {}",
+                    how_many(found.size(), all.size()), request.cuda.text,
+                    request.torch_text.empty() ? "*" : request.torch_text, variants_of(all)));
 }
 
 void summarize_no_driver(const Evaluations& all, std::vector<std::string>& lines)
@@ -71,24 +74,29 @@ void summarize_driver(const Evaluations& all, const HostView& host, std::vector<
     const auto found = with_cause(all, Cause::driver);
     if (found.empty())
         return;
-    const auto* least = *std::ranges::min_element(found, {}, [](const Evaluation* e) { return e->major->compat_floor; });
-    lines.push_back(fmt::format("{} CUDA builds need a newer driver: at least {} ({}, CUDA {} under minor-version "
-                                "compatibility; {} natively); this host has {}",
-                                how_many(found.size(), cuda_builds(all)), least->major->compat_floor.text(),
-                                least->candidate, least->cuda->version.to_string(), least->cuda->driver.text(),
-                                host.driver->text()));
+    const auto* least = *std::ranges::min_element(
+        found, {}, [](const Evaluation* e) { return e->major->compat_floor; });
+    lines.push_back(fmt::format(
+        "{} CUDA builds need a newer driver: at least {} ({}, CUDA {} under minor-version "
+        "compatibility; {} natively); this host has {}",
+        how_many(found.size(), cuda_builds(all)), least->major->compat_floor.text(),
+        least->candidate, least->cuda->version.to_string(), least->cuda->driver.text(),
+        host.driver->text()));
 }
 
-void summarize_native_only(const Evaluations& all, const HostView& host, std::vector<std::string>& lines)
+void summarize_native_only(const Evaluations& all, const HostView& host,
+                           std::vector<std::string>& lines)
 {
     const auto found = with_cause(all, Cause::native_only);
     if (found.empty())
         return;
-    const auto* least = *std::ranges::min_element(found, {}, [](const Evaluation* e) { return e->cuda->driver; });
-    lines.push_back(fmt::format("{} CUDA builds would run only under minor-version compatibility, which --native-only "
-                                "refuses: the least demanding, {}, needs driver >= {} natively; this host has {}",
-                                how_many(found.size(), cuda_builds(all)), least->candidate, least->cuda->driver.text(),
-                                host.driver->text()));
+    const auto* least =
+        *std::ranges::min_element(found, {}, [](const Evaluation* e) { return e->cuda->driver; });
+    lines.push_back(fmt::format(
+        "{} CUDA builds would run only under minor-version compatibility, which --native-only "
+        "refuses: the least demanding, {}, needs driver >= {} natively; this host has {}",
+        how_many(found.size(), cuda_builds(all)), least->candidate, least->cuda->driver.text(),
+        host.driver->text()));
 }
 
 void summarize_gpus(const Evaluations& all, const HostView& host, std::vector<std::string>& lines)
@@ -101,20 +109,25 @@ void summarize_gpus(const Evaluations& all, const HostView& host, std::vector<st
             return r.cause == Cause::gpu && r.text.find(text) != std::string::npos;
         });
     };
-    const auto unknown = std::ranges::count_if(found, [&](const Evaluation* e) { return !e->build->arch_known; });
+    const auto unknown =
+        std::ranges::count_if(found, [&](const Evaluation* e) { return !e->build->arch_known; });
     if (unknown > 0)
-        lines.push_back(fmt::format("{} CUDA builds have no arch list in the catalog, so their kernels cannot be "
-                                    "checked", how_many(static_cast<size_t>(unknown), cuda_builds(all))));
+        lines.push_back(fmt::format(
+            "{} CUDA builds have no arch list in the catalog, so their kernels cannot be "
+            "checked",
+            how_many(static_cast<size_t>(unknown), cuda_builds(all))));
     for (const auto& gpu : host.gpus) {
         const auto name = describe_gpu(gpu);
-        const auto n = std::ranges::count_if(found, [&](const Evaluation* e) { return mentions(*e, name); });
+        const auto n =
+            std::ranges::count_if(found, [&](const Evaluation* e) { return mentions(*e, name); });
         if (n > 0)
             lines.push_back(fmt::format("{} CUDA builds carry no kernel for {}",
                                         how_many(static_cast<size_t>(n), cuda_builds(all)), name));
     }
 }
 
-void summarize_python(const Evaluations& all, const Request& request, std::vector<std::string>& lines)
+void summarize_python(const Evaluations& all, const Request& request,
+                      std::vector<std::string>& lines)
 {
     const auto found = with_cause(all, Cause::python);
     if (found.empty())
@@ -122,9 +135,10 @@ void summarize_python(const Evaluations& all, const Request& request, std::vecto
     std::set<std::string> releases;
     for (const auto* e : found)
         releases.insert(e->release->version.to_string());
-    lines.push_back(fmt::format("{} candidates are not built for python \"{}\" ({} torch releases: check "
-                                "`--explain` for the Pythons each supports)",
-                                how_many(found.size(), all.size()), request.python->text, releases.size()));
+    lines.push_back(
+        fmt::format("{} candidates are not built for python \"{}\" ({} torch releases: check "
+                    "`--explain` for the Pythons each supports)",
+                    how_many(found.size(), all.size()), request.python->text, releases.size()));
 }
 
 void summarize_companions(const Evaluations& all, std::vector<std::string>& lines)
@@ -135,7 +149,8 @@ void summarize_companions(const Evaluations& all, std::vector<std::string>& line
     std::vector<std::string> names;
     for (const auto* e : found)
         names.push_back(e->candidate);
-    lines.push_back(fmt::format("a requested companion is not published for {}", join(names, ", ")));
+    lines.push_back(
+        fmt::format("a requested companion is not published for {}", join(names, ", ")));
 }
 
 // The way out when one exists: the newest candidate whose only obstacle is the driver.
@@ -146,25 +161,29 @@ void suggest_driver(const Evaluations& all, std::vector<std::string>& lines)
             continue;
         const auto cause = e.reasons[0].cause;
         if (cause == Cause::driver) {
-            lines.push_back(fmt::format("a driver >= {} would run {} natively (>= {} under minor-version "
-                                        "compatibility)", e.cuda->driver.text(), e.candidate,
-                                        e.major->compat_floor.text()));
+            lines.push_back(
+                fmt::format("a driver >= {} would run {} natively (>= {} under minor-version "
+                            "compatibility)",
+                            e.cuda->driver.text(), e.candidate, e.major->compat_floor.text()));
             return;
         }
         if (cause == Cause::native_only) {
-            lines.push_back(fmt::format("a driver >= {} would run {} natively", e.cuda->driver.text(), e.candidate));
+            lines.push_back(fmt::format("a driver >= {} would run {} natively",
+                                        e.cuda->driver.text(), e.candidate));
             return;
         }
     }
 }
 
-}  // namespace
+} // namespace
 
-std::vector<std::string> summarize(const Evaluations& evaluations, const Request& request, const HostView& host)
+std::vector<std::string> summarize(const Evaluations& evaluations, const Request& request,
+                                   const HostView& host)
 {
     std::vector<std::string> lines;
     if (evaluations.empty()) {
-        lines.push_back(fmt::format("no torch release in the catalog matches torch \"{}\"", request.torch_text));
+        lines.push_back(fmt::format("no torch release in the catalog matches torch \"{}\"",
+                                    request.torch_text));
         return lines;
     }
     summarize_cuda_spec(evaluations, request, lines);
@@ -176,9 +195,10 @@ std::vector<std::string> summarize(const Evaluations& evaluations, const Request
     summarize_companions(evaluations, lines);
     suggest_driver(evaluations, lines);
     if (request.cuda.kind == CudaRequest::Kind::automatic && host.driver)
-        lines.push_back("the cpu builds are not taken because this host has an NVIDIA driver; cuda \"cpu\" asks for "
+        lines.push_back("the cpu builds are not taken because this host has an NVIDIA driver; cuda "
+                        "\"cpu\" asks for "
                         "them");
     return lines;
 }
 
-}  // namespace envpin::detail
+} // namespace envpin::detail

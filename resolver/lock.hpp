@@ -24,10 +24,10 @@ struct LockRequest {
 };
 
 struct LockStack {
-    std::string torch;    // "2.7.1+cu128"
-    std::string variant;  // "cu128" | "cpu"
-    std::optional<std::string> cuda;  // "12.8"
-    std::string python;   // "3.12"
+    std::string torch;               // "2.7.1+cu128"
+    std::string variant;             // "cu128" | "cpu"
+    std::optional<std::string> cuda; // "12.8"
+    std::string python;              // "3.12"
     std::string index_url;
     std::optional<std::string> cudnn, nccl, triton;
     bool operator==(const LockStack&) const = default;
@@ -35,10 +35,10 @@ struct LockStack {
 
 // What a host needs to run the stack.
 struct LockHost {
-    std::string compat = "none";  // "native" | "minor-version" | "none" (cpu)
-    std::optional<std::string> min_driver;     // in the recorded compat mode
-    std::optional<std::string> native_driver;  // the CUDA release's toolkit driver
-    std::vector<std::string> arch;             // "sm_75" ... "compute_120"
+    std::string compat = "none";              // "native" | "minor-version" | "none" (cpu)
+    std::optional<std::string> min_driver;    // in the recorded compat mode
+    std::optional<std::string> native_driver; // the CUDA release's toolkit driver
+    std::vector<std::string> arch;            // "sm_75" ... "compute_120"
     bool operator==(const LockHost&) const = default;
 };
 
@@ -46,17 +46,17 @@ struct LockHost {
 // (triton, nvidia-* pins) from PyPI.
 struct LockPackage {
     std::string name;
-    std::string version;  // exact, or a specifier for ranged pins
+    std::string version; // exact, or a specifier for ranged pins
     std::string index;
     bool operator==(const LockPackage&) const = default;
 };
 
 // A library pin to check after installation.
 struct LockPin {
-    std::string role;     // "cudnn"
-    std::string name;     // "nvidia-cudnn-cu12" (bundled: the role)
-    std::string version;  // exact, or a specifier
-    std::string kind;     // "requires" | "installed-by-toolkit" | "bundled"
+    std::string role;    // "cudnn"
+    std::string name;    // "nvidia-cudnn-cu12" (bundled: the role)
+    std::string version; // exact, or a specifier
+    std::string kind;    // "requires" | "installed-by-toolkit" | "bundled"
     std::string evidence = "sourced";
     bool operator==(const LockPin&) const = default;
 };
@@ -65,8 +65,8 @@ struct LockPin {
 struct InstalledDistribution {
     std::string name;
     std::string version;
-    std::string source;  // wheel URL or path it came from
-    std::string sha256;  // of the wheel file, lower-case hex
+    std::string source; // wheel URL or path it came from
+    std::string sha256; // of the wheel file, lower-case hex
     bool operator==(const InstalledDistribution&) const = default;
 };
 
@@ -102,4 +102,4 @@ inline constexpr std::string_view k_pypi_index = "https://pypi.org/simple";
 // not `installed`), one line each ("stack.torch: 2.7.1+cu128 -> 2.8.0+cu128"). Empty: same.
 [[nodiscard]] std::vector<std::string> lock_differences(const Lock& old, const Lock& fresh);
 
-}  // namespace envpin
+} // namespace envpin

@@ -49,7 +49,8 @@ Expected<LockRequest> parse_request(const Reader& reader, const toml::table& roo
     const auto* table = ENVPIN_TRY(reader.table(root, "request"));
     if (table == nullptr)
         return reader.error("missing [request]");
-    ENVPIN_TRY(reader.only_keys(*table, "[request]", {"torch", "cuda", "python", "companions", "native_only"}));
+    ENVPIN_TRY(reader.only_keys(*table, "[request]",
+                                {"torch", "cuda", "python", "companions", "native_only"}));
     LockRequest request;
     request.torch = ENVPIN_TRY(reader.required_string(*table, "torch"));
     request.cuda = ENVPIN_TRY(reader.required_string(*table, "cuda"));
@@ -64,12 +65,14 @@ Expected<LockStack> parse_stack(const Reader& reader, const toml::table& root)
     const auto* table = ENVPIN_TRY(reader.table(root, "stack"));
     if (table == nullptr)
         return reader.error("missing [stack]");
-    ENVPIN_TRY(reader.only_keys(*table, "[stack]",
-                                {"torch", "variant", "cuda", "python", "index_url", "cudnn", "nccl", "triton"}));
+    ENVPIN_TRY(reader.only_keys(
+        *table, "[stack]",
+        {"torch", "variant", "cuda", "python", "index_url", "cudnn", "nccl", "triton"}));
     LockStack stack;
     stack.torch = ENVPIN_TRY(reader.required_string(*table, "torch"));
     if (!Version::parse(stack.torch))
-        return reader.error(*table->get("torch"), fmt::format("stack.torch \"{}\" is not a version", stack.torch));
+        return reader.error(*table->get("torch"),
+                            fmt::format("stack.torch \"{}\" is not a version", stack.torch));
     stack.variant = ENVPIN_TRY(reader.required_string(*table, "variant"));
     stack.cuda = ENVPIN_TRY(reader.string(*table, "cuda"));
     stack.python = ENVPIN_TRY(reader.required_string(*table, "python"));
@@ -80,11 +83,13 @@ Expected<LockStack> parse_stack(const Reader& reader, const toml::table& root)
     return stack;
 }
 
-Expected<std::optional<std::string>> driver_at(const Reader& reader, const toml::table& table, std::string_view key)
+Expected<std::optional<std::string>> driver_at(const Reader& reader, const toml::table& table,
+                                               std::string_view key)
 {
     auto driver = ENVPIN_TRY(reader.string(table, key));
     if (driver && !DriverVersion::parse(*driver))
-        return reader.error(*table.get(key), fmt::format("host.{} \"{}\" is not a driver version", key, *driver));
+        return reader.error(*table.get(key),
+                            fmt::format("host.{} \"{}\" is not a driver version", key, *driver));
     return driver;
 }
 
@@ -93,25 +98,29 @@ Expected<LockHost> parse_host(const Reader& reader, const toml::table& root)
     const auto* table = ENVPIN_TRY(reader.table(root, "host"));
     if (table == nullptr)
         return reader.error("missing [host]");
-    ENVPIN_TRY(reader.only_keys(*table, "[host]", {"compat", "min_driver", "native_driver", "arch"}));
+    ENVPIN_TRY(
+        reader.only_keys(*table, "[host]", {"compat", "min_driver", "native_driver", "arch"}));
     LockHost host;
     host.compat = ENVPIN_TRY(reader.required_string(*table, "compat"));
     if (host.compat != "native" && host.compat != "minor-version" && host.compat != "none")
-        return reader.error(*table->get("compat"), "host.compat must be \"native\", \"minor-version\" or \"none\"");
+        return reader.error(*table->get("compat"),
+                            "host.compat must be \"native\", \"minor-version\" or \"none\"");
     host.min_driver = ENVPIN_TRY(driver_at(reader, *table, "min_driver"));
     host.native_driver = ENVPIN_TRY(driver_at(reader, *table, "native_driver"));
     host.arch = ENVPIN_TRY(reader.strings(*table, "arch"));
     for (const auto& target : host.arch)
         if (!parse_arch_target(target))
-            return reader.error(*table->get("arch"), fmt::format("\"{}\" is not an arch target (sm_XY or compute_XY)", target));
+            return reader.error(
+                *table->get("arch"),
+                fmt::format("\"{}\" is not an arch target (sm_XY or compute_XY)", target));
     return host;
 }
 
 // [[key]] tables whose fields are all required strings, in `fields` order.
 template <class T>
-Expected<std::vector<T>> parse_records(const Reader& reader, const toml::table& root, std::string_view key,
-                                       std::initializer_list<std::string_view> fields,
-                                       T (*make)(std::vector<std::string>&&))
+Expected<std::vector<T>>
+parse_records(const Reader& reader, const toml::table& root, std::string_view key,
+              std::initializer_list<std::string_view> fields, T (*make)(std::vector<std::string>&&))
 {
     std::vector<T> records;
     for (const auto* table : ENVPIN_TRY(reader.tables(root, key))) {
@@ -139,13 +148,15 @@ InstalledDistribution make_installed(std::vector<std::string>&& v)
     return {std::move(v[0]), std::move(v[1]), std::move(v[2]), std::move(v[3])};
 }
 
-}  // namespace
+} // namespace
 
 std::string print_lock(const Lock& lock)
 {
     Writer out;
-    out.comment("envpin.lock: the stack `envpin lock` resolved for envpin.toml. Generated; do not edit.");
-    out.comment("`envpin lock --check` says whether it is still current; `envpin create` installs it.");
+    out.comment(
+        "envpin.lock: the stack `envpin lock` resolved for envpin.toml. Generated; do not edit.");
+    out.comment(
+        "`envpin lock --check` says whether it is still current; `envpin create` installs it.");
     out.integer("version", lock.version);
     print_request(out, lock.request);
     print_stack(out, lock.stack);
@@ -182,20 +193,22 @@ Expected<Lock> parse_lock(std::string_view text, std::string_view origin)
     if (!version)
         return reader.error("missing 'version' (the lock format version, an integer)");
     if (*version != Lock::k_version)
-        return reader.error(*root.get("version"), fmt::format("unknown lock version {} (this envpin reads version {})",
-                                                              *version, Lock::k_version));
-    ENVPIN_TRY(reader.only_keys(root, "the lock", {"version", "request", "stack", "host", "package", "pin", "installed"}));
+        return reader.error(*root.get("version"),
+                            fmt::format("unknown lock version {} (this envpin reads version {})",
+                                        *version, Lock::k_version));
+    ENVPIN_TRY(reader.only_keys(
+        root, "the lock", {"version", "request", "stack", "host", "package", "pin", "installed"}));
     Lock lock;
     lock.request = ENVPIN_TRY(parse_request(reader, root));
     lock.stack = ENVPIN_TRY(parse_stack(reader, root));
     lock.host = ENVPIN_TRY(parse_host(reader, root));
-    lock.packages = ENVPIN_TRY(parse_records<LockPackage>(reader, root, "package", {"name", "version", "index"}, make_package));
-    lock.pins = ENVPIN_TRY(parse_records<LockPin>(reader, root, "pin", {"role", "name", "version", "kind", "evidence"},
-                                                  make_pin));
-    lock.installed = ENVPIN_TRY(parse_records<InstalledDistribution>(reader, root, "installed",
-                                                                     {"name", "version", "source", "sha256"},
-                                                                     make_installed));
+    lock.packages = ENVPIN_TRY(parse_records<LockPackage>(
+        reader, root, "package", {"name", "version", "index"}, make_package));
+    lock.pins = ENVPIN_TRY(parse_records<LockPin>(
+        reader, root, "pin", {"role", "name", "version", "kind", "evidence"}, make_pin));
+    lock.installed = ENVPIN_TRY(parse_records<InstalledDistribution>(
+        reader, root, "installed", {"name", "version", "source", "sha256"}, make_installed));
     return lock;
 }
 
-}  // namespace envpin
+} // namespace envpin

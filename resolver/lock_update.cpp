@@ -10,7 +10,8 @@ Expected<LockUpdate> update_lock(const Catalog& catalog, const Spec& spec, const
                                  const std::optional<Lock>& existing, std::string_view spec_origin)
 {
     const auto recorded = lock_request(spec);
-    auto request = ENVPIN_TRY(make_request(catalog, request_text(recorded, fmt::format("{}: ", spec_origin))));
+    auto request =
+        ENVPIN_TRY(make_request(catalog, request_text(recorded, fmt::format("{}: ", spec_origin))));
     auto resolution = ENVPIN_TRY(resolve(catalog, request, host));
     LockUpdate update{std::move(request), std::move(resolution), std::nullopt, {}};
     const auto* plan = std::get_if<Plan>(&update.resolution);
@@ -25,4 +26,4 @@ Expected<LockUpdate> update_lock(const Catalog& catalog, const Spec& spec, const
     return update;
 }
 
-}  // namespace envpin
+} // namespace envpin

@@ -15,14 +15,16 @@ namespace envpin {
 struct LockUpdate {
     Request request;
     Resolution resolution;
-    std::optional<Lock> lock;              // the lock to write; nullopt on a conflict
-    std::vector<std::string> differences;  // against the existing lock; empty when it is current
+    std::optional<Lock> lock;             // the lock to write; nullopt on a conflict
+    std::vector<std::string> differences; // against the existing lock; empty when it is current
 };
 
 // Resolves `spec` for `host`. When `existing` records the same resolution, the new lock keeps
 // its `installed` list (what `create` installed is still what the lock describes). Fails with
 // bad_input naming `spec_origin` when the spec's values are malformed.
-[[nodiscard]] Expected<LockUpdate> update_lock(const Catalog& catalog, const Spec& spec, const HostFacts& host,
-                                               const std::optional<Lock>& existing, std::string_view spec_origin);
+[[nodiscard]] Expected<LockUpdate> update_lock(const Catalog& catalog, const Spec& spec,
+                                               const HostFacts& host,
+                                               const std::optional<Lock>& existing,
+                                               std::string_view spec_origin);
 
-}  // namespace envpin
+} // namespace envpin

@@ -11,23 +11,25 @@ namespace envpin {
 namespace {
 
 constexpr std::array<std::string_view, 12> k_variables{
-    "python_version", "python_full_version", "os_name", "sys_platform", "platform_release",
-    "platform_system", "platform_version", "platform_machine", "platform_python_implementation",
+    "python_version",      "python_full_version",    "os_name",
+    "sys_platform",        "platform_release",       "platform_system",
+    "platform_version",    "platform_machine",       "platform_python_implementation",
     "implementation_name", "implementation_version", "extra"};
 
 // Longest first, so "<=" is not read as "<".
-constexpr std::array<std::string_view, 8> k_comparisons{"===", "==", "!=", "<=", ">=", "~=", "<", ">"};
+constexpr std::array<std::string_view, 8> k_comparisons{
+    "===", "==", "!=", "<=", ">=", "~=", "<", ">"};
 
 bool is_identifier_char(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-}  // namespace
+} // namespace
 
 // Recursive descent over PEP 508's marker grammar (or / and / comparison / parentheses).
 class MarkerParser {
-public:
+  public:
     explicit MarkerParser(std::string_view text) : text_(text) {}
 
     Expected<Marker> parse()
@@ -40,7 +42,7 @@ public:
         return marker;
     }
 
-private:
+  private:
     std::string_view text_;
     size_t pos_ = 0;
     int depth_ = 0;
@@ -220,11 +222,11 @@ bool evaluate_node(const Marker::Node& node, const MarkerEnvironment& environmen
 {
     switch (node.kind) {
     case Marker::Node::Kind::all_of:
-        return std::ranges::all_of(node.children,
-                                   [&](const auto& child) { return evaluate_node(child, environment); });
+        return std::ranges::all_of(
+            node.children, [&](const auto& child) { return evaluate_node(child, environment); });
     case Marker::Node::Kind::any_of:
-        return std::ranges::any_of(node.children,
-                                   [&](const auto& child) { return evaluate_node(child, environment); });
+        return std::ranges::any_of(
+            node.children, [&](const auto& child) { return evaluate_node(child, environment); });
     case Marker::Node::Kind::compare:
         return compare(node, environment);
     }
@@ -247,13 +249,14 @@ std::string node_text(const Marker::Node& node, bool nested)
     return nested ? "(" + text + ")" : text;
 }
 
-}  // namespace
+} // namespace
 
 MarkerEnvironment MarkerEnvironment::linux_x86_64(std::string_view python_version)
 {
     const auto parts = split(python_version, '.');
-    const std::string short_version =
-        parts.size() >= 2 ? std::string(parts[0]) + "." + std::string(parts[1]) : std::string(python_version);
+    const std::string short_version = parts.size() >= 2
+                                          ? std::string(parts[0]) + "." + std::string(parts[1])
+                                          : std::string(python_version);
     const std::string full_version =
         parts.size() >= 3 ? std::string(python_version) : short_version + ".0";
     MarkerEnvironment environment;
@@ -303,4 +306,4 @@ std::string normalize_name(std::string_view name)
     return normalized;
 }
 
-}  // namespace envpin
+} // namespace envpin

@@ -15,8 +15,8 @@ namespace envpin {
 
 // The values markers are evaluated against (PEP 508 "environment markers").
 struct MarkerEnvironment {
-    std::map<std::string, std::string, std::less<>> values;  // "platform_system" -> "Linux"
-    std::set<std::string, std::less<>> extras;               // normalized names ("opt-einsum")
+    std::map<std::string, std::string, std::less<>> values; // "platform_system" -> "Linux"
+    std::set<std::string, std::less<>> extras;              // normalized names ("opt-einsum")
 
     // CPython on Linux x86_64 with the given "3.12" (or "3.12.3") interpreter version.
     [[nodiscard]] static MarkerEnvironment linux_x86_64(std::string_view python_version);
@@ -24,7 +24,7 @@ struct MarkerEnvironment {
 };
 
 class Marker {
-public:
+  public:
     // One operand: an environment variable name or a quoted literal.
     struct Operand {
         bool variable = false;
@@ -34,9 +34,9 @@ public:
     struct Node {
         enum class Kind { all_of, any_of, compare };
         Kind kind = Kind::compare;
-        std::vector<Node> children;  // all_of / any_of
-        Operand left, right;         // compare
-        std::string op;              // "==", "<", "in", "not in", ...
+        std::vector<Node> children; // all_of / any_of
+        Operand left, right;        // compare
+        std::string op;             // "==", "<", "in", "not in", ...
         bool operator==(const Node&) const = default;
     };
 
@@ -51,7 +51,7 @@ public:
     [[nodiscard]] const Node& root() const { return root_; }
     bool operator==(const Marker&) const = default;
 
-private:
+  private:
     Node root_;
     friend class MarkerParser;
 };
@@ -59,4 +59,4 @@ private:
 // PEP 503 name normalization: lower case, runs of "-", "_", "." become one "-".
 [[nodiscard]] std::string normalize_name(std::string_view name);
 
-}  // namespace envpin
+} // namespace envpin

@@ -20,7 +20,8 @@ std::string torch_specifier(std::string_view text)
     if (text.ends_with(".*"))
         return "==" + std::string(text);
     const auto version = Version::parse(text);
-    if (version && !version->has_local() && version->release().size() < 3 && !version->is_prerelease())
+    if (version && !version->has_local() && version->release().size() < 3 &&
+        !version->is_prerelease())
         return fmt::format("=={}.*", text);
     return "==" + std::string(text);
 }
@@ -30,10 +31,11 @@ Expected<std::pair<std::string, SpecifierSet>> parse_torch(const RequestText& in
     const auto text = std::string(trim(input.torch));
     auto spec = SpecifierSet::parse(torch_specifier(text == "*" ? "" : text));
     if (!spec)
-        return fail(ErrorCode::bad_input,
-                    "{}torch '{}' is not a torch version or PEP 440 specifier: expected e.g. 2.7.*, "
-                    "2.7.1, 2.7.1+cu128, >=2.6,<2.9 or ~=2.7.0",
-                    input.field_prefix, text);
+        return fail(
+            ErrorCode::bad_input,
+            "{}torch '{}' is not a torch version or PEP 440 specifier: expected e.g. 2.7.*, "
+            "2.7.1, 2.7.1+cu128, >=2.6,<2.9 or ~=2.7.0",
+            input.field_prefix, text);
     return std::pair{text, std::move(*spec)};
 }
 
@@ -65,20 +67,22 @@ Expected<CudaRequest> parse_cuda(const Catalog& catalog, const RequestText& inpu
     else if (!starts_with_operator(spec_text)) {
         const auto version = Version::parse(spec_text);
         const auto prefix = SpecifierSet::parse(fmt::format("=={}.*", spec_text));
-        const bool known = version && prefix &&
-                           std::ranges::any_of(catalog.cuda, [&](const CudaRelease& release) {
-                               return prefix->contains(release.version);
-                           });
+        const bool known =
+            version && prefix && std::ranges::any_of(catalog.cuda, [&](const CudaRelease& release) {
+                return prefix->contains(release.version);
+            });
         if (!known)
-            return fail(ErrorCode::bad_input,
-                        "{}cuda '{}' is not a CUDA release envpin knows: expected auto, cpu, a variant "
-                        "such as cu128, a specifier such as >=12.6, or one of {}",
-                        input.field_prefix, request.text, known_cuda(catalog));
+            return fail(
+                ErrorCode::bad_input,
+                "{}cuda '{}' is not a CUDA release envpin knows: expected auto, cpu, a variant "
+                "such as cu128, a specifier such as >=12.6, or one of {}",
+                input.field_prefix, request.text, known_cuda(catalog));
         spec_text = fmt::format("=={}.*", spec_text);
     }
     auto spec = SpecifierSet::parse(spec_text);
     if (!spec)
-        return fail(ErrorCode::bad_input, "{}cuda '{}': {}", input.field_prefix, request.text, spec.error().message);
+        return fail(ErrorCode::bad_input, "{}cuda '{}': {}", input.field_prefix, request.text,
+                    spec.error().message);
     request.spec = std::move(*spec);
     return request;
 }
@@ -103,9 +107,10 @@ Expected<std::optional<PythonRequest>> parse_python(const RequestText& input)
         return request;
     }
     const bool free_threaded = text.ends_with('t');
-    const auto version = Version::parse(free_threaded ? std::string_view(text).substr(0, text.size() - 1) : text);
-    if (!version || version->release().size() < 2 || version->release()[0] != 3 || version->has_local() ||
-        version->is_prerelease())
+    const auto version =
+        Version::parse(free_threaded ? std::string_view(text).substr(0, text.size() - 1) : text);
+    if (!version || version->release().size() < 2 || version->release()[0] != 3 ||
+        version->has_local() || version->is_prerelease())
         return bad();
     const auto minor = fmt::format("3.{}", version->release()[1]);
     if (free_threaded)
@@ -114,7 +119,7 @@ Expected<std::optional<PythonRequest>> parse_python(const RequestText& input)
     return request;
 }
 
-}  // namespace
+} // namespace
 
 Expected<Request> make_request(const Catalog& catalog, const RequestText& text)
 {
@@ -125,8 +130,10 @@ Expected<Request> make_request(const Catalog& catalog, const RequestText& text)
     for (const auto& companion : text.companions) {
         const auto name = normalize_name(companion);
         if (name != "torchvision" && name != "torchaudio")
-            return fail(ErrorCode::bad_input, "{}companions: '{}' is not a torch companion: expected torchvision "
-                        "or torchaudio (other packages go in requirements)", text.field_prefix, companion);
+            return fail(ErrorCode::bad_input,
+                        "{}companions: '{}' is not a torch companion: expected torchvision "
+                        "or torchaudio (other packages go in requirements)",
+                        text.field_prefix, companion);
         if (std::ranges::find(request.companions, name) == request.companions.end())
             request.companions.push_back(name);
     }
@@ -148,12 +155,13 @@ Expected<GpuInfo> gpu_from_flag(const Catalog& catalog, std::string_view text, i
         std::vector<std::string> names;
         for (const auto& model : catalog.gpus)
             names.push_back(model.name);
-        return fail(ErrorCode::bad_input,
-                    "--gpu '{}' is not a GPU envpin knows: expected a name ({}), sm_XY (sm_90) or a "
-                    "compute capability (9.0)",
-                    text, join(names, ", "));
+        return fail(
+            ErrorCode::bad_input,
+            "--gpu '{}' is not a GPU envpin knows: expected a name ({}), sm_XY (sm_90) or a "
+            "compute capability (9.0)",
+            text, join(names, ", "));
     }
-    gpu.cc = *cc;  // no name: the GPU is known by its compute capability only
+    gpu.cc = *cc; // no name: the GPU is known by its compute capability only
     return gpu;
 }
 
@@ -164,9 +172,11 @@ Expected<std::optional<std::string>> driver_from_flag(std::string_view text)
         return std::nullopt;
     const auto driver = DriverVersion::parse(text);
     if (!driver || driver->components().size() < 2)
-        return fail(ErrorCode::bad_input,
-                    "--driver '{}' is not an NVIDIA driver version: expected e.g. 580.95.05, or none", text);
+        return fail(
+            ErrorCode::bad_input,
+            "--driver '{}' is not an NVIDIA driver version: expected e.g. 580.95.05, or none",
+            text);
     return std::optional<std::string>(driver->text());
 }
 
-}  // namespace envpin
+} // namespace envpin

@@ -16,15 +16,15 @@ namespace envpin {
 struct CudaRequest {
     enum class Kind { automatic, cpu, cuda };
     Kind kind = Kind::automatic;
-    SpecifierSet spec;  // Kind::cuda: the CUDA releases asked for
-    std::string text = "auto";  // as written: "auto", "cpu", "12.8", ">=12.6", "cu128"
+    SpecifierSet spec;         // Kind::cuda: the CUDA releases asked for
+    std::string text = "auto"; // as written: "auto", "cpu", "12.8", ">=12.6", "cu128"
     bool operator==(const CudaRequest&) const = default;
 };
 
 struct PythonRequest {
-    std::string text;        // as written: "3.12", ">=3.11", "3.13t"
-    SpecifierSet spec;       // for regular (GIL) builds
-    std::string free_threaded;  // "3.13t" when a free-threaded build is asked for; else empty
+    std::string text;          // as written: "3.12", ">=3.11", "3.13t"
+    SpecifierSet spec;         // for regular (GIL) builds
+    std::string free_threaded; // "3.13t" when a free-threaded build is asked for; else empty
     bool operator==(const PythonRequest&) const = default;
 };
 
@@ -33,11 +33,11 @@ struct PythonRequest {
 enum class CompatPolicy { allow_minor_version, native_only };
 
 struct Request {
-    std::string torch_text;  // as written; empty = any release
+    std::string torch_text; // as written; empty = any release
     SpecifierSet torch;
     CudaRequest cuda;
     std::optional<PythonRequest> python;
-    std::vector<std::string> companions;  // required companions ("torchvision", "torchaudio")
+    std::vector<std::string> companions; // required companions ("torchvision", "torchaudio")
     CompatPolicy compat = CompatPolicy::allow_minor_version;
     bool operator==(const Request&) const = default;
 };
@@ -61,9 +61,10 @@ struct RequestText {
 
 // `--gpu NAME|sm_XY|X.Y`: a GPU described by a catalog name ("H100", "NVIDIA H200"), an SASS
 // name or a compute capability. Fails with bad_input listing what is accepted.
-[[nodiscard]] Expected<GpuInfo> gpu_from_flag(const Catalog& catalog, std::string_view text, int index);
+[[nodiscard]] Expected<GpuInfo> gpu_from_flag(const Catalog& catalog, std::string_view text,
+                                              int index);
 
 // `--driver V|none`: nullopt for "none"; fails with bad_input unless V is a driver version.
 [[nodiscard]] Expected<std::optional<std::string>> driver_from_flag(std::string_view text);
 
-}  // namespace envpin
+} // namespace envpin

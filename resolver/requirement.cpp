@@ -56,7 +56,7 @@ Expected<std::vector<std::string>> take_extras(std::string_view line, std::strin
     return extras;
 }
 
-}  // namespace
+} // namespace
 
 Expected<Requirement> Requirement::parse(std::string_view line)
 {
@@ -116,4 +116,4 @@ std::string Requirement::to_string() const
     return text;
 }
 
-}  // namespace envpin
+} // namespace envpin

@@ -15,10 +15,10 @@
 namespace envpin {
 
 struct Requirement {
-    std::string name;                 // as written ("nvidia-cudnn-cu12")
-    std::vector<std::string> extras;  // as written, in order
-    SpecifierSet specifier;           // empty: any version
-    std::string url;                  // "name @ url" form; empty otherwise
+    std::string name;                // as written ("nvidia-cudnn-cu12")
+    std::vector<std::string> extras; // as written, in order
+    SpecifierSet specifier;          // empty: any version
+    std::string url;                 // "name @ url" form; empty otherwise
     std::optional<Marker> marker;
 
     // Fails with bad_input naming the line and what was expected.
@@ -31,4 +31,4 @@ struct Requirement {
     bool operator==(const Requirement&) const = default;
 };
 
-}  // namespace envpin
+} // namespace envpin

@@ -12,14 +12,22 @@ namespace envpin {
 std::string_view to_string(Cause cause)
 {
     switch (cause) {
-    case Cause::cuda_spec: return "cuda";
-    case Cause::no_driver: return "no-driver";
-    case Cause::driver: return "driver";
-    case Cause::native_only: return "native-only";
-    case Cause::gpu: return "gpu";
-    case Cause::python: return "python";
-    case Cause::companion: return "companion";
-    case Cause::not_chosen: return "not-chosen";
+    case Cause::cuda_spec:
+        return "cuda";
+    case Cause::no_driver:
+        return "no-driver";
+    case Cause::driver:
+        return "driver";
+    case Cause::native_only:
+        return "native-only";
+    case Cause::gpu:
+        return "gpu";
+    case Cause::python:
+        return "python";
+    case Cause::companion:
+        return "companion";
+    case Cause::not_chosen:
+        return "not-chosen";
     }
     return "";
 }
@@ -27,9 +35,12 @@ std::string_view to_string(Cause cause)
 std::string_view to_string(Compat compat)
 {
     switch (compat) {
-    case Compat::none: return "none";
-    case Compat::native: return "native";
-    case Compat::minor_version: return "minor-version";
+    case Compat::none:
+        return "none";
+    case Compat::native:
+        return "native";
+    case Compat::minor_version:
+        return "minor-version";
     }
     return "";
 }
@@ -45,7 +56,8 @@ Expected<HostView> host_view(const HostFacts& facts)
     if (facts.driver) {
         host.driver = DriverVersion::parse(*facts.driver);
         if (!host.driver)
-            return fail(ErrorCode::bad_input, "driver '{}' (from {}) is not an NVIDIA driver version", *facts.driver,
+            return fail(ErrorCode::bad_input,
+                        "driver '{}' (from {}) is not an NVIDIA driver version", *facts.driver,
                         facts.driver_source.empty() ? "host facts" : facts.driver_source);
     }
     host.gpus = facts.gpus;
@@ -53,7 +65,9 @@ Expected<HostView> host_view(const HostFacts& facts)
     const auto python3 = std::ranges::find_if(facts.pythons, [](const PythonInfo& python) {
         return python.path == "python3" || python.path.ends_with("/python3");
     });
-    const auto* chosen = python3 != facts.pythons.end() ? &*python3 : facts.pythons.empty() ? nullptr : &facts.pythons[0];
+    const auto* chosen = python3 != facts.pythons.end() ? &*python3
+                         : facts.pythons.empty()        ? nullptr
+                                                        : &facts.pythons[0];
     if (chosen != nullptr) {
         const auto parts = split(chosen->version, '.');
         if (parts.size() >= 2)
@@ -85,10 +99,12 @@ std::vector<FactRef> rests_on(const Evaluation& e, const HostView& host, const C
         if (field != "pypi_default" && (field != "triton" || e.cuda != nullptr))
             add_fact(facts, fmt::format("torch {} {}", release, field), fact);
     if (e.cuda != nullptr && e.compat == Compat::native)
-        add_fact(facts, fmt::format("CUDA {} toolkit driver", e.cuda->version.to_string()), fact_of(e.cuda->facts, "driver"));
+        add_fact(facts, fmt::format("CUDA {} toolkit driver", e.cuda->version.to_string()),
+                 fact_of(e.cuda->facts, "driver"));
     for (const auto& gpu : host.gpus)
         if (const auto* model = find_gpu(catalog, gpu.name))
-            add_fact(facts, fmt::format("{} compute capability", model->name), fact_of(model->facts, "cc"));
+            add_fact(facts, fmt::format("{} compute capability", model->name),
+                     fact_of(model->facts, "cc"));
     return facts;
 }
 
@@ -123,12 +139,13 @@ std::vector<std::string> warnings_of(const Evaluation& e, const HostView& host)
 {
     std::vector<std::string> warnings;
     if (e.compat == Compat::minor_version)
-        warnings.push_back(fmt::format("driver {} is older than CUDA {}'s toolkit driver {}: this build runs under "
-                                       "minor-version compatibility (no PTX JIT; features needing a newer driver fail "
-                                       "with cudaErrorCallRequiresNewerDriver). --native-only refuses it; a driver "
-                                       ">= {} runs it natively",
-                                       host.driver->text(), e.cuda->version.to_string(), e.cuda->driver.text(),
-                                       e.cuda->driver.text()));
+        warnings.push_back(fmt::format(
+            "driver {} is older than CUDA {}'s toolkit driver {}: this build runs under "
+            "minor-version compatibility (no PTX JIT; features needing a newer driver fail "
+            "with cudaErrorCallRequiresNewerDriver). --native-only refuses it; a driver "
+            ">= {} runs it natively",
+            host.driver->text(), e.cuda->version.to_string(), e.cuda->driver.text(),
+            e.cuda->driver.text()));
     if (e.cuda != nullptr && host.gpus.empty())
         warnings.push_back("no GPU was described or found, so kernel coverage was not checked");
     if (e.python && e.python->experimental)
@@ -153,11 +170,13 @@ Plan make_plan(const Evaluation& e, const HostView& host, const Catalog& catalog
     if (e.cuda != nullptr) {
         plan.cuda = e.cuda->version;
         plan.native_driver = e.cuda->driver;
-        plan.min_driver = e.compat == Compat::minor_version ? e.major->compat_floor : e.cuda->driver;
+        plan.min_driver =
+            e.compat == Compat::minor_version ? e.major->compat_floor : e.cuda->driver;
         if (!e.release->triton.empty())
             plan.triton = e.release->triton;
         if (e.compat == Compat::none)
-            plan.compat = Compat::native;  // no driver described with an explicit CUDA: plan for native
+            plan.compat =
+                Compat::native; // no driver described with an explicit CUDA: plan for native
     }
     plan.arch = e.build->arch;
     plan.arch_known = e.build->arch_known;
@@ -174,14 +193,14 @@ void mark_not_chosen(std::vector<Evaluation>& evaluations, const Evaluation& cho
 {
     for (auto& e : evaluations)
         if (e.release == chosen.release && e.usable() && &e != &chosen)
-            e.reasons.push_back({Cause::not_chosen,
-                                 fmt::format("usable ({}), but {} has the newer CUDA", to_string(e.compat == Compat::none
-                                                                                                  ? Compat::native
-                                                                                                  : e.compat),
-                                             chosen.candidate)});
+            e.reasons.push_back(
+                {Cause::not_chosen,
+                 fmt::format("usable ({}), but {} has the newer CUDA",
+                             to_string(e.compat == Compat::none ? Compat::native : e.compat),
+                             chosen.candidate)});
 }
 
-}  // namespace
+} // namespace
 
 Expected<Resolution> resolve(const Catalog& catalog, const Request& request, const HostFacts& facts)
 {
@@ -190,7 +209,8 @@ Expected<Resolution> resolve(const Catalog& catalog, const Request& request, con
     std::optional<size_t> chosen;
     for (const auto& release : catalog.releases) {
         for (const auto& build : release.builds) {
-            const auto candidate = Version::parse(fmt::format("{}+{}", release.version.to_string(), build.variant));
+            const auto candidate =
+                Version::parse(fmt::format("{}+{}", release.version.to_string(), build.variant));
             if (!candidate || !request.torch.contains(*candidate))
                 continue;
             evaluations.push_back(detail::evaluate(catalog, request, host, release, build));
@@ -198,7 +218,7 @@ Expected<Resolution> resolve(const Catalog& catalog, const Request& request, con
                 chosen = evaluations.size() - 1;
         }
         if (chosen)
-            break;  // policy step 3: the newest release with a usable build
+            break; // policy step 3: the newest release with a usable build
     }
     if (!chosen) {
         Conflict conflict;
@@ -216,4 +236,4 @@ Expected<Resolution> resolve(const Catalog& catalog, const Request& request, con
     return Resolution{std::move(plan)};
 }
 
-}  // namespace envpin
+} // namespace envpin

@@ -18,6 +18,7 @@
 
 namespace envpin {
 
-[[nodiscard]] Expected<Resolution> resolve(const Catalog& catalog, const Request& request, const HostFacts& host);
+[[nodiscard]] Expected<Resolution> resolve(const Catalog& catalog, const Request& request,
+                                           const HostFacts& host);
 
-}  // namespace envpin
+} // namespace envpin

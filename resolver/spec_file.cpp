@@ -14,8 +14,9 @@ Expected<Spec> parse_spec(std::string_view text, std::string_view origin)
     const auto* table = ENVPIN_TRY(reader.table(root, "environment"));
     if (table == nullptr)
         return reader.error("missing [environment] (run `envpin init` for a commented example)");
-    ENVPIN_TRY(reader.only_keys(*table, "[environment]",
-                                {"name", "path", "python", "torch", "cuda", "companions", "requirements", "native_only"}));
+    ENVPIN_TRY(reader.only_keys(
+        *table, "[environment]",
+        {"name", "path", "python", "torch", "cuda", "companions", "requirements", "native_only"}));
     Spec spec;
     spec.name = ENVPIN_TRY(reader.string(*table, "name")).value_or("");
     spec.path = ENVPIN_TRY(reader.string(*table, "path")).value_or(".venv");
@@ -67,4 +68,4 @@ requirements = []
                        toml_write::quote(name));
 }
 
-}  // namespace envpin
+} // namespace envpin

@@ -16,11 +16,11 @@ namespace envpin {
 struct Spec {
     std::string name;
     std::string path = ".venv";
-    std::string python;         // empty: the host's python3 if torch supports it, else the newest
-    std::string torch;          // empty: any release
+    std::string python; // empty: the host's python3 if torch supports it, else the newest
+    std::string torch;  // empty: any release
     std::string cuda = "auto";
     std::vector<std::string> companions;
-    std::vector<std::string> requirements;  // installed with the CUDA stack held fixed
+    std::vector<std::string> requirements; // installed with the CUDA stack held fixed
     bool native_only = false;
     bool operator==(const Spec&) const = default;
 };
@@ -34,4 +34,4 @@ struct Spec {
 // A commented envpin.toml for an environment called `name` (DESIGN.md section 3's example).
 [[nodiscard]] std::string init_spec_text(std::string_view name);
 
-}  // namespace envpin
+} // namespace envpin

@@ -56,7 +56,7 @@ bool equal_match(const Version& wanted, const Version& candidate)
     return wanted.has_local() ? candidate == wanted : candidate.public_version() == wanted;
 }
 
-}  // namespace
+} // namespace
 
 Expected<Specifier> Specifier::parse(std::string_view text)
 {
@@ -115,14 +115,17 @@ bool Specifier::matches(const Version& candidate) const
     case Op::arbitrary:
         return to_lower(arbitrary_) == candidate.to_string();
     case Op::equal:
-        return wildcard_ ? prefix_match(version_, candidate_public) : equal_match(version_, candidate);
+        return wildcard_ ? prefix_match(version_, candidate_public)
+                         : equal_match(version_, candidate);
     case Op::not_equal:
-        return wildcard_ ? !prefix_match(version_, candidate_public) : !equal_match(version_, candidate);
+        return wildcard_ ? !prefix_match(version_, candidate_public)
+                         : !equal_match(version_, candidate);
     case Op::compatible: {
         // ~=2.7.0 is >=2.7.0 together with ==2.7.*.
         auto prefix = version_.release();
         prefix.pop_back();
-        return candidate_public >= version_ && prefix_match(version_.epoch(), prefix, candidate_public);
+        return candidate_public >= version_ &&
+               prefix_match(version_.epoch(), prefix, candidate_public);
     }
     case Op::less_equal:
         return candidate_public <= version_;
@@ -186,4 +189,4 @@ std::string SpecifierSet::to_string() const
     return join(parts, ",");
 }
 
-}  // namespace envpin
+} // namespace envpin

@@ -15,15 +15,24 @@ namespace envpin {
 enum class PreReleases { automatic, include, exclude };
 
 class Specifier {
-public:
-    enum class Op { compatible, equal, not_equal, less_equal, greater_equal, less, greater, arbitrary };
+  public:
+    enum class Op {
+        compatible,
+        equal,
+        not_equal,
+        less_equal,
+        greater_equal,
+        less,
+        greater,
+        arbitrary
+    };
 
     // One clause (">=2.6"). Fails with bad_input naming the clause and what was expected.
     [[nodiscard]] static Expected<Specifier> parse(std::string_view text);
 
     [[nodiscard]] Op op() const { return op_; }
     [[nodiscard]] const Version& version() const { return version_; }
-    [[nodiscard]] bool wildcard() const { return wildcard_; }  // "==2.7.*", "!=2.7.*"
+    [[nodiscard]] bool wildcard() const { return wildcard_; } // "==2.7.*", "!=2.7.*"
     // True when the clause's own version is a pre-release (it then admits pre-releases).
     [[nodiscard]] bool names_prerelease() const;
     // PEP 440 match of `candidate`, ignoring pre-release policy (SpecifierSet applies it).
@@ -31,15 +40,15 @@ public:
     [[nodiscard]] std::string to_string() const;
     bool operator==(const Specifier&) const = default;
 
-private:
+  private:
     Op op_ = Op::equal;
     Version version_;
     bool wildcard_ = false;
-    std::string arbitrary_;  // the literal string of "===" clauses
+    std::string arbitrary_; // the literal string of "===" clauses
 };
 
 class SpecifierSet {
-public:
+  public:
     // Comma-separated clauses; empty text matches every version.
     [[nodiscard]] static Expected<SpecifierSet> parse(std::string_view text);
 
@@ -51,8 +60,8 @@ public:
     [[nodiscard]] std::string to_string() const;
     bool operator==(const SpecifierSet&) const = default;
 
-private:
+  private:
     std::vector<Specifier> clauses_;
 };
 
-}  // namespace envpin
+} // namespace envpin

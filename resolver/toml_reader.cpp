@@ -8,17 +8,24 @@ namespace {
 std::string_view type_name(const toml::node& node)
 {
     switch (node.type()) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a number";
-    case toml::node_type::boolean: return "a boolean";
-    default: return "a date or time";
+    case toml::node_type::table:
+        return "a table";
+    case toml::node_type::array:
+        return "an array";
+    case toml::node_type::string:
+        return "a string";
+    case toml::node_type::integer:
+        return "an integer";
+    case toml::node_type::floating_point:
+        return "a number";
+    case toml::node_type::boolean:
+        return "a boolean";
+    default:
+        return "a date or time";
     }
 }
 
-}  // namespace
+} // namespace
 
 long line_of(const toml::node& node)
 {
@@ -48,7 +55,8 @@ std::unexpected<Error> Reader::error(std::string_view message) const
     return fail(ErrorCode::bad_input, "{}: {}", origin, message);
 }
 
-Expected<std::optional<std::string>> Reader::string(const toml::table& table, std::string_view key) const
+Expected<std::optional<std::string>> Reader::string(const toml::table& table,
+                                                    std::string_view key) const
 {
     const auto* node = table.get(key);
     if (node == nullptr)
@@ -58,7 +66,8 @@ Expected<std::optional<std::string>> Reader::string(const toml::table& table, st
     return error(*node, fmt::format("'{}' must be a string, not {}", key, type_name(*node)));
 }
 
-Expected<std::optional<long long>> Reader::integer(const toml::table& table, std::string_view key) const
+Expected<std::optional<long long>> Reader::integer(const toml::table& table,
+                                                   std::string_view key) const
 {
     const auto* node = table.get(key);
     if (node == nullptr)
@@ -90,7 +99,8 @@ Expected<std::optional<bool>> Reader::boolean(const toml::table& table, std::str
     return error(*node, fmt::format("'{}' must be true or false, not {}", key, type_name(*node)));
 }
 
-Expected<std::vector<std::string>> Reader::strings(const toml::table& table, std::string_view key) const
+Expected<std::vector<std::string>> Reader::strings(const toml::table& table,
+                                                   std::string_view key) const
 {
     std::vector<std::string> values;
     const auto* node = table.get(key);
@@ -98,11 +108,13 @@ Expected<std::vector<std::string>> Reader::strings(const toml::table& table, std
         return values;
     const auto* array = node->as_array();
     if (array == nullptr)
-        return error(*node, fmt::format("'{}' must be an array of strings, not {}", key, type_name(*node)));
+        return error(
+            *node, fmt::format("'{}' must be an array of strings, not {}", key, type_name(*node)));
     for (const auto& element : *array) {
         const auto* text = element.as_string();
         if (text == nullptr)
-            return error(element, fmt::format("'{}' must hold strings only, not {}", key, type_name(element)));
+            return error(element, fmt::format("'{}' must hold strings only, not {}", key,
+                                              type_name(element)));
         values.push_back(text->get());
     }
     return values;
@@ -118,7 +130,8 @@ Expected<const toml::table*> Reader::table(const toml::table& parent, std::strin
     return error(*node, fmt::format("'{}' must be a table, not {}", key, type_name(*node)));
 }
 
-Expected<std::vector<const toml::table*>> Reader::tables(const toml::table& parent, std::string_view key) const
+Expected<std::vector<const toml::table*>> Reader::tables(const toml::table& parent,
+                                                         std::string_view key) const
 {
     std::vector<const toml::table*> values;
     const auto* node = parent.get(key);
@@ -126,12 +139,13 @@ Expected<std::vector<const toml::table*>> Reader::tables(const toml::table& pare
         return values;
     const auto* array = node->as_array();
     if (array == nullptr)
-        return error(*node, fmt::format("'{}' must be an array of tables ([[{}]]), not {}", key, key,
-                                        type_name(*node)));
+        return error(*node, fmt::format("'{}' must be an array of tables ([[{}]]), not {}", key,
+                                        key, type_name(*node)));
     for (const auto& element : *array) {
         const auto* entry = element.as_table();
         if (entry == nullptr)
-            return error(element, fmt::format("'{}' must hold tables only, not {}", key, type_name(element)));
+            return error(element, fmt::format("'{}' must hold tables only, not {}", key,
+                                              type_name(element)));
         values.push_back(entry);
     }
     return values;
@@ -154,4 +168,4 @@ Expected<void> Reader::only_keys(const toml::table& table, std::string_view wher
     return {};
 }
 
-}  // namespace envpin::toml_read
+} // namespace envpin::toml_read

@@ -9,14 +9,25 @@ std::string quote(std::string_view text)
     std::string quoted = "\"";
     for (const char c : text) {
         switch (c) {
-        case '"': quoted += "\\\""; break;
-        case '\\': quoted += "\\\\"; break;
-        case '\n': quoted += "\\n"; break;
-        case '\t': quoted += "\\t"; break;
-        case '\r': quoted += "\\r"; break;
+        case '"':
+            quoted += "\\\"";
+            break;
+        case '\\':
+            quoted += "\\\\";
+            break;
+        case '\n':
+            quoted += "\\n";
+            break;
+        case '\t':
+            quoted += "\\t";
+            break;
+        case '\r':
+            quoted += "\\r";
+            break;
         default:
             if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-                quoted += fmt::format("\\u{:04X}", static_cast<unsigned>(static_cast<unsigned char>(c)));
+                quoted +=
+                    fmt::format("\\u{:04X}", static_cast<unsigned>(static_cast<unsigned char>(c)));
             else
                 quoted += c;
         }
@@ -79,4 +90,4 @@ void Writer::blank()
     text_ += "\n";
 }
 
-}  // namespace envpin::toml_write
+} // namespace envpin::toml_write

@@ -12,12 +12,12 @@ namespace envpin::toml_write {
 [[nodiscard]] std::string quote(std::string_view text);
 
 class Writer {
-public:
-    void comment(std::string_view text);       // "# text"
-    void table(std::string_view name);         // blank line, "[name]"
-    void array_table(std::string_view name);   // blank line, "[[name]]"
+  public:
+    void comment(std::string_view text);     // "# text"
+    void table(std::string_view name);       // blank line, "[name]"
+    void array_table(std::string_view name); // blank line, "[[name]]"
     void string(std::string_view key, std::string_view value);
-    void nonempty_string(std::string_view key, std::string_view value);  // omitted when empty
+    void nonempty_string(std::string_view key, std::string_view value); // omitted when empty
     void string_if(std::string_view key, const std::optional<std::string>& value);
     void strings(std::string_view key, const std::vector<std::string>& values);
     void integer(std::string_view key, long long value);
@@ -25,8 +25,8 @@ public:
     void blank();
     [[nodiscard]] const std::string& text() const { return text_; }
 
-private:
+  private:
     std::string text_;
 };
 
-}  // namespace envpin::toml_write
+} // namespace envpin::toml_write

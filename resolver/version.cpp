@@ -10,7 +10,7 @@ namespace envpin {
 
 // Cursor over the lower-cased text, one grammar rule per member (PEP 440 appendix B regex).
 class VersionParser {
-public:
+  public:
     explicit VersionParser(std::string text) : text_(std::move(text)) {}
 
     std::optional<Version> parse()
@@ -29,7 +29,7 @@ public:
         return version;
     }
 
-private:
+  private:
     std::string text_;
     size_t pos_ = 0;
 
@@ -58,7 +58,7 @@ private:
             return std::nullopt;
         auto value = parse_integer(std::string_view(text_).substr(start, pos_ - start));
         if (!value)
-            pos_ = start;  // too large for int64: not a version envpin can compare
+            pos_ = start; // too large for int64: not a version envpin can compare
         return value;
     }
 
@@ -87,8 +87,7 @@ private:
     }
 
     // Matches one of `words` at the cursor, longest first; returns its index.
-    template <size_t N>
-    std::optional<size_t> word(const std::array<std::string_view, N>& words)
+    template <size_t N> std::optional<size_t> word(const std::array<std::string_view, N>& words)
     {
         for (size_t i = 0; i < N; ++i)
             if (std::string_view(text_).substr(pos_).starts_with(words[i])) {
@@ -100,7 +99,8 @@ private:
 
     // Optional separator, one of `words`, optional separator + number. Rolls back on no match.
     template <size_t N>
-    std::optional<std::pair<size_t, long long>> segment(const std::array<std::string_view, N>& words)
+    std::optional<std::pair<size_t, long long>>
+    segment(const std::array<std::string_view, N>& words)
     {
         const size_t start = pos_;
         if (is_separator(peek()))
@@ -121,7 +121,7 @@ private:
 
     void parse_pre(Version& version)
     {
-        static constexpr std::array<std::string_view, 7> words{"alpha", "a",  "beta", "b",
+        static constexpr std::array<std::string_view, 7> words{"alpha",   "a",   "beta", "b",
                                                                "preview", "pre", "rc"};
         // "c" is an alias of "rc"; tried separately so "preview"/"pre" win over it.
         auto match = segment(words);
@@ -131,16 +131,15 @@ private:
                 version.pre_ = Version::Pre{Version::PreKind::rc, alias->second};
             return;
         }
-        static constexpr std::array kinds{Version::PreKind::a,  Version::PreKind::a,
-                                          Version::PreKind::b,  Version::PreKind::b,
-                                          Version::PreKind::rc, Version::PreKind::rc,
-                                          Version::PreKind::rc};
+        static constexpr std::array kinds{
+            Version::PreKind::a,  Version::PreKind::a,  Version::PreKind::b, Version::PreKind::b,
+            Version::PreKind::rc, Version::PreKind::rc, Version::PreKind::rc};
         version.pre_ = Version::Pre{kinds[match->first], match->second};
     }
 
     void parse_post(Version& version)
     {
-        if (peek() == '-' && is_digit(peek(1))) {  // implicit post release: "1.0-1"
+        if (peek() == '-' && is_digit(peek(1))) { // implicit post release: "1.0-1"
             ++pos_;
             version.post_ = number();
             return;
@@ -238,7 +237,8 @@ namespace {
 constexpr long long k_low = -1;
 constexpr long long k_high = 1LL << 62;
 
-std::strong_ordering compare_release(const std::vector<long long>& a, const std::vector<long long>& b)
+std::strong_ordering compare_release(const std::vector<long long>& a,
+                                     const std::vector<long long>& b)
 {
     const size_t n = std::max(a.size(), b.size());
     for (size_t i = 0; i < n; ++i) {
@@ -274,7 +274,7 @@ std::strong_ordering compare_local(const std::vector<Version::LocalSegment>& a,
     return a.size() <=> b.size();
 }
 
-}  // namespace
+} // namespace
 
 std::strong_ordering Version::operator<=>(const Version& other) const
 {
@@ -291,4 +291,4 @@ std::strong_ordering Version::operator<=>(const Version& other) const
     return compare_local(local_, other.local_);
 }
 
-}  // namespace envpin
+} // namespace envpin

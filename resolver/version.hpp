@@ -12,8 +12,8 @@
 namespace envpin {
 
 class Version {
-public:
-    enum class PreKind { a, b, rc };  // ordered: alpha < beta < release candidate
+  public:
+    enum class PreKind { a, b, rc }; // ordered: alpha < beta < release candidate
     struct Pre {
         PreKind kind = PreKind::a;
         long long number = 0;
@@ -53,7 +53,7 @@ public:
         return (*this <=> other) == std::strong_ordering::equal;
     }
 
-private:
+  private:
     int epoch_ = 0;
     std::vector<long long> release_;
     std::optional<Pre> pre_;
@@ -64,4 +64,4 @@ private:
     friend class VersionParser;
 };
 
-}  // namespace envpin
+} // namespace envpin

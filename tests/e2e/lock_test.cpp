@@ -1,7 +1,7 @@
 // `envpin init` and `envpin lock` through the built binary, in a temporary project directory.
-#include <gtest/gtest.h>
-
 #include <filesystem>
+
+#include <gtest/gtest.h>
 
 #include "tests/support/run_envpin.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -27,7 +27,8 @@ python = "3.12"
 torch = "{}"
 cuda = "auto"
 companions = ["torchvision"]
-)", torch));
+)",
+                                                torch));
 }
 
 TEST(InitCommand, WritesACommentedSpecOnce)
@@ -66,7 +67,7 @@ TEST(LockCommand, WritesTheLockAndIsByteIdenticalWhenRunTwice)
     EXPECT_NE(text.find("torch = \"2.8.0+cu129\""), std::string::npos) << text;
     EXPECT_NE(text.find("index = \"https://download.pytorch.org/whl/cu129\""), std::string::npos);
     EXPECT_NE(text.find("name = \"torchvision\""), std::string::npos);
-    EXPECT_EQ(text.find("name = \"torchaudio\""), std::string::npos);  // not asked for
+    EXPECT_EQ(text.find("name = \"torchaudio\""), std::string::npos); // not asked for
     const auto second = lock(dir);
     ASSERT_EQ(second.exit_code, 0);
     EXPECT_NE(second.out.find("unchanged"), std::string::npos) << second.out;
@@ -89,9 +90,11 @@ TEST(LockCommand, CheckSaysCurrentStaleOrMissing)
     const auto stale = lock(dir, {"--check"});
     EXPECT_EQ(stale.exit_code, 1);
     EXPECT_NE(stale.out.find("request.torch: 2.7.* -> 2.8.*"), std::string::npos) << stale.out;
-    EXPECT_NE(stale.out.find("stack.torch: 2.7.1+cu128 -> 2.8.0+cu129"), std::string::npos) << stale.out;
-    const auto json = run_envpin({"lock", "--json", "--check", "--spec", (dir / "envpin.toml").string(), "--driver",
-                                  "580.95.05", "--gpu", "H100"});
+    EXPECT_NE(stale.out.find("stack.torch: 2.7.1+cu128 -> 2.8.0+cu129"), std::string::npos)
+        << stale.out;
+    const auto json =
+        run_envpin({"lock", "--json", "--check", "--spec", (dir / "envpin.toml").string(),
+                    "--driver", "580.95.05", "--gpu", "H100"});
     EXPECT_EQ(json.exit_code, 1);
     EXPECT_EQ(json.json()["status"], "stale");
     ASSERT_EQ(lock(dir).exit_code, 0);
@@ -105,7 +108,8 @@ TEST(LockCommand, MalformedOrUnknownLocksExitTwoNamingTheLine)
     write_text(dir / "envpin.lock", "version = 2\n");
     const auto unknown = lock(dir, {"--check"});
     EXPECT_EQ(unknown.exit_code, 2);
-    EXPECT_NE(unknown.err.find("envpin.lock line 1: unknown lock version 2"), std::string::npos) << unknown.err;
+    EXPECT_NE(unknown.err.find("envpin.lock line 1: unknown lock version 2"), std::string::npos)
+        << unknown.err;
     write_text(dir / "envpin.lock", "version = 1\n[request]\ntorch = \"2.7.*\"\ncuda = [\n");
     const auto malformed = lock(dir, {"--check"});
     EXPECT_EQ(malformed.exit_code, 2);
@@ -120,25 +124,29 @@ TEST(LockCommand, KeepsInstalledEntriesWhileTheResolutionHolds)
     TempDir dir;
     write_spec(dir, "2.7.*");
     ASSERT_EQ(lock(dir).exit_code, 0);
-    const auto installed = "\n[[installed]]\nname = \"torch\"\nversion = \"2.7.1+cu128\"\nsource = \"/wheels/t.whl\"\n"
-                           "sha256 = \"" + std::string(64, 'a') + "\"\n";
+    const auto installed =
+        "\n[[installed]]\nname = \"torch\"\nversion = \"2.7.1+cu128\"\nsource = \"/wheels/t.whl\"\n"
+        "sha256 = \"" +
+        std::string(64, 'a') + "\"\n";
     write_text(dir / "envpin.lock", read_text(dir / "envpin.lock") + installed);
     EXPECT_EQ(lock(dir, {"--check"}).exit_code, 0);
     ASSERT_EQ(lock(dir).exit_code, 0);
     EXPECT_NE(read_text(dir / "envpin.lock").find("[[installed]]"), std::string::npos);
     write_spec(dir, "2.8.*");
     ASSERT_EQ(lock(dir).exit_code, 0);
-    EXPECT_EQ(read_text(dir / "envpin.lock").find("[[installed]]"), std::string::npos);  // stale hashes dropped
+    EXPECT_EQ(read_text(dir / "envpin.lock").find("[[installed]]"),
+              std::string::npos); // stale hashes dropped
 }
 
 TEST(LockCommand, ConflictWritesNothingAndExitsOne)
 {
     TempDir dir;
     write_spec(dir, "2.6.*");
-    const auto run = run_envpin({"lock", "--spec", (dir / "envpin.toml").string(), "--driver", "570.86.15", "--gpu",
-                                 "RTX 5090"});
+    const auto run = run_envpin({"lock", "--spec", (dir / "envpin.toml").string(), "--driver",
+                                 "570.86.15", "--gpu", "RTX 5090"});
     EXPECT_EQ(run.exit_code, 1);
-    EXPECT_NE(run.out.find("carry no kernel for GPU 0 (RTX 5090, sm_120)"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("carry no kernel for GPU 0 (RTX 5090, sm_120)"), std::string::npos)
+        << run.out;
     EXPECT_FALSE(std::filesystem::exists(dir / "envpin.lock"));
 }
 
@@ -154,5 +162,5 @@ TEST(LockCommand, SpecProblemsExitTwo)
     EXPECT_NE(bad.err.find("envpin.toml: torch '2.7.x!!'"), std::string::npos) << bad.err;
 }
 
-}  // namespace
-}  // namespace envpin::test
+} // namespace
+} // namespace envpin::test

@@ -14,7 +14,8 @@ std::vector<ArchTarget> list(std::initializer_list<const char*> names)
     return targets;
 }
 
-std::string served_by(const std::vector<ArchTarget>& targets, ComputeCapability gpu, PtxJit jit = PtxJit::allowed)
+std::string served_by(const std::vector<ArchTarget>& targets, ComputeCapability gpu,
+                      PtxJit jit = PtxJit::allowed)
 {
     const auto result = coverage(targets, gpu, jit);
     return result.target ? to_string(*result.target) : "none";
@@ -39,11 +40,11 @@ TEST(Arch, ParsesTargetsAndCapabilities)
 TEST(Arch, SassRunsOnTheSameMajorWithAnEqualOrHigherMinor)
 {
     const auto cu128 = list({"sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "sm_120"});
-    EXPECT_EQ(served_by(cu128, {8, 9}), "sm_86");    // Ada runs Ampere cubins
-    EXPECT_EQ(served_by(cu128, {10, 3}), "sm_100");  // B300
-    EXPECT_EQ(served_by(cu128, {12, 1}), "sm_120");  // GB10
-    EXPECT_EQ(served_by(cu128, {7, 0}), "none");     // V100: no sm_70, 7.5 is newer
-    EXPECT_EQ(served_by(cu128, {11, 0}), "none");    // Thor: a cubin never crosses majors
+    EXPECT_EQ(served_by(cu128, {8, 9}), "sm_86");   // Ada runs Ampere cubins
+    EXPECT_EQ(served_by(cu128, {10, 3}), "sm_100"); // B300
+    EXPECT_EQ(served_by(cu128, {12, 1}), "sm_120"); // GB10
+    EXPECT_EQ(served_by(cu128, {7, 0}), "none");    // V100: no sm_70, 7.5 is newer
+    EXPECT_EQ(served_by(cu128, {11, 0}), "none");   // Thor: a cubin never crosses majors
 }
 
 TEST(Arch, PtxServesLaterGpusOnlyWhenTheDriverCanJit)
@@ -51,10 +52,11 @@ TEST(Arch, PtxServesLaterGpusOnlyWhenTheDriverCanJit)
     const auto with_ptx = list({"sm_75", "sm_90", "compute_90"});
     EXPECT_EQ(served_by(with_ptx, {10, 0}), "compute_90");
     EXPECT_EQ(served_by(with_ptx, {10, 0}, PtxJit::not_allowed), "none");
-    EXPECT_EQ(to_string(*coverage(with_ptx, {10, 0}, PtxJit::not_allowed).ptx_blocked), "compute_90");
-    EXPECT_EQ(served_by(with_ptx, {9, 0}, PtxJit::not_allowed), "sm_90");  // SASS first
-    EXPECT_EQ(served_by(with_ptx, {7, 0}), "none");  // PTX newer than the GPU
+    EXPECT_EQ(to_string(*coverage(with_ptx, {10, 0}, PtxJit::not_allowed).ptx_blocked),
+              "compute_90");
+    EXPECT_EQ(served_by(with_ptx, {9, 0}, PtxJit::not_allowed), "sm_90"); // SASS first
+    EXPECT_EQ(served_by(with_ptx, {7, 0}), "none");                       // PTX newer than the GPU
 }
 
-}  // namespace
-}  // namespace envpin
+} // namespace
+} // namespace envpin

@@ -1,8 +1,8 @@
 // The built-in catalog: it parses, passes the schema check, and holds the facts the resolver
 // depends on. Mutated copies show that the schema check catches what it claims to.
-#include <gtest/gtest.h>
-
 #include <algorithm>
+
+#include <gtest/gtest.h>
 
 #include "resolver/catalog.hpp"
 
@@ -32,7 +32,8 @@ const TorchBuild* build(std::string_view torch, std::string_view variant)
 bool has_problem(const Catalog& mutated, std::string_view fragment)
 {
     const auto problems = check_catalog(mutated);
-    return std::ranges::any_of(problems, [&](const std::string& p) { return p.find(fragment) != std::string::npos; });
+    return std::ranges::any_of(
+        problems, [&](const std::string& p) { return p.find(fragment) != std::string::npos; });
 }
 
 TEST(Catalog, BuiltInCatalogPassesTheSchemaCheck)
@@ -44,11 +45,12 @@ TEST(Catalog, BuiltInCatalogPassesTheSchemaCheck)
 
 TEST(Catalog, CoversEveryTorchReleaseFrom2_0To2_13)
 {
-    for (const char* version : {"2.0.0", "2.0.1", "2.1.0", "2.1.1", "2.1.2", "2.2.0", "2.2.1", "2.2.2", "2.3.0",
-                                "2.3.1", "2.4.0", "2.4.1", "2.5.0", "2.5.1", "2.6.0", "2.7.0", "2.7.1", "2.8.0",
-                                "2.9.0", "2.9.1", "2.10.0", "2.11.0", "2.12.0", "2.12.1", "2.13.0"})
+    for (const char* version :
+         {"2.0.0", "2.0.1", "2.1.0",  "2.1.1",  "2.1.2",  "2.2.0",  "2.2.1", "2.2.2", "2.3.0",
+          "2.3.1", "2.4.0", "2.4.1",  "2.5.0",  "2.5.1",  "2.6.0",  "2.7.0", "2.7.1", "2.8.0",
+          "2.9.0", "2.9.1", "2.10.0", "2.11.0", "2.12.0", "2.12.1", "2.13.0"})
         EXPECT_NE(find_release(catalog(), *Version::parse(version)), nullptr) << version;
-    EXPECT_EQ(catalog().releases.front().version.to_string(), "2.13.0");  // newest first
+    EXPECT_EQ(catalog().releases.front().version.to_string(), "2.13.0"); // newest first
     EXPECT_EQ(catalog().releases.back().version.to_string(), "2.0.0");
 }
 
@@ -83,7 +85,7 @@ TEST(Catalog, HoldsTheFactsOfTheFactSheet)
 
     const auto* cu128_211 = build("2.11.0", "cu128");
     ASSERT_NE(cu128_211, nullptr);
-    EXPECT_EQ(fact_of(cu128_211->facts, "cudnn").evidence, Evidence::conflict);  // stays marked
+    EXPECT_EQ(fact_of(cu128_211->facts, "cudnn").evidence, Evidence::conflict); // stays marked
 
     const auto* cu129 = build("2.11.0", "cu129");
     ASSERT_NE(cu129, nullptr);
@@ -106,9 +108,11 @@ TEST(Catalog, CudaDriversAndCompatibilityFloors)
     EXPECT_EQ(floor12->compat_floor.text(), "525.60.13");
     EXPECT_EQ(find_cuda_major(catalog(), 13)->compat_floor.text(), "580.65.06");
     EXPECT_EQ(find_cuda_major(catalog(), 11)->compat_floor.text(), "450.80.02");
-    for (const char* version : {"11.7", "11.8", "12.1", "12.4", "12.6", "12.8", "12.9", "13.0", "13.1", "13.2"})
+    for (const char* version :
+         {"11.7", "11.8", "12.1", "12.4", "12.6", "12.8", "12.9", "13.0", "13.1", "13.2"})
         EXPECT_NE(find_cuda(catalog(), *Version::parse(version)), nullptr) << version;
-    EXPECT_EQ(fact_of(find_cuda(catalog(), *Version::parse("13.2"))->facts, "driver").evidence, Evidence::secondary);
+    EXPECT_EQ(fact_of(find_cuda(catalog(), *Version::parse("13.2"))->facts, "driver").evidence,
+              Evidence::secondary);
 }
 
 TEST(Catalog, FindsGpusByShortAndNvmlNames)
@@ -126,20 +130,23 @@ TEST(Catalog, FindsGpusByShortAndNvmlNames)
     EXPECT_EQ(find_gpu(catalog(), "Tesla V100-SXM2-16GB")->cc, (ComputeCapability{7, 0}));
     EXPECT_EQ(find_gpu(catalog(), "NVIDIA GeForce RTX 4090")->cc, (ComputeCapability{8, 9}));
     EXPECT_EQ(find_gpu(catalog(), "B300")->cc, (ComputeCapability{10, 3}));
-    EXPECT_FALSE(find_gpu(catalog(), "NVIDIA H100 PCIe")->hbm_bandwidth_gbs);  // no source: absent
-    EXPECT_EQ(find_gpu(catalog(), "NVIDIA H200 NVL"), nullptr);  // another SKU: no borrowed peaks
+    EXPECT_FALSE(find_gpu(catalog(), "NVIDIA H100 PCIe")->hbm_bandwidth_gbs); // no source: absent
+    EXPECT_EQ(find_gpu(catalog(), "NVIDIA H200 NVL"), nullptr); // another SKU: no borrowed peaks
     EXPECT_EQ(find_gpu(catalog(), "GTX 9999"), nullptr);
     EXPECT_EQ(find_gpu(catalog(), ""), nullptr);
-    for (const char* name : {"V100", "T4", "A100", "A30", "A10", "RTX 3090", "L4", "L40S", "RTX 4090", "H100",
-                             "H200", "GH200", "B200", "GB200", "B300", "GB300", "RTX 5090", "GB10", "Jetson Thor"})
+    for (const char* name :
+         {"V100", "T4", "A100", "A30", "A10", "RTX 3090", "L4", "L40S", "RTX 4090", "H100", "H200",
+          "GH200", "B200", "GB200", "B300", "GB300", "RTX 5090", "GB10", "Jetson Thor"})
         EXPECT_NE(find_gpu(catalog(), name), nullptr) << name;
 }
 
 TEST(CatalogCheck, CatchesUnknownCudaReleaseOfAVariant)
 {
     auto mutated = catalog();
-    mutated.variants.push_back({"cu127", Version::parse("12.7"), "https://download.pytorch.org/whl/cu127"});
-    EXPECT_TRUE(has_problem(mutated, "variant cu127 names CUDA 12.7, which the catalog does not list"));
+    mutated.variants.push_back(
+        {"cu127", Version::parse("12.7"), "https://download.pytorch.org/whl/cu127"});
+    EXPECT_TRUE(
+        has_problem(mutated, "variant cu127 names CUDA 12.7, which the catalog does not list"));
 }
 
 TEST(CatalogCheck, CatchesUnknownVariantOfABuild)
@@ -174,7 +181,7 @@ TEST(CatalogCheck, CatchesMalformedArchLists)
     EXPECT_TRUE(has_problem(stray_ptx, "compute_130 without the matching SASS"));
 
     auto volta13 = catalog();
-    auto& cu13 = volta13.releases.front().builds.front();  // 2.13.0+cu132
+    auto& cu13 = volta13.releases.front().builds.front(); // 2.13.0+cu132
     ASSERT_EQ(cu13.variant, "cu132");
     cu13.arch.insert(cu13.arch.begin(), ArchTarget{{7, 0}, CodeKind::sass});
     EXPECT_TRUE(has_problem(volta13, "sm_70 cannot be built by CUDA 13"));
@@ -201,29 +208,35 @@ TEST(CatalogCheck, CatchesAmbiguousGpuNames)
 
 TEST(CatalogParse, ErrorsNameTheLine)
 {
-    const auto bad_arch = parse_catalog("format = 1\n[[variant]]\nname = \"cpu\"\nindex_url = \"x\"\n"
-                                        "[[torch]]\nversion = \"2.0.0\"\npython = [\"3.11\"]\n"
-                                        "[[build]]\ntorch = [\"2.0.0\"]\nvariant = \"cu117\"\narch = [\"sm_9\"]\n",
-                                        "test.toml");
+    const auto bad_arch =
+        parse_catalog("format = 1\n[[variant]]\nname = \"cpu\"\nindex_url = \"x\"\n"
+                      "[[torch]]\nversion = \"2.0.0\"\npython = [\"3.11\"]\n"
+                      "[[build]]\ntorch = [\"2.0.0\"]\nvariant = \"cu117\"\narch = [\"sm_9\"]\n",
+                      "test.toml");
     ASSERT_FALSE(bad_arch);
-    EXPECT_NE(bad_arch.error().message.find("test.toml line 11"), std::string::npos) << bad_arch.error().message;
+    EXPECT_NE(bad_arch.error().message.find("test.toml line 11"), std::string::npos)
+        << bad_arch.error().message;
     EXPECT_NE(bad_arch.error().message.find("sm_9"), std::string::npos);
 
     const auto syntax = parse_catalog("format = 1\nrevision = \n", "test.toml");
     ASSERT_FALSE(syntax);
-    EXPECT_NE(syntax.error().message.find("test.toml line 2"), std::string::npos) << syntax.error().message;
+    EXPECT_NE(syntax.error().message.find("test.toml line 2"), std::string::npos)
+        << syntax.error().message;
 
     const auto typo = parse_catalog("format = 1\n[[torch]]\nversoin = \"2.0.0\"\n", "test.toml");
     ASSERT_FALSE(typo);
-    EXPECT_NE(typo.error().message.find("unknown key 'versoin'"), std::string::npos) << typo.error().message;
+    EXPECT_NE(typo.error().message.find("unknown key 'versoin'"), std::string::npos)
+        << typo.error().message;
 
     const auto format = parse_catalog("format = 2\n", "test.toml");
     ASSERT_FALSE(format);
     EXPECT_NE(format.error().message.find("unknown catalog format 2"), std::string::npos);
 
-    const auto orphan = parse_catalog("format = 1\n[[build]]\ntorch = [\"9.9.9\"]\nvariant = \"cpu\"\n", "t.toml");
+    const auto orphan =
+        parse_catalog("format = 1\n[[build]]\ntorch = [\"9.9.9\"]\nvariant = \"cpu\"\n", "t.toml");
     ASSERT_FALSE(orphan);
-    EXPECT_NE(orphan.error().message.find("torch 9.9.9, which has no [[torch]] entry"), std::string::npos);
+    EXPECT_NE(orphan.error().message.find("torch 9.9.9, which has no [[torch]] entry"),
+              std::string::npos);
 }
 
 TEST(PinRole, FromDistributionNames)
@@ -235,5 +248,5 @@ TEST(PinRole, FromDistributionNames)
     EXPECT_EQ(pin_role("cuda-toolkit"), "cuda-toolkit");
 }
 
-}  // namespace
-}  // namespace envpin
+} // namespace
+} // namespace envpin

@@ -14,7 +14,8 @@ const Catalog& catalog()
     return parsed;
 }
 
-Lock resolved_lock(LockRequest request, std::optional<std::string> driver, std::vector<std::string> gpus)
+Lock resolved_lock(LockRequest request, std::optional<std::string> driver,
+                   std::vector<std::string> gpus)
 {
     HostFacts host;
     host.driver = std::move(driver);
@@ -27,7 +28,9 @@ Lock resolved_lock(LockRequest request, std::optional<std::string> driver, std::
 
 Lock cuda_lock()
 {
-    return resolved_lock({.torch = ">=2.6,<2.9", .cuda = "auto", .python = "3.12",
+    return resolved_lock({.torch = ">=2.6,<2.9",
+                          .cuda = "auto",
+                          .python = "3.12",
                           .companions = {"torchvision", "torchaudio"}},
                          "575.57.08", {"H100"});
 }
@@ -43,7 +46,8 @@ TEST(Lock, FromPlanHoldsStackHostAndPackages)
     EXPECT_EQ(lock.host.min_driver, "575.51.03");
     EXPECT_EQ(lock.host.arch.front(), "sm_70");
     ASSERT_GE(lock.packages.size(), 4u);
-    EXPECT_EQ(lock.packages[0], (LockPackage{"torch", "2.8.0+cu129", "https://download.pytorch.org/whl/cu129"}));
+    EXPECT_EQ(lock.packages[0],
+              (LockPackage{"torch", "2.8.0+cu129", "https://download.pytorch.org/whl/cu129"}));
     EXPECT_EQ(lock.packages[1].name, "torchvision");
     EXPECT_EQ(lock.packages[3], (LockPackage{"triton", "3.4.0", "https://pypi.org/simple"}));
     EXPECT_FALSE(lock.pins.empty());
@@ -63,7 +67,9 @@ TEST(Lock, LeavesOutCompanionsNotAskedFor)
 TEST(Lock, RoundTrips)
 {
     auto lock = cuda_lock();
-    lock.installed = {{"torch", "2.8.0+cu129", "https://download.pytorch.org/whl/cu129/torch-2.8.0%2Bcu129-cp312-cp312-manylinux_2_28_x86_64.whl",
+    lock.installed = {{"torch", "2.8.0+cu129",
+                       "https://download.pytorch.org/whl/cu129/"
+                       "torch-2.8.0%2Bcu129-cp312-cp312-manylinux_2_28_x86_64.whl",
                        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},
                       {"numpy", "1.26.4", "/wheels/numpy \"odd\\name\".whl", std::string(64, 'a')}};
     const auto text = print_lock(lock);
@@ -77,7 +83,9 @@ TEST(Lock, RoundTrips)
     ASSERT_TRUE(cpu_parsed) << cpu_parsed.error().message;
     EXPECT_EQ(*cpu_parsed, cpu);
     Lock minimal;
-    minimal.stack = {"2.7.1+cpu", "cpu", std::nullopt, "3.12", "https://download.pytorch.org/whl/cpu", {}, {}, {}};
+    minimal.stack = {
+        "2.7.1+cpu", "cpu", std::nullopt, "3.12", "https://download.pytorch.org/whl/cpu", {},
+        {},          {}};
     const auto reparsed = parse_lock(print_lock(minimal), "envpin.lock");
     ASSERT_TRUE(reparsed) << reparsed.error().message;
     EXPECT_EQ(*reparsed, minimal);
@@ -106,7 +114,8 @@ TEST(Lock, UnknownVersionIsRefusedNamingTheLine)
     const auto parsed = parse_lock("# comment\nversion = 2\n", "envpin.lock");
     ASSERT_FALSE(parsed);
     EXPECT_EQ(parsed.error().code, ErrorCode::bad_input);
-    EXPECT_EQ(parsed.error().message, "envpin.lock line 2: unknown lock version 2 (this envpin reads version 1)");
+    EXPECT_EQ(parsed.error().message,
+              "envpin.lock line 2: unknown lock version 2 (this envpin reads version 1)");
 }
 
 TEST(Lock, MalformedLocksNameTheLine)
@@ -115,7 +124,8 @@ TEST(Lock, MalformedLocksNameTheLine)
     const auto expect_error = [](const std::string& bad, std::string_view fragment) {
         const auto parsed = parse_lock(bad, "envpin.lock");
         ASSERT_FALSE(parsed) << fragment;
-        EXPECT_NE(parsed.error().message.find(fragment), std::string::npos) << parsed.error().message;
+        EXPECT_NE(parsed.error().message.find(fragment), std::string::npos)
+            << parsed.error().message;
     };
     // Line numbers: the two comment lines, "version", blank, "[request]", then torch on line 6.
     auto wrong_type = text;
@@ -140,7 +150,7 @@ TEST(Lock, DifferencesNameTheFields)
     auto fresh = old;
     EXPECT_TRUE(lock_differences(old, fresh).empty());
     fresh.installed.push_back({"x", "1", "y", "z"});
-    EXPECT_TRUE(lock_differences(old, fresh).empty());  // installed is not part of the resolution
+    EXPECT_TRUE(lock_differences(old, fresh).empty()); // installed is not part of the resolution
     fresh.stack.torch = "2.8.0+cu128";
     fresh.request.torch = ">=2.8";
     fresh.packages[0].version = "2.8.0+cu128";
@@ -165,12 +175,14 @@ requirements = ["numpy<2"]
 
 [verify]
 anything = "is left to verify"
-)", "envpin.toml");
+)",
+                                 "envpin.toml");
     ASSERT_TRUE(spec) << spec.error().message;
     EXPECT_EQ(spec->name, "train");
     EXPECT_EQ(spec->torch, ">=2.6,<2.9");
     EXPECT_EQ(spec->requirements, std::vector<std::string>{"numpy<2"});
-    EXPECT_EQ(lock_request(*spec), (LockRequest{">=2.6,<2.9", "auto", "3.12", {"torchvision", "torchaudio"}, false}));
+    EXPECT_EQ(lock_request(*spec),
+              (LockRequest{">=2.6,<2.9", "auto", "3.12", {"torchvision", "torchaudio"}, false}));
 }
 
 TEST(Spec, InitTextParsesBack)
@@ -192,9 +204,10 @@ TEST(Spec, ErrorsNameTheLine)
     EXPECT_EQ(typo.error().message, "envpin.toml line 3: unknown key 'toch' in [environment]");
     const auto type = parse_spec("[environment]\ncompanions = \"torchvision\"\n", "envpin.toml");
     ASSERT_FALSE(type);
-    EXPECT_NE(type.error().message.find("line 2: 'companions' must be an array of strings"), std::string::npos);
+    EXPECT_NE(type.error().message.find("line 2: 'companions' must be an array of strings"),
+              std::string::npos);
     EXPECT_FALSE(parse_spec("name = \"x\"\n", "envpin.toml"));
 }
 
-}  // namespace
-}  // namespace envpin
+} // namespace
+} // namespace envpin

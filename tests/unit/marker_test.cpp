@@ -30,7 +30,7 @@ TEST(Marker, PythonVersionComparesAsAVersion)
     const auto py313 = MarkerEnvironment::linux_x86_64("3.13");
     EXPECT_TRUE(holds(R"(python_version < "3.13")", py39));
     EXPECT_FALSE(holds(R"(python_version < "3.13")", py313));
-    EXPECT_TRUE(holds(R"(python_version >= "3.10")", py313));  // string order would say no
+    EXPECT_TRUE(holds(R"(python_version >= "3.10")", py313)); // string order would say no
     EXPECT_FALSE(holds(R"(python_version >= "3.10")", py39));
     EXPECT_TRUE(holds(R"(python_full_version >= "3.13.0")", py313));
     EXPECT_TRUE(holds(R"(python_version ~= "3.9")", py313));
@@ -52,8 +52,12 @@ TEST(Marker, ParenthesesAndPrecedence)
 {
     const auto linux312 = MarkerEnvironment::linux_x86_64("3.12");
     // "and" binds tighter than "or".
-    EXPECT_TRUE(holds(R"(platform_system == "Windows" and python_version < "3.0" or sys_platform == "linux")", linux312));
-    EXPECT_FALSE(holds(R"(platform_system == "Windows" and (python_version < "3.0" or sys_platform == "linux"))", linux312));
+    EXPECT_TRUE(holds(
+        R"(platform_system == "Windows" and python_version < "3.0" or sys_platform == "linux")",
+        linux312));
+    EXPECT_FALSE(holds(
+        R"(platform_system == "Windows" and (python_version < "3.0" or sys_platform == "linux"))",
+        linux312));
     const auto marker = Marker::parse(R"(platform_system=='Linux' and (python_version<'3.13'))");
     ASSERT_TRUE(marker);
     EXPECT_EQ(marker->to_string(), R"(platform_system == "Linux" and python_version < "3.13")");
@@ -66,7 +70,8 @@ TEST(Marker, RejectsMalformedMarkersNamingTheColumn)
                              R"(python_version == "3.12" and)", R"(python_version not "3.12")"}) {
         const auto parsed = Marker::parse(text);
         ASSERT_FALSE(parsed) << text;
-        EXPECT_NE(parsed.error().message.find("column"), std::string::npos) << parsed.error().message;
+        EXPECT_NE(parsed.error().message.find("column"), std::string::npos)
+            << parsed.error().message;
     }
 }
 
@@ -87,7 +92,8 @@ TEST(Requirement, ParsesTorchRequiresDistLines)
     EXPECT_EQ(toolkit->extras.size(), 11u);
     EXPECT_EQ(toolkit->extras.front(), "cublas");
 
-    const auto bindings = Requirement::parse(R"(cuda-bindings<14,>=13.0.3; platform_system == "Linux")");
+    const auto bindings =
+        Requirement::parse(R"(cuda-bindings<14,>=13.0.3; platform_system == "Linux")");
     ASSERT_TRUE(bindings);
     EXPECT_FALSE(bindings->pinned_version());
     EXPECT_TRUE(bindings->specifier.contains(*Version::parse("13.0.3")));
@@ -110,11 +116,14 @@ TEST(Requirement, OtherForms)
     const auto parenthesized = Requirement::parse("sympy (>=1.13.3)");
     ASSERT_TRUE(parenthesized);
     EXPECT_EQ(parenthesized->to_string(), "sympy>=1.13.3");
-    const auto url = Requirement::parse("pkg @ https://example.org/pkg-1.0.whl ; python_version >= '3.9'");
+    const auto url =
+        Requirement::parse("pkg @ https://example.org/pkg-1.0.whl ; python_version >= '3.9'");
     ASSERT_TRUE(url);
     EXPECT_EQ(url->url, "https://example.org/pkg-1.0.whl");
-    EXPECT_EQ(url->to_string(), R"(pkg @ https://example.org/pkg-1.0.whl; python_version >= "3.9")");
-    for (const char* text : {"", "-bad==1", "pkg[extra==1", "pkg==2.x", "pkg (==1.0", "pkg; nonsense"})
+    EXPECT_EQ(url->to_string(),
+              R"(pkg @ https://example.org/pkg-1.0.whl; python_version >= "3.9")");
+    for (const char* text :
+         {"", "-bad==1", "pkg[extra==1", "pkg==2.x", "pkg (==1.0", "pkg; nonsense"})
         EXPECT_FALSE(Requirement::parse(text)) << text;
 }
 
@@ -124,5 +133,5 @@ TEST(NormalizeName, FollowsPep503)
     EXPECT_EQ(normalize_name("opt--einsum"), "opt-einsum");
 }
 
-}  // namespace
-}  // namespace envpin
+} // namespace
+} // namespace envpin

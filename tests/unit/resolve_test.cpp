@@ -1,9 +1,9 @@
 // Resolution scenarios against the built-in catalog: drivers old and new, GPUs from sm_70 to
 // sm_121, cpu hosts, explicit CUDA requests, Python limits and conflicts. Each row states the
 // expected choice (or a conflict) and the rejections that must be explained.
-#include <gtest/gtest.h>
-
 #include <algorithm>
+
+#include <gtest/gtest.h>
 
 #include "resolver/resolve.hpp"
 
@@ -19,7 +19,7 @@ const Catalog& catalog()
 struct ExpectedRejection {
     std::string candidate;
     Cause cause;
-    std::string fragment;  // must appear in that reason's text
+    std::string fragment; // must appear in that reason's text
 };
 
 struct Scenario {
@@ -32,13 +32,13 @@ struct Scenario {
     CompatPolicy compat = CompatPolicy::allow_minor_version;
     // host
     std::optional<std::string> driver;
-    std::vector<std::string> gpus;   // --gpu values
-    std::string host_python;         // version of the host's python3, if any
+    std::vector<std::string> gpus; // --gpu values
+    std::string host_python;       // version of the host's python3, if any
     // expected
-    std::string result;              // "2.7.1+cu128" or "conflict"
-    std::string compat_mode = "";    // "native", "minor-version" or "none" (cpu)
+    std::string result;           // "2.7.1+cu128" or "conflict"
+    std::string compat_mode = ""; // "native", "minor-version" or "none" (cpu)
     std::vector<ExpectedRejection> rejected;
-    std::string summary_fragment;    // conflicts: must appear in a summary line
+    std::string summary_fragment; // conflicts: must appear in a summary line
     std::string expected_python;
 };
 
@@ -75,13 +75,15 @@ void expect_rejections(const std::vector<Rejection>& rejected, const Scenario& s
         const auto found = std::ranges::find(rejected, want.candidate, &Rejection::candidate);
         ASSERT_NE(found, rejected.end()) << want.candidate << " was not among the rejected";
         const bool matched = std::ranges::any_of(found->reasons, [&](const Reason& reason) {
-            return reason.cause == want.cause && reason.text.find(want.fragment) != std::string::npos;
+            return reason.cause == want.cause &&
+                   reason.text.find(want.fragment) != std::string::npos;
         });
         std::string reasons;
         for (const auto& reason : found->reasons)
             reasons += std::string(to_string(reason.cause)) + ": " + reason.text + "\n";
-        EXPECT_TRUE(matched) << want.candidate << " should be rejected for " << to_string(want.cause) << " ('"
-                             << want.fragment << "'), got:\n" << reasons;
+        EXPECT_TRUE(matched) << want.candidate << " should be rejected for "
+                             << to_string(want.cause) << " ('" << want.fragment << "'), got:\n"
+                             << reasons;
     }
 }
 
@@ -102,7 +104,8 @@ TEST_P(Resolve, ChoosesAndExplains)
         EXPECT_NE(summary.find(s.summary_fragment), std::string::npos) << summary;
         return;
     }
-    ASSERT_TRUE(std::holds_alternative<Plan>(resolution)) << "conflict: " << std::get<Conflict>(resolution).summary.at(0);
+    ASSERT_TRUE(std::holds_alternative<Plan>(resolution))
+        << "conflict: " << std::get<Conflict>(resolution).summary.at(0);
     const auto& plan = std::get<Plan>(resolution);
     EXPECT_EQ(plan.torch.to_string(), s.result);
     if (!s.compat_mode.empty()) {
@@ -246,11 +249,14 @@ const Scenario k_scenarios[] = {
 // clang-format on
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, Resolve, testing::ValuesIn(k_scenarios),
-                         [](const testing::TestParamInfo<Scenario>& param) { return param.param.name; });
+                         [](const testing::TestParamInfo<Scenario>& param) {
+                             return param.param.name;
+                         });
 
 TEST(ResolvePlan, CarriesTheStackCreateNeeds)
 {
-    const auto resolution = resolve_scenario({.torch = "2.7.*", .driver = "570.86.15", .gpus = {"H100"}});
+    const auto resolution =
+        resolve_scenario({.torch = "2.7.*", .driver = "570.86.15", .gpus = {"H100"}});
     const auto& plan = std::get<Plan>(resolution);
     EXPECT_EQ(plan.variant, "cu128");
     EXPECT_EQ(plan.cuda->to_string(), "12.8");
@@ -263,7 +269,8 @@ TEST(ResolvePlan, CarriesTheStackCreateNeeds)
     ASSERT_EQ(plan.coverage.size(), 1u);
     EXPECT_EQ(plan.coverage[0], "GPU 0 (H100 SXM, sm_90): SASS sm_90");
     const auto has = [&](std::string_view name, std::string_view version) {
-        return std::ranges::find(plan.packages, Package{std::string(name), std::string(version)}) != plan.packages.end();
+        return std::ranges::find(plan.packages, Package{std::string(name), std::string(version)}) !=
+               plan.packages.end();
     };
     EXPECT_TRUE(has("torch", "2.7.1+cu128"));
     EXPECT_TRUE(has("torchvision", "0.22.1+cu128"));
@@ -285,13 +292,14 @@ TEST(ResolvePlan, CpuPlanHasNoCudaParts)
     EXPECT_FALSE(plan.min_driver);
     EXPECT_FALSE(plan.triton);
     EXPECT_TRUE(plan.pins.empty());
-    EXPECT_EQ(plan.packages.size(), 3u);  // torch, torchvision, torchaudio
+    EXPECT_EQ(plan.packages.size(), 3u); // torch, torchvision, torchaudio
 }
 
 TEST(ResolvePlan, WeakFactsAreNamed)
 {
     // 2.11.0+cu128's cuDNN pin is a conflict between RELEASE.md and the wheel METADATA.
-    const auto plan = std::get<Plan>(resolve_scenario({.torch = "2.11.*", .driver = "575.57.08", .gpus = {"T4"}}));
+    const auto plan = std::get<Plan>(
+        resolve_scenario({.torch = "2.11.*", .driver = "575.57.08", .gpus = {"T4"}}));
     EXPECT_EQ(plan.torch.to_string(), "2.11.0+cu128");
     const auto weak = [&](std::string_view subject, Evidence evidence) {
         return std::ranges::any_of(plan.rests_on, [&](const FactRef& f) {
@@ -305,7 +313,8 @@ TEST(ResolvePlan, WeakFactsAreNamed)
 
 TEST(ResolvePlan, CompatChoiceWarns)
 {
-    const auto plan = std::get<Plan>(resolve_scenario({.torch = "2.7.*", .driver = "560.35.03", .gpus = {"A100"}}));
+    const auto plan = std::get<Plan>(
+        resolve_scenario({.torch = "2.7.*", .driver = "560.35.03", .gpus = {"A100"}}));
     EXPECT_EQ(plan.min_driver->text(), "525.60.13");
     EXPECT_EQ(plan.native_driver->text(), "570.26");
     ASSERT_FALSE(plan.warnings.empty());
@@ -334,9 +343,11 @@ TEST(Request, MalformedInputsNameTheInputAndWhatWasExpected)
         const auto request = make_request(catalog(), text);
         ASSERT_FALSE(request) << fragment;
         EXPECT_EQ(request.error().code, ErrorCode::bad_input);
-        EXPECT_NE(request.error().message.find(fragment), std::string::npos) << request.error().message;
+        EXPECT_NE(request.error().message.find(fragment), std::string::npos)
+            << request.error().message;
     };
-    fails({.torch = "2.7.x!!"}, "--torch '2.7.x!!' is not a torch version or PEP 440 specifier: expected");
+    fails({.torch = "2.7.x!!"},
+          "--torch '2.7.x!!' is not a torch version or PEP 440 specifier: expected");
     fails({.torch = ">=2.6,,<2.9"}, "--torch");
     fails({.cuda = "12.7"}, "--cuda '12.7' is not a CUDA release envpin knows");
     fails({.cuda = "14"}, "one of 11.7, 11.8");
@@ -371,13 +382,14 @@ TEST(GpuFlag, NamesCapabilitiesAndErrors)
     EXPECT_EQ(gpu_from_flag(catalog(), "12.0", 0)->cc, (ComputeCapability{12, 0}));
     const auto unknown = gpu_from_flag(catalog(), "GTX 9999", 0);
     ASSERT_FALSE(unknown);
-    EXPECT_NE(unknown.error().message.find("--gpu 'GTX 9999' is not a GPU envpin knows"), std::string::npos);
-    EXPECT_FALSE(gpu_from_flag(catalog(), "90", 0));  // ambiguous: write sm_90 or 9.0
+    EXPECT_NE(unknown.error().message.find("--gpu 'GTX 9999' is not a GPU envpin knows"),
+              std::string::npos);
+    EXPECT_FALSE(gpu_from_flag(catalog(), "90", 0)); // ambiguous: write sm_90 or 9.0
     EXPECT_EQ(*driver_from_flag("580.95.05").value(), "580.95.05");
     EXPECT_FALSE(driver_from_flag("none").value());
     EXPECT_FALSE(driver_from_flag("580"));
     EXPECT_FALSE(driver_from_flag("abc"));
 }
 
-}  // namespace
-}  // namespace envpin
+} // namespace
+} // namespace envpin

@@ -6,7 +6,8 @@
 namespace envpin {
 namespace {
 
-bool in(std::string_view spec, std::string_view version, PreReleases policy = PreReleases::automatic)
+bool in(std::string_view spec, std::string_view version,
+        PreReleases policy = PreReleases::automatic)
 {
     auto set = SpecifierSet::parse(spec);
     EXPECT_TRUE(set.has_value()) << spec << ": " << (set ? "" : set.error().message);
@@ -55,7 +56,7 @@ TEST(Specifier, RangesAndCompatibleRelease)
 
 TEST(Specifier, ExclusiveBoundsFollowPep440)
 {
-    EXPECT_FALSE(in("<2.9", "2.9.0rc1", PreReleases::include));  // a pre-release of the bound itself
+    EXPECT_FALSE(in("<2.9", "2.9.0rc1", PreReleases::include)); // a pre-release of the bound itself
     EXPECT_TRUE(in("<2.9rc2", "2.9.0rc1"));
     EXPECT_FALSE(in(">2.7", "2.7.post1"));
     EXPECT_TRUE(in(">2.7.post0", "2.7.post1"));
@@ -89,14 +90,15 @@ TEST(Specifier, RoundTripsInNormalForm)
 
 TEST(Specifier, RejectsMalformedClausesNamingThem)
 {
-    for (const char* text : {"2.7.*", "==2.7.x!!", ">=", "~=2", ">=2.7.*", "<2.7+cu128", "==2.7.*+cu1",
-                             ">=2.6,,<2.9", "=2.7", "==2.7.0rc1.*"}) {
+    for (const char* text : {"2.7.*", "==2.7.x!!", ">=", "~=2", ">=2.7.*", "<2.7+cu128",
+                             "==2.7.*+cu1", ">=2.6,,<2.9", "=2.7", "==2.7.0rc1.*"}) {
         const auto parsed = SpecifierSet::parse(text);
         ASSERT_FALSE(parsed) << text;
         EXPECT_EQ(parsed.error().code, ErrorCode::bad_input);
-        EXPECT_NE(parsed.error().message.find("expected"), std::string::npos) << parsed.error().message;
+        EXPECT_NE(parsed.error().message.find("expected"), std::string::npos)
+            << parsed.error().message;
     }
 }
 
-}  // namespace
-}  // namespace envpin
+} // namespace
+} // namespace envpin

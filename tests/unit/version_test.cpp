@@ -1,8 +1,8 @@
 // PEP 440 versions: parsing, normal form and ordering.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "resolver/version.hpp"
 
@@ -53,8 +53,8 @@ TEST(Version, ClassifiesPreAndPostReleases)
 
 TEST(Version, RejectsWhatIsNotAVersion)
 {
-    for (const char* text : {"", "2.7.x!!", "2.7.x", "abc", "2..7", "2.7.", "+cu128", "2.7+", "2.7+cu_",
-                             "1.0-", "2.7.1 cu128", "99999999999999999999"})
+    for (const char* text : {"", "2.7.x!!", "2.7.x", "abc", "2..7", "2.7.", "+cu128", "2.7+",
+                             "2.7+cu_", "1.0-", "2.7.1 cu128", "99999999999999999999"})
         EXPECT_FALSE(Version::parse(text)) << text;
 }
 
@@ -62,8 +62,9 @@ TEST(Version, OrdersAsPep440)
 {
     // Each entry sorts strictly after the previous one.
     const std::vector<std::string> ordered{
-        "1.0.dev0", "1.0a1.dev1", "1.0a1", "1.0a2", "1.0b1", "1.0rc1", "1.0", "1.0+abc", "1.0+abc.5",
-        "1.0+5", "1.0.post1.dev0", "1.0.post1", "1.0.1", "1.1", "2.0", "1!0.5"};
+        "1.0.dev0", "1.0a1.dev1", "1.0a1",     "1.0a2", "1.0b1",          "1.0rc1",
+        "1.0",      "1.0+abc",    "1.0+abc.5", "1.0+5", "1.0.post1.dev0", "1.0.post1",
+        "1.0.1",    "1.1",        "2.0",       "1!0.5"};
     for (size_t i = 1; i < ordered.size(); ++i)
         EXPECT_LT(v(ordered[i - 1]), v(ordered[i])) << ordered[i - 1] << " < " << ordered[i];
 }
@@ -93,5 +94,5 @@ TEST(Version, SortsTorchReleasesNewestFirst)
     EXPECT_EQ(versions.back().to_string(), "2.0.0");
 }
 
-}  // namespace
-}  // namespace envpin
+} // namespace
+} // namespace envpin
