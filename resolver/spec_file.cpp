@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "resolver/marker.hpp"
 #include "resolver/toml_reader.hpp"
 #include "resolver/toml_writer.hpp"
 
@@ -31,7 +32,11 @@ Expected<Spec> parse_spec(std::string_view text, std::string_view origin)
 
 LockRequest lock_request(const Spec& spec)
 {
-    return LockRequest{spec.torch, spec.cuda, spec.python, spec.companions, spec.native_only};
+    // Companion names are recorded normalized ("TorchVision" -> "torchvision"), as packages are.
+    std::vector<std::string> companions;
+    for (const auto& companion : spec.companions)
+        companions.push_back(normalize_name(companion));
+    return LockRequest{spec.torch, spec.cuda, spec.python, std::move(companions), spec.native_only};
 }
 
 std::string init_spec_text(std::string_view name)

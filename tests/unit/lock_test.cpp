@@ -185,6 +185,18 @@ anything = "is left to verify"
               (LockRequest{">=2.6,<2.9", "auto", "3.12", {"torchvision", "torchaudio"}, false}));
 }
 
+TEST(Spec, CompanionNamesAreNormalized)
+{
+    const auto spec = parse_spec("[environment]\ntorch = \"2.7.*\"\ncompanions = [\"TorchVision\"]\n",
+                                 "envpin.toml");
+    ASSERT_TRUE(spec);
+    const auto request = lock_request(*spec);
+    EXPECT_EQ(request.companions, std::vector<std::string>{"torchvision"});
+    const auto lock = resolved_lock(request, std::nullopt, {});
+    ASSERT_EQ(lock.packages.size(), 2u);
+    EXPECT_EQ(lock.packages[1].name, "torchvision");
+}
+
 TEST(Spec, InitTextParsesBack)
 {
     const auto spec = parse_spec(init_spec_text("my \"project\""), "envpin.toml");
