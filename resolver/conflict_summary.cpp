@@ -1,6 +1,5 @@
 // The short answer of a failed resolution: one line per cause, counted over the candidates.
 #include <algorithm>
-#include <set>
 
 #include <fmt/format.h>
 
@@ -126,19 +125,30 @@ void summarize_gpus(const Evaluations& all, const HostView& host, std::vector<st
     }
 }
 
+// "torch 2.9.1, 2.9.0 are built for Python 3.10, ..., 3.14t": releases grouped by their list.
 void summarize_python(const Evaluations& all, const Request& request,
                       std::vector<std::string>& lines)
 {
     const auto found = with_cause(all, Cause::python);
     if (found.empty())
         return;
-    std::set<std::string> releases;
-    for (const auto* e : found)
-        releases.insert(e->release->version.to_string());
-    lines.push_back(
-        fmt::format("{} candidates are not built for python \"{}\" ({} torch releases: check "
-                    "`--explain` for the Pythons each supports)",
-                    how_many(found.size(), all.size()), request.python->text, releases.size()));
+    std::vector<std::pair<std::string, std::vector<std::string>>> groups; // Pythons -> releases
+    for (const auto* e : found) {
+        const auto pythons = join(e->release->python, ", ");
+        auto group = std::ranges::find(groups, pythons, &decltype(groups)::value_type::first);
+        if (group == groups.end())
+            group = groups.insert(groups.end(), {pythons, {}});
+        const auto version = e->release->version.to_string();
+        if (std::ranges::find(group->second, version) == group->second.end())
+            group->second.push_back(version);
+    }
+    std::vector<std::string> parts;
+    for (const auto& [pythons, releases] : groups)
+        parts.push_back(fmt::format("torch {} {} built for Python {}", join(releases, ", "),
+                                    releases.size() == 1 ? "is" : "are", pythons));
+    lines.push_back(fmt::format("{} candidates are not built for python \"{}\": {}",
+                                how_many(found.size(), all.size()), request.python->text,
+                                join(parts, "; ")));
 }
 
 void summarize_companions(const Evaluations& all, std::vector<std::string>& lines)

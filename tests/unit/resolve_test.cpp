@@ -243,6 +243,10 @@ const Scenario k_scenarios[] = {
      .result = "2.0.1+cu118", .compat_mode = "native"},
     {.name = "DriverWithoutGpusSkipsTheKernelCheck", .torch = "2.11.*", .driver = "580.95.05",
      .result = "2.11.0+cu130"},
+    // The GPU test machine: one H200 (NVML name), driver 580.159.04, torch 2.11.0+cu130 installed.
+    {.name = "GpuMachineH200Driver580159", .torch = "2.11.*", .driver = "580.159.04",
+     .gpus = {"NVIDIA H200"}, .host_python = "3.12.3", .result = "2.11.0+cu130",
+     .compat_mode = "native", .expected_python = "3.12"},
     {.name = "NoReleaseMatches", .torch = "3.0", .driver = "580.95.05", .result = "conflict",
      .summary_fragment = "no torch release in the catalog matches torch \"3.0\""},
 };
