@@ -36,5 +36,6 @@ using Registrar = void (*)(CLI::App& app, Context& context, CommandRun& selected
 
 void register_host(CLI::App&, Context&, CommandRun&);
 void register_probe(CLI::App&, Context&, CommandRun&);
+void register_verify(CLI::App&, Context&, CommandRun&);
 
 }  // namespace envpin::cli

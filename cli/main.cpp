@@ -26,6 +26,7 @@ namespace {
 constexpr Registrar registrars[] = {
     register_host,
     register_probe,
+    register_verify,
 };
 
 void add_global_options(CLI::App& app, GlobalOptions& global)
