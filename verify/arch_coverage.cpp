@@ -48,7 +48,9 @@ std::vector<std::string> split_arch_list(std::string_view text)
 std::optional<std::string> covering_arch(const std::vector<std::string>& arch_list, ComputeCapability gpu,
                                          bool ptx_allowed)
 {
-    std::optional<std::string> ptx_match;
+    // The best match is what CUDA itself loads: the newest SASS the GPU can run, else the
+    // newest PTX it can JIT.
+    std::optional<std::pair<ArchEntry, std::string>> sass, ptx;
     for (const auto& text : arch_list) {
         const auto entry = parse_arch_entry(text);
         if (!entry)
@@ -56,12 +58,16 @@ std::optional<std::string> covering_arch(const std::vector<std::string>& arch_li
         if (!entry->ptx) {
             const bool runs = entry->arch_specific ? entry->cc == gpu
                                                    : entry->cc.major == gpu.major && entry->cc.minor <= gpu.minor;
-            if (runs)
-                return text;
-        } else if (ptx_allowed && entry->cc <= gpu && !ptx_match)
-            ptx_match = text;
+            if (runs && (!sass || sass->first.cc < entry->cc))
+                sass = {{*entry, text}};
+        } else if (ptx_allowed && entry->cc <= gpu && (!ptx || ptx->first.cc < entry->cc))
+            ptx = {{*entry, text}};
     }
-    return ptx_match;
+    if (sass)
+        return sass->second;
+    if (ptx)
+        return ptx->second;
+    return std::nullopt;
 }
 
 }  // namespace envpin::verify

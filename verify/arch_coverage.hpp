@@ -26,7 +26,7 @@ struct ArchEntry {
 // The entry that lets the GPU run the build, or nullopt when none does. SASS runs on the same
 // major with a minor <= the GPU's; PTX runs on any GPU of a compute capability >= its own, but
 // only when `ptx_allowed` (the driver JIT-compiles it natively; minor-version compatibility
-// cannot). SASS is preferred to PTX.
+// cannot). SASS is preferred to PTX, and the newest that runs to older ones.
 [[nodiscard]] std::optional<std::string> covering_arch(const std::vector<std::string>& arch_list,
                                                        ComputeCapability gpu, bool ptx_allowed);
 

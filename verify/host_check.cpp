@@ -56,7 +56,8 @@ Finding driver_finding(const HostFacts& facts, const ProbeRequest& request)
         f.detail = fmt::format("cannot compare driver {} with the minimum {}", *facts.driver, *minimum_text);
         return f;
     }
-    const auto torch = request.parameter(param::torch_version).value_or("the environment's CUDA");
+    const auto torch_version = request.parameter(param::torch_version);
+    const auto torch = torch_version ? "torch " + *torch_version : std::string("the environment's CUDA");
     if (*have < *need) {
         f.status = CheckStatus::fail;
         f.detail = fmt::format("{} < {} required by {}", *facts.driver, *minimum_text, torch);
