@@ -215,7 +215,7 @@ LoadOutcome load_one(const LibrarySpec& spec, const ProbeRequest& request,
                  "the environment to a verified snapshot (`envpin reset`) or reinstall " +
                  expected->first + ".";
     } else
-        f.detail += fmt::format(" = {} {}", expected->first, expected->second);
+        f.detail += fmt::format(", matches {} {}", expected->first, expected->second);
     return out;
 }
 

@@ -76,7 +76,7 @@ CheckResult judge(const nlohmann::json& probe, const TrainSettings& s)
                       "cublas and cudnn checks for wrong results, or reset the environment.";
         return result;
     }
-    result.detail = fmt::format("{} (threshold {})", figures, s.loss_threshold);
+    result.detail = figures;
     return result;
 }
 
