@@ -1,7 +1,10 @@
 // `envpin verify --path ENV`: run the verify suite against an environment and report it as a
 // table, JSON (--json) and JUnit XML (--junit FILE). Exit 0 when every check passed or
 // skipped, 1 when one failed.
+#include <unistd.h>
+
 #include <cstdlib>
+#include <ostream>
 
 #include "cli/command.hpp"
 #include "cli/render_verify.hpp"
@@ -63,8 +66,14 @@ Expected<ExitCode> run_verify(const VerifyOptions& options, Context& context)
     auto request = ENVPIN_TRY(make_request(options, context.global));
     const bool table = !context.global.json && !context.global.quiet;
     const bool color = context.color_enabled();
+    // On a terminal, say which check is running (the first training probe build takes minutes).
+    const bool progress = table && ::isatty(STDERR_FILENO);
+    if (progress)
+        request.on_check_start = [&](std::string_view name) { context.err << "running " << name << "..." << std::flush; };
     if (table)
-        request.on_check_done = [&](const verify::CheckResult& check) {
+        request.on_check_done = [&, progress](const verify::CheckResult& check) {
+            if (progress)
+                context.err << "\r\x1b[K" << std::flush;
             render_check(check, context.out, color);
             context.out.flush();
         };

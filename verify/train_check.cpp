@@ -103,7 +103,8 @@ CheckResult run_train_check(const ProbeRequest& request)
         result.detail = "the training probe " + run->describe_status() + ": " + std::string(trim(run->err)).substr(0, 2000);
         result.hint = hint_for(result.detail);
     } else if (const auto probe = last_json_line(run->out); !probe) {
-        result.status = CheckStatus::error;
+        // Typically the loader refusing the environment's LibTorch (a missing or damaged
+        // library): the environment is broken, so this is a failure, not envpin's error.
         result.detail = fmt::format("the training probe printed no result ({}): {}", run->describe_status(),
                                     std::string(trim(run->err + run->out)).substr(0, 2000));
         result.hint = hint_for(result.detail);
