@@ -23,6 +23,7 @@ inline constexpr const char* distribution_prefix = "dist:";  // "dist:nvidia-ncc
 inline constexpr const char* bandwidth_gbps = "reference_bandwidth_gbps";
 inline constexpr const char* bf16_tflops = "reference_bf16_tflops";
 inline constexpr const char* train_binary = "train_binary";  // the built training probe
+inline constexpr const char* train_torch_dir = "train_torch_dir";  // the LibTorch it was built against
 inline constexpr const char* sysroot = "sysroot";            // tests: prefix for /dev and /proc
 }  // namespace param
 

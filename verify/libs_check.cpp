@@ -5,11 +5,11 @@
 // vendor headers, so envpin builds without CUDA.
 #include <algorithm>
 #include <cstdlib>
-#include <set>
 
 #include "base/strings.hpp"
 #include "sys/file.hpp"
 #include "verify/check_support.hpp"
+#include "verify/env_distributions.hpp"
 #include "verify/env_libraries.hpp"
 #include "verify/hints.hpp"
 #include "verify/shadowing.hpp"
@@ -48,9 +48,7 @@ Expected<std::string> cudnn_version(const SharedLibrary& library)
     const auto get = library.symbol<size_t (*)()>("cudnnGetVersion");
     if (get == nullptr)
         return fail(ErrorCode::cuda, "libcudnn has no cudnnGetVersion");
-    const size_t v = get();
-    return v >= 90000 ? fmt::format("{}.{}.{}", v / 10000, v % 10000 / 100, v % 100)
-                      : fmt::format("{}.{}.{}", v / 1000, v % 1000 / 100, v % 100);
+    return cudnn_version_text(static_cast<long long>(get()));
 }
 
 // "2.28.9" from ncclGetVersion's 22809 (since 2.9: M*10000 + m*100 + p; before: M*1000 + m*100 + p).
@@ -60,8 +58,7 @@ Expected<std::string> nccl_version(const SharedLibrary& library)
     int v = 0;
     if (get == nullptr || get(&v) != 0)
         return fail(ErrorCode::cuda, "ncclGetVersion failed");
-    return v >= 20900 ? fmt::format("{}.{}.{}", v / 10000, v % 10000 / 100, v % 100)
-                      : fmt::format("{}.{}.{}", v / 1000, v % 1000 / 100, v % 100);
+    return nccl_version_text(v);
 }
 
 struct LibrarySpec {
@@ -77,79 +74,10 @@ constexpr LibrarySpec libraries[] = {
     {"nccl", "nvidia-nccl", nccl_version},
 };
 
-// CUDA libraries whose mapping from outside the environment means shadowing.
-constexpr std::string_view cuda_stems[] = {"cudart", "cublas", "cublasLt", "cudnn", "nccl", "nvJitLink", "nvrtc",
-                                           "cusparse", "cusparseLt", "cufft", "curand", "cusolver", "cupti"};
-
-std::string normalize_name(std::string_view name)
+// Every file mapped into this process (/proc/self/maps).
+std::vector<fs::path> mapped_files()
 {
-    std::string out = to_lower(name);
-    std::ranges::replace(out, '_', '-');
-    std::ranges::replace(out, '.', '-');
-    return out;
-}
-
-// "nvidia-cudnn" matches "nvidia-cudnn" and "nvidia-cudnn-cu13", not "nvidia-cudnn-frontend".
-bool is_distribution(std::string_view name, std::string_view prefix)
-{
-    if (name == prefix)
-        return true;
-    if (!name.starts_with(prefix) || !name.substr(prefix.size()).starts_with("-cu"))
-        return false;
-    return all_digits(name.substr(prefix.size() + 3));
-}
-
-// Installed distributions (normalized name -> version) from the *.dist-info directories.
-std::map<std::string, std::string> installed_distributions(const fs::path& environment)
-{
-    std::map<std::string, std::string> found;
-    for (const auto& site : find_site_packages(environment)) {
-        std::error_code ec;
-        for (const auto& entry : fs::directory_iterator(site, ec)) {
-            auto name = entry.path().filename().string();
-            if (!name.ends_with(".dist-info"))
-                continue;
-            name.resize(name.size() - 10);
-            if (const size_t dash = name.find('-'); dash != std::string::npos)
-                found[normalize_name(name.substr(0, dash))] = name.substr(dash + 1);
-        }
-    }
-    return found;
-}
-
-// The version the stack expects for `spec`: the caller's pin ("dist:NAME" parameters) first,
-// then what the environment has installed. {name, version}, or nullopt.
-std::optional<std::pair<std::string, std::string>> expected_distribution(
-    const LibrarySpec& spec, const ProbeRequest& request, const std::map<std::string, std::string>& installed)
-{
-    for (const auto& [key, version] : request.parameters) {
-        const std::string_view prefix = param::distribution_prefix;
-        if (key.starts_with(prefix) && is_distribution(normalize_name(key.substr(prefix.size())), spec.distribution))
-            return std::pair{key.substr(prefix.size()), version};
-    }
-    for (const auto& [name, version] : installed)
-        if (is_distribution(name, spec.distribution))
-            return std::pair{name, version};
-    return std::nullopt;
-}
-
-// True when the first components of `runtime` ("9.19.0") equal those of `distribution` ("9.19.0.56").
-bool versions_agree(std::string_view runtime, std::string_view distribution)
-{
-    const auto a = split(runtime, '.');
-    const auto b = split(distribution, '.');
-    if (b.size() < a.size())
-        return false;
-    for (size_t i = 0; i < a.size(); ++i)
-        if (parse_integer(a[i]) != parse_integer(b[i]))
-            return false;
-    return true;
-}
-
-// Every file mapped into this process (/proc/self/maps), canonical, without duplicates.
-std::set<fs::path> mapped_files()
-{
-    std::set<fs::path> files;
+    std::vector<fs::path> files;
     const auto maps = sys::read_file("/proc/self/maps");
     if (!maps)
         return files;
@@ -157,10 +85,7 @@ std::set<fs::path> mapped_files()
         const size_t slash = line.find('/');
         if (slash == std::string_view::npos)
             continue;
-        std::error_code ec;
-        const auto canonical = fs::canonical(fs::path(line.substr(slash)), ec);
-        if (!ec)
-            files.insert(canonical);
+        files.emplace_back(line.substr(slash));
     }
     return files;
 }
@@ -177,7 +102,7 @@ LoadOutcome load_one(const LibrarySpec& spec, const ProbeRequest& request,
     LoadOutcome out{{std::string("lib") + spec.stem}};
     auto& f = out.finding;
     const auto path = find_env_library(request.environment, spec.stem);
-    const auto expected = expected_distribution(spec, request, installed);
+    const auto expected = expected_distribution(spec.distribution, request, installed);
     if (!path) {
         f.status = CheckStatus::fail;
         f.detail = "missing from the environment (no site-packages/nvidia/*/lib/lib" + std::string(spec.stem) + ".so*)";
@@ -223,25 +148,13 @@ LoadOutcome load_one(const LibrarySpec& spec, const ProbeRequest& request,
 // LD_LIBRARY_PATH or the system's paths instead of the environment's own copy).
 std::optional<Finding> foreign_mappings(const fs::path& environment)
 {
-    std::set<fs::path> own;
-    std::error_code ec;
-    for (const auto& file : list_env_cuda_libraries(environment))
-        own.insert(fs::canonical(file, ec));
-    for (const auto& site : find_site_packages(environment))
-        for (const auto& entry : fs::directory_iterator(site / "torch" / "lib", ec))
-            own.insert(fs::canonical(entry.path(), ec));
-    std::vector<std::string> foreign;
-    for (const auto& file : mapped_files()) {
-        const auto name = file.filename().string();
-        const bool cuda = std::ranges::any_of(cuda_stems, [&](std::string_view stem) {
-            return is_library_file(name, stem) || (stem == "cudnn" && name.starts_with("libcudnn_"));
-        });
-        if (cuda && !own.contains(file))
-            foreign.push_back(file.string());
-    }
+    const auto foreign = foreign_cuda_libraries(environment, mapped_files());
     if (foreign.empty())
         return std::nullopt;
-    return Finding{"mapped from outside the environment", CheckStatus::fail, join(foreign, ", "),
+    std::vector<std::string> names;
+    for (const auto& file : foreign)
+        names.push_back(file.string());
+    return Finding{"mapped from outside the environment", CheckStatus::fail, join(names, ", "),
                    "The environment's libraries pulled these from another CUDA installation (LD_LIBRARY_PATH or "
                    "the system's library paths) because the environment lacks its own copy or LD_LIBRARY_PATH "
                    "comes first: remove those directories from LD_LIBRARY_PATH, or reset the environment."};

@@ -9,7 +9,9 @@
 #include "sys/process.hpp"
 #include "verify/check_support.hpp"
 #include "verify/embedded_sources.hpp"
+#include "verify/env_distributions.hpp"
 #include "verify/hints.hpp"
+#include "verify/shadowing.hpp"
 #include "verify/suite_checks.hpp"
 
 namespace envpin::verify {
@@ -64,30 +66,123 @@ std::string warnings_text(const nlohmann::json& probe)
     return join(texts, " | ");
 }
 
+std::string text_or(const nlohmann::json& probe, const char* key, const char* fallback)
+{
+    const auto it = probe.find(key);
+    return it != probe.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+double number_or_nan(const nlohmann::json& probe, const char* key)
+{
+    const auto it = probe.find(key);
+    return it != probe.end() && it->is_number() ? it->get<double>() : std::nan("");
+}
+
 // GPU visibility: a GPU host where torch sees no GPU (or fewer) fails, keeping torch's warning.
-std::optional<CheckResult> judge_visibility(const nlohmann::json& probe, const ProbeRequest& request)
+Finding visibility_finding(const nlohmann::json& probe, const ProbeRequest& request)
 {
     std::string note;
     const auto device = requested_device(request);
     const long expected = device == "cpu" ? 0 : expected_gpus(request, note);
     const bool available = probe.value("cuda_available", false);
     const long seen = probe.value("device_count", 0L);
-    if (device == "gpu" && expected == 0 && !available)
-        return CheckResult{.name = "python", .status = CheckStatus::fail,
-                           .detail = "--device gpu, but neither the host nor torch sees a GPU"};
-    if (expected == 0 || (available && seen == expected))
-        return std::nullopt;
-    CheckResult result{.name = "python", .status = CheckStatus::fail};
+    Finding f{"GPUs"};
+    if (device == "gpu" && expected == 0 && !available) {
+        f.status = CheckStatus::fail;
+        f.detail = "--device gpu, but neither the host nor torch sees a GPU";
+        return f;
+    }
+    if (expected == 0 || (available && seen == expected)) {
+        f.detail = fmt::format("torch sees {} GPU(s){}", seen, note);
+        return f;
+    }
+    f.status = CheckStatus::fail;
     const auto warnings = warnings_text(probe);
-    result.detail = available ? fmt::format("torch sees {} of the host's {} GPUs{}", seen, expected, note)
-                              : fmt::format("torch.cuda.is_available() is False on a host with {} GPU(s){}", expected, note);
+    f.detail = available ? fmt::format("torch sees {} of the host's {} GPUs{}", seen, expected, note)
+                         : fmt::format("torch.cuda.is_available() is False on a host with {} GPU(s){}", expected, note);
     if (!warnings.empty())
-        result.detail += "; torch warned: " + warnings;
-    result.hint = hint_for(warnings);
-    if (result.hint.empty())
-        result.hint = "torch cannot reach the GPU: a CPU-only torch build, a driver older than its CUDA, or "
-                      "CUDA_VISIBLE_DEVICES hiding devices; see the host and libs checks.";
-    return result;
+        f.detail += "; torch warned: " + warnings;
+    f.hint = hint_for(warnings);
+    if (f.hint.empty())
+        f.hint = "torch cannot reach the GPU: a CPU-only torch build, a driver older than its CUDA, or "
+                 "CUDA_VISIBLE_DEVICES hiding devices; see the host and libs checks.";
+    return f;
+}
+
+Finding training_finding(const nlohmann::json& probe, double threshold)
+{
+    Finding f{"training"};
+    const double final = number_or_nan(probe, "final_loss");
+    const auto run = fmt::format("{} steps of {} on {}", probe.value("steps", 0), probe.value("batch", 0),
+                                 text_or(probe, "device", "?"));
+    if (!probe.value("nonfinite_step", nlohmann::json()).is_null()) {
+        f.status = CheckStatus::fail;
+        f.detail = fmt::format("the loss became NaN/Inf at step {} of {}", probe["nonfinite_step"].dump(), run);
+        f.hint = hint_for("NaN");
+    } else if (std::isnan(final) || final > threshold) {
+        f.status = CheckStatus::fail;
+        f.detail = fmt::format("loss {:.4g} after {}: above the threshold {}", final, run, threshold);
+        f.hint = "The environment's torch did not learn an easy task: see the train, cublas and cudnn checks.";
+    } else
+        f.detail = fmt::format("loss {:.4g} -> {:.4g} in {}, {:.0f} samples/s", number_or_nan(probe, "initial_loss"),
+                               final, run, number_or_nan(probe, "samples_per_s"));
+    return f;
+}
+
+// What torch loaded against what the stack pins: cuDNN (runtime against the pin and against
+// the version torch was built with) and NCCL. Absent figures (a CPU torch) say nothing.
+std::vector<Finding> version_findings(const nlohmann::json& probe, const ProbeRequest& request)
+{
+    std::vector<Finding> findings;
+    const auto installed = installed_distributions(request.environment);
+    const auto compare = [&](const char* name, const std::string& loaded, const char* prefix) {
+        Finding f{name, CheckStatus::pass, "torch loaded " + loaded};
+        if (const auto expected = expected_distribution(prefix, request, installed)) {
+            const bool agree = versions_agree(loaded, expected->second);
+            f.detail += fmt::format("{} {} {}", agree ? ", matches" : ", but the stack has", expected->first,
+                                    expected->second);
+            if (!agree) {
+                f.status = CheckStatus::fail;
+                f.hint = "torch loaded another copy than the environment's own (LD_LIBRARY_PATH, or files replaced): "
+                         "see the libs check; unset LD_LIBRARY_PATH or reset the environment.";
+            }
+        }
+        return f;
+    };
+    if (const auto it = probe.find("cudnn"); it != probe.end() && it->is_number_integer()) {
+        auto f = compare("cuDNN", cudnn_version_text(it->get<long long>()), "nvidia-cudnn");
+        const auto built = probe.value("cudnn_compile", nlohmann::json::array());
+        if (built.size() == 3 && built[0].is_number_integer()) {
+            const long long runtime = it->get<long long>();
+            const long long compile = built[0].get<long long>() * 10000 + built[1].get<long long>() * 100 + built[2].get<long long>();
+            f.detail += fmt::format(" (torch was built with {})", cudnn_version_text(compile));
+            if (runtime / 10000 != compile / 10000 || runtime < compile) {
+                f.status = CheckStatus::fail;
+                f.hint = "The cuDNN torch loaded is older than, or of another major version than, the one torch was "
+                         "built with: reinstall the nvidia-cudnn wheel the torch release pins, or reset.";
+            }
+        }
+        findings.push_back(std::move(f));
+    }
+    if (const auto it = probe.find("nccl"); it != probe.end() && it->is_string())
+        findings.push_back(compare("NCCL", it->get<std::string>(), "nvidia-nccl"));
+    return findings;
+}
+
+// CUDA libraries the Python process mapped from outside the environment.
+std::optional<Finding> foreign_library_finding(const nlohmann::json& probe, const ProbeRequest& request)
+{
+    std::vector<fs::path> mapped;
+    for (const auto& file : probe.value("libraries", nlohmann::json::array()))
+        if (file.is_string())
+            mapped.emplace_back(file.get<std::string>());
+    std::vector<std::string> foreign;
+    for (const auto& file : foreign_cuda_libraries(request.environment, mapped))
+        foreign.push_back(file.string());
+    if (foreign.empty())
+        return std::nullopt;
+    return Finding{"libraries", CheckStatus::fail, "torch loaded from outside the environment: " + join(foreign, ", "),
+                   hint_for("undefined symbol")};
 }
 
 CheckResult judge(const nlohmann::json& probe, const ProbeRequest& request)
@@ -98,31 +193,21 @@ CheckResult judge(const nlohmann::json& probe, const ProbeRequest& request)
         result.hint = hint_for(result.detail + "\n" + probe.value("traceback", ""));
         return result;
     }
-    if (auto visibility = judge_visibility(probe, request))
-        return *visibility;
-    CheckResult result{.name = "python", .status = CheckStatus::pass};
+    const double threshold = request.number("python_loss_threshold", 0.5);
+    std::vector<Finding> findings{
+        {"torch", CheckStatus::pass,
+         fmt::format("{} (CUDA {}) from {}", text_or(probe, "torch", "?"), text_or(probe, "cuda_build", "none"),
+                     text_or(probe, "torch_file", "?"))},
+        visibility_finding(probe, request), training_finding(probe, threshold)};
+    for (auto& f : version_findings(probe, request))
+        findings.push_back(std::move(f));
+    if (auto f = foreign_library_finding(probe, request))
+        findings.push_back(std::move(*f));
+    auto result = combine_findings("python", findings);
     result.unit = "loss";
-    result.threshold = request.number("python_loss_threshold", 0.5);
-    const auto final = probe.value("final_loss", nlohmann::json()).is_number() ? probe["final_loss"].get<double>()
-                                                                              : std::nan("");
-    if (!std::isnan(final))
+    result.threshold = threshold;
+    if (const double final = number_or_nan(probe, "final_loss"); !std::isnan(final))
         result.value = final;
-    const auto where = fmt::format("torch {} (CUDA {}) from {}, {} steps on {}", probe.value("torch", "?"),
-                                   probe.value("cuda_build", nlohmann::json()).is_string() ? probe["cuda_build"].get<std::string>() : "none",
-                                   probe.value("torch_file", "?"), probe.value("steps", 0), probe.value("device", "?"));
-    if (!probe.value("nonfinite_step", nlohmann::json()).is_null()) {
-        result.status = CheckStatus::fail;
-        result.detail = fmt::format("the loss became NaN/Inf at step {}: {}", probe["nonfinite_step"].dump(), where);
-        result.hint = hint_for("NaN");
-    } else if (std::isnan(final) || final > *result.threshold) {
-        result.status = CheckStatus::fail;
-        result.detail = fmt::format("loss {:.4g} after {}: above the threshold {}", final, where, *result.threshold);
-        result.hint = "The environment's torch did not learn an easy task: see the train, cublas and cudnn checks.";
-    } else {
-        result.detail = fmt::format("loss {:.4g} -> {:.4g}, {:.0f} samples/s; {}; sees {} GPU(s)",
-                                    probe.value("initial_loss", 0.0), final, probe.value("samples_per_s", 0.0), where,
-                                    probe.value("device_count", 0));
-    }
     return result;
 }
 
@@ -154,8 +239,11 @@ CheckResult run_python_check(const ProbeRequest& request)
         result.detail = run.error().describe();
     } else if (const auto probe = find_result(run->out); probe && run->exited()) {
         result = judge(*probe, request);
+        auto findings = result.measurements.value("findings", nlohmann::json::array());
         result.measurements = *probe;
+        result.measurements["findings"] = std::move(findings);
         result.measurements.erase("traceback");
+        result.measurements.erase("libraries");  // every mapped file: too much to keep
     } else {
         result.detail = fmt::format("{} {}: {}", python->string(), run->describe_status(),
                                     std::string(trim(run->err)).substr(0, 2000));

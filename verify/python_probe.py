@@ -36,6 +36,10 @@ def inspect_torch():
             result["devices"] = [torch.cuda.get_device_name(i) for i in range(result["device_count"])]
             result["arch_list"] = torch.cuda.get_arch_list()
             result["cudnn"] = torch.backends.cudnn.version()
+            try:  # what torch was built with, (major, minor, patch)
+                result["cudnn_compile"] = list(torch._C._cudnn.getCompileVersion())
+            except Exception:
+                pass
             try:
                 result["nccl"] = ".".join(str(part) for part in torch.cuda.nccl.version())
             except Exception as error:  # a torch built without NCCL
@@ -82,12 +86,29 @@ def train(torch, device, steps, batch, learning_rate):
     )
 
 
+def mapped_libraries():
+    """Every shared library this process has mapped (/proc/self/maps), resolved."""
+    import os
+
+    found = set()
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                path = line.split(None, 5)[-1].strip() if line.count(" ") >= 5 else ""
+                if path.startswith("/") and ".so" in os.path.basename(path):
+                    found.add(os.path.realpath(path))
+    except OSError:
+        pass
+    return sorted(found)
+
+
 def main():
     want, steps, batch, learning_rate = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
     try:
         torch = inspect_torch()
         device = "cuda" if want in ("cuda", "auto") and result["cuda_available"] else "cpu"
         train(torch, device, steps, batch, learning_rate)
+        result["libraries"] = mapped_libraries()
     except BaseException as error:  # report everything, including SystemExit from a broken import
         result["error"] = "".join(traceback.format_exception_only(type(error), error)).strip()
         result["traceback"] = traceback.format_exc()[-4000:]

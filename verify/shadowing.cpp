@@ -58,6 +58,44 @@ bool same_file_contents(const fs::path& a, const fs::path& b)
     return true;
 }
 
+bool is_cuda_library_name(std::string_view filename)
+{
+    static constexpr std::string_view stems[] = {"cudart",   "cublas",  "cublasLt", "cudnn",   "nccl",
+                                                 "nvJitLink", "nvrtc",  "cusparse", "cusparseLt", "cufft",
+                                                 "curand",   "cusolver", "cupti"};
+    if (filename.starts_with("libcudnn_"))  // libcudnn_graph.so.9, libcudnn_ops.so.9, ...
+        return filename.find(".so") != std::string_view::npos;
+    return std::ranges::any_of(stems, [&](std::string_view stem) { return is_library_file(filename, stem); });
+}
+
+std::set<fs::path> environment_library_files(const fs::path& environment)
+{
+    std::set<fs::path> own;
+    std::error_code ec;
+    for (const auto& file : list_env_cuda_libraries(environment))
+        own.insert(fs::canonical(file, ec));
+    for (const auto& site : find_site_packages(environment))
+        for (const auto& entry : fs::directory_iterator(site / "torch" / "lib", ec))
+            own.insert(fs::canonical(entry.path(), ec));
+    return own;
+}
+
+std::vector<fs::path> foreign_cuda_libraries(const fs::path& environment, const std::vector<fs::path>& mapped)
+{
+    const auto own = environment_library_files(environment);
+    std::vector<fs::path> foreign;
+    for (const auto& file : mapped) {
+        std::error_code ec;
+        const auto canonical = fs::canonical(file, ec);
+        if (is_cuda_library_name(file.filename().string()) && !own.contains(ec ? file : canonical))
+            foreign.push_back(ec ? file : canonical);
+    }
+    std::ranges::sort(foreign);
+    const auto [first, last] = std::ranges::unique(foreign);
+    foreign.erase(first, last);
+    return foreign;
+}
+
 std::vector<ShadowingCopy> find_shadowing(const fs::path& environment, std::string_view ld_library_path)
 {
     std::vector<ShadowingCopy> found;

@@ -102,6 +102,7 @@ std::optional<CheckResult> prepare_train(const SuiteRequest& request, std::map<s
         return result;
     }
     parameters[param::train_binary] = probe->binary.string();
+    parameters[param::train_torch_dir] = probe->torch_dir.string();
     build_info = {{"binary", probe->binary.string()}, {"torch_dir", probe->torch_dir.string()},
                   {"key", probe->key},                {"built_now", probe->built_now},
                   {"build_ms", probe->build_ms}};

@@ -5,9 +5,11 @@
 #include "sys/process.hpp"
 #include "verify/check_support.hpp"
 #include "verify/hints.hpp"
+#include "verify/shadowing.hpp"
 #include "verify/suite_checks.hpp"
 
 namespace envpin::verify {
+namespace fs = std::filesystem;
 namespace {
 
 struct TrainSettings {
@@ -80,6 +82,30 @@ CheckResult judge(const nlohmann::json& probe, const TrainSettings& s)
     return result;
 }
 
+// When the probe runs on the environment's own LibTorch, the CUDA libraries it mapped must be
+// the environment's too: another copy means LD_LIBRARY_PATH or the system paths won.
+void check_library_origins(const ProbeRequest& request, CheckResult& result)
+{
+    std::vector<fs::path> mapped;
+    for (const auto& file : result.measurements.value("libraries", nlohmann::json::array()))
+        if (file.is_string())
+            mapped.emplace_back(file.get<std::string>());
+    result.measurements.erase("libraries");  // every mapped file: too much to keep
+    const auto torch_dir = request.parameter(param::train_torch_dir);
+    std::error_code ec;
+    const auto environment = fs::canonical(request.environment, ec);
+    if (!torch_dir || ec || !fs::path(*torch_dir).string().starts_with(environment.string() + "/"))
+        return;  // a LibTorch from elsewhere (--torch-dir) brings its own libraries
+    std::vector<std::string> foreign;
+    for (const auto& file : foreign_cuda_libraries(request.environment, mapped))
+        foreign.push_back(file.string());
+    if (foreign.empty())
+        return;
+    result.status = CheckStatus::fail;
+    result.detail += "; LibTorch loaded from outside the environment: " + join(foreign, ", ");
+    result.hint = hint_for("undefined symbol");
+}
+
 }  // namespace
 
 CheckResult run_train_check(const ProbeRequest& request)
@@ -113,8 +139,10 @@ CheckResult run_train_check(const ProbeRequest& request)
         result.hint = hint_for(result.detail);
         if (result.hint.empty())
             result.hint = "LibTorch could not run the training step: see the python and libs checks.";
-    } else
+    } else {
         result = judge(*probe, s);
+        check_library_origins(request, result);
+    }
     result.duration_ms = clock.elapsed_ms();
     return result;
 }

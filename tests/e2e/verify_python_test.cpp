@@ -23,6 +23,14 @@ protected:
         dir_ = new TempDir();
         with_torch_ = system_python_has_torch() && make_venv(*dir_ / "with-torch", true);
         without_torch_ = make_venv(*dir_ / "without-torch", false);
+        // A venv whose Python maps a CUDA library that is not the environment's own at start-up
+        // (a .pth line runs at every start, as LD_LIBRARY_PATH shadowing would load it).
+        if (const auto cuda = cuda_library_dir(); cuda && with_torch_ && make_venv(*dir_ / "preloaded", true)) {
+            for (const auto& site : fs::directory_iterator(*dir_ / "preloaded/lib"))
+                write_text(site.path() / "site-packages/envpin_test_preload.pth",
+                           "import ctypes; ctypes.CDLL('" + (*cuda / "libcudart.so.13").string() + "')\n");
+            preloaded_ = true;
+        }
     }
     static void TearDownTestSuite()
     {
@@ -44,6 +52,7 @@ protected:
     static inline TempDir* dir_ = nullptr;
     static inline bool with_torch_ = false;
     static inline bool without_torch_ = false;
+    static inline bool preloaded_ = false;
 };
 
 TEST_F(PythonCheck, TheEnvironmentsTorchTrainsOnTheCpu)
@@ -84,6 +93,18 @@ TEST_F(PythonCheck, DivergingTrainingFailsNamingNaN)
     EXPECT_EQ(check["status"], "fail");
     EXPECT_TRUE(has(check["detail"], "NaN")) << check["detail"];
     EXPECT_TRUE(has(check["hint"], "NaN")) << check["hint"];
+}
+
+TEST_F(PythonCheck, ACudaLibraryFromOutsideTheEnvironmentIsNamed)
+{
+    need_torch();
+    if (!preloaded_)
+        GTEST_SKIP() << "no CUDA toolkit libraries to preload";
+    const auto check = python_check("preloaded", {"--device", "cpu"});
+    EXPECT_EQ(check["status"], "fail");
+    EXPECT_TRUE(has(check["detail"], "torch loaded from outside the environment: ")) << check["detail"];
+    EXPECT_TRUE(has(check["detail"], "libcudart.so.13")) << check["detail"];
+    EXPECT_TRUE(has(check["hint"], "LD_LIBRARY_PATH")) << check["hint"];
 }
 
 }  // namespace

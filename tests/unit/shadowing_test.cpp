@@ -47,5 +47,20 @@ TEST_F(ShadowFixture, TheSameFileOrTheSameBytesDoNot)
     EXPECT_TRUE(find_shadowing(env, "").empty());
 }
 
+TEST_F(ShadowFixture, CudaLibrariesMappedFromElsewhereAreForeign)
+{
+    EXPECT_TRUE(is_cuda_library_name("libcudnn_graph.so.9"));
+    EXPECT_TRUE(is_cuda_library_name("libcublasLt.so.13"));
+    EXPECT_TRUE(is_cuda_library_name("libnvJitLink.so.13"));
+    EXPECT_FALSE(is_cuda_library_name("libtorch_cuda.so"));
+    EXPECT_FALSE(is_cuda_library_name("libc.so.6"));
+    test::write_text(dir / "system/libcudnn.so.9", "another cudnn");
+    test::write_text(dir / "system/libstdc++.so.6", "not CUDA");
+    const auto foreign = foreign_cuda_libraries(
+        env, {own, dir / "system/libcudnn.so.9", dir / "system/libstdc++.so.6", dir / "system/libcudnn.so.9"});
+    ASSERT_EQ(foreign.size(), 1u);
+    EXPECT_EQ(foreign[0], fs::canonical(dir / "system/libcudnn.so.9"));
+}
+
 }  // namespace
 }  // namespace envpin::verify

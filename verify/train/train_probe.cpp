@@ -2,7 +2,7 @@
 // linearly separable data and prints one JSON object on stdout:
 //   {"torch": "2.11.0", "device": "cuda", "autocast": "bf16", "steps": 300, "batch": 512,
 //    "learning_rate": 0.05, "initial_loss": 2.4, "final_loss": 0.01, "accuracy": 1.0,
-//    "nonfinite_step": null, "seconds": 0.4, "samples_per_s": 380000}
+//    "nonfinite_step": null, "seconds": 0.4, "samples_per_s": 380000, "libraries": ["/..."]}
 // or {"error": "..."} with exit status 2. envpin judges the figures; the probe only measures.
 // Usage: envpin-train-probe [--device cpu|cuda] [--steps N] [--batch N] [--lr X] [--seed N]
 #include <torch/torch.h>
@@ -10,6 +10,7 @@
 #include <ATen/autocast_mode.h>
 
 #include <chrono>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -135,6 +136,33 @@ struct Data {
     }
 };
 
+// Every shared library this process has mapped (/proc/self/maps), resolved, as a JSON array:
+// envpin checks that the CUDA libraries among them are the environment's own.
+std::string mapped_libraries_json()
+{
+    std::string json = "[";
+    std::string previous;
+    if (FILE* maps = std::fopen("/proc/self/maps", "r")) {
+        char line[PATH_MAX + 256];
+        while (std::fgets(line, sizeof line, maps) != nullptr) {
+            const char* path = std::strchr(line, '/');
+            if (path == nullptr || std::strstr(path, ".so") == nullptr)
+                continue;
+            std::string file(path);
+            file.erase(file.find_last_not_of("\n") + 1);
+            char resolved[PATH_MAX];
+            if (::realpath(file.c_str(), resolved) != nullptr)
+                file = resolved;
+            if (file == previous)
+                continue;
+            json += (json.size() > 1 ? ", " : "") + json_string(file);
+            previous = file;
+        }
+        std::fclose(maps);
+    }
+    return json + "]";
+}
+
 int run(const Options& options)
 {
     torch::manual_seed(static_cast<uint64_t>(options.seed));
@@ -188,13 +216,13 @@ int run(const Options& options)
     std::printf("{\"probe\": \"envpin-train-probe\", \"torch\": %s, \"device\": %s, \"autocast\": %s, "
                 "\"steps\": %ld, \"batch\": %ld, \"learning_rate\": %s, \"initial_loss\": %s, "
                 "\"final_loss\": %s, \"accuracy\": %s, \"nonfinite_step\": %s, \"seconds\": %s, "
-                "\"samples_per_s\": %s}\n",
+                "\"samples_per_s\": %s, \"libraries\": %s}\n",
                 json_string(TORCH_VERSION).c_str(), json_string(options.device).c_str(),
                 json_string(cuda ? "bf16" : "none").c_str(), options.steps, options.batch,
                 json_number(options.learning_rate).c_str(), json_number(values[0]).c_str(),
                 json_number(final_loss).c_str(), json_number(accuracy).c_str(),
                 nonfinite_step < 0 ? "null" : std::to_string(nonfinite_step).c_str(),
-                json_number(seconds).c_str(), json_number(samples_per_s).c_str());
+                json_number(seconds).c_str(), json_number(samples_per_s).c_str(), mapped_libraries_json().c_str());
     return 0;
 }
 
