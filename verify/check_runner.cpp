@@ -55,6 +55,8 @@ CheckResult outcome(const CheckChild& child, const sys::ProcessResult& run)
             result.detail = fmt::format("the probe answered for '{}' instead of '{}'", parsed->name, name);
             return result;
         }
+        if (!parsed->measurements.is_object())  // the runner adds its own figures to it
+            parsed->measurements = nlohmann::json{{"reported", parsed->measurements}};
         return *parsed;
     }
     result.status = CheckStatus::error;
