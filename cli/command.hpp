@@ -39,5 +39,6 @@ void register_probe(CLI::App&, Context&, CommandRun&);
 void register_resolve(CLI::App&, Context&, CommandRun&);
 void register_lock(CLI::App&, Context&, CommandRun&);
 void register_init(CLI::App&, Context&, CommandRun&);
+void register_verify(CLI::App&, Context&, CommandRun&);
 
 }  // namespace envpin::cli

@@ -29,6 +29,7 @@ constexpr Registrar registrars[] = {
     register_resolve,
     register_lock,
     register_init,
+    register_verify,
 };
 
 void add_global_options(CLI::App& app, GlobalOptions& global)

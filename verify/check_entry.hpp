@@ -12,9 +12,4 @@ struct CheckEntry {
     CheckResult (*run)(const ProbeRequest&) = nullptr;
 };
 
-// Runs `entry` on `request` and stamps the result with the entry's name and the wall time it
-// took (duration_ms). An exception escaping the check (host memory exhausted, say) becomes an
-// error result rather than a crash of the probe child.
-[[nodiscard]] CheckResult run_check(const CheckEntry& entry, const ProbeRequest& request);
-
 } // namespace envpin::verify

@@ -210,28 +210,5 @@ TEST(GpuChecks, TheTableHoldsTheFourChecksInSuiteOrder)
     EXPECT_EQ(find_gpu_check_function(""), nullptr);
 }
 
-CheckResult throwing_check(const ProbeRequest&)
-{
-    throw std::runtime_error("host memory exhausted");
-}
-
-CheckResult passing_check(const ProbeRequest&)
-{
-    return CheckResult{.name = "", .status = CheckStatus::pass};
-}
-
-TEST(CheckEntry, NamesAndTimesTheResultAndContainsExceptions)
-{
-    const ProbeRequest request{.check = "x", .environment = "", .parameters = {}};
-    const auto passed = run_check(CheckEntry{"fine", "", passing_check}, request);
-    EXPECT_EQ(passed.name, "fine");
-    EXPECT_EQ(passed.status, CheckStatus::pass);
-    EXPECT_GE(passed.duration_ms, 0);
-    const auto thrown = run_check(CheckEntry{"thrower", "", throwing_check}, request);
-    EXPECT_EQ(thrown.name, "thrower");
-    EXPECT_EQ(thrown.status, CheckStatus::error);
-    EXPECT_NE(thrown.detail.find("host memory exhausted"), std::string::npos);
-}
-
 } // namespace
 } // namespace envpin::verify
