@@ -1,10 +1,13 @@
 // `envpin probe ...`: internal. Work that touches CUDA runs here, in a child process that the
 // parent watches with a timeout; it prints JSON on stdout. Not part of the user contract.
 #include <iostream>
+#include <iterator>
+#include <string>
 
 #include "cli/command.hpp"
 #include "verify/gpu_probe.hpp"
 #include "verify/probe_commands.hpp"
+#include "verify/probe_dispatch.hpp"
 
 namespace envpin::cli {
 
@@ -26,6 +29,21 @@ void register_probe(CLI::App& app, Context& context, CommandRun& selected)
             const auto report = verify::probe_vector_add();
             context.out << report.dump() << '\n';
             return report.value("status", "") == "pass" ? ExitCode::ok : ExitCode::no;
+        };
+    });
+    // One check of the verify suite: a ProbeRequest on stdin, one CheckResult line on stdout,
+    // exit 0 whatever the check's status (the status is in the JSON; only a hang or a crash is
+    // the watchdog's business).
+    auto* check = probe->add_subcommand("check", "Run one verify check (request as JSON on stdin)");
+    check->callback([&context, &selected] {
+        selected = [&context]() -> Expected<ExitCode> {
+            const std::string request{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
+            // Replace invalid UTF-8 (a library path or loader message can carry any bytes)
+            // rather than throw: the child must always print a result.
+            context.out << verify::to_json(verify::run_probe_check_text(request))
+                               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                        << '\n';
+            return ExitCode::ok;
         };
     });
 }

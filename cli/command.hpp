@@ -36,5 +36,9 @@ using Registrar = void (*)(CLI::App& app, Context& context, CommandRun& selected
 
 void register_host(CLI::App&, Context&, CommandRun&);
 void register_probe(CLI::App&, Context&, CommandRun&);
+void register_resolve(CLI::App&, Context&, CommandRun&);
+void register_lock(CLI::App&, Context&, CommandRun&);
+void register_init(CLI::App&, Context&, CommandRun&);
+void register_verify(CLI::App&, Context&, CommandRun&);
 
 }  // namespace envpin::cli

@@ -26,6 +26,10 @@ namespace {
 constexpr Registrar registrars[] = {
     register_host,
     register_probe,
+    register_resolve,
+    register_lock,
+    register_init,
+    register_verify,
 };
 
 void add_global_options(CLI::App& app, GlobalOptions& global)

@@ -17,5 +17,11 @@ inline constexpr const char* copy = "envpin_copy";
 inline constexpr const char* reduce_sum = "envpin_reduce_sum";
 inline constexpr const char* pattern_write = "envpin_pattern_write";
 inline constexpr const char* pattern_check = "envpin_pattern_check";
+inline constexpr const char* fill_uniform_f32 = "envpin_fill_uniform_f32";
+inline constexpr const char* fill_uniform_bf16 = "envpin_fill_uniform_bf16";
+inline constexpr const char* fill_u32 = "envpin_fill_u32";
+inline constexpr const char* count_mismatch = "envpin_count_mismatch";
+inline constexpr const char* collective_fill = "envpin_collective_fill";
+inline constexpr const char* collective_check = "envpin_collective_check";
 
 }  // namespace envpin::kernels

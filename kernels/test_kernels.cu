@@ -3,6 +3,12 @@
 // run time through the driver API. Names are extern "C" so the loader finds them unmangled.
 #include <stdint.h>
 
+#include "fill_values.h"
+
+#define ENVPIN_GRID_STRIDE(i, n)                                                                   \
+    for (unsigned long long i = blockIdx.x * (unsigned long long)blockDim.x + threadIdx.x; i < (n); \
+         i += (unsigned long long)gridDim.x * blockDim.x)
+
 // c[i] = a[i] + b[i]: the first kernel every GPU check runs; verified element by element.
 extern "C" __global__ void envpin_vector_add(const float* a, const float* b, float* c,
                                              unsigned long long n)
@@ -12,15 +18,15 @@ extern "C" __global__ void envpin_vector_add(const float* a, const float* b, flo
         c[i] = a[i] + b[i];
 }
 
-// Device-to-device copy with 16-byte accesses and a grid-stride loop: measures HBM bandwidth
-// (bytes read + bytes written over time).
+// Device-to-device copy with 16-byte accesses: measures HBM bandwidth (bytes read + bytes
+// written over time). Launched with one thread per 16-byte word (verify/memory_checks.cpp):
+// on an H200 that reached 4.21 TB/s, as fast as cudaMemcpyAsync (4.19), where a persistent
+// grid of 8 blocks per multiprocessor looping over the buffer reached 3.87 with one load in
+// flight per thread and no more with four. The grid-stride loop only covers grid limits.
 extern "C" __global__ void envpin_copy(const uint4* __restrict__ src, uint4* __restrict__ dst,
                                        unsigned long long n_vec)
 {
-    const unsigned long long stride = (unsigned long long)gridDim.x * blockDim.x;
-    for (unsigned long long i = blockIdx.x * (unsigned long long)blockDim.x + threadIdx.x;
-         i < n_vec; i += stride)
-        dst[i] = src[i];
+    ENVPIN_GRID_STRIDE(i, n_vec) dst[i] = src[i];
 }
 
 // Exact integer sum: each block reduces in shared memory, then one atomic per block.
@@ -78,5 +84,59 @@ extern "C" __global__ void envpin_pattern_check(const unsigned long long* mem,
             if (atomicAdd(errors, 1ull) == 0)
                 *first_bad = i;
         }
+    }
+}
+
+// Fill kernels for the library checks: element i of the stream `seed`, as fill_values.h
+// defines it, so the host recomputes any sampled element without a transfer.
+extern "C" __global__ void envpin_fill_uniform_f32(float* out, unsigned long long n,
+                                                   unsigned long long seed)
+{
+    ENVPIN_GRID_STRIDE(i, n) out[i] = envpin_uniform(seed, i);
+}
+
+extern "C" __global__ void envpin_fill_uniform_bf16(unsigned short* out, unsigned long long n,
+                                                    unsigned long long seed)
+{
+    ENVPIN_GRID_STRIDE(i, n) out[i] = envpin_uniform_bf16(seed, i);
+}
+
+extern "C" __global__ void envpin_fill_u32(unsigned int* out, unsigned long long n,
+                                           unsigned long long seed)
+{
+    ENVPIN_GRID_STRIDE(i, n) out[i] = (unsigned int)envpin_random_bits(seed, i);
+}
+
+// Counts words where a and b differ (bit-repeatability of two runs of the same GEMM).
+extern "C" __global__ void envpin_count_mismatch(const unsigned int* __restrict__ a,
+                                                 const unsigned int* __restrict__ b,
+                                                 unsigned long long n,
+                                                 unsigned long long* mismatches,
+                                                 unsigned long long* first)
+{
+    ENVPIN_GRID_STRIDE(i, n)
+    {
+        if (a[i] != b[i] && atomicAdd(mismatches, 1ull) == 0)
+            *first = i;
+    }
+}
+
+// All-reduce input of `rank` and the check of the sum over `ranks` ranks (exact integers).
+extern "C" __global__ void envpin_collective_fill(float* out, unsigned long long n, int rank)
+{
+    ENVPIN_GRID_STRIDE(i, n) out[i] = envpin_collective_value(i, rank);
+}
+
+extern "C" __global__ void envpin_collective_check(const float* data, unsigned long long n,
+                                                   int ranks, unsigned long long* wrong,
+                                                   unsigned long long* first)
+{
+    ENVPIN_GRID_STRIDE(i, n)
+    {
+        float expected = 0.0f;
+        for (int rank = 0; rank < ranks; ++rank)
+            expected += envpin_collective_value(i, rank);
+        if (data[i] != expected && atomicAdd(wrong, 1ull) == 0)
+            *first = i;
     }
 }

@@ -39,6 +39,35 @@ private:
     size_t bytes_ = 0;
 };
 
+// A driver-API event of the current context, for timing the embedded kernels.
+class DriverEvent {
+public:
+    [[nodiscard]] static Expected<DriverEvent> create(const CudaDriver& cuda);
+    DriverEvent(DriverEvent&& other) noexcept
+        : cuda_(other.cuda_), event_(std::exchange(other.event_, nullptr)) {}
+    DriverEvent& operator=(DriverEvent&&) = delete;
+    DriverEvent(const DriverEvent&) = delete;
+    DriverEvent& operator=(const DriverEvent&) = delete;
+    ~DriverEvent()
+    {
+        if (event_ != nullptr)
+            cuda_->cuEventDestroy(event_);
+    }
+    [[nodiscard]] Expected<void> record(CUstream stream = nullptr) const;
+    // Milliseconds from `start` to this event; waits for this event first.
+    [[nodiscard]] Expected<double> elapsed_since(const DriverEvent& start) const;
+
+private:
+    DriverEvent(const CudaDriver* cuda, CUevent event) : cuda_(cuda), event_(event) {}
+    const CudaDriver* cuda_ = nullptr;
+    CUevent event_ = nullptr;
+};
+
+struct MemoryInfo {
+    size_t free = 0;
+    size_t total = 0;
+};
+
 class GpuSession {
 public:
     // cuInit, retains device `index`'s primary context, makes it current and loads the
@@ -57,11 +86,29 @@ public:
     // Launches a 1-D grid and waits for it; launch and execution errors come back named.
     [[nodiscard]] Expected<void> launch(CUfunction function, unsigned blocks, unsigned threads,
                                         void** arguments) const;
+    // Launches a 1-D grid on `stream` (a CUstream, or a cudaStream_t of the same context)
+    // without waiting; launch errors only.
+    [[nodiscard]] Expected<void> launch_async(CUfunction function, unsigned blocks,
+                                              unsigned threads, void** arguments,
+                                              CUstream stream = nullptr) const;
+    // Waits for all work of this device; execution errors come back named.
+    [[nodiscard]] Expected<void> synchronize() const;
+    // Makes this device's context current, so that CUDA-runtime and library calls that follow
+    // run on this device. The session's own calls do this themselves, so several sessions can
+    // be open at once.
+    [[nodiscard]] Expected<void> activate() const;
+    [[nodiscard]] Expected<MemoryInfo> memory_info() const;
+    [[nodiscard]] Expected<void> zero(const DeviceBuffer& buffer) const;
+    // Enough blocks of `threads` to fill every multiprocessor several times over.
+    [[nodiscard]] unsigned full_grid(unsigned threads) const;
+    [[nodiscard]] int index() const { return index_; }
     [[nodiscard]] int multiprocessors() const { return multiprocessors_; }
 
 private:
     GpuSession() = default;
+    void make_current() const;
     const CudaDriver* cuda_ = nullptr;
+    int index_ = 0;
     CUdevice device_ = 0;
     CUcontext context_ = nullptr;
     CUmodule module_ = nullptr;

@@ -5,9 +5,39 @@
 #include <random>
 #include <vector>
 
+#include "kernels/fill_values.h"
 #include "kernels/kernels.hpp"
 
 namespace envpin::verify {
+
+Expected<void> launch_fill(const GpuSession& session, const char* name, CUdeviceptr out,
+                           unsigned long long n, unsigned long long seed, CUstream stream)
+{
+    const auto function = ENVPIN_TRY(session.function(name));
+    void* arguments[] = {&out, &n, &seed};
+    return session.launch_async(function, session.full_grid(256), 256, arguments, stream);
+}
+
+Expected<ReduceResult> run_reduce_sum(const GpuSession& session, size_t elements,
+                                      unsigned long long seed)
+{
+    auto input = ENVPIN_TRY(session.allocate(elements * sizeof(unsigned int)));
+    auto sum = ENVPIN_TRY(session.allocate(sizeof(unsigned long long)));
+    ENVPIN_TRY(session.zero(sum));
+    ENVPIN_TRY(launch_fill(session, kernels::fill_u32, input.get(), elements, seed));
+    const auto function = ENVPIN_TRY(session.function(kernels::reduce_sum));
+    CUdeviceptr in = input.get(), out = sum.get();
+    unsigned long long n = elements;
+    void* arguments[] = {&in, &n, &out};
+    // The kernel reduces a block in shared memory of exactly 256 entries.
+    ENVPIN_TRY(session.launch(function, session.full_grid(256), 256, arguments));
+    ReduceResult result;
+    result.elements = elements;
+    ENVPIN_TRY(session.download(&result.sum, sum, sizeof result.sum));
+    for (size_t i = 0; i < elements; ++i)
+        result.expected += static_cast<unsigned int>(envpin_random_bits(seed, i));
+    return result;
+}
 
 Expected<VectorAddResult> run_vector_add(const GpuSession& session, size_t elements)
 {

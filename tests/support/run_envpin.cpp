@@ -13,7 +13,7 @@ nlohmann::json EnvpinRun::json() const
 
 EnvpinRun run_envpin(const std::vector<std::string>& arguments,
                      const std::vector<std::pair<std::string, std::string>>& environment,
-                     int timeout_seconds)
+                     int timeout_seconds, const std::optional<std::string>& stdin_data)
 {
     sys::ProcessSpec spec;
     // ENVPIN_TEST_BIN points the tests at a relocated binary (the GPU machine's bundle).
@@ -22,6 +22,7 @@ EnvpinRun run_envpin(const std::vector<std::string>& arguments,
     spec.argv.insert(spec.argv.end(), arguments.begin(), arguments.end());
     spec.set_env = environment;
     spec.timeout = std::chrono::seconds(timeout_seconds);
+    spec.stdin_data = stdin_data;
     auto result = sys::run_process(spec);
     EnvpinRun run;
     if (!result) {

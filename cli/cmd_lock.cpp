@@ -1,0 +1,89 @@
+// `envpin lock`: resolve envpin.toml for this host and pin the answer in envpin.lock beside it;
+// `--check` only says whether the lock is current (exit 1 when stale or missing).
+#include "cli/command.hpp"
+#include "cli/render_lock.hpp"
+#include "cli/render_resolve.hpp"
+#include "cli/resolve_inputs.hpp"
+#include "resolver/lock_update.hpp"
+#include "sys/file.hpp"
+
+namespace envpin::cli {
+namespace {
+
+struct LockOptions {
+    ResolveInputs inputs;
+    std::string spec = "envpin.toml";
+    bool check = false;
+};
+
+// The lock on disk: nullopt when absent; a malformed one fails (exit 2) only under --check,
+// since `envpin lock` replaces it anyway.
+Expected<std::optional<Lock>> existing_lock(const std::filesystem::path& path, bool check,
+                                            std::string& text)
+{
+    auto read = sys::read_file(path);
+    if (!read && read.error().code == ErrorCode::not_found)
+        return std::nullopt;
+    text = ENVPIN_TRY(std::move(read));
+    auto lock = parse_lock(text, path.string());
+    if (!lock && check)
+        return std::unexpected(lock.error());
+    return lock ? std::optional(std::move(*lock)) : std::nullopt;
+}
+
+Expected<ExitCode> run_lock(const LockOptions& options, Context& context)
+{
+    const auto catalog = ENVPIN_TRY(load_catalog(options.inputs));
+    const auto spec_text =
+        ENVPIN_TRY_CTX("reading the spec (`envpin init` writes one)", sys::read_file(options.spec));
+    const auto spec = ENVPIN_TRY(parse_spec(spec_text, options.spec));
+    const auto path = std::filesystem::path(options.spec).parent_path() / "envpin.lock";
+    std::string old_text;
+    const auto existing = ENVPIN_TRY(existing_lock(path, options.check, old_text));
+    const auto host = ENVPIN_TRY(host_facts(catalog, options.inputs));
+    const auto update = ENVPIN_TRY(update_lock(catalog, spec, host, existing, options.spec));
+    if (!update.lock) {
+        if (context.global.json)
+            context.out << resolution_to_json(update.resolution, host).dump(2) << '\n';
+        else
+            render_resolution(update.resolution, update.request, host, Detail::summary,
+                              context.out);
+        return ExitCode::no;
+    }
+    LockReport report{LockStatus::current, path, &*update.lock, update.differences};
+    const auto text = print_lock(*update.lock);
+    if (options.check)
+        report.status = !existing                    ? LockStatus::missing
+                        : update.differences.empty() ? LockStatus::current
+                                                     : LockStatus::stale;
+    else if (text == old_text)
+        report.status = LockStatus::unchanged;
+    else {
+        ENVPIN_TRY(sys::write_file_atomic(path, text));
+        report.status = LockStatus::written;
+    }
+    if (context.global.json)
+        context.out << lock_report_to_json(report).dump(2) << '\n';
+    else
+        render_lock_report(report, context.out);
+    const bool stale = report.status == LockStatus::stale || report.status == LockStatus::missing;
+    return stale ? ExitCode::no : ExitCode::ok;
+}
+
+} // namespace
+
+void register_lock(CLI::App& app, Context& context, CommandRun& selected)
+{
+    auto* command = app.add_subcommand(
+        "lock", "Resolve envpin.toml for this host and write envpin.lock beside it");
+    auto options = std::make_shared<LockOptions>();
+    command->add_option("--spec", options->spec, "The spec file")->capture_default_str();
+    command->add_flag("--check", options->check,
+                      "Only check that envpin.lock is current (exit 1 if not)");
+    add_resolve_inputs(*command, options->inputs);
+    command->callback([&context, &selected, options] {
+        selected = [&context, options] { return run_lock(*options, context); };
+    });
+}
+
+} // namespace envpin::cli

@@ -1,0 +1,71 @@
+#include "cli/render_verify.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+namespace envpin::cli {
+namespace {
+
+using verify::CheckStatus;
+
+std::string paint(std::string_view text, CheckStatus status, bool color)
+{
+    if (!color)
+        return std::string(text);
+    const char* code = status == CheckStatus::pass   ? "32"
+                       : status == CheckStatus::fail ? "31"
+                       : status == CheckStatus::skip ? "33"
+                                                     : "35";
+    return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
+}
+
+std::string number(double value)
+{
+    return fmt::format("{:.4g}", value);
+}
+
+// "0.0021 loss (threshold 0.1)", "3012 GB/s (reference 3350, threshold 2512)", or "".
+std::string figure(const verify::CheckResult& check)
+{
+    if (!check.value)
+        return {};
+    std::string text = number(*check.value) + (check.unit.empty() ? "" : " " + check.unit);
+    std::vector<std::string> bounds;
+    if (check.reference)
+        bounds.push_back("reference " + number(*check.reference));
+    if (check.threshold)
+        bounds.push_back("threshold " + number(*check.threshold));
+    if (!bounds.empty())
+        text += fmt::format(" ({})", fmt::join(bounds, ", "));
+    return text;
+}
+
+}  // namespace
+
+void render_check(const verify::CheckResult& check, std::ostream& out, bool color)
+{
+    const auto status = fmt::format("{:<5}", verify::to_string(check.status));
+    const auto line = fmt::format("{:<8} {} {:>7.2f} s  {}", check.name, paint(status, check.status, color),
+                                  static_cast<double>(check.duration_ms) / 1000, figure(check));
+    fmt::print(out, "{}\n", std::string_view(line).substr(0, line.find_last_not_of(' ') + 1));
+    if (!check.detail.empty())
+        fmt::print(out, "         {}\n", check.detail);
+    if (!check.hint.empty() && (check.status == CheckStatus::fail || check.status == CheckStatus::error))
+        fmt::print(out, "         hint: {}\n", check.hint);
+}
+
+void render_verify_summary(const verify::Report& report, std::ostream& out, bool color)
+{
+    int counts[4] = {};
+    for (const auto& check : report.checks)
+        ++counts[static_cast<int>(check.status)];
+    const auto verdict = report.passed ? CheckStatus::pass : CheckStatus::fail;
+    fmt::print(out, "\nverify: {}  {} passed, {} failed, {} errors, {} skipped in {:.1f} s  (host {}, suite {})\n",
+               paint(report.passed ? "PASS" : "FAIL", verdict, color), counts[0], counts[1], counts[3], counts[2],
+               static_cast<double>(report.duration_ms) / 1000, report.fingerprint, report.suite_version);
+    for (const auto& r : report.regressions)
+        fmt::print(out, "regression: {} {} {} {} -> {} ({:+.0f}%) against the last verified run on this host\n",
+                   r.check, r.figure, r.unit, number(r.baseline), number(r.current), r.change * 100);
+}
+
+}  // namespace envpin::cli

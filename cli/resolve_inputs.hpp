@@ -1,0 +1,32 @@
+#pragma once
+// Inputs shared by resolve and lock: the catalog (built in, or --catalog FILE) and the host
+// (this machine's facts, or the one --driver/--gpu describe).
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "base/error.hpp"
+#include "resolver/catalog.hpp"
+#include "resolver/host_facts.hpp"
+
+namespace envpin::cli {
+
+struct ResolveInputs {
+    std::string catalog;           // --catalog FILE; empty: the built-in catalog
+    std::string driver;            // --driver V|none; empty: this host's
+    std::vector<std::string> gpus; // --gpu NAME|sm_XY|X.Y (repeatable); empty: this host's
+};
+
+// Adds --catalog, --driver and --gpu to `command`.
+void add_resolve_inputs(CLI::App& command, ResolveInputs& inputs);
+
+// The built-in catalog, or --catalog FILE after parsing and the schema check.
+[[nodiscard]] Expected<Catalog> load_catalog(const ResolveInputs& inputs);
+
+// --driver and --gpu together (or --driver none) describe another machine: nothing is probed,
+// and no host python3 is known. Otherwise this host is probed (`envpin host`) and either flag
+// replaces its part of the facts.
+[[nodiscard]] Expected<HostFacts> host_facts(const Catalog& catalog, const ResolveInputs& inputs);
+
+} // namespace envpin::cli

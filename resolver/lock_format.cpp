@@ -1,0 +1,214 @@
+// envpin.lock <-> Lock. The printer writes a fixed key order and omits absent values, so equal
+// locks print byte-identically and parse(print(x)) == x.
+#include <fmt/format.h>
+
+#include "resolver/lock.hpp"
+#include "resolver/toml_reader.hpp"
+#include "resolver/toml_writer.hpp"
+
+namespace envpin {
+namespace {
+
+using toml_read::Reader;
+using toml_write::Writer;
+
+void print_request(Writer& out, const LockRequest& request)
+{
+    out.table("request");
+    out.string("torch", request.torch);
+    out.string("cuda", request.cuda);
+    out.nonempty_string("python", request.python);
+    out.strings("companions", request.companions);
+    out.boolean("native_only", request.native_only);
+}
+
+void print_stack(Writer& out, const LockStack& stack)
+{
+    out.table("stack");
+    out.string("torch", stack.torch);
+    out.string("variant", stack.variant);
+    out.string_if("cuda", stack.cuda);
+    out.string("python", stack.python);
+    out.string("index_url", stack.index_url);
+    out.string_if("cudnn", stack.cudnn);
+    out.string_if("nccl", stack.nccl);
+    out.string_if("triton", stack.triton);
+}
+
+void print_host(Writer& out, const LockHost& host)
+{
+    out.table("host");
+    out.string("compat", host.compat);
+    out.string_if("min_driver", host.min_driver);
+    out.string_if("native_driver", host.native_driver);
+    out.strings("arch", host.arch);
+}
+
+Expected<LockRequest> parse_request(const Reader& reader, const toml::table& root)
+{
+    const auto* table = ENVPIN_TRY(reader.table(root, "request"));
+    if (table == nullptr)
+        return reader.error("missing [request]");
+    ENVPIN_TRY(reader.only_keys(*table, "[request]",
+                                {"torch", "cuda", "python", "companions", "native_only"}));
+    LockRequest request;
+    request.torch = ENVPIN_TRY(reader.required_string(*table, "torch"));
+    request.cuda = ENVPIN_TRY(reader.required_string(*table, "cuda"));
+    request.python = ENVPIN_TRY(reader.string(*table, "python")).value_or("");
+    request.companions = ENVPIN_TRY(reader.strings(*table, "companions"));
+    request.native_only = ENVPIN_TRY(reader.boolean(*table, "native_only")).value_or(false);
+    return request;
+}
+
+Expected<LockStack> parse_stack(const Reader& reader, const toml::table& root)
+{
+    const auto* table = ENVPIN_TRY(reader.table(root, "stack"));
+    if (table == nullptr)
+        return reader.error("missing [stack]");
+    ENVPIN_TRY(reader.only_keys(
+        *table, "[stack]",
+        {"torch", "variant", "cuda", "python", "index_url", "cudnn", "nccl", "triton"}));
+    LockStack stack;
+    stack.torch = ENVPIN_TRY(reader.required_string(*table, "torch"));
+    if (!Version::parse(stack.torch))
+        return reader.error(*table->get("torch"),
+                            fmt::format("stack.torch \"{}\" is not a version", stack.torch));
+    stack.variant = ENVPIN_TRY(reader.required_string(*table, "variant"));
+    stack.cuda = ENVPIN_TRY(reader.string(*table, "cuda"));
+    stack.python = ENVPIN_TRY(reader.required_string(*table, "python"));
+    stack.index_url = ENVPIN_TRY(reader.required_string(*table, "index_url"));
+    stack.cudnn = ENVPIN_TRY(reader.string(*table, "cudnn"));
+    stack.nccl = ENVPIN_TRY(reader.string(*table, "nccl"));
+    stack.triton = ENVPIN_TRY(reader.string(*table, "triton"));
+    return stack;
+}
+
+Expected<std::optional<std::string>> driver_at(const Reader& reader, const toml::table& table,
+                                               std::string_view key)
+{
+    auto driver = ENVPIN_TRY(reader.string(table, key));
+    if (driver && !DriverVersion::parse(*driver))
+        return reader.error(*table.get(key),
+                            fmt::format("host.{} \"{}\" is not a driver version", key, *driver));
+    return driver;
+}
+
+Expected<LockHost> parse_host(const Reader& reader, const toml::table& root)
+{
+    const auto* table = ENVPIN_TRY(reader.table(root, "host"));
+    if (table == nullptr)
+        return reader.error("missing [host]");
+    ENVPIN_TRY(
+        reader.only_keys(*table, "[host]", {"compat", "min_driver", "native_driver", "arch"}));
+    LockHost host;
+    host.compat = ENVPIN_TRY(reader.required_string(*table, "compat"));
+    if (host.compat != "native" && host.compat != "minor-version" && host.compat != "none")
+        return reader.error(*table->get("compat"),
+                            "host.compat must be \"native\", \"minor-version\" or \"none\"");
+    host.min_driver = ENVPIN_TRY(driver_at(reader, *table, "min_driver"));
+    host.native_driver = ENVPIN_TRY(driver_at(reader, *table, "native_driver"));
+    host.arch = ENVPIN_TRY(reader.strings(*table, "arch"));
+    for (const auto& target : host.arch)
+        if (!parse_arch_target(target))
+            return reader.error(
+                *table->get("arch"),
+                fmt::format("\"{}\" is not an arch target (sm_XY or compute_XY)", target));
+    return host;
+}
+
+// [[key]] tables whose fields are all required strings, in `fields` order.
+template <class T>
+Expected<std::vector<T>>
+parse_records(const Reader& reader, const toml::table& root, std::string_view key,
+              std::initializer_list<std::string_view> fields, T (*make)(std::vector<std::string>&&))
+{
+    std::vector<T> records;
+    for (const auto* table : ENVPIN_TRY(reader.tables(root, key))) {
+        ENVPIN_TRY(reader.only_keys(*table, fmt::format("[[{}]]", key), fields));
+        std::vector<std::string> values;
+        for (auto field : fields)
+            values.push_back(ENVPIN_TRY(reader.required_string(*table, field)));
+        records.push_back(make(std::move(values)));
+    }
+    return records;
+}
+
+LockPackage make_package(std::vector<std::string>&& v)
+{
+    return {std::move(v[0]), std::move(v[1]), std::move(v[2])};
+}
+
+LockPin make_pin(std::vector<std::string>&& v)
+{
+    return {std::move(v[0]), std::move(v[1]), std::move(v[2]), std::move(v[3]), std::move(v[4])};
+}
+
+InstalledDistribution make_installed(std::vector<std::string>&& v)
+{
+    return {std::move(v[0]), std::move(v[1]), std::move(v[2]), std::move(v[3])};
+}
+
+} // namespace
+
+std::string print_lock(const Lock& lock)
+{
+    Writer out;
+    out.comment(
+        "envpin.lock: the stack `envpin lock` resolved for envpin.toml. Generated; do not edit.");
+    out.comment(
+        "`envpin lock --check` says whether it is still current; `envpin create` installs it.");
+    out.integer("version", lock.version);
+    print_request(out, lock.request);
+    print_stack(out, lock.stack);
+    print_host(out, lock.host);
+    for (const auto& package : lock.packages) {
+        out.array_table("package");
+        out.string("name", package.name);
+        out.string("version", package.version);
+        out.string("index", package.index);
+    }
+    for (const auto& pin : lock.pins) {
+        out.array_table("pin");
+        out.string("role", pin.role);
+        out.string("name", pin.name);
+        out.string("version", pin.version);
+        out.string("kind", pin.kind);
+        out.string("evidence", pin.evidence);
+    }
+    for (const auto& installed : lock.installed) {
+        out.array_table("installed");
+        out.string("name", installed.name);
+        out.string("version", installed.version);
+        out.string("source", installed.source);
+        out.string("sha256", installed.sha256);
+    }
+    return out.text();
+}
+
+Expected<Lock> parse_lock(std::string_view text, std::string_view origin)
+{
+    const Reader reader{origin};
+    const auto root = ENVPIN_TRY(reader.parse(text));
+    const auto version = ENVPIN_TRY(reader.integer(root, "version"));
+    if (!version)
+        return reader.error("missing 'version' (the lock format version, an integer)");
+    if (*version != Lock::k_version)
+        return reader.error(*root.get("version"),
+                            fmt::format("unknown lock version {} (this envpin reads version {})",
+                                        *version, Lock::k_version));
+    ENVPIN_TRY(reader.only_keys(
+        root, "the lock", {"version", "request", "stack", "host", "package", "pin", "installed"}));
+    Lock lock;
+    lock.request = ENVPIN_TRY(parse_request(reader, root));
+    lock.stack = ENVPIN_TRY(parse_stack(reader, root));
+    lock.host = ENVPIN_TRY(parse_host(reader, root));
+    lock.packages = ENVPIN_TRY(parse_records<LockPackage>(
+        reader, root, "package", {"name", "version", "index"}, make_package));
+    lock.pins = ENVPIN_TRY(parse_records<LockPin>(
+        reader, root, "pin", {"role", "name", "version", "kind", "evidence"}, make_pin));
+    lock.installed = ENVPIN_TRY(parse_records<InstalledDistribution>(
+        reader, root, "installed", {"name", "version", "source", "sha256"}, make_installed));
+    return lock;
+}
+
+} // namespace envpin

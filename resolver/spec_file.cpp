@@ -1,0 +1,76 @@
+#include "resolver/spec_file.hpp"
+
+#include <fmt/format.h>
+
+#include "resolver/marker.hpp"
+#include "resolver/toml_reader.hpp"
+#include "resolver/toml_writer.hpp"
+
+namespace envpin {
+
+Expected<Spec> parse_spec(std::string_view text, std::string_view origin)
+{
+    const toml_read::Reader reader{origin};
+    const auto root = ENVPIN_TRY(reader.parse(text));
+    const auto* table = ENVPIN_TRY(reader.table(root, "environment"));
+    if (table == nullptr)
+        return reader.error("missing [environment] (run `envpin init` for a commented example)");
+    ENVPIN_TRY(reader.only_keys(
+        *table, "[environment]",
+        {"name", "path", "python", "torch", "cuda", "companions", "requirements", "native_only"}));
+    Spec spec;
+    spec.name = ENVPIN_TRY(reader.string(*table, "name")).value_or("");
+    spec.path = ENVPIN_TRY(reader.string(*table, "path")).value_or(".venv");
+    spec.python = ENVPIN_TRY(reader.string(*table, "python")).value_or("");
+    spec.torch = ENVPIN_TRY(reader.string(*table, "torch")).value_or("");
+    spec.cuda = ENVPIN_TRY(reader.string(*table, "cuda")).value_or("auto");
+    spec.companions = ENVPIN_TRY(reader.strings(*table, "companions"));
+    spec.requirements = ENVPIN_TRY(reader.strings(*table, "requirements"));
+    spec.native_only = ENVPIN_TRY(reader.boolean(*table, "native_only")).value_or(false);
+    return spec;
+}
+
+LockRequest lock_request(const Spec& spec)
+{
+    // Companion names are recorded normalized ("TorchVision" -> "torchvision"), as packages are.
+    std::vector<std::string> companions;
+    for (const auto& companion : spec.companions)
+        companions.push_back(normalize_name(companion));
+    return LockRequest{spec.torch, spec.cuda, spec.python, std::move(companions), spec.native_only};
+}
+
+std::string init_spec_text(std::string_view name)
+{
+    return fmt::format(R"(# envpin.toml: what this project's Python environment should hold.
+# `envpin resolve --explain` shows what these settings resolve to on this machine,
+# `envpin lock` pins the answer in envpin.lock, `envpin create` builds the environment.
+
+[environment]
+name = {}              # the environment's name in envpin's store
+path = ".venv"               # relative to this file
+
+# PEP 440 specifier for torch (">=2.6,<2.9", "2.7.*", "~=2.7.0"). envpin takes the newest
+# release with a build that works on this machine's driver and GPUs.
+torch = ">=2.0"
+
+# auto: a CUDA build when the machine has an NVIDIA driver, else cpu. Or "cpu", a CUDA
+# release ("12.8"), a variant ("cu128") or a specifier (">=12.6").
+cuda = "auto"
+
+# Python for the environment ("3.12", "3.13t" for free-threaded, or ">=3.11"). Unset: this
+# machine's python3 when torch is built for it, else the newest torch supports.
+# python = "3.12"
+
+# Refuse builds that would run only under CUDA minor-version compatibility (a driver older
+# than the CUDA release's own, without PTX JIT).
+native_only = false
+
+companions = ["torchvision", "torchaudio"]
+
+# Other requirements, installed with the CUDA stack held fixed.
+requirements = []
+)",
+                       toml_write::quote(name));
+}
+
+} // namespace envpin

@@ -1,0 +1,37 @@
+#pragma once
+// envpin.toml, the spec a user writes (or `envpin init` writes for them), DESIGN.md section 3:
+//   [environment]
+//   name = "train"; path = ".venv"; python = "3.12"; torch = ">=2.6,<2.9"; cuda = "auto"
+//   companions = ["torchvision", "torchaudio"]; requirements = ["numpy<2"]
+// Other tables ([verify], ...) belong to other commands and are left alone here.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.hpp"
+#include "resolver/lock.hpp"
+
+namespace envpin {
+
+struct Spec {
+    std::string name;
+    std::string path = ".venv";
+    std::string python; // empty: the host's python3 if torch supports it, else the newest
+    std::string torch;  // empty: any release
+    std::string cuda = "auto";
+    std::vector<std::string> companions;
+    std::vector<std::string> requirements; // installed with the CUDA stack held fixed
+    bool native_only = false;
+    bool operator==(const Spec&) const = default;
+};
+
+// Parses envpin.toml text; malformed input fails with bad_input naming `origin` and the line.
+[[nodiscard]] Expected<Spec> parse_spec(std::string_view text, std::string_view origin);
+
+// The request part of a spec, as a lock records it.
+[[nodiscard]] LockRequest lock_request(const Spec& spec);
+
+// A commented envpin.toml for an environment called `name` (DESIGN.md section 3's example).
+[[nodiscard]] std::string init_spec_text(std::string_view name);
+
+} // namespace envpin

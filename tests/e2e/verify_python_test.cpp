@@ -1,0 +1,111 @@
+// The python check with real interpreters: a venv that sees Debian's torch (python3-torch)
+// trains on the CPU; one without torch fails with the hint; a "GPU host" whose torch sees no
+// GPU fails; a diverging run fails naming NaN.
+#include <gtest/gtest.h>
+
+#include "tests/support/run_envpin.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/verify_envs.hpp"
+
+namespace envpin::test {
+namespace {
+namespace fs = std::filesystem;
+
+bool has(const std::string& text, std::string_view needle)
+{
+    return text.find(needle) != std::string::npos;
+}
+
+class PythonCheck : public ::testing::Test {
+protected:
+    static void SetUpTestSuite()
+    {
+        dir_ = new TempDir();
+        with_torch_ = system_python_has_torch() && make_venv(*dir_ / "with-torch", true);
+        without_torch_ = make_venv(*dir_ / "without-torch", false);
+        // A venv whose Python maps a CUDA library that is not the environment's own at start-up
+        // (a .pth line runs at every start, as LD_LIBRARY_PATH shadowing would load it).
+        if (const auto cuda = cuda_library_dir(); cuda && with_torch_ && make_venv(*dir_ / "preloaded", true)) {
+            for (const auto& site : fs::directory_iterator(*dir_ / "preloaded/lib"))
+                write_text(site.path() / "site-packages/envpin_test_preload.pth",
+                           "import ctypes; ctypes.CDLL('" + (*cuda / "libcudart.so.13").string() + "')\n");
+            preloaded_ = true;
+        }
+    }
+    static void TearDownTestSuite()
+    {
+        delete dir_;
+        dir_ = nullptr;
+    }
+    static nlohmann::json python_check(const std::string& env, const std::vector<std::string>& extra = {})
+    {
+        std::vector<std::string> args{"verify", "--path", (*dir_ / env).string(), "--only", "python", "--json"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        const auto run = run_envpin(args, {{"CUDA_VISIBLE_DEVICES", "0"}});  // one visible GPU, if any
+        return run.json()["checks"][0];
+    }
+    void need_torch()
+    {
+        if (!with_torch_)
+            GTEST_SKIP() << "/usr/bin/python3 cannot import torch (Debian's python3-torch is not installed)";
+    }
+    static inline TempDir* dir_ = nullptr;
+    static inline bool with_torch_ = false;
+    static inline bool without_torch_ = false;
+    static inline bool preloaded_ = false;
+};
+
+TEST_F(PythonCheck, TheEnvironmentsTorchTrainsOnTheCpu)
+{
+    need_torch();
+    const auto check = python_check("with-torch", {"--device", "cpu"});
+    EXPECT_EQ(check["status"], "pass") << check["detail"];
+    EXPECT_EQ(check["unit"], "loss");
+    EXPECT_LT(check["value"].get<double>(), check["threshold"].get<double>());
+    EXPECT_EQ(check["measurements"]["device"], "cpu");
+    EXPECT_FALSE(check["measurements"]["torch"].get<std::string>().empty());
+    EXPECT_GT(check["measurements"]["samples_per_s"].get<double>(), 0);
+}
+
+TEST_F(PythonCheck, MissingTorchFailsWithTheHint)
+{
+    ASSERT_TRUE(without_torch_);
+    const auto check = python_check("without-torch");
+    EXPECT_EQ(check["status"], "fail");
+    EXPECT_TRUE(has(check["detail"], "No module named 'torch'")) << check["detail"];
+    EXPECT_TRUE(has(check["hint"], "torch is not installed")) << check["hint"];
+}
+
+TEST_F(PythonCheck, AGpuHostWhereTorchSeesNoGpuFails)
+{
+    need_torch();
+    // gpu_count overrides what the host probe found: a host with one GPU and a CPU-only torch.
+    const auto check = python_check("with-torch", {"--set", "gpu_count=1"});
+    EXPECT_EQ(check["status"], "fail");
+    EXPECT_TRUE(has(check["detail"], "torch.cuda.is_available() is False on a host with 1 GPU")) << check["detail"];
+    EXPECT_FALSE(check["hint"].get<std::string>().empty());
+}
+
+TEST_F(PythonCheck, DivergingTrainingFailsNamingNaN)
+{
+    need_torch();
+    const auto check = python_check("with-torch", {"--device", "cpu", "--set", "python_learning_rate=1e10"});
+    EXPECT_EQ(check["status"], "fail");
+    EXPECT_TRUE(has(check["detail"], "NaN")) << check["detail"];
+    EXPECT_TRUE(has(check["hint"], "NaN")) << check["hint"];
+}
+
+TEST_F(PythonCheck, ACudaLibraryFromOutsideTheEnvironmentIsNamed)
+{
+    need_torch();
+    if (!preloaded_)
+        GTEST_SKIP() << "no CUDA toolkit libraries to preload";
+    const auto check = python_check("preloaded", {"--device", "cpu"});
+    EXPECT_EQ(check["status"], "fail");
+    EXPECT_TRUE(has(check["detail"], "torch loaded from outside the environment: ")) << check["detail"];
+    EXPECT_TRUE(has(check["detail"], "libcudart.so.13")) << check["detail"];
+    EXPECT_TRUE(has(check["hint"], "LD_LIBRARY_PATH")) << check["hint"];
+}
+
+}  // namespace
+}  // namespace envpin::test

@@ -1,0 +1,63 @@
+#pragma once
+// A verification run as a value: the host it ran on, every check's result, and the verdict;
+// its `verify --json` form (DESIGN.md section 6), the host fingerprint that keys stored runs,
+// and the regression comparison against an earlier run on the same host.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/error.hpp"
+#include "resolver/host_facts.hpp"
+#include "verify/check_result.hpp"
+
+namespace envpin::verify {
+
+// Bumped when a check's meaning or thresholds change, so runs of different suites never
+// compare or count as "verified on this host" for each other.
+inline constexpr std::string_view suite_version = "1";
+
+// A figure that got worse than the baseline by more than the margin.
+struct Regression {
+    std::string check;      // "train"
+    std::string figure;     // "value" or a measurement ("samples_per_s")
+    std::string unit;       // "samples/s"
+    double baseline = 0;
+    double current = 0;
+    double change = 0;      // (current - baseline) / baseline: -0.2 is 20% lower
+    bool operator==(const Regression&) const = default;
+};
+
+struct Report {
+    bool passed = false;  // no check failed or errored (skips allowed)
+    HostFacts host;
+    std::string fingerprint;  // host_fingerprint(host, suite_version)
+    std::string suite_version{verify::suite_version};
+    nlohmann::json snapshot = nlohmann::json::object();  // filled by the caller that knows the snapshot
+    std::vector<CheckResult> checks;
+    std::vector<Regression> regressions;  // filled by the caller from find_regressions
+    long long duration_ms = 0;
+};
+
+// pass iff no check failed or errored.
+[[nodiscard]] bool suite_passed(const std::vector<CheckResult>& checks);
+
+// {"status": "pass"|"fail", "host", "snapshot", "checks": [...], "fingerprint", "suite_version",
+//  "duration_ms", "regressions": [{"check", "figure", "unit", "baseline", "current", "change"}]}
+[[nodiscard]] nlohmann::json to_json(const Report& report);
+// Reads to_json's form back (a stored baseline); bad_input when it is not one.
+[[nodiscard]] Expected<Report> report_from_json(const nlohmann::json& document);
+
+// 16 hex digits of SHA-256 over the suite version, the driver version and the GPU models
+// (sorted, with counts): what must be equal for two runs to be compared. Pure.
+[[nodiscard]] std::string host_fingerprint(const HostFacts& host, std::string_view suite);
+
+// Figures of `current` worse than those of `baseline` by more than `margin` (0.15: 15%).
+// Compared: each passing check's `value` when both runs passed it with the same unit and the
+// unit is a rate (ends in "/s", higher is better), and the rate measurements
+// ("samples_per_s", "*_gbps", "*_tflops"). Empty when the fingerprints differ. Pure.
+[[nodiscard]] std::vector<Regression> find_regressions(const Report& current, const Report& baseline,
+                                                       double margin = 0.15);
+
+}  // namespace envpin::verify

@@ -1,0 +1,249 @@
+#include "verify/suite.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "base/strings.hpp"
+#include "sys/file.hpp"
+#include "sys/subreaper.hpp"
+#include "verify/check_runner.hpp"
+#include "verify/check_support.hpp"
+#include "verify/hints.hpp"
+#include "verify/host_probe.hpp"
+#include "verify/suite_checks.hpp"
+#include "verify/train_probe.hpp"
+
+namespace envpin::verify {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr std::array<std::string_view, 8> check_order{"host", "libs", "kernels", "cublas",
+                                                      "cudnn", "nccl", "train", "python"};
+
+bool contains(const std::vector<std::string>& list, std::string_view name)
+{
+    return std::ranges::find(list, name) != list.end();
+}
+
+bool is_known(std::string_view name)
+{
+    return std::ranges::find(check_order, name) != check_order.end() ||
+           (selftest_enabled() && std::ranges::find(selftest_check_names(), name) != selftest_check_names().end());
+}
+
+std::string known_names()
+{
+    std::vector<std::string> names(check_order.begin(), check_order.end());
+    return join(names, ", ");
+}
+
+CheckResult skipped(std::string name, std::string why)
+{
+    CheckResult result{.name = std::move(name), .status = CheckStatus::skip};
+    result.detail = std::move(why);
+    return result;
+}
+
+// The parameters every check child gets: device, timeout, host facts, the expected stack.
+std::map<std::string, std::string> base_parameters(const SuiteRequest& request, const HostFacts& host)
+{
+    std::map<std::string, std::string> p;
+    p[param::device] = std::string(to_string(request.device));
+    p[param::timeout_ms] = std::to_string(request.timeout.count());
+    p[param::host_facts] = host_to_json(host).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    p[param::gpu_count] = std::to_string(host.gpus.size());
+    const auto& stack = request.stack;
+    if (!stack.torch.empty())
+        p[param::torch_version] = stack.torch;
+    if (stack.min_driver)
+        p[param::min_driver] = *stack.min_driver;
+    if (!stack.arch_list.empty())
+        p[param::arch_list] = join(stack.arch_list, " ");
+    p[param::compat] = stack.minor_version_compat ? "minor-version" : "native";
+    for (const auto& [name, version] : stack.distributions)
+        p[std::string(param::distribution_prefix) + name] = version;
+    if (request.references.bandwidth_gbps)
+        p[param::bandwidth_gbps] = fmt::format("{}", *request.references.bandwidth_gbps);
+    if (request.references.bf16_tflops)
+        p[param::bf16_tflops] = fmt::format("{}", *request.references.bf16_tflops);
+    for (const auto& [key, value] : request.parameters)
+        p[key] = value;
+    return p;
+}
+
+// Why a GPU check does not run here, or nullopt when it does.
+std::optional<std::string> gpu_check_skip_reason(const SuiteRequest& request, const HostFacts& host)
+{
+    if (request.device == Device::cpu)
+        return "--device cpu: GPU checks do not run";
+    if (request.device == Device::auto_select && !host.driver)
+        return "no NVIDIA driver on this host";
+    if (request.device == Device::auto_select && host.gpus.empty())
+        return "no GPU visible" + (host.gpu_problem ? " (" + *host.gpu_problem + ")" : std::string());
+    return std::nullopt;
+}
+
+// Builds (or finds cached) the training probe; a result when the check cannot run.
+std::optional<CheckResult> prepare_train(const SuiteRequest& request, std::map<std::string, std::string>& parameters,
+                                         nlohmann::json& build_info)
+{
+    if (parameters.contains(param::train_binary))
+        return std::nullopt;  // the caller brought its own probe
+    const auto cache_root = request.cache_root.empty() ? fs::temp_directory_path() / "envpin-cache" : request.cache_root;
+    TrainProbeRequest build{request.environment, request.torch_dir, cache_root, request.build_timeout};
+    auto probe = prepare_train_probe(build);
+    if (!probe) {
+        if (probe.error().code == ErrorCode::not_found)
+            return skipped("train", probe.error().message);
+        CheckResult result{.name = "train", .status = CheckStatus::error};
+        result.detail = "cannot build the training probe: " + probe.error().describe();
+        result.hint = "The environment's LibTorch could not be compiled against (its headers, TorchConfig.cmake, or "
+                      "the CUDA toolkit CMake needs to find for a CUDA torch): read the build log named above.";
+        return result;
+    }
+    parameters[param::train_binary] = probe->binary.string();
+    parameters[param::train_torch_dir] = probe->torch_dir.string();
+    build_info = {{"binary", probe->binary.string()}, {"torch_dir", probe->torch_dir.string()},
+                  {"key", probe->key},                {"built_now", probe->built_now},
+                  {"build_ms", probe->build_ms}};
+    return std::nullopt;
+}
+
+// After a check's child is gone: processes it left behind (re-parented to us) are ended, and
+// a check that leaked any fails for it.
+void end_leftovers(const sys::Subreaper& reaper, CheckResult& result)
+{
+    const auto leftovers = reaper.end_adopted();
+    if (leftovers.empty())
+        return;
+    std::vector<std::string> pids;
+    for (const auto pid : leftovers)
+        pids.push_back(std::to_string(pid));
+    result.measurements["leftover_pids"] = leftovers;
+    result.detail += fmt::format("{}left {} process(es) running after it ended (killed: {})",
+                                 result.detail.empty() ? "" : "; ", leftovers.size(), join(pids, " "));
+    if (result.status == CheckStatus::pass || result.status == CheckStatus::skip) {
+        result.status = CheckStatus::fail;
+        result.hint = "A probe must not leave processes behind: something in the environment starts daemons or "
+                      "background workers at import time.";
+    }
+}
+
+CheckResult run_one(const SuiteRequest& request, const HostFacts& host, const sys::Subreaper& reaper,
+                    const fs::path& executable, const std::string& name)
+{
+    if (contains(request.skip, name))
+        return skipped(name, "skipped on request (--skip)");
+    if (is_gpu_check(name))
+        if (auto why = gpu_check_skip_reason(request, host))
+            return skipped(name, *why);
+    auto parameters = base_parameters(request, host);
+    nlohmann::json build_info;
+    if (name == "train")
+        if (auto result = prepare_train(request, parameters, build_info))
+            return *result;
+    CheckChild child{executable, ProbeRequest{name, request.environment, std::move(parameters)}, request.timeout};
+    auto result = run_check_child(child);
+    end_leftovers(reaper, result);
+    if (!build_info.is_null())
+        result.measurements["probe_build"] = build_info;
+    return result;
+}
+
+void finish_hint(const SuiteRequest& request, CheckResult& result)
+{
+    if (result.status != CheckStatus::fail && result.status != CheckStatus::error)
+        return;
+    if (result.hint.empty())
+        result.hint = hint_for(result.detail);
+    result.hint = with_reset_suggestion(std::move(result.hint), request.reset_target);
+}
+
+HostFacts probe_host_for(const SuiteRequest& request, const fs::path& executable)
+{
+    if (request.host)
+        return *request.host;
+    HostProbeOptions options;
+    options.envpin_executable = executable;
+    options.gpu_timeout = std::min(request.timeout, std::chrono::milliseconds(30000));
+    options.include_pythons = false;
+    return probe_host(options);
+}
+
+}  // namespace
+
+std::span<const std::string_view> suite_check_names()
+{
+    return check_order;
+}
+
+bool is_gpu_check(std::string_view name)
+{
+    return name == "kernels" || name == "cublas" || name == "cudnn" || name == "nccl";
+}
+
+Expected<std::vector<std::string>> select_checks(const std::vector<std::string>& only,
+                                                 const std::vector<std::string>& skip)
+{
+    for (const auto* list : {&only, &skip})
+        for (const auto& name : *list)
+            if (!is_known(name))
+                return fail(ErrorCode::bad_input, "unknown check '{}' in --{} (the checks are: {})", name,
+                            list == &only ? "only" : "skip", known_names());
+    std::vector<std::string> selected;
+    for (const auto name : check_order)
+        if (only.empty() || contains(only, name))
+            selected.emplace_back(name);
+    for (const auto& name : only)  // self-tests, in the order asked
+        if (!contains(selected, name))
+            selected.push_back(name);
+    return selected;
+}
+
+Expected<Report> run_suite(const SuiteRequest& request)
+{
+    std::error_code ec;
+    if (!fs::exists(request.environment, ec))
+        return fail(ErrorCode::not_found, "environment {} does not exist", request.environment.string());
+    if (!fs::is_directory(request.environment, ec))
+        return fail(ErrorCode::bad_input, "environment {} is not a directory", request.environment.string());
+    const auto names = ENVPIN_TRY(select_checks(request.only, request.skip));
+    const auto executable = request.envpin_executable.empty() ? sys::self_executable() : request.envpin_executable;
+    const Stopwatch clock;
+    Report report;
+    report.host = probe_host_for(request, executable);
+    report.fingerprint = host_fingerprint(report.host, suite_version);
+    const sys::Subreaper reaper;
+    for (const auto& name : names) {
+        if (request.on_check_start)
+            request.on_check_start(name);
+        auto result = run_one(request, report.host, reaper, executable, name);
+        finish_hint(request, result);
+        if (request.on_check_done)
+            request.on_check_done(result);
+        report.checks.push_back(std::move(result));
+    }
+    report.passed = suite_passed(report.checks);
+    report.duration_ms = clock.elapsed_ms();
+    return report;
+}
+
+std::string_view to_string(Device device)
+{
+    switch (device) {
+    case Device::cpu: return "cpu";
+    case Device::gpu: return "gpu";
+    case Device::auto_select: return "auto";
+    }
+    return "auto";
+}
+
+std::optional<Device> parse_device(std::string_view text)
+{
+    for (auto device : {Device::auto_select, Device::cpu, Device::gpu})
+        if (to_string(device) == text)
+            return device;
+    return std::nullopt;
+}
+
+}  // namespace envpin::verify
