@@ -36,5 +36,12 @@ using Registrar = void (*)(CLI::App& app, Context& context, CommandRun& selected
 
 void register_host(CLI::App&, Context&, CommandRun&);
 void register_probe(CLI::App&, Context&, CommandRun&);
+void register_adopt(CLI::App&, Context&, CommandRun&);
+void register_snapshot(CLI::App&, Context&, CommandRun&);
+void register_status(CLI::App&, Context&, CommandRun&);
+void register_log(CLI::App&, Context&, CommandRun&);
+void register_diff(CLI::App&, Context&, CommandRun&);
+void register_fsck(CLI::App&, Context&, CommandRun&);
+void register_gc(CLI::App&, Context&, CommandRun&);
 
 }  // namespace envpin::cli

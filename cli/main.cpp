@@ -26,6 +26,13 @@ namespace {
 constexpr Registrar registrars[] = {
     register_host,
     register_probe,
+    register_adopt,
+    register_snapshot,
+    register_status,
+    register_log,
+    register_diff,
+    register_fsck,
+    register_gc,
 };
 
 void add_global_options(CLI::App& app, GlobalOptions& global)
