@@ -282,9 +282,14 @@ Expected<std::vector<Distribution>> Catalog::distributions(long long snapshot_id
 Expected<StatCache> Catalog::load_stat_cache(long long environment_id)
 {
     auto statement = ENVPIN_TRY(database_.prepare(
-        "SELECT path, dev, ino, size, mtime_ns, ctime_ns, sha256 FROM stat_cache WHERE environment_id = ?"));
+        "SELECT path, dev, ino, size, mtime_ns, ctime_ns, sha256 FROM stat_cache WHERE environment_id = ? "
+        "ORDER BY path"));
     statement.bind(1, environment_id);
     StatCache cache;
+    auto count = ENVPIN_TRY(database_.prepare("SELECT count(*) FROM stat_cache WHERE environment_id = ?"));
+    count.bind(1, environment_id);
+    if (ENVPIN_TRY(count.step()))
+        cache.reserve(static_cast<size_t>(count.integer(0)));
     while (ENVPIN_TRY(statement.step())) {
         CachedHash cached{{static_cast<unsigned long long>(statement.integer(1)),
                            static_cast<unsigned long long>(statement.integer(2)), statement.integer(3),
@@ -294,7 +299,7 @@ Expected<StatCache> Catalog::load_stat_cache(long long environment_id)
         if (digest.size() != cached.digest.bytes.size())
             continue;  // a damaged row only costs a re-hash
         std::copy(digest.begin(), digest.end(), cached.digest.bytes.begin());
-        cache.emplace(std::string(statement.blob(0)), cached);
+        cache.push_back({std::string(statement.blob(0)), cached});
     }
     return cache;
 }
@@ -305,7 +310,7 @@ Expected<void> Catalog::store_stat_cache(long long environment_id, const StatCac
     auto upsert = ENVPIN_TRY(database_.prepare(
         "INSERT OR REPLACE INTO stat_cache (environment_id, path, dev, ino, size, mtime_ns, ctime_ns, sha256) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
-    for (const auto& [path, cached] : upserts) {
+    for (const auto& [path, cached] : upserts) {  // cached: CachedHash
         upsert.reset();
         upsert.bind(1, environment_id).bind_blob(2, path);
         upsert.bind(3, static_cast<long long>(cached.stamp.dev)).bind(4, static_cast<long long>(cached.stamp.ino));

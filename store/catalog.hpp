@@ -19,7 +19,13 @@ namespace envpin::store {
 // Schema version this build writes; older databases are migrated on open, newer ones refused.
 inline constexpr long long schema_version = 1;
 
-using StatCache = std::unordered_map<std::string, CachedHash>;  // by path
+struct CachedFile {
+    std::string path;
+    CachedHash hash;
+    bool operator==(const CachedFile&) const = default;
+};
+// Sorted by path (byte order, as manifests are), so lookups are a merge with a scan.
+using StatCache = std::vector<CachedFile>;
 
 class Catalog {
 public:
@@ -45,7 +51,7 @@ public:
     [[nodiscard]] Expected<void> insert_distributions(long long snapshot_id, const std::vector<Distribution>& distributions);
     [[nodiscard]] Expected<std::vector<Distribution>> distributions(long long snapshot_id);
 
-    // --- Stat cache (path -> stat stamp -> sha256), per environment ---
+    // --- Stat cache (path -> stat stamp -> sha256), per environment, sorted by path ---
     [[nodiscard]] Expected<StatCache> load_stat_cache(long long environment_id);
     [[nodiscard]] Expected<void> store_stat_cache(long long environment_id, const StatCache& upserts,
                                                   const std::vector<std::string>& removed);

@@ -88,9 +88,11 @@ Digest sha256_of(std::string_view data)
     return hasher.finish();
 }
 
-Expected<Digest> sha256_fd(int fd, Sha256& hasher, std::span<char> buffer, std::string_view what)
+Expected<Digest> sha256_fd(int fd, Sha256& hasher, std::span<char> buffer, std::string_view what,
+                           long long expected_size)
 {
-    while (true) {
+    long long total = 0;
+    while (expected_size < 0 || total < expected_size) {
         const ssize_t n = ::read(fd, buffer.data(), buffer.size());
         if (n < 0) {
             if (errno == EINTR)
@@ -100,9 +102,11 @@ Expected<Digest> sha256_fd(int fd, Sha256& hasher, std::span<char> buffer, std::
             return fail(ErrorCode::io, "cannot read {}: {}", what, sys::errno_text(error));
         }
         if (n == 0)
-            return hasher.finish();
+            break;
         hasher.update(buffer.data(), static_cast<size_t>(n));
+        total += n;
     }
+    return hasher.finish();
 }
 
 }  // namespace envpin::store

@@ -45,8 +45,10 @@ private:
 [[nodiscard]] Digest sha256_of(std::string_view data);
 
 // Hashes `fd` from its current offset to end of file, reading through `buffer` so memory stays
-// bounded whatever the file size. Fails with io naming `what` on a read error.
+// bounded whatever the file size. Fails with io naming `what` on a read error. With
+// `expected_size` (the size fstat gave), reading stops there, saving the read that would only
+// see end of file; callers compare fstat before and after to catch a file that changed.
 [[nodiscard]] Expected<Digest> sha256_fd(int fd, Sha256& hasher, std::span<char> buffer,
-                                         std::string_view what);
+                                         std::string_view what, long long expected_size = -1);
 
 }  // namespace envpin::store

@@ -68,23 +68,42 @@ std::string branch_ref(std::string_view environment)
 
 Expected<History> History::open(const std::filesystem::path& git_dir, OpenMode mode)
 {
+    if (mode == OpenMode::read_write) {
+        std::error_code ec;
+        if (!std::filesystem::is_directory(git_dir, ec))
+            return fail(ErrorCode::corrupt, "{} is missing", git_dir.string());
+        return History(git_dir, nullptr);
+    }
     initialize_libgit2();
     git_repository* raw = nullptr;
     int code = git_repository_open_bare(&raw, git_dir.c_str());
-    if (code == GIT_ENOTFOUND && mode == OpenMode::create)
+    if (code == GIT_ENOTFOUND)
         code = git_repository_init(&raw, git_dir.c_str(), 1);
-    History history(raw);
+    History history(git_dir, raw);
     if (code < 0)
         return std::unexpected(git_failure(fmt::format("cannot open {}", git_dir.string()), code));
     return history;
 }
 
-History::History(History&& other) noexcept : repository_(std::exchange(other.repository_, nullptr)) {}
+Expected<git_repository*> History::repository()
+{
+    if (repository_ != nullptr)
+        return repository_;
+    initialize_libgit2();
+    ENVPIN_GIT(fmt::format("cannot open {}", git_dir_.string()), git_repository_open_bare(&repository_, git_dir_.c_str()));
+    return repository_;
+}
+
+History::History(History&& other) noexcept
+    : git_dir_(std::move(other.git_dir_)), repository_(std::exchange(other.repository_, nullptr))
+{
+}
 
 History& History::operator=(History&& other) noexcept
 {
     if (this != &other) {
         git_repository_free(repository_);
+        git_dir_ = std::move(other.git_dir_);
         repository_ = std::exchange(other.repository_, nullptr);
     }
     return *this;
@@ -97,25 +116,26 @@ History::~History()
 
 Expected<std::string> History::write_commit(const CommitRequest& request)
 {
+    auto* repo = ENVPIN_TRY(repository());
     git_oid files_oid, distributions_oid, tree_oid, commit_oid;
-    ENVPIN_GIT("writing the files manifest", git_blob_create_from_buffer(&files_oid, repository_, request.files_text.data(), request.files_text.size()));
+    ENVPIN_GIT("writing the files manifest", git_blob_create_from_buffer(&files_oid, repo, request.files_text.data(), request.files_text.size()));
     ENVPIN_GIT("writing the distributions manifest",
-               git_blob_create_from_buffer(&distributions_oid, repository_, request.distributions_text.data(),
+               git_blob_create_from_buffer(&distributions_oid, repo, request.distributions_text.data(),
                                            request.distributions_text.size()));
     git_treebuilder* raw_builder = nullptr;
-    ENVPIN_GIT("building the manifest tree", git_treebuilder_new(&raw_builder, repository_, nullptr));
+    ENVPIN_GIT("building the manifest tree", git_treebuilder_new(&raw_builder, repo, nullptr));
     TreeBuilder builder(raw_builder);
     ENVPIN_GIT("building the manifest tree", git_treebuilder_insert(nullptr, builder.get(), "distributions", &distributions_oid, GIT_FILEMODE_BLOB));
     ENVPIN_GIT("building the manifest tree", git_treebuilder_insert(nullptr, builder.get(), "files", &files_oid, GIT_FILEMODE_BLOB));
     ENVPIN_GIT("writing the manifest tree", git_treebuilder_write(&tree_oid, builder.get()));
     git_tree* raw_tree = nullptr;
-    ENVPIN_GIT("reading the manifest tree", git_tree_lookup(&raw_tree, repository_, &tree_oid));
+    ENVPIN_GIT("reading the manifest tree", git_tree_lookup(&raw_tree, repo, &tree_oid));
     Tree tree(raw_tree);
     Commit parent;
     if (request.parent) {
         const auto parent_oid = ENVPIN_TRY(parse_oid(*request.parent));
         git_commit* raw_parent = nullptr;
-        ENVPIN_GIT(fmt::format("reading parent commit {}", *request.parent), git_commit_lookup(&raw_parent, repository_, &parent_oid));
+        ENVPIN_GIT(fmt::format("reading parent commit {}", *request.parent), git_commit_lookup(&raw_parent, repo, &parent_oid));
         parent.reset(raw_parent);
     }
     git_signature* raw_signature = nullptr;
@@ -123,27 +143,29 @@ Expected<std::string> History::write_commit(const CommitRequest& request)
     Signature signature(raw_signature);
     const git_commit* parents[] = {parent.get()};
     ENVPIN_GIT("writing the snapshot commit",
-               git_commit_create(&commit_oid, repository_, nullptr, signature.get(), signature.get(), "UTF-8",
+               git_commit_create(&commit_oid, repo, nullptr, signature.get(), signature.get(), "UTF-8",
                                  request.message.c_str(), tree.get(), parent ? 1 : 0, parents));
     return oid_hex(commit_oid);
 }
 
 Expected<void> History::set_branch(std::string_view environment, std::string_view commit)
 {
+    auto* repo = ENVPIN_TRY(repository());
     const auto oid = ENVPIN_TRY(parse_oid(commit));
     const auto name = branch_ref(environment);
     git_reference* raw = nullptr;
-    ENVPIN_GIT(fmt::format("updating {}", name), git_reference_create(&raw, repository_, name.c_str(), &oid, 1, "envpin snapshot"));
+    ENVPIN_GIT(fmt::format("updating {}", name), git_reference_create(&raw, repo, name.c_str(), &oid, 1, "envpin snapshot"));
     Reference reference(raw);
-    if (git_repository_head_unborn(repository_) == 1)
-        ENVPIN_GIT("pointing HEAD at the first environment", git_repository_set_head(repository_, name.c_str()));
+    if (git_repository_head_unborn(repo) == 1)
+        ENVPIN_GIT("pointing HEAD at the first environment", git_repository_set_head(repo, name.c_str()));
     return {};
 }
 
 Expected<std::optional<std::string>> History::branch(std::string_view environment)
 {
+    auto* repo = ENVPIN_TRY(repository());
     git_oid oid;
-    const int code = git_reference_name_to_id(&oid, repository_, branch_ref(environment).c_str());
+    const int code = git_reference_name_to_id(&oid, repo, branch_ref(environment).c_str());
     if (code == GIT_ENOTFOUND)
         return std::optional<std::string>();
     ENVPIN_GIT("reading a branch", code);
@@ -152,9 +174,10 @@ Expected<std::optional<std::string>> History::branch(std::string_view environmen
 
 Expected<ManifestTexts> History::read(std::string_view commit_id)
 {
+    auto* repo = ENVPIN_TRY(repository());
     const auto oid = ENVPIN_TRY(parse_oid(commit_id));
     git_commit* raw_commit = nullptr;
-    const int code = git_commit_lookup(&raw_commit, repository_, &oid);
+    const int code = git_commit_lookup(&raw_commit, repo, &oid);
     if (code == GIT_ENOTFOUND)
         return fail(ErrorCode::not_found, "commit {} is missing from manifests.git", commit_id);
     ENVPIN_GIT(fmt::format("reading commit {}", commit_id), code);
@@ -167,7 +190,7 @@ Expected<ManifestTexts> History::read(std::string_view commit_id)
         if (entry == nullptr || git_tree_entry_type(entry) != GIT_OBJECT_BLOB)
             return fail(ErrorCode::corrupt, "commit {} has no '{}' manifest", commit_id, name);
         git_blob* raw_blob = nullptr;
-        ENVPIN_GIT(fmt::format("reading '{}' of {}", name, commit_id), git_blob_lookup(&raw_blob, repository_, git_tree_entry_id(entry)));
+        ENVPIN_GIT(fmt::format("reading '{}' of {}", name, commit_id), git_blob_lookup(&raw_blob, repo, git_tree_entry_id(entry)));
         Blob blob(raw_blob);
         return std::string(static_cast<const char*>(git_blob_rawcontent(blob.get())), static_cast<size_t>(git_blob_rawsize(blob.get())));
     };

@@ -48,7 +48,15 @@ public:
     [[nodiscard]] Expected<ManifestTexts> read(std::string_view commit);
 
 private:
-    explicit History(git_repository* repository) : repository_(repository) {}
+    History(std::filesystem::path git_dir, git_repository* repository)
+        : git_dir_(std::move(git_dir)), repository_(repository)
+    {
+    }
+    // Opens the repository on first use, so a reader that never needs a manifest pays nothing
+    // for libgit2's start-up.
+    [[nodiscard]] Expected<git_repository*> repository();
+
+    std::filesystem::path git_dir_;
     git_repository* repository_ = nullptr;
 };
 

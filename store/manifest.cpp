@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <tuple>
 #include <unordered_set>
 
@@ -77,12 +78,15 @@ Expected<void> check_path(std::string_view path)
     if (path.empty())
         return fail(ErrorCode::bad_input, "empty path");
     if (path.front() == '/')
-        return fail(ErrorCode::bad_input, "'{}' is an absolute path", path);
+        return fail(ErrorCode::bad_input, "'{}' is an absolute path", escape_field(path));
     if (path.find('\0') != std::string_view::npos)
         return fail(ErrorCode::bad_input, "path contains a NUL byte");
-    for (const auto component : split(path, '/')) {
+    for (size_t start = 0; start <= path.size();) {
+        const auto slash = std::min(path.find('/', start), path.size());
+        const auto component = path.substr(start, slash - start);
         if (component.empty() || component == "." || component == "..")
             return fail(ErrorCode::bad_input, "'{}' has an empty, '.' or '..' component", escape_field(path));
+        start = slash + 1;
     }
     return {};
 }
@@ -326,15 +330,32 @@ Expected<void> validate_entries(const std::vector<ManifestEntry>& entries)
     return {};
 }
 
+// Length-prefixed fields: unambiguous without escaping, and cheap (no formatting per entry).
+static void append_field(std::string& record, std::string_view field)
+{
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, field.size()).ptr;
+    record.append(digits, end);
+    record += ':';
+    record.append(field);
+}
+
 Digest state_digest(const Manifest& manifest)
 {
     Sha256 hasher;
-    std::string line;
+    std::string record;
     for (const auto& entry : manifest.entries) {
-        line = fmt::format("{}\t{:o}\t{}\t{}\t{}\t{}\n", kind_letter(entry.kind), entry.mode, entry.size,
-                           entry.kind == EntryKind::file ? entry.digest.hex() : std::string(),
-                           escape_field(entry.target), escape_field(entry.path));
-        hasher.update(line.data(), line.size());
+        record.assign(1, kind_letter(entry.kind));
+        char numbers[48];
+        const auto end = std::to_chars(numbers, numbers + 24, entry.mode).ptr;
+        *end = ' ';
+        const auto last = std::to_chars(end + 1, numbers + sizeof numbers, entry.size).ptr;
+        append_field(record, std::string_view(numbers, static_cast<size_t>(last - numbers)));
+        if (entry.kind == EntryKind::file)
+            record.append(reinterpret_cast<const char*>(entry.digest.bytes.data()), entry.digest.bytes.size());
+        append_field(record, entry.target);
+        append_field(record, entry.path);
+        hasher.update(record.data(), record.size());
     }
     const auto distributions = print_distributions(manifest.distributions);
     hasher.update(distributions.data(), distributions.size());

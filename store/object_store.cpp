@@ -204,17 +204,20 @@ static Expected<bool> link_into_place(int root_fd, int tmp_fd, int objects_fd, c
             return true;
         if (errno == EEXIST)
             return false;
-        if (errno == ENOENT && attempt == 0 && ::mkdirat(objects_fd, name.substr(0, 2).c_str(), 0755) == 0)
+        // A missing shard directory (another thread may be creating it at the same moment).
+        if (errno == ENOENT && attempt == 0 &&
+            (::mkdirat(objects_fd, name.substr(0, 2).c_str(), 0755) == 0 || errno == EEXIST))
             continue;
         return fail(ErrorCode::io, "cannot put object {} in place: {}", name, errno_text(errno));
     }
     return fail(ErrorCode::io, "cannot put object {} in place", name);
 }
 
-Expected<void> ObjectStore::publish_one(int root_fd, const StagedObject& staged) const
+Expected<void> ObjectStore::publish_one(int root_fd, StagedObject& staged) const
 {
     const auto name = staged.key.name();
     const bool created = ENVPIN_TRY(link_into_place(root_fd, tmp_fd_.get(), objects_fd_.get(), staged, name));
+    staged.published = created;
     if (staged.method == StagedObject::Method::temporary) {
         ::unlinkat(tmp_fd_.get(), staged.source.c_str(), 0);  // left behind when the object existed
         return {};
@@ -231,10 +234,11 @@ Expected<void> ObjectStore::publish_one(int root_fd, const StagedObject& staged)
         ::unlinkat(objects_fd_.get(), name.c_str(), 0);
         return std::unexpected(changed_while_recording(staged.source));
     }
+    staged.linked = now;
     return {};
 }
 
-Expected<void> ObjectStore::publish(int root_fd, const std::vector<StagedObject>& staged, unsigned threads)
+Expected<void> ObjectStore::publish(int root_fd, std::vector<StagedObject>& staged, unsigned threads)
 {
     if (staged.empty())
         return {};

@@ -50,6 +50,9 @@ struct StagedObject {
     enum class Method { hardlink, temporary } method = Method::temporary;
     std::string source;  // hardlink: path relative to the environment root; temporary: name in tmp/
     StatStamp stamp;     // hardlink: the stamp the file had when it was hashed
+    StatStamp linked;    // hardlink, after publish(): the inode's stamp once linked (its ctime
+                         // moved); all zero when the object already existed
+    bool published = false;  // after publish(): this object is new in the store
 };
 
 class ObjectStore {
@@ -73,7 +76,7 @@ public:
 
     // Makes staged objects durable and visible (see the top of this file). `root_fd` resolves
     // hardlink sources. Uses `threads` workers for the links.
-    [[nodiscard]] Expected<void> publish(int root_fd, const std::vector<StagedObject>& staged, unsigned threads);
+    [[nodiscard]] Expected<void> publish(int root_fd, std::vector<StagedObject>& staged, unsigned threads);
     // Removes the tmp/ files of staged objects that will not be published.
     void discard(const std::vector<StagedObject>& staged) const;
 
@@ -103,7 +106,7 @@ private:
         : objects_dir_(std::move(objects_dir)), objects_fd_(std::move(objects_fd)), tmp_fd_(std::move(tmp_fd))
     {
     }
-    [[nodiscard]] Expected<void> publish_one(int root_fd, const StagedObject& staged) const;
+    [[nodiscard]] Expected<void> publish_one(int root_fd, StagedObject& staged) const;
 
     std::filesystem::path objects_dir_;
     sys::UniqueFd objects_fd_;

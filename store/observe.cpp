@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <ctime>
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "store/dist_info.hpp"
@@ -25,6 +27,21 @@ constexpr size_t buffer_size = 1u << 20;  // per worker: the whole of hashing's 
 Error changed(const std::string& path)
 {
     return Error{ErrorCode::io, fmt::format("{} changed while it was being recorded; run the command again", path), {}};
+}
+
+long long wall_clock_ns()
+{
+    timespec now{};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    return now.tv_sec * 1'000'000'000LL + now.tv_nsec;
+}
+
+// Timestamps advance in clock ticks (a few ms); whole-second mtimes suggest a filesystem that
+// keeps only seconds.
+bool racy(const StatStamp& stamp, long long started_ns)
+{
+    const long long window = stamp.mtime_ns % 1'000'000'000 == 0 ? 2'000'000'000LL : 50'000'000LL;
+    return stamp.mtime_ns >= started_ns - window;
 }
 
 bool same_content_stamp(const StatStamp& a, const StatStamp& b)
@@ -76,7 +93,7 @@ struct HashRun {
         auto fd = ENVPIN_TRY(open_file(index, info));
         if (info.st_size > static_cast<off_t>(buffer_size))
             ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-        entry.digest = ENVPIN_TRY(sha256_fd(fd.get(), mine.hasher, mine.span(), entry.path));
+        entry.digest = ENVPIN_TRY(sha256_fd(fd.get(), mine.hasher, mine.span(), entry.path, info.st_size));
         struct ::stat after{};
         if (::fstat(fd.get(), &after) != 0 || stamp_of(after) != stamp_of(info))
             return std::unexpected(changed(entry.path));
@@ -97,7 +114,9 @@ struct HashRun {
             if (!staging.insert(key).second)
                 return {};  // another file with these bytes is already on its way in
         }
-        if (options.ingest->contains(key))
+        // A copy or clone is skipped when the object exists; a hardlink just meets EEXIST at
+        // publish, which costs less than asking first.
+        if (options.mode != LinkMode::hardlink && options.ingest->contains(key))
             return {};
         auto staged = ENVPIN_TRY(options.ingest->stage(fd, entry.path, key, observation.stamps[index], options.mode,
                                                        scratch[worker]->span()));
@@ -136,13 +155,16 @@ Expected<Observation> observe(int root_fd, const std::filesystem::path& root, co
     observation.hashed.assign(observation.manifest.entries.size(), 0);
     std::vector<size_t> todo;
     long long bytes_total = 0;
+    auto cached = cache.begin();  // both sorted by path: a merge, no hashing
     for (size_t i = 0; i < observation.manifest.entries.size(); ++i) {
         auto& entry = observation.manifest.entries[i];
         if (entry.kind != EntryKind::file)
             continue;
-        const auto cached = cache.find(entry.path);
-        if (cached != cache.end() && cached->second.stamp == observation.stamps[i]) {
-            entry.digest = cached->second.digest;
+        while (cached != cache.end() && cached->path < entry.path)
+            ++cached;
+        if (cached != cache.end() && cached->path == entry.path && cached->hash.stamp == observation.stamps[i]) {
+            entry.digest = cached->hash.digest;
+            ++observation.cache_hits;
             continue;
         }
         todo.push_back(i);
@@ -153,6 +175,7 @@ Expected<Observation> observe(int root_fd, const std::filesystem::path& root, co
         return observation.manifest.entries[a].size > observation.manifest.entries[b].size;
     });
     HashRun run{root_fd, observation, options, {}, {}, {}, {}, {}};
+    observation.started_ns = wall_clock_ns();
     ENVPIN_TRY(hash_all(run, todo, bytes_total));
     observation.hashed_files = static_cast<long long>(todo.size());
     observation.hashed_bytes = bytes_total;
@@ -188,23 +211,23 @@ Expected<void> stage_missing(int root_fd, Observation& observation, ObjectStore&
     return hash_all(run, missing, 0);
 }
 
-void refresh_linked_stamps(int root_fd, Observation& observation)
+void refresh_linked_stamps(Observation& observation)
 {
-    std::unordered_set<std::string_view> linked;
+    std::unordered_map<std::string_view, StatStamp> linked;
     for (const auto& staged : observation.staged) {
-        if (staged.method == StagedObject::Method::hardlink)
-            linked.insert(staged.source);
+        if (staged.method == StagedObject::Method::hardlink && staged.linked.ino != 0)
+            linked.emplace(staged.source, staged.linked);
     }
     for (size_t i = 0; i < observation.manifest.entries.size() && !linked.empty(); ++i) {
-        const auto& entry = observation.manifest.entries[i];
-        if (!observation.hashed[i] || !linked.contains(entry.path))
+        if (!observation.hashed[i])
             continue;
-        struct ::stat info{};
-        if (::fstatat(root_fd, entry.path.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0 &&
-            same_content_stamp(stamp_of(info), observation.stamps[i]))
-            observation.stamps[i] = stamp_of(info);
+        const auto found = linked.find(observation.manifest.entries[i].path);
+        if (found == linked.end())
+            continue;
+        if (same_content_stamp(found->second, observation.stamps[i]))
+            observation.stamps[i] = found->second;
         else
-            observation.hashed[i] = 0;  // changed since: it will be read again next time
+            observation.hashed[i] = 0;  // not the inode that was hashed: read it again next time
     }
 }
 
@@ -212,24 +235,25 @@ StatCache cache_updates(const Observation& observation)
 {
     StatCache updates;
     for (size_t i = 0; i < observation.manifest.entries.size(); ++i) {
-        if (observation.hashed[i])
-            updates.emplace(observation.manifest.entries[i].path,
-                            CachedHash{observation.stamps[i], observation.manifest.entries[i].digest});
+        if (observation.hashed[i] && !racy(observation.stamps[i], observation.started_ns))
+            updates.push_back({observation.manifest.entries[i].path,
+                               CachedHash{observation.stamps[i], observation.manifest.entries[i].digest}});
     }
     return updates;
 }
 
 std::vector<std::string> cache_removals(const StatCache& cache, const Observation& observation)
 {
-    std::unordered_set<std::string_view> files;
-    for (const auto& entry : observation.manifest.entries) {
-        if (entry.kind == EntryKind::file)
-            files.insert(entry.path);
-    }
     std::vector<std::string> removed;
-    for (const auto& [path, cached] : cache) {
-        if (!files.contains(path))
-            removed.push_back(path);
+    if (observation.cache_hits == cache.size())
+        return removed;  // every cached path is still a file
+    const auto& entries = observation.manifest.entries;
+    auto entry = entries.begin();
+    for (const auto& cached : cache) {
+        while (entry != entries.end() && entry->path < cached.path)
+            ++entry;
+        if (entry == entries.end() || entry->path != cached.path || entry->kind != EntryKind::file)
+            removed.push_back(cached.path);
     }
     return removed;
 }

@@ -37,6 +37,8 @@ struct Observation {
     std::vector<StagedObject> staged;
     long long hashed_files = 0;
     long long hashed_bytes = 0;
+    long long started_ns = 0;  // wall clock when hashing began (see cache_updates)
+    size_t cache_hits = 0;     // files whose sha256 came from the stat cache
 };
 
 // bad_input for a tree a snapshot must not record (special files, setuid bits); io naming the
@@ -49,13 +51,14 @@ struct Observation {
 [[nodiscard]] Expected<void> stage_missing(int root_fd, Observation& observation, ObjectStore& objects,
                                            LinkMode mode, unsigned threads);
 
-// After publish(): files whose inode became an object got a new ctime from the link; take it,
-// so that the next snapshot does not read them again. A file that changed meanwhile is marked
-// unhashed (left out of the cache).
-void refresh_linked_stamps(int root_fd, Observation& observation);
+// After publish(): files whose inode became an object got a new ctime from the link; take it
+// (publish read it), so that the next snapshot does not read them again.
+void refresh_linked_stamps(Observation& observation);
 
 // The cache rows to write for an observation (files read in this run), and the cached paths
-// that are no longer files.
+// that are no longer files. A file modified just before it was read is left out ("racy", as in
+// git): a second write within the filesystem's timestamp granularity would leave its stamp
+// unchanged, so it is read again next time.
 [[nodiscard]] StatCache cache_updates(const Observation& observation);
 [[nodiscard]] std::vector<std::string> cache_removals(const StatCache& cache, const Observation& observation);
 

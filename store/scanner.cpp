@@ -1,6 +1,6 @@
 #include "store/scanner.hpp"
 
-#include <dirent.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -35,15 +35,33 @@ std::string_view special_kind(mode_t mode)
     return "an unknown kind of file";
 }
 
-// Shared state of one walk: a queue of directories still to read.
+// One directory still to read: its path and, once opened, its descriptor (owned).
+struct Task {
+    std::string path;
+    int fd = -1;
+};
+
+// The kernel's directory record (getdents64(2)); read directly, without a DIR stream, which
+// would cost an fstat and two fcntl calls per directory.
+struct LinuxDirent {
+    unsigned long long d_ino;
+    long long d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[1];
+};
+
+// Shared state of one walk. Each worker walks depth-first through descriptors opened relative
+// to their parent (one path component per lookup) and hands subdirectories to the shared queue
+// only while it runs low, so open descriptors stay bounded by depth plus the queue.
 class Walk {
 public:
-    Walk(int root_fd, const std::filesystem::path& root) : root_fd_(root_fd), root_(root) {}
+    Walk(const std::filesystem::path& root, unsigned workers) : root_(root), workers_(workers) {}
 
-    void push(std::string directory)
+    void push(Task task)
     {
         std::lock_guard lock(mutex_);
-        queue_.push_back(std::move(directory));
+        queue_.push_back(std::move(task));
         ++pending_;
         ready_.notify_one();
     }
@@ -51,8 +69,8 @@ public:
     // Runs on each worker until the walk is done or failed.
     void work(Scan& out)
     {
-        while (auto directory = next()) {
-            auto done = read_directory(*directory, out);
+        while (auto task = next()) {
+            auto done = read_directory(task->path, task->fd, out);
             std::lock_guard lock(mutex_);
             if (!done && !error_)
                 error_ = std::move(done.error());
@@ -63,41 +81,49 @@ public:
 
     std::optional<Error> error() { return error_; }
 
+    ~Walk()
+    {
+        for (auto& task : queue_)
+            ::close(task.fd);
+    }
+
 private:
-    std::optional<std::string> next()
+    std::optional<Task> next()
     {
         std::unique_lock lock(mutex_);
         ready_.wait(lock, [&] { return !queue_.empty() || pending_ == 0 || error_; });
         if (queue_.empty() || error_)
             return std::nullopt;
-        auto directory = std::move(queue_.front());
+        auto task = std::move(queue_.front());
         queue_.pop_front();
-        return directory;
+        return task;
     }
 
-    Expected<void> read_directory(const std::string& directory, Scan& out)
+    bool queue_is_low()
     {
-        const int fd = directory == "." ? ::fcntl(root_fd_, F_DUPFD_CLOEXEC, 0)
-                                        : ::openat(root_fd_, directory.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0 && errno == ENOENT)
-            return {};  // removed while we walked
-        DIR* dir = fd >= 0 ? ::fdopendir(fd) : nullptr;
-        if (dir == nullptr) {
-            const int error = errno;
-            if (fd >= 0)
-                ::close(fd);
-            return fail(ErrorCode::io, "cannot read directory {}: {}", (root_ / directory).string(), errno_text(error));
+        std::lock_guard lock(mutex_);
+        return queue_.size() < 2 * workers_;
+    }
+
+    // Reads the directory open as `fd` (closing it), recursing into subdirectories.
+    Expected<void> read_directory(const std::string& directory, int fd, Scan& out)
+    {
+        sys::UniqueFd owned(fd);
+        alignas(8) char buffer[32768];
+        while (true) {
+            const long n = ::syscall(SYS_getdents64, fd, buffer, sizeof buffer);
+            if (n < 0)
+                return fail(ErrorCode::io, "cannot read directory {}: {}", (root_ / directory).string(), errno_text(errno));
+            if (n == 0)
+                return {};
+            for (long offset = 0; offset < n;) {
+                const auto* item = reinterpret_cast<const LinuxDirent*>(buffer + offset);
+                offset += item->d_reclen;
+                const std::string_view name = item->d_name;
+                if (name != "." && name != "..")
+                    ENVPIN_TRY(add_entry(fd, directory, std::string(name), out));
+            }
         }
-        std::unique_ptr<DIR, int (*)(DIR*)> closer(dir, ::closedir);
-        if (directory == ".")
-            ::rewinddir(dir);
-        while (const dirent* item = ::readdir(dir)) {
-            const std::string_view name = item->d_name;
-            if (name == "." || name == "..")
-                continue;
-            ENVPIN_TRY(add_entry(::dirfd(dir), directory, std::string(name), out));
-        }
-        return {};
     }
 
     Expected<void> add_entry(int dir_fd, const std::string& directory, const std::string& name, Scan& out)
@@ -113,7 +139,6 @@ private:
         entry.mode = info.st_mode & 07777;
         if (S_ISDIR(info.st_mode)) {
             entry.kind = EntryKind::directory;
-            push(entry.path);
         } else if (S_ISREG(info.st_mode)) {
             entry.kind = EntryKind::file;
             entry.size = info.st_size;
@@ -126,9 +151,25 @@ private:
             return fail(ErrorCode::bad_input, "{} is {}: envpin records only files, directories and symlinks",
                         (root_ / entry.path).string(), special_kind(info.st_mode));
         }
+        const bool directory_entry = entry.kind == EntryKind::directory;
+        const std::string path = directory_entry ? entry.path : std::string();
         out.entries.push_back(std::move(entry));
         out.stamps.push_back(stamp_of(info));
-        return {};
+        return directory_entry ? enter(dir_fd, name, path, out) : Expected<void>();
+    }
+
+    Expected<void> enter(int dir_fd, const std::string& name, const std::string& path, Scan& out)
+    {
+        const int child = ::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (child < 0 && errno == ENOENT)
+            return {};  // removed while we walked
+        if (child < 0)
+            return fail(ErrorCode::io, "cannot open directory {}: {}", (root_ / path).string(), errno_text(errno));
+        if (queue_is_low()) {
+            push({path, child});
+            return {};
+        }
+        return read_directory(path, child, out);
     }
 
     Expected<void> read_target(int dir_fd, const std::string& name, const struct ::stat& info, ManifestEntry& entry)
@@ -144,12 +185,12 @@ private:
         return {};
     }
 
-    int root_fd_;
     const std::filesystem::path& root_;
+    const unsigned workers_;
     std::mutex mutex_;
     std::condition_variable ready_;
-    std::deque<std::string> queue_;
-    size_t pending_ = 0;  // directories queued or being read
+    std::deque<Task> queue_;
+    size_t pending_ = 0;  // tasks queued or being read
     std::optional<Error> error_;
 };
 
@@ -185,8 +226,11 @@ Expected<Scan> scan_tree(int root_fd, const std::filesystem::path& root, unsigne
     std::vector<Scan> parts(workers);
     parts[0].entries.push_back(ManifestEntry{".", EntryKind::directory, info.st_mode & 07777u, 0, 0, {}, {}});
     parts[0].stamps.push_back(stamp_of(info));
-    Walk walk(root_fd, root);
-    walk.push(".");
+    const int first = ::openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (first < 0)
+        return fail(ErrorCode::io, "cannot open {}: {}", root.string(), errno_text(errno));
+    Walk walk(root, workers);
+    walk.push({".", first});
     {
         std::vector<std::jthread> pool;
         for (unsigned i = 0; i < workers; ++i)

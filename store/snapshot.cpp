@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <ctime>
 
 #include "store/dist_info.hpp"
@@ -115,8 +116,8 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
         objects.discard(observation.staged);
         return std::unexpected(std::move(published.error()));
     }
-    outcome.new_objects = static_cast<long long>(observation.staged.size());
-    refresh_linked_stamps(root_fd.get(), observation);
+    outcome.new_objects = std::ranges::count(observation.staged, true, &StagedObject::published);
+    refresh_linked_stamps(observation);
     if (unchanged) {
         ENVPIN_TRY(remember_hashes(store.catalog(), environment.id, cache, observation));
         outcome.snapshot = *outcome.previous;

@@ -46,6 +46,8 @@ Expected<void> create_layout(const fs::path& root)
     ENVPIN_TRY(make_directory(root, 0700));
     ENVPIN_TRY(check_ownership(root));
     ENVPIN_TRY(make_directory(root / "objects", 0755));
+    for (int shard = 0; shard < 256; ++shard)
+        ENVPIN_TRY(make_directory(root / "objects" / fmt::format("{:02x}", shard), 0755));
     return make_directory(root / "tmp", 0700);
 }
 

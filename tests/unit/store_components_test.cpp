@@ -138,6 +138,14 @@ protected:
         return staged.value();
     }
 
+    Expected<void> publish(StagedObject& staged)
+    {
+        std::vector<StagedObject> batch{staged};
+        auto published = objects->publish(root_fd, batch, 2);
+        staged = batch.front();
+        return published;
+    }
+
     test::TempDir dir;
     std::unique_ptr<ObjectStore> objects;
     int root_fd = -1;
@@ -147,8 +155,8 @@ protected:
 TEST_F(ObjectStoreTest, CopiesAreReadOnlyAndIndependentOfTheEnvironment)
 {
     test::write_text(dir / "env/a.py", "print('a')\n");
-    const auto staged = stage("a.py", LinkMode::copy);
-    ASSERT_TRUE(objects->publish(root_fd, {staged}, 2));
+    auto staged = stage("a.py", LinkMode::copy);
+    ASSERT_TRUE(publish(staged));
     const auto object = objects->path(staged.key);
     EXPECT_EQ(test::read_text(object), "print('a')\n");
     EXPECT_EQ(stat_of(object).st_mode & 07777, 0444u);
@@ -162,8 +170,8 @@ TEST_F(ObjectStoreTest, HardlinksShareTheInodeAndKeepItsMode)
 {
     test::write_text(dir / "env/tool", "#!/bin/sh\n");
     ::chmod((dir / "env/tool").c_str(), 0755);
-    const auto staged = stage("tool", LinkMode::hardlink);
-    ASSERT_TRUE(objects->publish(root_fd, {staged}, 1));
+    auto staged = stage("tool", LinkMode::hardlink);
+    ASSERT_TRUE(publish(staged));
     const auto object = objects->path(staged.key);
     EXPECT_TRUE(object.string().ends_with(".x"));
     EXPECT_EQ(stat_of(object).st_ino, stat_of(dir / "env/tool").st_ino);
@@ -174,11 +182,11 @@ TEST_F(ObjectStoreTest, AnExistingObjectWinsAndIsNeverReplaced)
 {
     test::write_text(dir / "env/a", "same");
     test::write_text(dir / "env/b", "same");
-    const auto first = stage("a", LinkMode::copy);
-    ASSERT_TRUE(objects->publish(root_fd, {first}, 1));
+    auto first = stage("a", LinkMode::copy);
+    ASSERT_TRUE(publish(first));
     const auto inode = stat_of(objects->path(first.key)).st_ino;
-    const auto second = stage("b", LinkMode::copy);
-    ASSERT_TRUE(objects->publish(root_fd, {second}, 1));
+    auto second = stage("b", LinkMode::copy);
+    ASSERT_TRUE(publish(second));
     EXPECT_EQ(stat_of(objects->path(first.key)).st_ino, inode);
     EXPECT_TRUE(std::filesystem::is_empty(dir / "tmp"));
     EXPECT_EQ(objects->list().value().size(), 1u);
@@ -187,8 +195,8 @@ TEST_F(ObjectStoreTest, AnExistingObjectWinsAndIsNeverReplaced)
 TEST_F(ObjectStoreTest, MaterializesWithTheRequestedModeAndTime)
 {
     test::write_text(dir / "env/a", "content");
-    const auto staged = stage("a", LinkMode::copy);
-    ASSERT_TRUE(objects->publish(root_fd, {staged}, 1));
+    auto staged = stage("a", LinkMode::copy);
+    ASSERT_TRUE(publish(staged));
     ASSERT_TRUE(objects->materialize(staged.key, root_fd, "restored", LinkMode::copy, 0640, 1'500'000'000'123'456'789LL));
     const auto info = stat_of(dir / "env/restored");
     EXPECT_EQ(test::read_text(dir / "env/restored"), "content");
@@ -201,8 +209,8 @@ TEST_F(ObjectStoreTest, MaterializesWithTheRequestedModeAndTime)
 TEST_F(ObjectStoreTest, ListsObjectsAndStraysAndRemovesThem)
 {
     test::write_text(dir / "env/a", "a");
-    const auto staged = stage("a", LinkMode::copy);
-    ASSERT_TRUE(objects->publish(root_fd, {staged}, 1));
+    auto staged = stage("a", LinkMode::copy);
+    ASSERT_TRUE(publish(staged));
     test::write_text(dir / "objects/zz/not-an-object", "x");
     std::vector<std::string> strays;
     const auto listed = objects->list(&strays).value();
