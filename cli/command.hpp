@@ -40,5 +40,12 @@ void register_resolve(CLI::App&, Context&, CommandRun&);
 void register_lock(CLI::App&, Context&, CommandRun&);
 void register_init(CLI::App&, Context&, CommandRun&);
 void register_verify(CLI::App&, Context&, CommandRun&);
+void register_adopt(CLI::App&, Context&, CommandRun&);
+void register_snapshot(CLI::App&, Context&, CommandRun&);
+void register_status(CLI::App&, Context&, CommandRun&);
+void register_log(CLI::App&, Context&, CommandRun&);
+void register_diff(CLI::App&, Context&, CommandRun&);
+void register_fsck(CLI::App&, Context&, CommandRun&);
+void register_gc(CLI::App&, Context&, CommandRun&);
 
 }  // namespace envpin::cli

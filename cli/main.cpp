@@ -30,6 +30,13 @@ constexpr Registrar registrars[] = {
     register_lock,
     register_init,
     register_verify,
+    register_adopt,
+    register_snapshot,
+    register_status,
+    register_log,
+    register_diff,
+    register_fsck,
+    register_gc,
 };
 
 void add_global_options(CLI::App& app, GlobalOptions& global)

@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Generates a synthetic Python environment tree with the shape of a real ML environment:
+a long tail of small .py/.pyc files in many packages, some shared libraries of a few MB, and a
+few files of hundreds of MB (the CUDA libraries of a PyTorch environment). Deterministic for a
+given --seed. Scale it to the machine with --scale (1.0: ~40,000 files, ~1.5 GB).
+
+    bench/make_env_tree.py /tmp/bench/env --scale 1.0
+"""
+import argparse
+import os
+import random
+
+
+def write(path, size, rng, mode=0o644):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as out:
+        remaining = size
+        while remaining > 0:
+            chunk = min(remaining, 8 << 20)
+            out.write(rng.randbytes(chunk))
+            remaining -= chunk
+    os.chmod(path, mode)
+
+
+def small_size(rng):
+    # Log-normal around 3 kB, like the .py files of site-packages; capped at 256 kB.
+    return min(int(rng.lognormvariate(8.0, 1.2)), 256 << 10)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("root")
+    parser.add_argument("--scale", type=float, default=1.0, help="multiplies file counts (default 1.0)")
+    parser.add_argument("--big-mb", type=int, default=300, help="size of each big file in MB (default 300)")
+    parser.add_argument("--big-count", type=int, default=3, help="number of big files (default 3)")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    rng = random.Random(args.seed)
+    site = os.path.join(args.root, "lib", "python3.11", "site-packages")
+    small_files = int(40000 * args.scale)
+    packages = max(1, int(200 * args.scale))
+    medium_files = max(1, int(100 * args.scale))
+
+    with open(os.path.join(os.makedirs(args.root, exist_ok=True) or args.root, "pyvenv.cfg"), "w") as cfg:
+        cfg.write("home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.7\n")
+    os.makedirs(os.path.join(args.root, "bin"), exist_ok=True)
+    if not os.path.lexists(os.path.join(args.root, "bin", "python")):
+        os.symlink("/usr/bin/python3", os.path.join(args.root, "bin", "python"))
+    for p in range(packages):
+        name = f"pkg{p:04d}"
+        info = os.path.join(site, f"{name}-1.{p}.0.dist-info")
+        os.makedirs(info, exist_ok=True)
+        with open(os.path.join(info, "METADATA"), "w") as meta:
+            meta.write(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.{p}.0\n")
+        with open(os.path.join(info, "INSTALLER"), "w") as installer:
+            installer.write("pip\n")
+    for i in range(small_files):
+        package = f"pkg{rng.randrange(packages):04d}"
+        depth = rng.randrange(3)
+        sub = "/".join(f"sub{rng.randrange(8)}" for _ in range(depth))
+        suffix = ".py" if i % 3 else ".cpython-311.pyc"
+        folder = os.path.join(site, package, sub, "__pycache__" if suffix.endswith("pyc") else "")
+        write(os.path.join(folder, f"m{i}{suffix}"), small_size(rng), rng)
+    for i in range(medium_files):
+        package = f"pkg{rng.randrange(packages):04d}"
+        write(os.path.join(site, package, "lib", f"lib{i}.so"), rng.randrange(1 << 20, 8 << 20), rng, 0o755)
+    for i in range(args.big_count):
+        write(os.path.join(site, "nvidia", f"big{i}", "lib", f"libbig{i}.so"), args.big_mb << 20, rng, 0o755)
+
+
+if __name__ == "__main__":
+    main()

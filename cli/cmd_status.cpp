@@ -1,0 +1,56 @@
+// `envpin status NAME [--exit-code]`: drift of the environment against its current snapshot.
+// Reads only: never waits for a writer.
+#include <fmt/ostream.h>
+
+#include "cli/command.hpp"
+#include "cli/render_store.hpp"
+
+namespace envpin::cli {
+namespace {
+
+struct StatusFlags {
+    std::string name;
+    bool exit_code = false;
+};
+
+Expected<ExitCode> run_status(Context& context, const StatusFlags& flags)
+{
+    auto store = ENVPIN_TRY(store::Store::open(store_options(context, store::Access::read)));
+    const auto environment = ENVPIN_TRY(store.environment(flags.name));
+    const auto drift = store::status(store, environment, 0, progress_line(context));
+    finish_progress(context);
+    if (!drift)
+        return std::unexpected(drift.error());
+    if (context.global.json) {
+        auto body = changes_json(drift->changes);
+        body["environment"] = environment.name;
+        body["snapshot"] = {{"seq", drift->snapshot.seq}, {"commit", drift->snapshot.commit}};
+        context.out << body.dump(2) << '\n';
+    } else if (drift->clean()) {
+        fmt::print(context.out, "{}: clean (at {}, {})\n", environment.name, drift->snapshot.label(),
+                   short_commit(drift->snapshot.commit));
+    } else {
+        const auto& changes = drift->changes;
+        fmt::print(context.out, "{}: changed since {} ({})\n", environment.name, drift->snapshot.label(),
+                   short_commit(drift->snapshot.commit));
+        if (!changes.distributions.empty())
+            fmt::print(context.out, "distributions:\n");
+        render_changes(changes, context.out, true);
+    }
+    return flags.exit_code && !drift->clean() ? ExitCode::no : ExitCode::ok;
+}
+
+}  // namespace
+
+void register_status(CLI::App& app, Context& context, CommandRun& selected)
+{
+    auto flags = std::make_shared<StatusFlags>();
+    auto* command = app.add_subcommand("status", "Show drift against the current snapshot");
+    command->add_option("name", flags->name, "Environment name")->required();
+    command->add_flag("--exit-code", flags->exit_code, "Exit 1 when the environment has drifted");
+    command->callback([&context, &selected, flags] {
+        selected = [&context, flags] { return run_status(context, *flags); };
+    });
+}
+
+}  // namespace envpin::cli

@@ -1,0 +1,189 @@
+#include "cli/render_store.hpp"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+namespace envpin::cli {
+
+store::StoreOptions store_options(const Context& context, store::Access access, double wait_seconds)
+{
+    store::StoreOptions options;
+    options.root = store::store_root(context.global.store);
+    options.access = access;
+    options.wait = std::chrono::milliseconds(static_cast<long long>(wait_seconds * 1000));
+    if (!context.global.quiet) {
+        options.on_wait = [&context](int pid) {
+            context.err << "envpin: waiting for the store lock"
+                        << (pid != 0 ? fmt::format(" (held by pid {})", pid) : std::string()) << "...\n";
+        };
+    }
+    return options;
+}
+
+store::ProgressCallback progress_line(const Context& context)
+{
+    if (context.global.quiet || !::isatty(STDERR_FILENO))
+        return {};
+    return [&context](const store::Progress& progress) {
+        if (progress.bytes_total > 0)
+            fmt::print(context.err, "\r{} {}/{} files  {}/{}   ", progress.phase, progress.files_done,
+                       progress.files_total, human_bytes(progress.bytes_done), human_bytes(progress.bytes_total));
+        else
+            fmt::print(context.err, "\r{} {}/{}   ", progress.phase, progress.files_done, progress.files_total);
+        context.err.flush();
+    };
+}
+
+void finish_progress(const Context& context)
+{
+    if (!context.global.quiet && ::isatty(STDERR_FILENO))
+        context.err << "\r\033[K" << std::flush;
+}
+
+std::string human_bytes(long long bytes)
+{
+    if (bytes >= 1LL << 30)
+        return fmt::format("{:.1f} GB", static_cast<double>(bytes) / (1LL << 30));
+    if (bytes >= 1LL << 20)
+        return fmt::format("{:.1f} MB", static_cast<double>(bytes) / (1LL << 20));
+    if (bytes >= 1LL << 10)
+        return fmt::format("{:.1f} kB", static_cast<double>(bytes) / (1LL << 10));
+    return fmt::format("{} B", bytes);
+}
+
+std::string short_commit(const std::string& commit)
+{
+    return commit.substr(0, 12);
+}
+
+nlohmann::json to_json(const store::SnapshotInfo& snapshot)
+{
+    return {{"environment", snapshot.environment}, {"seq", snapshot.seq}, {"commit", snapshot.commit},
+            {"created", snapshot.created}, {"reason", snapshot.reason}, {"message", snapshot.message},
+            {"files", snapshot.files}, {"bytes", snapshot.bytes}};
+}
+
+nlohmann::json to_json(const store::DistributionChange& change)
+{
+    auto optional = [](const std::optional<std::string>& value) {
+        return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+    };
+    return {{"name", change.name}, {"from", optional(change.from)}, {"to", optional(change.to)}};
+}
+
+nlohmann::json distributions_json(const std::vector<store::DistributionChange>& changes)
+{
+    auto list = nlohmann::json::array();
+    for (const auto& change : changes)
+        list.push_back(to_json(change));
+    return list;
+}
+
+nlohmann::json changes_json(const store::Changes& changes)
+{
+    return {{"clean", changes.empty()}, {"added", changes.added}, {"modified", changes.modified},
+            {"removed", changes.removed}, {"distributions", distributions_json(changes.distributions)}};
+}
+
+static std::string change_text(const store::DistributionChange& change)
+{
+    if (!change.from)
+        return fmt::format("{} {} (new)", change.name, *change.to);
+    if (!change.to)
+        return fmt::format("{} {} (removed)", change.name, *change.from);
+    return fmt::format("{} {} -> {}", change.name, *change.from, *change.to);
+}
+
+void render_changes(const store::Changes& changes, std::ostream& out, bool list_files)
+{
+    for (const auto& change : changes.distributions)
+        fmt::print(out, "  {}\n", change_text(change));
+    if (!list_files) {
+        if (!changes.added.empty() || !changes.modified.empty() || !changes.removed.empty())
+            fmt::print(out, "  files: {} added, {} modified, {} removed\n", changes.added.size(),
+                       changes.modified.size(), changes.removed.size());
+        return;
+    }
+    auto section = [&](std::string_view title, const std::vector<std::string>& paths) {
+        if (paths.empty())
+            return;
+        fmt::print(out, "{}:\n", title);
+        for (const auto& path : paths)
+            fmt::print(out, "  {}\n", store::escape_field(path));
+    };
+    section("added", changes.added);
+    section("modified", changes.modified);
+    section("removed", changes.removed);
+}
+
+void render_snapshot(const store::SnapshotOutcome& outcome, const store::Environment& environment, std::ostream& out)
+{
+    const auto& snapshot = outcome.snapshot;
+    if (!outcome.created) {
+        fmt::print(out, "{}: unchanged since {} ({})\n", environment.name, snapshot.label(), short_commit(snapshot.commit));
+        return;
+    }
+    fmt::print(out, "{} ({}): {} files, {}, {} distributions\n", snapshot.label(), short_commit(snapshot.commit),
+               snapshot.files, human_bytes(snapshot.bytes), outcome.distributions);
+    if (outcome.previous) {
+        fmt::print(out, "changes since {}:\n", outcome.previous->label());
+        render_changes(outcome.changes, out, false);
+    }
+    fmt::print(out, "hashed {} files ({}), {} new objects, link mode {}\n", outcome.hashed_files,
+               human_bytes(outcome.hashed_bytes), outcome.new_objects, store::to_string(outcome.link_mode));
+}
+
+nlohmann::json snapshot_json(const store::SnapshotOutcome& outcome, const store::Environment& environment)
+{
+    nlohmann::json body = {{"environment", environment.name}, {"path", environment.path.string()},
+                           {"created", outcome.created}, {"snapshot", to_json(outcome.snapshot)},
+                           {"distributions", outcome.distributions}, {"hashed_files", outcome.hashed_files},
+                           {"hashed_bytes", outcome.hashed_bytes}, {"new_objects", outcome.new_objects},
+                           {"link_mode", store::to_string(outcome.link_mode)}};
+    if (outcome.previous) {
+        body["previous"] = to_json(*outcome.previous);
+        body["changes"] = changes_json(outcome.changes);
+    }
+    return body;
+}
+
+void render_fsck(const store::FsckReport& report, std::ostream& out)
+{
+    for (const auto& problem : report.problems) {
+        fmt::print(out, "{}{}{}: {}\n", problem.kind, problem.object.empty() ? "" : " ", problem.object, problem.detail);
+        if (!problem.snapshots.empty())
+            fmt::print(out, "  used by {}\n", fmt::join(problem.snapshots, ", "));
+    }
+    fmt::print(out, "checked {} objects and {} snapshots: {}\n", report.objects_checked, report.snapshots_checked,
+               report.clean() ? "clean" : fmt::format("{} problem(s)", report.problems.size()));
+    if (report.unreferenced_objects + report.stray_files > 0)
+        fmt::print(out, "{} unreferenced objects and {} stray files (envpin gc removes them)\n",
+                   report.unreferenced_objects, report.stray_files);
+}
+
+nlohmann::json fsck_json(const store::FsckReport& report)
+{
+    auto problems = nlohmann::json::array();
+    for (const auto& problem : report.problems)
+        problems.push_back({{"kind", problem.kind}, {"object", problem.object}, {"snapshots", problem.snapshots},
+                            {"detail", problem.detail}});
+    return {{"clean", report.clean()}, {"objects", report.objects_checked}, {"snapshots", report.snapshots_checked},
+            {"unreferenced_objects", report.unreferenced_objects}, {"stray_files", report.stray_files},
+            {"problems", problems}};
+}
+
+void render_gc(const store::GcReport& report, bool dry_run, std::ostream& out)
+{
+    fmt::print(out, "{} {} objects ({}) and {} stray files; kept {} objects\n", dry_run ? "would remove" : "removed",
+               report.removed_objects, human_bytes(report.removed_bytes), report.removed_strays, report.kept_objects);
+}
+
+nlohmann::json gc_json(const store::GcReport& report, bool dry_run)
+{
+    return {{"dry_run", dry_run}, {"removed_objects", report.removed_objects}, {"removed_bytes", report.removed_bytes},
+            {"removed_strays", report.removed_strays}, {"kept_objects", report.kept_objects}};
+}
+
+}  // namespace envpin::cli

@@ -1,0 +1,112 @@
+#include "store/digest.hpp"
+
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <new>
+
+#include "sys/file.hpp"
+
+namespace envpin::store {
+
+std::string Digest::hex() const
+{
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string text(64, '0');
+    for (size_t i = 0; i < bytes.size(); ++i) {
+        text[2 * i] = digits[bytes[i] >> 4];
+        text[2 * i + 1] = digits[bytes[i] & 0xf];
+    }
+    return text;
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+std::optional<Digest> Digest::from_hex(std::string_view text)
+{
+    if (text.size() != 64)
+        return std::nullopt;
+    Digest digest;
+    for (size_t i = 0; i < digest.bytes.size(); ++i) {
+        const int high = hex_value(text[2 * i]);
+        const int low = hex_value(text[2 * i + 1]);
+        if (high < 0 || low < 0)
+            return std::nullopt;
+        digest.bytes[i] = static_cast<unsigned char>(high << 4 | low);
+    }
+    return digest;
+}
+
+size_t DigestHash::operator()(const Digest& digest) const noexcept
+{
+    size_t value = 0;
+    std::memcpy(&value, digest.bytes.data(), sizeof value);
+    return value;
+}
+
+Sha256::Sha256() : context_(EVP_MD_CTX_new())
+{
+    if (context_ == nullptr || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(context_), EVP_sha256(), nullptr) != 1)
+        throw std::bad_alloc();  // only when OpenSSL cannot allocate: a broken invariant
+}
+
+Sha256::~Sha256()
+{
+    EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(context_));
+}
+
+void Sha256::update(const void* data, size_t size)
+{
+    EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(context_), data, size);
+}
+
+Digest Sha256::finish()
+{
+    auto* context = static_cast<EVP_MD_CTX*>(context_);
+    Digest digest;
+    unsigned length = 0;
+    EVP_DigestFinal_ex(context, digest.bytes.data(), &length);
+    EVP_DigestInit_ex(context, EVP_sha256(), nullptr);
+    return digest;
+}
+
+Digest sha256_of(std::string_view data)
+{
+    Sha256 hasher;
+    hasher.update(data.data(), data.size());
+    return hasher.finish();
+}
+
+Expected<Digest> sha256_fd(int fd, Sha256& hasher, std::span<char> buffer, std::string_view what,
+                           long long expected_size)
+{
+    long long total = 0;
+    while (expected_size < 0 || total < expected_size) {
+        const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            const int error = errno;
+            (void)hasher.finish();  // leave the hasher clean for the next file
+            return fail(ErrorCode::io, "cannot read {}: {}", what, sys::errno_text(error));
+        }
+        if (n == 0)
+            break;
+        hasher.update(buffer.data(), static_cast<size_t>(n));
+        total += n;
+    }
+    return hasher.finish();
+}
+
+}  // namespace envpin::store

@@ -1,0 +1,54 @@
+#pragma once
+// SHA-256 digests: the key of every object in the store. OpenSSL's EVP interface is used in
+// digest.cpp only.
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "base/error.hpp"
+
+namespace envpin::store {
+
+struct Digest {
+    std::array<unsigned char, 32> bytes{};
+
+    // 64 lowercase hex characters.
+    [[nodiscard]] std::string hex() const;
+    // nullopt unless `text` is exactly 64 hex characters (either case).
+    [[nodiscard]] static std::optional<Digest> from_hex(std::string_view text);
+    auto operator<=>(const Digest&) const = default;
+};
+
+// For unordered containers keyed by digest (the bytes are already uniformly distributed).
+struct DigestHash {
+    size_t operator()(const Digest& digest) const noexcept;
+};
+
+// Incremental SHA-256. One per thread; finish() leaves it ready for the next input.
+class Sha256 {
+public:
+    Sha256();
+    ~Sha256();
+    Sha256(const Sha256&) = delete;
+    Sha256& operator=(const Sha256&) = delete;
+
+    void update(const void* data, size_t size);
+    [[nodiscard]] Digest finish();
+
+private:
+    void* context_;  // EVP_MD_CTX*, owned
+};
+
+[[nodiscard]] Digest sha256_of(std::string_view data);
+
+// Hashes `fd` from its current offset to end of file, reading through `buffer` so memory stays
+// bounded whatever the file size. Fails with io naming `what` on a read error. With
+// `expected_size` (the size fstat gave), reading stops there, saving the read that would only
+// see end of file; callers compare fstat before and after to catch a file that changed.
+[[nodiscard]] Expected<Digest> sha256_fd(int fd, Sha256& hasher, std::span<char> buffer,
+                                         std::string_view what, long long expected_size = -1);
+
+}  // namespace envpin::store

@@ -1,0 +1,200 @@
+#include "store/history.hpp"
+
+#include <git2.h>
+
+#include <mutex>
+#include <utility>
+
+namespace envpin::store {
+namespace {
+
+template <class T, void (*Free)(T*)>
+struct GitFree {
+    void operator()(T* p) const { Free(p); }
+};
+template <class T, void (*Free)(T*)>
+using GitPtr = std::unique_ptr<T, GitFree<T, Free>>;
+
+using Blob = GitPtr<git_blob, git_blob_free>;
+using Commit = GitPtr<git_commit, git_commit_free>;
+using Tree = GitPtr<git_tree, git_tree_free>;
+using TreeBuilder = GitPtr<git_treebuilder, git_treebuilder_free>;
+using Signature = GitPtr<git_signature, git_signature_free>;
+using Reference = GitPtr<git_reference, git_reference_free>;
+
+Error git_failure(std::string_view doing, int code)
+{
+    const auto* last = git_error_last();
+    return Error{ErrorCode::git, fmt::format("{}: {}", doing, last != nullptr && last->message ? last->message : fmt::format("libgit2 error {}", code)), {}};
+}
+
+// Once per process: libgit2's global state, and fsync of objects and refs (off by default).
+void initialize_libgit2()
+{
+    static std::once_flag once;
+    std::call_once(once, [] {
+        git_libgit2_init();
+        git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
+    });
+}
+
+#define ENVPIN_GIT(doing, call)                                         \
+    do {                                                                \
+        if (const int git_code_ = (call); git_code_ < 0)                \
+            return std::unexpected(git_failure((doing), git_code_));   \
+    } while (false)
+
+Expected<git_oid> parse_oid(std::string_view hex)
+{
+    git_oid oid;
+    if (hex.size() != GIT_OID_HEXSZ || git_oid_fromstrn(&oid, hex.data(), hex.size()) < 0)
+        return fail(ErrorCode::corrupt, "'{}' is not a commit id", hex);
+    return oid;
+}
+
+std::string oid_hex(const git_oid& oid)
+{
+    char text[GIT_OID_HEXSZ + 1];
+    git_oid_tostr(text, sizeof text, &oid);
+    return text;
+}
+
+std::string branch_ref(std::string_view environment)
+{
+    return fmt::format("refs/heads/{}", environment);
+}
+
+}  // namespace
+
+Expected<History> History::open(const std::filesystem::path& git_dir, OpenMode mode)
+{
+    if (mode == OpenMode::read_write) {
+        std::error_code ec;
+        if (!std::filesystem::is_directory(git_dir, ec))
+            return fail(ErrorCode::corrupt, "{} is missing", git_dir.string());
+        return History(git_dir, nullptr);
+    }
+    initialize_libgit2();
+    git_repository* raw = nullptr;
+    int code = git_repository_open_bare(&raw, git_dir.c_str());
+    if (code == GIT_ENOTFOUND)
+        code = git_repository_init(&raw, git_dir.c_str(), 1);
+    History history(git_dir, raw);
+    if (code < 0)
+        return std::unexpected(git_failure(fmt::format("cannot open {}", git_dir.string()), code));
+    return history;
+}
+
+Expected<git_repository*> History::repository()
+{
+    if (repository_ != nullptr)
+        return repository_;
+    initialize_libgit2();
+    ENVPIN_GIT(fmt::format("cannot open {}", git_dir_.string()), git_repository_open_bare(&repository_, git_dir_.c_str()));
+    return repository_;
+}
+
+History::History(History&& other) noexcept
+    : git_dir_(std::move(other.git_dir_)), repository_(std::exchange(other.repository_, nullptr))
+{
+}
+
+History& History::operator=(History&& other) noexcept
+{
+    if (this != &other) {
+        git_repository_free(repository_);
+        git_dir_ = std::move(other.git_dir_);
+        repository_ = std::exchange(other.repository_, nullptr);
+    }
+    return *this;
+}
+
+History::~History()
+{
+    git_repository_free(repository_);
+}
+
+Expected<std::string> History::write_commit(const CommitRequest& request)
+{
+    auto* repo = ENVPIN_TRY(repository());
+    git_oid files_oid, distributions_oid, tree_oid, commit_oid;
+    ENVPIN_GIT("writing the files manifest", git_blob_create_from_buffer(&files_oid, repo, request.files_text.data(), request.files_text.size()));
+    ENVPIN_GIT("writing the distributions manifest",
+               git_blob_create_from_buffer(&distributions_oid, repo, request.distributions_text.data(),
+                                           request.distributions_text.size()));
+    git_treebuilder* raw_builder = nullptr;
+    ENVPIN_GIT("building the manifest tree", git_treebuilder_new(&raw_builder, repo, nullptr));
+    TreeBuilder builder(raw_builder);
+    ENVPIN_GIT("building the manifest tree", git_treebuilder_insert(nullptr, builder.get(), "distributions", &distributions_oid, GIT_FILEMODE_BLOB));
+    ENVPIN_GIT("building the manifest tree", git_treebuilder_insert(nullptr, builder.get(), "files", &files_oid, GIT_FILEMODE_BLOB));
+    ENVPIN_GIT("writing the manifest tree", git_treebuilder_write(&tree_oid, builder.get()));
+    git_tree* raw_tree = nullptr;
+    ENVPIN_GIT("reading the manifest tree", git_tree_lookup(&raw_tree, repo, &tree_oid));
+    Tree tree(raw_tree);
+    Commit parent;
+    if (request.parent) {
+        const auto parent_oid = ENVPIN_TRY(parse_oid(*request.parent));
+        git_commit* raw_parent = nullptr;
+        ENVPIN_GIT(fmt::format("reading parent commit {}", *request.parent), git_commit_lookup(&raw_parent, repo, &parent_oid));
+        parent.reset(raw_parent);
+    }
+    git_signature* raw_signature = nullptr;
+    ENVPIN_GIT("making the commit signature", git_signature_new(&raw_signature, "envpin", "envpin@localhost", request.time_seconds, 0));
+    Signature signature(raw_signature);
+    const git_commit* parents[] = {parent.get()};
+    ENVPIN_GIT("writing the snapshot commit",
+               git_commit_create(&commit_oid, repo, nullptr, signature.get(), signature.get(), "UTF-8",
+                                 request.message.c_str(), tree.get(), parent ? 1 : 0, parents));
+    return oid_hex(commit_oid);
+}
+
+Expected<void> History::set_branch(std::string_view environment, std::string_view commit)
+{
+    auto* repo = ENVPIN_TRY(repository());
+    const auto oid = ENVPIN_TRY(parse_oid(commit));
+    const auto name = branch_ref(environment);
+    git_reference* raw = nullptr;
+    ENVPIN_GIT(fmt::format("updating {}", name), git_reference_create(&raw, repo, name.c_str(), &oid, 1, "envpin snapshot"));
+    Reference reference(raw);
+    if (git_repository_head_unborn(repo) == 1)
+        ENVPIN_GIT("pointing HEAD at the first environment", git_repository_set_head(repo, name.c_str()));
+    return {};
+}
+
+Expected<std::optional<std::string>> History::branch(std::string_view environment)
+{
+    auto* repo = ENVPIN_TRY(repository());
+    git_oid oid;
+    const int code = git_reference_name_to_id(&oid, repo, branch_ref(environment).c_str());
+    if (code == GIT_ENOTFOUND)
+        return std::optional<std::string>();
+    ENVPIN_GIT("reading a branch", code);
+    return std::optional<std::string>(oid_hex(oid));
+}
+
+Expected<ManifestTexts> History::read(std::string_view commit_id)
+{
+    auto* repo = ENVPIN_TRY(repository());
+    const auto oid = ENVPIN_TRY(parse_oid(commit_id));
+    git_commit* raw_commit = nullptr;
+    const int code = git_commit_lookup(&raw_commit, repo, &oid);
+    if (code == GIT_ENOTFOUND)
+        return fail(ErrorCode::not_found, "commit {} is missing from manifests.git", commit_id);
+    ENVPIN_GIT(fmt::format("reading commit {}", commit_id), code);
+    Commit commit(raw_commit);
+    git_tree* raw_tree = nullptr;
+    ENVPIN_GIT(fmt::format("reading the tree of {}", commit_id), git_commit_tree(&raw_tree, commit.get()));
+    Tree tree(raw_tree);
+    auto read_blob = [&](const char* name) -> Expected<std::string> {
+        const git_tree_entry* entry = git_tree_entry_byname(tree.get(), name);
+        if (entry == nullptr || git_tree_entry_type(entry) != GIT_OBJECT_BLOB)
+            return fail(ErrorCode::corrupt, "commit {} has no '{}' manifest", commit_id, name);
+        git_blob* raw_blob = nullptr;
+        ENVPIN_GIT(fmt::format("reading '{}' of {}", name, commit_id), git_blob_lookup(&raw_blob, repo, git_tree_entry_id(entry)));
+        Blob blob(raw_blob);
+        return std::string(static_cast<const char*>(git_blob_rawcontent(blob.get())), static_cast<size_t>(git_blob_rawsize(blob.get())));
+    };
+    return ManifestTexts{ENVPIN_TRY(read_blob("files")), ENVPIN_TRY(read_blob("distributions"))};
+}
+
+}  // namespace envpin::store

@@ -1,0 +1,63 @@
+#pragma once
+// manifests.git: a bare repository with one branch per environment (refs/heads/<name>) and one
+// commit per snapshot, whose tree holds the manifest as text ("distributions" and "files"), so
+// that stock `git --git-dir manifests.git log -p <name>` reads a snapshot's changes.
+// The only file that sees libgit2; libgit2's fsync of the git directory is switched on.
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/error.hpp"
+#include "store/database.hpp"
+
+struct git_repository;
+
+namespace envpin::store {
+
+struct CommitRequest {
+    std::string files_text;          // print_files(...)
+    std::string distributions_text;  // print_distributions(...)
+    std::optional<std::string> parent;  // the previous snapshot's commit id
+    std::string message;
+    long long time_seconds = 0;  // commit and author time (UTC)
+};
+
+struct ManifestTexts {
+    std::string files;
+    std::string distributions;
+};
+
+class History {
+public:
+    // Opens the bare repository at `git_dir`; with OpenMode::create, initializes it if absent.
+    [[nodiscard]] static Expected<History> open(const std::filesystem::path& git_dir, OpenMode mode);
+    History(History&&) noexcept;
+    History& operator=(History&&) noexcept;
+    ~History();
+
+    // Writes blobs, tree and commit (all fsynced) without moving any branch; returns the id.
+    [[nodiscard]] Expected<std::string> write_commit(const CommitRequest& request);
+    // Points refs/heads/<environment> at `commit` (HEAD follows the first branch made).
+    [[nodiscard]] Expected<void> set_branch(std::string_view environment, std::string_view commit);
+    // The branch's commit id; nullopt when the branch does not exist.
+    [[nodiscard]] Expected<std::optional<std::string>> branch(std::string_view environment);
+    // The manifest texts of `commit`; not_found when the commit is absent, corrupt when its
+    // tree lacks the manifest files.
+    [[nodiscard]] Expected<ManifestTexts> read(std::string_view commit);
+
+private:
+    History(std::filesystem::path git_dir, git_repository* repository)
+        : git_dir_(std::move(git_dir)), repository_(repository)
+    {
+    }
+    // Opens the repository on first use, so a reader that never needs a manifest pays nothing
+    // for libgit2's start-up.
+    [[nodiscard]] Expected<git_repository*> repository();
+
+    std::filesystem::path git_dir_;
+    git_repository* repository_ = nullptr;
+};
+
+}  // namespace envpin::store

@@ -1,0 +1,261 @@
+#include "store/observe.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <ctime>
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "store/dist_info.hpp"
+#include "store/parallel.hpp"
+#include "store/scanner.hpp"
+#include "sys/file.hpp"
+#include "sys/unique_fd.hpp"
+
+namespace envpin::store {
+namespace {
+
+using sys::UniqueFd;
+constexpr size_t buffer_size = 1u << 20;  // per worker: the whole of hashing's memory
+
+Error changed(const std::string& path)
+{
+    return Error{ErrorCode::io, fmt::format("{} changed while it was being recorded; run the command again", path), {}};
+}
+
+long long wall_clock_ns()
+{
+    timespec now{};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    return now.tv_sec * 1'000'000'000LL + now.tv_nsec;
+}
+
+// Timestamps advance in clock ticks (a few ms); whole-second mtimes suggest a filesystem that
+// keeps only seconds.
+bool racy(const StatStamp& stamp, long long started_ns)
+{
+    const long long window = stamp.mtime_ns % 1'000'000'000 == 0 ? 2'000'000'000LL : 50'000'000LL;
+    return stamp.mtime_ns >= started_ns - window;
+}
+
+bool same_content_stamp(const StatStamp& a, const StatStamp& b)
+{
+    return a.dev == b.dev && a.ino == b.ino && a.size == b.size && a.mtime_ns == b.mtime_ns;
+}
+
+// Per-worker scratch: a read buffer and a hasher, so hashing allocates nothing per file.
+struct Scratch {
+    std::unique_ptr<char[]> buffer{new char[buffer_size]};
+    Sha256 hasher;
+    std::span<char> span() { return {buffer.get(), buffer_size}; }
+};
+
+// Everything the parallel hashing of one observation shares.
+struct HashRun {
+    int root_fd;
+    Observation& observation;
+    const ObserveOptions& options;
+    std::vector<std::unique_ptr<Scratch>> scratch;
+    std::mutex mutex;  // guards staged and staging
+    std::unordered_set<ObjectKey, ObjectKeyHash> staging;
+    std::atomic<long long> files_done{0};
+    std::atomic<long long> bytes_done{0};
+
+    // Opens the entry's file and checks it is still the regular file the walk saw.
+    Expected<UniqueFd> open_file(size_t index, struct ::stat& info)
+    {
+        auto& entry = observation.manifest.entries[index];
+        UniqueFd fd(::openat(root_fd, entry.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+        if (!fd && (errno == ENOENT || errno == ELOOP))
+            return std::unexpected(changed(entry.path));
+        if (!fd || ::fstat(fd.get(), &info) != 0)
+            return fail(ErrorCode::io, "cannot open {}: {}", entry.path, sys::errno_text(errno));
+        if (!S_ISREG(info.st_mode))
+            return std::unexpected(changed(entry.path));
+        entry.size = info.st_size;  // what is read is what is recorded
+        entry.mode = info.st_mode & 07777;
+        entry.mtime_ns = stamp_of(info).mtime_ns;
+        observation.stamps[index] = stamp_of(info);
+        return fd;
+    }
+
+    Expected<void> hash(size_t index, unsigned worker)
+    {
+        auto& entry = observation.manifest.entries[index];
+        auto& mine = *scratch[worker];
+        struct ::stat info{};
+        auto fd = ENVPIN_TRY(open_file(index, info));
+        if (info.st_size > static_cast<off_t>(buffer_size))
+            ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+        entry.digest = ENVPIN_TRY(sha256_fd(fd.get(), mine.hasher, mine.span(), entry.path, info.st_size));
+        struct ::stat after{};
+        if (::fstat(fd.get(), &after) != 0 || stamp_of(after) != stamp_of(info))
+            return std::unexpected(changed(entry.path));
+        observation.hashed[index] = 1;
+        files_done.fetch_add(1, std::memory_order_relaxed);
+        bytes_done.fetch_add(info.st_size, std::memory_order_relaxed);
+        if (options.ingest != nullptr)
+            ENVPIN_TRY(stage(index, fd.get(), worker));
+        return {};
+    }
+
+    Expected<void> stage(size_t index, int fd, unsigned worker)
+    {
+        const auto& entry = observation.manifest.entries[index];
+        const ObjectKey key{entry.digest, entry.executable()};
+        {
+            std::lock_guard lock(mutex);
+            if (!staging.insert(key).second)
+                return {};  // another file with these bytes is already on its way in
+        }
+        // A copy or clone is skipped when the object exists; a hardlink just meets EEXIST at
+        // publish, which costs less than asking first.
+        if (options.mode != LinkMode::hardlink && options.ingest->contains(key))
+            return {};
+        auto staged = ENVPIN_TRY(options.ingest->stage(fd, entry.path, key, observation.stamps[index], options.mode,
+                                                       scratch[worker]->span()));
+        std::lock_guard lock(mutex);
+        observation.staged.push_back(std::move(staged));
+        return {};
+    }
+};
+
+Expected<void> hash_all(HashRun& run, const std::vector<size_t>& todo, long long bytes_total)
+{
+    const unsigned workers = worker_count(run.options.threads, todo.size());
+    for (unsigned i = 0; i < workers; ++i)
+        run.scratch.push_back(std::make_unique<Scratch>());
+    auto tick = [&] {
+        if (run.options.progress)
+            run.options.progress({"hashing", run.files_done.load(), static_cast<long long>(todo.size()),
+                                  run.bytes_done.load(), bytes_total});
+    };
+    auto done = parallel_for(todo.size(), workers, [&](size_t i, unsigned worker) { return run.hash(todo[i], worker); }, tick);
+    if (!done && run.options.ingest != nullptr)
+        run.options.ingest->discard(run.observation.staged);
+    return done;
+}
+
+}  // namespace
+
+Expected<Observation> observe(int root_fd, const std::filesystem::path& root, const StatCache& cache,
+                              const ObserveOptions& options)
+{
+    auto scan = ENVPIN_TRY(scan_tree(root_fd, root, options.threads));
+    ENVPIN_TRY_CTX(fmt::format("{} cannot be recorded", root.string()), validate_entries(scan.entries));
+    Observation observation;
+    observation.manifest.entries = std::move(scan.entries);
+    observation.stamps = std::move(scan.stamps);
+    observation.hashed.assign(observation.manifest.entries.size(), 0);
+    std::vector<size_t> todo;
+    long long bytes_total = 0;
+    auto cached = cache.begin();  // both sorted by path: a merge, no hashing
+    for (size_t i = 0; i < observation.manifest.entries.size(); ++i) {
+        auto& entry = observation.manifest.entries[i];
+        if (entry.kind != EntryKind::file)
+            continue;
+        while (cached != cache.end() && cached->path < entry.path)
+            ++cached;
+        if (cached != cache.end() && cached->path == entry.path && cached->hash.stamp == observation.stamps[i]) {
+            entry.digest = cached->hash.digest;
+            ++observation.cache_hits;
+            continue;
+        }
+        todo.push_back(i);
+        bytes_total += entry.size;
+    }
+    // Largest first, so that a few huge files do not leave one core hashing alone at the end.
+    std::ranges::sort(todo, [&](size_t a, size_t b) {
+        return observation.manifest.entries[a].size > observation.manifest.entries[b].size;
+    });
+    HashRun run{root_fd, observation, options, {}, {}, {}, {}, {}};
+    observation.started_ns = wall_clock_ns();
+    ENVPIN_TRY(hash_all(run, todo, bytes_total));
+    observation.hashed_files = static_cast<long long>(todo.size());
+    observation.hashed_bytes = bytes_total;
+    observation.manifest.distributions = ENVPIN_TRY(read_distributions(root, observation.manifest.entries));
+    sort_distributions(observation.manifest.distributions);
+    return observation;
+}
+
+Expected<void> stage_missing(int root_fd, Observation& observation, ObjectStore& objects, LinkMode mode, unsigned threads)
+{
+    std::vector<size_t> candidates;
+    for (size_t i = 0; i < observation.manifest.entries.size(); ++i) {
+        if (observation.manifest.entries[i].kind == EntryKind::file && !observation.hashed[i])
+            candidates.push_back(i);
+    }
+    std::mutex mutex;
+    std::vector<size_t> missing;
+    ENVPIN_TRY(parallel_for(candidates.size(), threads, [&](size_t i, unsigned) -> Expected<void> {
+        const auto& entry = observation.manifest.entries[candidates[i]];
+        if (!objects.contains({entry.digest, entry.executable()})) {
+            std::lock_guard lock(mutex);
+            missing.push_back(candidates[i]);
+        }
+        return {};
+    }));
+    if (missing.empty())
+        return {};
+    // Rare (an object removed behind the store's back): read those files again, as if uncached.
+    ObserveOptions options{threads, {}, &objects, mode};
+    HashRun run{root_fd, observation, options, {}, {}, {}, {}, {}};
+    for (const auto& staged : observation.staged)
+        run.staging.insert(staged.key);
+    return hash_all(run, missing, 0);
+}
+
+void refresh_linked_stamps(Observation& observation)
+{
+    std::unordered_map<std::string_view, StatStamp> linked;
+    for (const auto& staged : observation.staged) {
+        if (staged.method == StagedObject::Method::hardlink && staged.linked.ino != 0)
+            linked.emplace(staged.source, staged.linked);
+    }
+    for (size_t i = 0; i < observation.manifest.entries.size() && !linked.empty(); ++i) {
+        if (!observation.hashed[i])
+            continue;
+        const auto found = linked.find(observation.manifest.entries[i].path);
+        if (found == linked.end())
+            continue;
+        if (same_content_stamp(found->second, observation.stamps[i]))
+            observation.stamps[i] = found->second;
+        else
+            observation.hashed[i] = 0;  // not the inode that was hashed: read it again next time
+    }
+}
+
+StatCache cache_updates(const Observation& observation)
+{
+    StatCache updates;
+    for (size_t i = 0; i < observation.manifest.entries.size(); ++i) {
+        if (observation.hashed[i] && !racy(observation.stamps[i], observation.started_ns))
+            updates.push_back({observation.manifest.entries[i].path,
+                               CachedHash{observation.stamps[i], observation.manifest.entries[i].digest}});
+    }
+    return updates;
+}
+
+std::vector<std::string> cache_removals(const StatCache& cache, const Observation& observation)
+{
+    std::vector<std::string> removed;
+    if (observation.cache_hits == cache.size())
+        return removed;  // every cached path is still a file
+    const auto& entries = observation.manifest.entries;
+    auto entry = entries.begin();
+    for (const auto& cached : cache) {
+        while (entry != entries.end() && entry->path < cached.path)
+            ++entry;
+        if (entry == entries.end() || entry->path != cached.path || entry->kind != EntryKind::file)
+            removed.push_back(cached.path);
+    }
+    return removed;
+}
+
+}  // namespace envpin::store

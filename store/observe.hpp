@@ -1,0 +1,65 @@
+#pragma once
+// Observing an environment: walk it, take each file's sha256 from the stat cache when its stat
+// stamp is unchanged, hash the rest in parallel (streaming, bounded memory), and, for a
+// snapshot, stage the contents the object store lacks. Shared by snapshot and status.
+#include <filesystem>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "base/error.hpp"
+#include "store/catalog.hpp"
+#include "store/manifest.hpp"
+#include "store/object_store.hpp"
+
+namespace envpin::store {
+
+struct Progress {
+    std::string_view phase;  // "hashing"
+    long long files_done = 0;
+    long long files_total = 0;
+    long long bytes_done = 0;
+    long long bytes_total = 0;
+};
+using ProgressCallback = std::function<void(const Progress&)>;
+
+struct ObserveOptions {
+    unsigned threads = 0;  // 0: all cores
+    ProgressCallback progress;
+    ObjectStore* ingest = nullptr;  // when set, stage hashed contents the store lacks
+    LinkMode mode = LinkMode::copy; // effective mode for staging
+};
+
+struct Observation {
+    Manifest manifest;              // sorted; digests set; distributions read from dist-info
+    std::vector<StatStamp> stamps;  // parallel to manifest.entries
+    std::vector<char> hashed;       // parallel: 1 where the file was read in this run
+    std::vector<StagedObject> staged;
+    long long hashed_files = 0;
+    long long hashed_bytes = 0;
+    long long started_ns = 0;  // wall clock when hashing began (see cache_updates)
+    size_t cache_hits = 0;     // files whose sha256 came from the stat cache
+};
+
+// bad_input for a tree a snapshot must not record (special files, setuid bits); io naming the
+// file when one cannot be read or changes while it is read.
+[[nodiscard]] Expected<Observation> observe(int root_fd, const std::filesystem::path& root, const StatCache& cache,
+                                            const ObserveOptions& options);
+
+// Stages the objects of files taken from the cache that the store lacks (re-reading and
+// re-checking them), so that a snapshot never refers to a missing object.
+[[nodiscard]] Expected<void> stage_missing(int root_fd, Observation& observation, ObjectStore& objects,
+                                           LinkMode mode, unsigned threads);
+
+// After publish(): files whose inode became an object got a new ctime from the link; take it
+// (publish read it), so that the next snapshot does not read them again.
+void refresh_linked_stamps(Observation& observation);
+
+// The cache rows to write for an observation (files read in this run), and the cached paths
+// that are no longer files. A file modified just before it was read is left out ("racy", as in
+// git): a second write within the filesystem's timestamp granularity would leave its stamp
+// unchanged, so it is read again next time.
+[[nodiscard]] StatCache cache_updates(const Observation& observation);
+[[nodiscard]] std::vector<std::string> cache_removals(const StatCache& cache, const Observation& observation);
+
+}  // namespace envpin::store

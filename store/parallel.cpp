@@ -1,0 +1,66 @@
+#include "store/parallel.hpp"
+
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace envpin::store {
+
+unsigned worker_count(unsigned threads, size_t count)
+{
+    unsigned workers = threads != 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
+    if (count < workers)
+        workers = static_cast<unsigned>(std::max<size_t>(count, 1));
+    return workers;
+}
+
+Expected<void> parallel_for(size_t count, unsigned threads,
+                            const std::function<Expected<void>(size_t, unsigned)>& job,
+                            const std::function<void()>& tick, std::chrono::milliseconds tick_interval)
+{
+    std::atomic<size_t> next{0};
+    std::atomic<bool> stop{false};
+    std::mutex mutex;
+    std::condition_variable finished;
+    std::optional<Error> first_error;
+    unsigned running = worker_count(threads, count);
+    auto work = [&](unsigned worker) {
+        while (!stop.load(std::memory_order_relaxed)) {
+            const size_t index = next.fetch_add(1, std::memory_order_relaxed);
+            if (index >= count)
+                break;
+            if (auto done = job(index, worker); !done) {
+                std::lock_guard lock(mutex);
+                if (!first_error)
+                    first_error = std::move(done.error());
+                stop = true;
+            }
+        }
+        std::lock_guard lock(mutex);
+        if (--running == 0)
+            finished.notify_all();
+    };
+    {
+        std::vector<std::jthread> workers;
+        const unsigned total = running;
+        for (unsigned worker = 0; worker < total; ++worker)
+            workers.emplace_back(work, worker);
+        std::unique_lock lock(mutex);
+        while (running != 0) {
+            if (finished.wait_for(lock, tick_interval, [&] { return running == 0; }))
+                break;
+            if (tick) {
+                lock.unlock();
+                tick();
+                lock.lock();
+            }
+        }
+    }
+    if (first_error)
+        return std::unexpected(std::move(*first_error));
+    return {};
+}
+
+}  // namespace envpin::store

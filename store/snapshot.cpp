@@ -1,0 +1,207 @@
+#include "store/snapshot.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <ctime>
+
+#include "store/dist_info.hpp"
+#include "store/ref.hpp"
+#include "sys/file.hpp"
+#include "sys/unique_fd.hpp"
+
+namespace envpin::store {
+namespace fs = std::filesystem;
+
+namespace {
+
+Expected<sys::UniqueFd> open_root(const fs::path& root)
+{
+    sys::UniqueFd fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd)
+        return fail(errno == ENOENT ? ErrorCode::not_found : ErrorCode::io, "cannot open environment {}: {}",
+                    root.string(), sys::errno_text(errno));
+    return fd;
+}
+
+std::string human_bytes(long long bytes)
+{
+    if (bytes >= 1LL << 30)
+        return fmt::format("{:.1f} GB", static_cast<double>(bytes) / (1LL << 30));
+    if (bytes >= 1LL << 20)
+        return fmt::format("{:.1f} MB", static_cast<double>(bytes) / (1LL << 20));
+    return fmt::format("{} kB", (bytes + 1023) / 1024);
+}
+
+std::string commit_message(const Environment& environment, long long seq, const SnapshotOptions& options,
+                           const Observation& observation, long long files, long long bytes)
+{
+    auto text = fmt::format("{}@{}: {}\n\nreason: {}\nenvironment: {}\nfiles: {} ({})\ndistributions: {}\n",
+                            environment.name, seq, options.message.empty() ? options.reason : options.message,
+                            options.reason, environment.path.string(), files, human_bytes(bytes),
+                            observation.manifest.distributions.size());
+    return text;
+}
+
+// The manifest is committed to git, then the database is (the point of truth), then the branch.
+Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_environment,
+                              const SnapshotOptions& options, const Observation& observation, const Digest& state,
+                              const std::optional<SnapshotInfo>& current, const StatCache& cache)
+{
+    long long files = 0, bytes = 0;
+    for (const auto& entry : observation.manifest.entries) {
+        if (entry.kind == EntryKind::file) {
+            ++files;
+            bytes += entry.size;
+        }
+    }
+    auto& catalog = store.catalog();
+    const auto history = new_environment ? std::vector<SnapshotInfo>() : ENVPIN_TRY(catalog.snapshots(environment.id));
+    const long long seq = history.empty() ? 1 : history.back().seq + 1;
+    const auto now = std::time(nullptr);
+    const auto commit = ENVPIN_TRY(store.history().write_commit(
+        {print_files(observation.manifest.entries), print_distributions(observation.manifest.distributions),
+         history.empty() ? std::nullopt : std::optional<std::string>(history.back().commit),
+         commit_message(environment, seq, options, observation, files, bytes), now}));
+    auto transaction = ENVPIN_TRY(Transaction::begin(catalog.database()));
+    if (new_environment)
+        environment.id = ENVPIN_TRY(catalog.insert_environment(environment));
+    const auto snapshot = ENVPIN_TRY(catalog.insert_snapshot(
+        {environment.id, commit, current ? std::optional<long long>(current->id) : std::nullopt, utc_time(now),
+         options.reason, options.message, state, files, bytes}));
+    ENVPIN_TRY(catalog.insert_distributions(snapshot.id, observation.manifest.distributions));
+    ENVPIN_TRY(catalog.set_current_snapshot(environment.id, snapshot.id));
+    ENVPIN_TRY(catalog.store_stat_cache(environment.id, cache_updates(observation), cache_removals(cache, observation)));
+    ENVPIN_TRY(transaction.commit());
+    environment.current_snapshot = snapshot.id;
+    ENVPIN_TRY(store.history().set_branch(environment.name, commit));
+    return snapshot;
+}
+
+Expected<void> remember_hashes(Catalog& catalog, long long environment_id, const StatCache& cache,
+                               const Observation& observation)
+{
+    auto updates = cache_updates(observation);
+    auto removals = cache_removals(cache, observation);
+    if (updates.empty() && removals.empty())
+        return {};
+    auto transaction = ENVPIN_TRY(Transaction::begin(catalog.database()));
+    ENVPIN_TRY(catalog.store_stat_cache(environment_id, updates, removals));
+    return transaction.commit();
+}
+
+Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environment, bool new_environment,
+                                               const SnapshotOptions& options)
+{
+    if (!store.writable())
+        return fail(ErrorCode::internal, "snapshot needs the store opened for writing");
+    const auto root_fd = ENVPIN_TRY(open_root(environment.path));
+    const auto cache = new_environment ? StatCache() : ENVPIN_TRY(store.catalog().load_stat_cache(environment.id));
+    auto& objects = store.objects();
+    SnapshotOutcome outcome;
+    outcome.link_mode = ENVPIN_TRY(objects.effective_mode(root_fd.get(), environment.path,
+                                                          options.link_mode.value_or(environment.link_mode)));
+    auto observation = ENVPIN_TRY(observe(root_fd.get(), environment.path, cache,
+                                          {options.threads, options.progress, &objects, outcome.link_mode}));
+    outcome.hashed_files = observation.hashed_files;
+    outcome.hashed_bytes = observation.hashed_bytes;
+    outcome.distributions = observation.manifest.distributions.size();
+    outcome.previous = new_environment ? std::nullopt : ENVPIN_TRY(store.current_snapshot(environment));
+    const auto state = state_digest(observation.manifest);
+    const bool unchanged = outcome.previous && outcome.previous->state == state;
+    if (!unchanged)
+        ENVPIN_TRY(stage_missing(root_fd.get(), observation, objects, outcome.link_mode, options.threads));
+    if (auto published = objects.publish(root_fd.get(), observation.staged, options.threads); !published) {
+        objects.discard(observation.staged);
+        return std::unexpected(std::move(published.error()));
+    }
+    outcome.new_objects = std::ranges::count(observation.staged, true, &StagedObject::published);
+    refresh_linked_stamps(observation);
+    if (unchanged) {
+        ENVPIN_TRY(remember_hashes(store.catalog(), environment.id, cache, observation));
+        outcome.snapshot = *outcome.previous;
+        return outcome;
+    }
+    if (outcome.previous)
+        outcome.changes = compare(ENVPIN_TRY(store.manifest(*outcome.previous)), observation.manifest);
+    outcome.snapshot = ENVPIN_TRY(
+        record(store, environment, new_environment, options, observation, state, outcome.previous, cache));
+    outcome.created = true;
+    return outcome;
+}
+
+bool is_python_environment(const fs::path& path)
+{
+    std::error_code ec;
+    if (fs::is_regular_file(path / "pyvenv.cfg", ec))
+        return true;
+    for (const char* lib : {"lib", "lib64"}) {
+        for (const auto& entry : fs::directory_iterator(path / lib, ec)) {
+            if (entry.path().filename().string().starts_with("python3.") && fs::is_directory(entry.path() / "site-packages", ec))
+                return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+Expected<SnapshotOutcome> take_snapshot(Store& store, const Environment& environment, const SnapshotOptions& options)
+{
+    return snapshot_environment(store, environment, false, options);
+}
+
+Expected<fs::path> check_adoptable(const fs::path& path, std::string_view name)
+{
+    ENVPIN_TRY(check_environment_name(name));
+    struct ::stat info{};
+    if (::stat(path.c_str(), &info) != 0)
+        return fail(ErrorCode::bad_input, "{}: {}", path.string(), sys::errno_text(errno));
+    if (!S_ISDIR(info.st_mode))
+        return fail(ErrorCode::bad_input, "{} is not a directory", path.string());
+    if (!is_python_environment(path))
+        return fail(ErrorCode::bad_input,
+                    "{} is not a Python environment (no pyvenv.cfg and no lib/python3.*/site-packages)", path.string());
+    std::error_code ec;
+    auto canonical = fs::canonical(path, ec);
+    if (ec)
+        return fail(ErrorCode::io, "cannot resolve {}: {}", path.string(), ec.message());
+    return canonical;
+}
+
+Expected<SnapshotOutcome> adopt(Store& store, const AdoptOptions& options)
+{
+    const auto path = ENVPIN_TRY(check_adoptable(options.path, options.name));
+    const auto store_root = fs::weakly_canonical(store.root());
+    auto inside = [](const fs::path& outer, const fs::path& inner) {
+        const auto [end, _] = std::mismatch(outer.begin(), outer.end(), inner.begin(), inner.end());
+        return end == outer.end();
+    };
+    if (inside(path, store_root) || inside(store_root, path))
+        return fail(ErrorCode::bad_input, "{} and the store {} must not contain each other", path.string(),
+                    store_root.string());
+    if (const auto taken = ENVPIN_TRY(store.catalog().find_environment(options.name)))
+        return fail(ErrorCode::already_exists, "environment name '{}' is already in use (for {})", options.name,
+                    taken->path.string());
+    if (const auto taken = ENVPIN_TRY(store.catalog().find_environment_by_path(path)))
+        return fail(ErrorCode::already_exists, "{} is already managed as '{}'", path.string(), taken->name);
+    Environment environment{0, options.name, path, options.link_mode, utc_now(), std::nullopt};
+    return snapshot_environment(store, environment, true, options.snapshot);
+}
+
+Expected<Drift> status(Store& store, const Environment& environment, unsigned threads, const ProgressCallback& progress)
+{
+    const auto root_fd = ENVPIN_TRY(open_root(environment.path));
+    const auto current = ENVPIN_TRY(store.current_snapshot(environment));
+    if (!current)
+        return fail(ErrorCode::not_found, "environment '{}' has no snapshot yet", environment.name);
+    const auto cache = ENVPIN_TRY(store.catalog().load_stat_cache(environment.id));
+    const auto observation = ENVPIN_TRY(observe(root_fd.get(), environment.path, cache, {threads, progress, nullptr, LinkMode::copy}));
+    Drift drift{*current, {}, observation.hashed_files};
+    if (current->state != state_digest(observation.manifest))
+        drift.changes = compare(ENVPIN_TRY(store.manifest(*current)), observation.manifest);
+    return drift;
+}
+
+}  // namespace envpin::store

@@ -1,0 +1,189 @@
+#include "store/store.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+
+#include "store/ref.hpp"
+#include "sys/file.hpp"
+
+namespace envpin::store {
+namespace fs = std::filesystem;
+
+namespace {
+
+Expected<void> make_directory(const fs::path& path, mode_t mode)
+{
+    if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST)
+        return fail(ErrorCode::io, "cannot create {}: {}", path.string(), sys::errno_text(errno));
+    return {};
+}
+
+// The store must be a directory of ours: another user's store could hold planted objects,
+// manifests or git configuration.
+Expected<void> check_ownership(const fs::path& root)
+{
+    struct ::stat info{};
+    if (::stat(root.c_str(), &info) != 0)
+        return fail(errno == ENOENT ? ErrorCode::not_found : ErrorCode::io, "no envpin store at {}: {}",
+                    root.string(), sys::errno_text(errno));
+    if (!S_ISDIR(info.st_mode))
+        return fail(ErrorCode::bad_input, "store {} is not a directory", root.string());
+    if (info.st_uid != ::geteuid())
+        return fail(ErrorCode::bad_input, "store {} belongs to uid {}, not to you (uid {}); refusing to use it",
+                    root.string(), info.st_uid, ::geteuid());
+    return {};
+}
+
+Expected<void> create_layout(const fs::path& root)
+{
+    std::error_code ec;
+    if (root.has_parent_path())
+        fs::create_directories(root.parent_path(), ec);
+    ENVPIN_TRY(make_directory(root, 0700));
+    ENVPIN_TRY(check_ownership(root));
+    ENVPIN_TRY(make_directory(root / "objects", 0755));
+    for (int shard = 0; shard < 256; ++shard)
+        ENVPIN_TRY(make_directory(root / "objects" / fmt::format("{:02x}", shard), 0755));
+    return make_directory(root / "tmp", 0700);
+}
+
+Error as_corrupt(Error error, const SnapshotInfo& snapshot)
+{
+    if (error.code != ErrorCode::io)
+        error.code = ErrorCode::corrupt;
+    return error.with_context(fmt::format("manifest of {} (commit {})", snapshot.label(), snapshot.commit.substr(0, 12)));
+}
+
+}  // namespace
+
+fs::path store_root(std::string_view flag)
+{
+    if (!flag.empty())
+        return fs::absolute(fs::path(flag));
+    if (const char* home = std::getenv("ENVPIN_HOME"); home != nullptr && *home != '\0')
+        return fs::absolute(fs::path(home));
+    if (const char* data = std::getenv("XDG_DATA_HOME"); data != nullptr && *data != '\0')
+        return fs::absolute(fs::path(data) / "envpin");
+    const char* home = std::getenv("HOME");
+    return fs::path(home != nullptr && *home != '\0' ? home : "/") / ".local" / "share" / "envpin";
+}
+
+Expected<Store> Store::open(const StoreOptions& options)
+{
+    const auto& root = options.root;
+    const bool write = options.access == Access::write;
+    if (write)
+        ENVPIN_TRY(create_layout(root));
+    ENVPIN_TRY(check_ownership(root));
+    std::optional<StoreLock> lock;
+    if (write)
+        lock = ENVPIN_TRY(StoreLock::acquire(root / "lock", options.wait, options.on_wait));
+    else if (!fs::exists(root / "envpin.db"))
+        return fail(ErrorCode::not_found, "no envpin store at {} (adopt an environment first)", root.string());
+    const auto mode = write ? OpenMode::create : OpenMode::read_write;
+    auto catalog = ENVPIN_TRY(Catalog::open(root / "envpin.db", mode));
+    auto history = ENVPIN_TRY(History::open(root / "manifests.git", mode));
+    auto objects = ENVPIN_TRY(ObjectStore::open(root / "objects", root / "tmp"));
+    Store store(root, std::move(catalog), std::move(history), std::move(objects), std::move(lock));
+    if (write)
+        ENVPIN_TRY_CTX(fmt::format("recovering store {}", root.string()), store.recover());
+    return store;
+}
+
+// Finishes what an interrupted writer left: staged files in tmp/ are dropped (their snapshot
+// was never committed), and each branch is moved to its environment's newest committed
+// snapshot (the database commit is the point of truth; the ref update follows it).
+Expected<void> Store::recover()
+{
+    ENVPIN_TRY(objects_.clear_tmp());
+    for (const auto& environment : ENVPIN_TRY(catalog_.environments())) {
+        const auto snapshots = ENVPIN_TRY(catalog_.snapshots(environment.id));
+        if (snapshots.empty())
+            continue;
+        const auto& newest = snapshots.back();
+        if (ENVPIN_TRY(history_.branch(environment.name)) != newest.commit)
+            ENVPIN_TRY(history_.set_branch(environment.name, newest.commit));
+    }
+    return {};
+}
+
+Expected<Environment> Store::environment(std::string_view name)
+{
+    ENVPIN_TRY(check_environment_name(name));
+    auto found = ENVPIN_TRY(catalog_.find_environment(name));
+    if (!found)
+        return fail(ErrorCode::not_found, "no environment named '{}' in store {}", name, root_.string());
+    return *found;
+}
+
+Expected<std::optional<SnapshotInfo>> Store::current_snapshot(const Environment& environment)
+{
+    if (!environment.current_snapshot)
+        return std::optional<SnapshotInfo>();
+    return catalog_.snapshot(*environment.current_snapshot);
+}
+
+Expected<SnapshotInfo> Store::resolve(std::string_view text)
+{
+    const auto ref = ENVPIN_TRY(parse_ref(text));
+    if (ref.kind == SnapshotRef::Kind::bare) {
+        if (check_environment_name(ref.text)) {
+            if (const auto found = ENVPIN_TRY(catalog_.find_environment(ref.text))) {
+                auto current = ENVPIN_TRY(current_snapshot(*found));
+                if (!current)
+                    return fail(ErrorCode::not_found, "environment '{}' has no snapshot yet", ref.text);
+                return *current;
+            }
+        }
+        if (!looks_like_commit_prefix(ref.text))
+            return fail(ErrorCode::not_found, "unknown reference '{}': no environment of that name in store {}", text,
+                        root_.string());
+        const auto matches = ENVPIN_TRY(catalog_.snapshots_by_commit_prefix(ref.text));
+        if (matches.empty())
+            return fail(ErrorCode::not_found, "unknown reference '{}': no environment or snapshot commit matches", text);
+        if (matches.size() > 1)
+            return fail(ErrorCode::bad_input, "reference '{}' is ambiguous: {} and {} more", text,
+                        matches.front().label(), matches.size() - 1);
+        return matches.front();
+    }
+    const auto environment = ENVPIN_TRY(this->environment(ref.text));
+    const auto snapshots = ENVPIN_TRY(catalog_.snapshots(environment.id));
+    if (snapshots.empty())
+        return fail(ErrorCode::not_found, "environment '{}' has no snapshot yet", ref.text);
+    auto range = [&] { return fmt::format("'{}' has snapshots @1 to @{}", ref.text, snapshots.back().seq); };
+    if (ref.kind == SnapshotRef::Kind::seq) {
+        for (const auto& snapshot : snapshots) {
+            if (snapshot.seq == ref.number)
+                return snapshot;
+        }
+        return fail(ErrorCode::not_found, "unknown reference '{}': {}", text, range());
+    }
+    const auto current = std::ranges::find(snapshots, environment.current_snapshot, [](const SnapshotInfo& s) {
+        return std::optional<long long>(s.id);
+    });
+    const auto position = current == snapshots.end() ? static_cast<long long>(snapshots.size()) - 1
+                                                     : static_cast<long long>(current - snapshots.begin());
+    if (ref.number > position)
+        return fail(ErrorCode::not_found, "unknown reference '{}': only {} snapshot(s) before the current one", text, position);
+    return snapshots[static_cast<size_t>(position - ref.number)];
+}
+
+Expected<Manifest> Store::manifest(const SnapshotInfo& snapshot)
+{
+    auto texts = history_.read(snapshot.commit);
+    if (!texts)
+        return std::unexpected(as_corrupt(std::move(texts.error()), snapshot));
+    auto entries = parse_files(texts->files);
+    if (!entries)
+        return std::unexpected(as_corrupt(std::move(entries.error()), snapshot));
+    auto distributions = parse_distributions(texts->distributions);
+    if (!distributions)
+        return std::unexpected(as_corrupt(std::move(distributions.error()), snapshot));
+    return Manifest{std::move(*distributions), std::move(*entries)};
+}
+
+}  // namespace envpin::store

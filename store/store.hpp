@@ -1,0 +1,80 @@
+#pragma once
+// The store as one object: where it lives, its lock, and its three components (catalog,
+// history, objects). Commands open it for reading (never blocks, never creates) or for
+// writing (creates it, takes the writer lock, finishes what an interrupted writer left).
+//
+//   <root>/envpin.db       Catalog (SQLite)
+//   <root>/manifests.git/  History (libgit2, bare)
+//   <root>/objects/        ObjectStore
+//   <root>/tmp/            staging on the same filesystem
+//   <root>/lock            StoreLock
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/error.hpp"
+#include "store/catalog.hpp"
+#include "store/history.hpp"
+#include "store/manifest.hpp"
+#include "store/object_store.hpp"
+#include "store/store_lock.hpp"
+
+namespace envpin::store {
+
+enum class Access { read, write };
+
+struct StoreOptions {
+    std::filesystem::path root;
+    Access access = Access::read;
+    std::chrono::milliseconds wait{60'000};  // writers: how long to wait for the lock
+    std::function<void(int pid)> on_wait;    // writers: told once when they have to wait
+};
+
+// The store directory: `flag` (--store) if set, else $ENVPIN_HOME, else
+// ${XDG_DATA_HOME:-$HOME/.local/share}/envpin.
+[[nodiscard]] std::filesystem::path store_root(std::string_view flag);
+
+class Store {
+public:
+    // Read: not_found when no store exists at the root. Write: creates it as needed. Both:
+    // bad_input when the root is not a directory or belongs to another user (its files could
+    // be planted). A writer waits for the lock up to `wait`, then fails busy.
+    [[nodiscard]] static Expected<Store> open(const StoreOptions& options);
+
+    [[nodiscard]] const std::filesystem::path& root() const { return root_; }
+    [[nodiscard]] bool writable() const { return lock_.has_value(); }
+    [[nodiscard]] Catalog& catalog() { return catalog_; }
+    [[nodiscard]] History& history() { return history_; }
+    [[nodiscard]] ObjectStore& objects() { return objects_; }
+
+    // The environment called `name`; not_found naming it otherwise.
+    [[nodiscard]] Expected<Environment> environment(std::string_view name);
+    // The snapshot the environment is at; nullopt before its first snapshot.
+    [[nodiscard]] Expected<std::optional<SnapshotInfo>> current_snapshot(const Environment& environment);
+    // NAME (current), NAME@SEQ, NAME@~N or a commit prefix; bad_input when malformed or
+    // ambiguous, not_found when nothing matches.
+    [[nodiscard]] Expected<SnapshotInfo> resolve(std::string_view ref);
+    // The snapshot's manifest from manifests.git, validated; corrupt naming the snapshot when
+    // it is missing, unreadable or unsafe to restore.
+    [[nodiscard]] Expected<Manifest> manifest(const SnapshotInfo& snapshot);
+
+private:
+    Store(std::filesystem::path root, Catalog catalog, History history, ObjectStore objects,
+          std::optional<StoreLock> lock)
+        : root_(std::move(root)), catalog_(std::move(catalog)), history_(std::move(history)),
+          objects_(std::move(objects)), lock_(std::move(lock))
+    {
+    }
+    [[nodiscard]] Expected<void> recover();
+
+    std::filesystem::path root_;
+    Catalog catalog_;
+    History history_;
+    ObjectStore objects_;
+    std::optional<StoreLock> lock_;  // held by writers for the Store's lifetime
+};
+
+}  // namespace envpin::store

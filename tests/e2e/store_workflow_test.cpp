@@ -1,0 +1,146 @@
+// The store's main loop through the built binary, on a real venv with real wheels:
+// adopt -> no-op snapshot -> upgrade a package -> status shows the exact drift -> snapshot ->
+// log -> diff -> stock git reads the history.
+#include <gtest/gtest.h>
+
+#include "store/manifest.hpp"
+#include "sys/process.hpp"
+#include "tests/support/python_env.hpp"
+#include "tests/support/store_fixture.hpp"
+
+namespace envpin::test {
+namespace {
+
+std::vector<std::string> strings(const nlohmann::json& list)
+{
+    return list.get<std::vector<std::string>>();
+}
+
+std::string git(const std::filesystem::path& store, std::vector<std::string> arguments)
+{
+    arguments.insert(arguments.begin(), {"git", "--git-dir", (store / "manifests.git").string()});
+    const auto result = sys::run_process({arguments}).value();
+    EXPECT_TRUE(result.success()) << result.err;
+    return result.out;
+}
+
+TEST_F(StoreTest, AdoptUpgradeStatusSnapshotLogDiffAndStockGit)
+{
+    const auto venv = dir / "venv";
+    make_venv(venv);
+    pip_install(venv, {"tinypkg==1.0", "otherpkg==0.1"});
+
+    const auto adopted = envpin({"adopt", venv.string(), "--name", "train", "--json"});
+    ASSERT_EQ(adopted.exit_code, 0) << adopted.err;
+    EXPECT_EQ(adopted.json()["snapshot"]["seq"], 1);
+    EXPECT_EQ(adopted.json()["distributions"], 2);
+    EXPECT_EQ(adopted.json()["snapshot"]["reason"], "adopt");
+
+    const auto noop = envpin({"snapshot", "train", "--json"});
+    ASSERT_EQ(noop.exit_code, 0) << noop.err;
+    EXPECT_EQ(noop.json()["created"], false);
+    // Files written just before a snapshot are read once more ("racy"); after that the stat
+    // cache answers for every file.
+    EXPECT_EQ(envpin({"snapshot", "train", "--json"}).json()["hashed_files"], 0);
+    EXPECT_EQ(envpin({"status", "train", "--exit-code"}).exit_code, 0);
+
+    const auto before = picture(venv);
+    pip_install(venv, {"tinypkg==2.0"});
+    const auto expected = delta(before, picture(venv));
+    ASSERT_FALSE(expected.added.empty());
+    ASSERT_FALSE(expected.removed.empty());
+
+    const auto status = envpin({"status", "train", "--json"});
+    ASSERT_EQ(status.exit_code, 0) << status.err;
+    const auto drift = status.json();
+    EXPECT_EQ(drift["clean"], false);
+    EXPECT_EQ(strings(drift["added"]), expected.added);
+    EXPECT_EQ(strings(drift["modified"]), expected.modified);
+    EXPECT_EQ(strings(drift["removed"]), expected.removed);
+    EXPECT_EQ(drift["distributions"], nlohmann::json::parse(R"([{"name": "tinypkg", "from": "1.0", "to": "2.0"}])"));
+    EXPECT_EQ(envpin({"status", "train", "--exit-code"}).exit_code, 1);
+    const auto text = envpin({"status", "train"});
+    EXPECT_NE(text.out.find("tinypkg 1.0 -> 2.0"), std::string::npos) << text.out;
+
+    const auto second = envpin({"snapshot", "train", "-m", "upgrade tinypkg"});
+    ASSERT_EQ(second.exit_code, 0) << second.err;
+    EXPECT_NE(second.out.find("train@2"), std::string::npos) << second.out;
+    EXPECT_EQ(envpin({"status", "train", "--exit-code"}).exit_code, 0);
+
+    const auto log = envpin({"log", "train", "--json"}).json();
+    ASSERT_EQ(log.size(), 2u);
+    EXPECT_EQ(log[0]["seq"], 2);
+    EXPECT_EQ(log[0]["message"], "upgrade tinypkg");
+    EXPECT_EQ(log[0]["reason"], "snapshot");
+    EXPECT_TRUE(log[0]["verified"].is_null());
+    EXPECT_EQ(log[0]["current"], true);
+    EXPECT_EQ(log[1]["seq"], 1);
+    for (const auto* key : {"seq", "commit", "created", "reason", "message", "verified"})
+        EXPECT_TRUE(log[0].contains(key)) << key;
+
+    for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+             {"train@1", "train@2"}, {"train@~1", "train"}, {log[1]["commit"].get<std::string>().substr(0, 8), "train@~0"}}) {
+        const auto diff = envpin({"diff", from, to, "--json"});
+        ASSERT_EQ(diff.exit_code, 0) << from << " " << to << ": " << diff.err;
+        EXPECT_EQ(diff.json()["distributions"], drift["distributions"]) << from;
+    }
+    const auto files = envpin({"diff", "train@1", "train@2", "--files"});
+    EXPECT_NE(files.out.find("tinypkg 1.0 -> 2.0"), std::string::npos) << files.out;
+    EXPECT_NE(files.out.find("tinypkg/fast.py"), std::string::npos) << files.out;
+
+    const auto commits = git(store(), {"log", "--format=%H", "train"});
+    EXPECT_EQ(commits, log[0]["commit"].get<std::string>() + "\n" + log[1]["commit"].get<std::string>() + "\n");
+    const auto patch = git(store(), {"log", "-p", "train"});
+    EXPECT_NE(patch.find("+tinypkg\t2.0\t"), std::string::npos) << patch.substr(0, 2000);
+    EXPECT_NE(patch.find("-tinypkg\t1.0\t"), std::string::npos);
+    EXPECT_NE(patch.find("tinypkg-2.0.dist-info/METADATA"), std::string::npos);
+    git(store(), {"fsck", "--strict"});
+}
+
+TEST_F(StoreTest, TheManifestHoldsEveryEntryByteExact)
+{
+    const auto venv = dir / "venv";
+    make_venv(venv);
+    write_text(site_packages(venv) / "data/blob.bin", std::string("\0\x01\xff binary", 10));
+    std::filesystem::create_directories(venv / "share/empty");
+    std::filesystem::permissions(venv / "share/empty", std::filesystem::perms(0700));
+    write_text(venv / "bin/tool", "#!/bin/sh\necho hi\n");
+    std::filesystem::permissions(venv / "bin/tool", std::filesystem::perms(0755));
+    ASSERT_EQ(envpin({"adopt", venv.string(), "--name", "exact"}).exit_code, 0);
+
+    const auto text = git(store(), {"show", "exact:files"});
+    const auto entries = store::parse_files(text);
+    ASSERT_TRUE(entries) << entries.error().describe();
+    TreePicture recorded;
+    for (const auto& entry : *entries) {
+        if (entry.path == ".")
+            continue;
+        if (entry.kind == store::EntryKind::directory)
+            recorded[entry.path] = fmt::format("d {:04o}", entry.mode);
+        else if (entry.kind == store::EntryKind::symlink)
+            recorded[entry.path] = "l " + entry.target;
+        else
+            recorded[entry.path] = fmt::format("f {:04o} {}", entry.mode, entry.digest.hex());
+    }
+    EXPECT_EQ(recorded, picture(venv));
+    EXPECT_EQ(recorded.at("share/empty"), "d 0700");
+    EXPECT_EQ(recorded.at("lib64"), "l lib");
+}
+
+TEST_F(StoreTest, TouchedFilesAreReadAgainButMakeNoSnapshot)
+{
+    const auto venv = dir / "venv";
+    make_venv(venv);
+    ASSERT_EQ(envpin({"adopt", venv.string(), "--name", "touched"}).exit_code, 0);
+    ASSERT_EQ(envpin({"snapshot", "touched"}).exit_code, 0);  // settles files written just before adopt
+    const auto activate = venv / "bin/activate";
+    std::filesystem::last_write_time(activate, std::filesystem::last_write_time(activate) - std::chrono::seconds(5));
+    const auto snapshot = envpin({"snapshot", "touched", "--json"});
+    ASSERT_EQ(snapshot.exit_code, 0) << snapshot.err;
+    EXPECT_EQ(snapshot.json()["created"], false);
+    EXPECT_EQ(snapshot.json()["hashed_files"], 1);
+    EXPECT_EQ(envpin({"snapshot", "touched", "--json"}).json()["hashed_files"], 0);  // remembered
+}
+
+}  // namespace
+}  // namespace envpin::test

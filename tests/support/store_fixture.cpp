@@ -1,0 +1,66 @@
+#include "tests/support/store_fixture.hpp"
+
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include "store/digest.hpp"
+
+namespace envpin::test {
+namespace fs = std::filesystem;
+
+TreePicture picture(const fs::path& root)
+{
+    TreePicture tree;
+    for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
+        const auto relative = it->path().lexically_relative(root).string();
+        struct stat info{};
+        EXPECT_EQ(::lstat(it->path().c_str(), &info), 0);
+        const unsigned mode = info.st_mode & 07777;
+        if (S_ISLNK(info.st_mode))
+            tree[relative] = "l " + fs::read_symlink(it->path()).string();
+        else if (S_ISDIR(info.st_mode))
+            tree[relative] = fmt::format("d {:04o}", mode);
+        else
+            tree[relative] = fmt::format("f {:04o} {}", mode, store::sha256_of(read_text(it->path())).hex());
+    }
+    return tree;
+}
+
+TreeDelta delta(const TreePicture& before, const TreePicture& after)
+{
+    TreeDelta changes;
+    for (const auto& [path, what] : after) {
+        const auto old = before.find(path);
+        if (old == before.end())
+            changes.added.push_back(path);
+        else if (old->second != what)
+            changes.modified.push_back(path);
+    }
+    for (const auto& [path, what] : before) {
+        if (!after.contains(path))
+            changes.removed.push_back(path);
+    }
+    return changes;
+}
+
+std::string store_fingerprint(const fs::path& store)
+{
+    if (!fs::exists(store))
+        return "absent";
+    std::string all;
+    for (const auto& [path, what] : picture(store)) {
+        if (path == "lock" || path.ends_with("-wal") || path.ends_with("-shm"))
+            continue;
+        all += path + " " + what + "\n";
+    }
+    return store::sha256_of(all).hex();
+}
+
+EnvpinRun StoreTest::envpin(std::vector<std::string> arguments, int timeout_seconds) const
+{
+    arguments.insert(arguments.begin(), {"--store", store().string()});
+    return run_envpin(arguments, {}, timeout_seconds);
+}
+
+}  // namespace envpin::test

@@ -1,0 +1,167 @@
+// The manifest's text form: round trips, escaping, and refusal of entries a restore must not
+// write (paths escaping the environment, setuid bits).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "store/manifest.hpp"
+
+namespace envpin::store {
+namespace {
+
+ManifestEntry directory(std::string path, unsigned mode = 0755)
+{
+    return {std::move(path), EntryKind::directory, mode, 0, 0, {}, {}};
+}
+
+ManifestEntry file(std::string path, std::string_view content, unsigned mode = 0644)
+{
+    return {std::move(path), EntryKind::file, mode, static_cast<long long>(content.size()), 1732741234123456789LL,
+            sha256_of(content), {}};
+}
+
+ManifestEntry symlink(std::string path, std::string target)
+{
+    const auto size = static_cast<long long>(target.size());
+    return {std::move(path), EntryKind::symlink, 0, size, 0, {}, std::move(target)};
+}
+
+std::vector<ManifestEntry> sample()
+{
+    std::vector<ManifestEntry> entries = {
+        directory("."),
+        directory("bin"),
+        file("bin/activate", "# activate\n"),
+        symlink("bin/python", "/usr/bin/python3.11"),
+        file("bin/tool", "#!/bin/sh\n", 0755),
+        directory("empty dir", 0700),
+        file("empty dir/tab\there", ""),
+        file("empty dir/new\nline \\ back", "x"),
+        file("empty dir/\xc3\xa9t\xc3\xa9.py", "unicode"),
+        directory("lib"),
+        symlink("lib64", "lib"),
+    };
+    std::ranges::sort(entries, {}, &ManifestEntry::path);
+    return entries;
+}
+
+TEST(ManifestText, FilesRoundTrip)
+{
+    const auto entries = sample();
+    const auto text = print_files(entries);
+    const auto parsed = parse_files(text);
+    ASSERT_TRUE(parsed) << parsed.error().describe();
+    EXPECT_EQ(*parsed, entries);
+    EXPECT_EQ(print_files(*parsed), text);
+}
+
+TEST(ManifestText, IsOneReadableLinePerEntry)
+{
+    const auto text = print_files(sample());
+    EXPECT_TRUE(text.starts_with("envpin-files 1\nd\t0755\t.\n")) << text;
+    EXPECT_NE(text.find("l\tbin/python\t/usr/bin/python3.11\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("\tempty dir/tab\\there\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("\tempty dir/new\\nline \\\\ back\n"), std::string::npos) << text;
+    EXPECT_NE(text.find(fmt::format("f\t0755\t10\t1732741234123456789\t{}\tbin/tool\n", sha256_of("#!/bin/sh\n").hex())),
+              std::string::npos) << text;
+    EXPECT_EQ(std::ranges::count(text, '\n'), static_cast<long>(sample().size()) + 1);
+}
+
+TEST(ManifestText, DistributionsRoundTrip)
+{
+    const std::vector<Distribution> distributions = {
+        {"torch", "2.11.0+cu130", "pip", "", "lib/python3.12/site-packages/torch-2.11.0+cu130.dist-info"},
+        {"my pkg", "1.0", "", "file:///src/my\tpkg", "lib/python3.12/site-packages/my_pkg-1.0.dist-info"},
+    };
+    const auto parsed = parse_distributions(print_distributions(distributions));
+    ASSERT_TRUE(parsed) << parsed.error().describe();
+    EXPECT_EQ(*parsed, distributions);
+}
+
+Expected<void> check(std::vector<ManifestEntry> entries)
+{
+    return validate_entries(entries);
+}
+
+TEST(ManifestValidation, AcceptsTheSample)
+{
+    EXPECT_TRUE(check(sample()));
+}
+
+TEST(ManifestValidation, RefusesPathsThatLeaveTheEnvironment)
+{
+    for (const char* bad : {"../etc/passwd", "/etc/passwd", "a/../../x", "a//b", "a/./b", "a/"}) {
+        const auto result = check({directory("."), directory("a"), file(bad, "x")});
+        ASSERT_FALSE(result) << bad;
+        EXPECT_EQ(result.error().code, ErrorCode::bad_input);
+    }
+}
+
+TEST(ManifestValidation, RefusesAPathThroughASymlinkOrAFile)
+{
+    const auto through_link = check({directory("."), symlink("lib64", "../../etc"), file("lib64/passwd", "x")});
+    ASSERT_FALSE(through_link);
+    EXPECT_NE(through_link.error().describe().find("lib64/passwd"), std::string::npos) << through_link.error().describe();
+    EXPECT_FALSE(check({directory("."), file("a", "x"), file("a/b", "y")}));
+    EXPECT_FALSE(check({directory("."), file("missing/parent", "x")}));
+}
+
+TEST(ManifestValidation, RefusesSetuidAndSetgidFiles)
+{
+    EXPECT_FALSE(check({directory("."), file("suid", "x", 04755)}));
+    EXPECT_FALSE(check({directory("."), file("sgid", "x", 02755)}));
+    EXPECT_FALSE(check({directory("."), directory("d", 04755)}));
+    EXPECT_TRUE(check({directory("."), directory("shared", 02775)}));  // setgid directories are common
+}
+
+TEST(ManifestValidation, NeedsSortedUniqueEntriesUnderARoot)
+{
+    EXPECT_FALSE(check({}));
+    EXPECT_FALSE(check({directory("bin")}));
+    EXPECT_FALSE(check({directory("."), directory("b"), directory("a")}));
+    EXPECT_FALSE(check({directory("."), directory("a"), directory("a")}));
+    EXPECT_FALSE(check({directory("."), symlink("empty", "")}));
+}
+
+TEST(ManifestParse, RefusesMalformedText)
+{
+    const auto root = std::string("envpin-files 1\nd\t0755\t.\n");
+    for (const std::string& bad : {
+             std::string(""), std::string("envpin-files 2\n"), root + "f\t0644\t1\t2\tnothex\tx\n",
+             root + "x\t0755\ty\n", root + "d\t755\ty\n", root + "d\t0755\ty", root + "d\t0755\t../y\n",
+             root + "d\t0755\tbad\\q\n", root + "f\t0644\t-1\t0\t" + sha256_of("").hex() + "\ty\n",
+             root + "f\t4755\t0\t0\t" + sha256_of("").hex() + "\ty\n"}) {
+        const auto parsed = parse_files(bad);
+        EXPECT_FALSE(parsed) << bad;
+    }
+}
+
+TEST(ManifestParse, NamesTheLineOfAnError)
+{
+    const auto parsed = parse_files("envpin-files 1\nd\t0755\t.\nd\t0755\t/abs\n");
+    ASSERT_FALSE(parsed);
+    EXPECT_NE(parsed.error().describe().find("/abs"), std::string::npos) << parsed.error().describe();
+}
+
+TEST(StateDigest, IgnoresMtimesButNotModesOrContent)
+{
+    Manifest a{{}, sample()};
+    Manifest b = a;
+    b.entries[2].mtime_ns += 1;
+    EXPECT_EQ(state_digest(a), state_digest(b));
+    b.entries[2].mode = 0600;
+    EXPECT_NE(state_digest(a), state_digest(b));
+    Manifest c = a;
+    c.distributions.push_back({"x", "1", "", "", "lib/python3.11/site-packages/x-1.dist-info"});
+    EXPECT_NE(state_digest(a), state_digest(c));
+}
+
+TEST(Names, NormalizeLikePep503)
+{
+    EXPECT_EQ(normalize_name("Foo.Bar__baz"), "foo-bar-baz");
+    EXPECT_EQ(normalize_name("nvidia-nccl-cu13"), "nvidia-nccl-cu13");
+    EXPECT_EQ(normalize_name("PyYAML"), "pyyaml");
+}
+
+}  // namespace
+}  // namespace envpin::store

@@ -1,0 +1,261 @@
+// The store's components on real files: SQLite catalog, git history, object store, scanner,
+// writer lock. No mocks.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <memory>
+#include <vector>
+
+#include "store/catalog.hpp"
+#include "store/history.hpp"
+#include "store/object_store.hpp"
+#include "store/scanner.hpp"
+#include "store/store_lock.hpp"
+#include "sys/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace envpin::store {
+namespace {
+
+struct stat stat_of(const std::filesystem::path& path)
+{
+    struct stat info{};
+    EXPECT_EQ(::lstat(path.c_str(), &info), 0) << path;
+    return info;
+}
+
+TEST(Catalog, CreatesTheSchemaAndEnforcesForeignKeys)
+{
+    test::TempDir dir;
+    auto catalog = Catalog::open(dir / "envpin.db", OpenMode::create);
+    ASSERT_TRUE(catalog) << catalog.error().describe();
+    EXPECT_EQ(catalog->database().user_version().value(), schema_version);
+    const auto orphan = catalog->insert_snapshot({999, std::string(40, 'a'), std::nullopt, utc_now(), "adopt", "", {}, 0, 0});
+    ASSERT_FALSE(orphan);
+    EXPECT_EQ(orphan.error().code, ErrorCode::sqlite);
+    auto reopened = Catalog::open(dir / "envpin.db", OpenMode::read_write);  // no migration twice
+    ASSERT_TRUE(reopened) << reopened.error().describe();
+}
+
+TEST(Catalog, RefusesADatabaseFromANewerEnvpin)
+{
+    test::TempDir dir;
+    {
+        auto database = Database::open(dir / "envpin.db", OpenMode::create);
+        ASSERT_TRUE(database);
+        ASSERT_TRUE(database->set_user_version(schema_version + 5));
+    }
+    const auto catalog = Catalog::open(dir / "envpin.db", OpenMode::read_write);
+    ASSERT_FALSE(catalog);
+    EXPECT_EQ(catalog.error().code, ErrorCode::corrupt);
+}
+
+TEST(Catalog, SnapshotsGetSequenceNumbersAndVerifyRunsMarkThem)
+{
+    test::TempDir dir;
+    auto catalog = Catalog::open(dir / "envpin.db", OpenMode::create).value();
+    const auto env = catalog.insert_environment({0, "train", "/x/.venv", LinkMode::copy, utc_now(), std::nullopt}).value();
+    const auto first = catalog.insert_snapshot({env, std::string(40, '1'), std::nullopt, utc_now(), "adopt", "", sha256_of("a"), 3, 30}).value();
+    const auto second = catalog.insert_snapshot({env, std::string(40, '2'), first.id, utc_now(), "snapshot", "m", sha256_of("b"), 4, 40}).value();
+    EXPECT_EQ(first.seq, 1);
+    EXPECT_EQ(second.seq, 2);
+    EXPECT_EQ(second.state, sha256_of("b"));
+    EXPECT_EQ(catalog.snapshots_by_commit_prefix("2222").value().size(), 1u);
+
+    VerifyRunRecord run{first.id, "H100|580.95.05|suite-1", false, utc_now(), 1200, "1", "{}",
+                        {{"kernels", "fail", R"({"name":"kernels"})"}, {"nccl", "skip", "{}"}}};
+    ASSERT_TRUE(catalog.record_verify_run(run));
+    run.passed = true;
+    run.checks[0].status = "pass";
+    const auto run_id = catalog.record_verify_run(run).value();
+    const auto latest = catalog.latest_verify_run(first.id, "H100|580.95.05|suite-1").value();
+    ASSERT_TRUE(latest);
+    EXPECT_EQ(latest->id, run_id);
+    EXPECT_EQ(latest->record, run);
+    EXPECT_FALSE(catalog.latest_verify_run(first.id, "other host").value());
+    const auto marks = catalog.verified_marks(env, std::string("H100|580.95.05|suite-1")).value();
+    EXPECT_EQ(marks.size(), 1u);
+    EXPECT_TRUE(marks.at(first.id));
+    EXPECT_TRUE(catalog.verified_marks(env, std::string("other host")).value().empty());
+
+    const auto journal = catalog.begin_journal(env, "reset", "building", "{}").value();
+    ASSERT_TRUE(catalog.update_journal(journal, "swapped", R"({"old":"/x/.venv.old"})"));
+    EXPECT_EQ(catalog.open_journals().value().at(0).state, "swapped");
+    ASSERT_TRUE(catalog.end_journal(journal));
+    EXPECT_TRUE(catalog.open_journals().value().empty());
+}
+
+TEST(History, CommitsManifestsThatStockGitReads)
+{
+    test::TempDir dir;
+    auto history = History::open(dir / "manifests.git", OpenMode::create);
+    ASSERT_TRUE(history) << history.error().describe();
+    const auto first = history->write_commit({"envpin-files 1\nd\t0755\t.\n", "envpin-distributions 1\n", std::nullopt, "train@1: adopt\n", 1700000000});
+    ASSERT_TRUE(first) << first.error().describe();
+    EXPECT_FALSE(history->branch("train").value());  // writing a commit moves no branch
+    ASSERT_TRUE(history->set_branch("train", *first));
+    const auto second = history->write_commit({"envpin-files 1\nd\t0700\t.\n", "envpin-distributions 1\n", *first, "train@2: snapshot\n", 1700000100});
+    ASSERT_TRUE(second);
+    ASSERT_TRUE(history->set_branch("train", *second));
+    EXPECT_EQ(history->branch("train").value(), *second);
+    EXPECT_EQ(history->read(*first).value().files, "envpin-files 1\nd\t0755\t.\n");
+    EXPECT_EQ(history->read(std::string(40, '0')).error().code, ErrorCode::not_found);
+
+    sys::ProcessSpec git{{"git", "--git-dir", (dir / "manifests.git").string(), "log", "-p", "--format=%s", "train"}};
+    const auto log = sys::run_process(git).value();
+    ASSERT_TRUE(log.success()) << log.err;
+    EXPECT_NE(log.out.find("train@2: snapshot"), std::string::npos) << log.out;
+    EXPECT_NE(log.out.find("-d\t0755\t."), std::string::npos) << log.out;
+    EXPECT_NE(log.out.find("+d\t0700\t."), std::string::npos) << log.out;
+    sys::ProcessSpec fsck{{"git", "--git-dir", (dir / "manifests.git").string(), "fsck", "--strict"}};
+    EXPECT_TRUE(sys::run_process(fsck).value().success());
+}
+
+class ObjectStoreTest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        std::filesystem::create_directories(dir / "objects");
+        std::filesystem::create_directories(dir / "tmp");
+        std::filesystem::create_directories(dir / "env");
+        objects = std::make_unique<ObjectStore>(ObjectStore::open(dir / "objects", dir / "tmp").value());
+        root_fd = ::open((dir / "env").c_str(), O_RDONLY | O_DIRECTORY);
+    }
+    void TearDown() override { ::close(root_fd); }
+
+    // Hashes and stages env/<name> the way a snapshot does.
+    StagedObject stage(const std::string& name, LinkMode mode)
+    {
+        const int fd = ::openat(root_fd, name.c_str(), O_RDONLY);
+        struct stat info{};
+        ::fstat(fd, &info);
+        Sha256 hasher;
+        const ObjectKey key{sha256_fd(fd, hasher, buffer, name).value(), (info.st_mode & 0111) != 0};
+        auto staged = objects->stage(fd, name, key, stamp_of(info), mode, buffer);
+        ::close(fd);
+        return staged.value();
+    }
+
+    Expected<void> publish(StagedObject& staged)
+    {
+        std::vector<StagedObject> batch{staged};
+        auto published = objects->publish(root_fd, batch, 2);
+        staged = batch.front();
+        return published;
+    }
+
+    test::TempDir dir;
+    std::unique_ptr<ObjectStore> objects;
+    int root_fd = -1;
+    std::vector<char> buffer = std::vector<char>(1 << 16);
+};
+
+TEST_F(ObjectStoreTest, CopiesAreReadOnlyAndIndependentOfTheEnvironment)
+{
+    test::write_text(dir / "env/a.py", "print('a')\n");
+    auto staged = stage("a.py", LinkMode::copy);
+    ASSERT_TRUE(publish(staged));
+    const auto object = objects->path(staged.key);
+    EXPECT_EQ(test::read_text(object), "print('a')\n");
+    EXPECT_EQ(stat_of(object).st_mode & 07777, 0444u);
+    EXPECT_NE(stat_of(object).st_ino, stat_of(dir / "env/a.py").st_ino);
+    test::write_text(dir / "env/a.py", "changed in place\n");  // in-place write: the object stays
+    EXPECT_EQ(test::read_text(object), "print('a')\n");
+    EXPECT_TRUE(std::filesystem::is_empty(dir / "tmp"));
+}
+
+TEST_F(ObjectStoreTest, HardlinksShareTheInodeAndKeepItsMode)
+{
+    test::write_text(dir / "env/tool", "#!/bin/sh\n");
+    ::chmod((dir / "env/tool").c_str(), 0755);
+    auto staged = stage("tool", LinkMode::hardlink);
+    ASSERT_TRUE(publish(staged));
+    const auto object = objects->path(staged.key);
+    EXPECT_TRUE(object.string().ends_with(".x"));
+    EXPECT_EQ(stat_of(object).st_ino, stat_of(dir / "env/tool").st_ino);
+    EXPECT_EQ(stat_of(object).st_mode & 07777, 0755u);
+}
+
+TEST_F(ObjectStoreTest, AnExistingObjectWinsAndIsNeverReplaced)
+{
+    test::write_text(dir / "env/a", "same");
+    test::write_text(dir / "env/b", "same");
+    auto first = stage("a", LinkMode::copy);
+    ASSERT_TRUE(publish(first));
+    const auto inode = stat_of(objects->path(first.key)).st_ino;
+    auto second = stage("b", LinkMode::copy);
+    ASSERT_TRUE(publish(second));
+    EXPECT_EQ(stat_of(objects->path(first.key)).st_ino, inode);
+    EXPECT_TRUE(std::filesystem::is_empty(dir / "tmp"));
+    EXPECT_EQ(objects->list().value().size(), 1u);
+}
+
+TEST_F(ObjectStoreTest, MaterializesWithTheRequestedModeAndTime)
+{
+    test::write_text(dir / "env/a", "content");
+    auto staged = stage("a", LinkMode::copy);
+    ASSERT_TRUE(publish(staged));
+    ASSERT_TRUE(objects->materialize(staged.key, root_fd, "restored", LinkMode::copy, 0640, 1'500'000'000'123'456'789LL));
+    const auto info = stat_of(dir / "env/restored");
+    EXPECT_EQ(test::read_text(dir / "env/restored"), "content");
+    EXPECT_EQ(info.st_mode & 07777, 0640u);
+    EXPECT_EQ(info.st_mtim.tv_sec, 1'500'000'000);
+    EXPECT_EQ(info.st_mtim.tv_nsec, 123'456'789);
+    EXPECT_FALSE(objects->materialize(staged.key, root_fd, "restored", LinkMode::copy, 0640, 0));  // exists
+}
+
+TEST_F(ObjectStoreTest, ListsObjectsAndStraysAndRemovesThem)
+{
+    test::write_text(dir / "env/a", "a");
+    auto staged = stage("a", LinkMode::copy);
+    ASSERT_TRUE(publish(staged));
+    test::write_text(dir / "objects/zz/not-an-object", "x");
+    std::vector<std::string> strays;
+    const auto listed = objects->list(&strays).value();
+    ASSERT_EQ(listed.size(), 1u);
+    EXPECT_EQ(listed[0].key, staged.key);
+    EXPECT_EQ(strays, std::vector<std::string>{"zz/not-an-object"});
+    ASSERT_TRUE(objects->remove(staged.key));
+    EXPECT_FALSE(objects->contains(staged.key));
+}
+
+TEST(Scanner, RecordsSymlinksWithoutFollowingAndRefusesSpecialFiles)
+{
+    test::TempDir dir;
+    test::write_text(dir / "env/lib/python3.11/site-packages/m.py", "m");
+    std::filesystem::create_directory_symlink("lib", dir / "env/lib64");
+    std::filesystem::create_directories(dir / "env/empty");
+    const int root_fd = ::open((dir / "env").c_str(), O_RDONLY | O_DIRECTORY);
+    const auto scan = scan_tree(root_fd, dir / "env", 3);
+    ASSERT_TRUE(scan) << scan.error().describe();
+    std::vector<std::string> paths;
+    for (const auto& entry : scan->entries)
+        paths.push_back(entry.path);
+    EXPECT_EQ(paths, (std::vector<std::string>{".", "empty", "lib", "lib/python3.11", "lib/python3.11/site-packages",
+                                               "lib/python3.11/site-packages/m.py", "lib64"}));
+    EXPECT_EQ(scan->entries.back().target, "lib");
+    ASSERT_EQ(::mkfifo((dir / "env/pipe").c_str(), 0644), 0);
+    const auto refused = scan_tree(root_fd, dir / "env", 2);
+    ::close(root_fd);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, ErrorCode::bad_input);
+    EXPECT_NE(refused.error().message.find("pipe"), std::string::npos) << refused.error().message;
+}
+
+TEST(StoreLock, ASecondWriterIsToldWhoHoldsIt)
+{
+    test::TempDir dir;
+    auto held = StoreLock::acquire(dir / "lock", std::chrono::milliseconds(0));
+    ASSERT_TRUE(held);
+    EXPECT_FALSE(StoreLock::try_acquire(dir / "lock").value());
+    const auto second = StoreLock::acquire(dir / "lock", std::chrono::milliseconds(100));
+    ASSERT_FALSE(second);
+    EXPECT_EQ(second.error().code, ErrorCode::busy);
+    EXPECT_NE(second.error().message.find(fmt::format("store is busy (pid {})", ::getpid())), std::string::npos)
+        << second.error().message;
+}
+
+}  // namespace
+}  // namespace envpin::store
