@@ -1,5 +1,6 @@
-// `envpin verify --path ENV`: run the verify suite against an environment and report it as a
-// table, JSON (--json) and JUnit XML (--junit FILE). Exit 0 when every check passed or
+// `envpin verify NAME [REF]` / `envpin verify --path ENV`: run the verify suite against an
+// environment and report it as a table, JSON (--json) and JUnit XML (--junit FILE); with NAME
+// the run is recorded for the snapshot in the store. Exit 0 when every check passed or
 // skipped, 1 when one failed.
 #include <unistd.h>
 
@@ -7,7 +8,11 @@
 #include <ostream>
 
 #include "cli/command.hpp"
+#include "cli/render_store.hpp"
 #include "cli/render_verify.hpp"
+#include "cli/verify_inputs.hpp"
+#include "cli/verify_target.hpp"
+#include "verify/host_probe.hpp"
 #include "sys/file.hpp"
 #include "verify/junit.hpp"
 #include "verify/suite.hpp"
@@ -16,6 +21,8 @@ namespace envpin::cli {
 namespace {
 
 struct VerifyOptions {
+    std::string name;
+    std::string ref;
     std::string path;
     std::vector<std::string> only;
     std::vector<std::string> skip;
@@ -61,9 +68,10 @@ Expected<verify::SuiteRequest> make_request(const VerifyOptions& options, const 
     return request;
 }
 
-Expected<ExitCode> run_verify(const VerifyOptions& options, Context& context)
+// Runs the suite on `request.environment` and renders the report; `record` (NAME mode) stores it.
+Expected<ExitCode> run_and_render(verify::SuiteRequest& request, const VerifyOptions& options, Context& context,
+                                  const std::function<Expected<void>(verify::Report&)>& record)
 {
-    auto request = ENVPIN_TRY(make_request(options, context.global));
     const bool table = !context.global.json && !context.global.quiet;
     const bool color = context.color_enabled();
     // On a terminal, say which check is running (the first training probe build takes minutes).
@@ -77,7 +85,9 @@ Expected<ExitCode> run_verify(const VerifyOptions& options, Context& context)
             render_check(check, context.out, color);
             context.out.flush();
         };
-    const auto report = ENVPIN_TRY(verify::run_suite(request));
+    auto report = ENVPIN_TRY(verify::run_suite(request));
+    if (record)
+        ENVPIN_TRY_CTX("recording the verification run", record(report));
     if (!options.junit.empty())
         ENVPIN_TRY_CTX("writing --junit " + options.junit,
                        sys::write_file_atomic(options.junit, verify::to_junit_xml(report)));
@@ -88,6 +98,36 @@ Expected<ExitCode> run_verify(const VerifyOptions& options, Context& context)
     return report.passed ? ExitCode::ok : ExitCode::no;
 }
 
+Expected<ExitCode> run_verify(const VerifyOptions& options, Context& context)
+{
+    if (options.name.empty() == options.path.empty())
+        return fail(ErrorCode::bad_input, "verify: give an environment NAME (with an optional REF) or --path ENV, not {}",
+                    options.name.empty() ? "neither" : "both");
+    auto request = ENVPIN_TRY(make_request(options, context.global));
+    const auto catalog = ENVPIN_TRY(default_catalog());
+    verify::HostProbeOptions probe;
+    probe.envpin_executable = sys::self_executable();
+    probe.include_pythons = false;
+    request.host = verify::probe_host(probe);
+    request.references = gpu_references(catalog, *request.host);
+    if (!options.path.empty()) {
+        const auto distributions = installed_distributions(options.path);
+        if (distributions)
+            request.stack = expected_stack(catalog, *distributions, *request.host);
+        return run_and_render(request, options, context, {});
+    }
+    auto store = ENVPIN_TRY(store::Store::open(store_options(context, store::Access::write, 60)));
+    const auto fingerprint = verify::host_fingerprint(*request.host, verify::suite_version);
+    const auto target = ENVPIN_TRY(prepare_verify_target(store, options.name, options.ref, fingerprint));
+    request.environment = target.path;
+    request.stack = expected_stack(catalog, target.distributions, *request.host);
+    request.reset_target = target.reset_suggestion;
+    auto result = run_and_render(request, options, context,
+                                 [&](verify::Report& report) { return record_verify_result(store, target, report); });
+    release_verify_target(target);
+    return result;
+}
+
 }  // namespace
 
 void register_verify(CLI::App& app, Context& context, CommandRun& selected)
@@ -95,7 +135,9 @@ void register_verify(CLI::App& app, Context& context, CommandRun& selected)
     auto options = std::make_shared<VerifyOptions>();
     auto* command = app.add_subcommand("verify", "Prove an environment on this machine: driver, libraries, GPU "
                                                  "kernels, cuBLAS, cuDNN, NCCL, a LibTorch and a Python training run");
-    command->add_option("--path", options->path, "The environment's directory")->required();
+    command->add_option("name", options->name, "Environment name (the run is recorded in the store)");
+    command->add_option("ref", options->ref, "Snapshot to prove (NAME@SEQ, NAME@~N, commit prefix); default: current");
+    command->add_option("--path", options->path, "Prove the environment at this directory instead (nothing recorded)");
     command->add_option("--only", options->only, "Run only these checks (comma-separated)")->delimiter(',');
     command->add_option("--skip", options->skip, "Skip these checks (comma-separated)")->delimiter(',');
     command->add_option("--timeout", options->timeout_s, "Seconds each check may run before it is killed")

@@ -47,5 +47,7 @@ void register_log(CLI::App&, Context&, CommandRun&);
 void register_diff(CLI::App&, Context&, CommandRun&);
 void register_fsck(CLI::App&, Context&, CommandRun&);
 void register_gc(CLI::App&, Context&, CommandRun&);
+void register_reset(CLI::App&, Context&, CommandRun&);
+void register_recover(CLI::App&, Context&, CommandRun&);
 
 }  // namespace envpin::cli

@@ -37,6 +37,8 @@ constexpr Registrar registrars[] = {
     register_diff,
     register_fsck,
     register_gc,
+    register_reset,
+    register_recover,
 };
 
 void add_global_options(CLI::App& app, GlobalOptions& global)

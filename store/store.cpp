@@ -1,5 +1,7 @@
 #include "store/store.hpp"
 
+#include "store/reset.hpp"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -100,6 +102,7 @@ Expected<Store> Store::open(const StoreOptions& options)
 Expected<void> Store::recover()
 {
     ENVPIN_TRY(objects_.clear_tmp());
+    ENVPIN_TRY(recover_resets(*this));
     for (const auto& environment : ENVPIN_TRY(catalog_.environments())) {
         const auto snapshots = ENVPIN_TRY(catalog_.snapshots(environment.id));
         if (snapshots.empty())

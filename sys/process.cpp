@@ -247,6 +247,33 @@ Expected<ProcessResult> run_process(const ProcessSpec& spec)
     return Spawner(spec).run();
 }
 
+Expected<void> spawn_detached(const std::vector<std::string>& argv)
+{
+    if (argv.empty())
+        return fail(ErrorCode::internal, "spawn_detached: empty argv");
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attributes;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attributes);
+    for (int fd = 0; fd <= 2; ++fd)
+        posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0);
+    sigset_t no_signals, all_signals;
+    sigemptyset(&no_signals);
+    sigfillset(&all_signals);
+    posix_spawnattr_setsigmask(&attributes, &no_signals);
+    posix_spawnattr_setsigdefault(&attributes, &all_signals);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    std::vector<std::string> strings = argv;
+    auto pointers = c_strings(strings);
+    pid_t pid = -1;
+    const int rc = ::posix_spawn(&pid, pointers[0], &actions, &attributes, pointers.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+    if (rc != 0)
+        return fail(ErrorCode::io, "cannot start {}: {}", argv[0], errno_text(rc));
+    return {};
+}
+
 std::optional<std::filesystem::path> find_on_path(const std::string& name)
 {
     const char* path_variable = std::getenv("PATH");

@@ -45,6 +45,10 @@ struct ProcessResult {
 // child exits, its process group is killed so that forked helpers cannot linger.
 [[nodiscard]] Expected<ProcessResult> run_process(const ProcessSpec& spec);
 
+// Starts `argv` in a new session with stdin/stdout/stderr on /dev/null and does not wait for
+// it: background work that must outlive this process (removing an old tree after a reset).
+[[nodiscard]] Expected<void> spawn_detached(const std::vector<std::string>& argv);
+
 // Finds an executable on PATH; nullopt when absent.
 [[nodiscard]] std::optional<std::filesystem::path> find_on_path(const std::string& name);
 

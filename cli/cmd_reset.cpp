@@ -1,0 +1,75 @@
+// `envpin reset NAME [REF] [--force] [--keep-old]`: put the environment back to a snapshot
+// (default: the newest one before the current that passed verification on this host).
+#include "cli/command.hpp"
+#include "cli/host_fingerprint.hpp"
+#include "cli/render_reset.hpp"
+#include "cli/render_store.hpp"
+#include "store/reset.hpp"
+#include "sys/file.hpp"
+
+namespace envpin::cli {
+namespace {
+
+struct ResetFlags {
+    std::string name;
+    std::string ref;
+    bool force = false;
+    bool keep_old = false;
+    double wait = 60;
+};
+
+Expected<ExitCode> run_reset(Context& context, const ResetFlags& flags)
+{
+    store::ResetRequest request;
+    request.target = flags.ref;
+    request.force = flags.force;
+    request.keep_old = flags.keep_old;
+    request.fingerprint = this_host_fingerprint();
+    request.cleanup_executable = sys::self_executable();
+    request.progress = progress_line(context);
+    auto store = ENVPIN_TRY(store::Store::open(store_options(context, store::Access::write, flags.wait)));
+    const auto environment = ENVPIN_TRY(store.environment(flags.name));
+    const auto outcome = store::reset_environment(store, environment, request);
+    finish_progress(context);
+    if (!outcome)
+        return std::unexpected(outcome.error());
+    if (context.global.json)
+        context.out << reset_json(*outcome).dump(2) << '\n';
+    else
+        render_reset(*outcome, environment, context.out, context.err, context.global.quiet);
+    return std::holds_alternative<store::ResetRefused>(*outcome) ? ExitCode::no : ExitCode::ok;
+}
+
+}  // namespace
+
+void register_reset(CLI::App& app, Context& context, CommandRun& selected)
+{
+    auto flags = std::make_shared<ResetFlags>();
+    auto* command = app.add_subcommand(
+        "reset", "Put an environment back to a snapshot, atomically (default: the last one verified on this host)");
+    command->add_option("name", flags->name, "Environment name")->required();
+    command->add_option("ref", flags->ref, "Target snapshot: NAME@SEQ, NAME@~N or a commit prefix");
+    command->add_flag("--force", flags->force, "Allow a target that was never verified on this host");
+    command->add_flag("--keep-old", flags->keep_old, "Keep the replaced tree beside the environment");
+    command->add_option("--wait", flags->wait, "Seconds to wait for another envpin writing the store")
+        ->check(CLI::NonNegativeNumber);
+    command->callback([&context, &selected, flags] {
+        selected = [&context, flags] { return run_reset(context, *flags); };
+    });
+}
+
+// `envpin recover`: finish or roll back what an interrupted writer left (any writer does this
+// on start; reset starts it in the background to remove the old tree).
+void register_recover(CLI::App& app, Context& context, CommandRun& selected)
+{
+    auto* command = app.add_subcommand("recover", "Finish or roll back interrupted store operations");
+    command->group("");
+    command->callback([&context, &selected] {
+        selected = [&context]() -> Expected<ExitCode> {
+            ENVPIN_TRY(store::Store::open(store_options(context, store::Access::write, 3600)));
+            return ExitCode::ok;
+        };
+    });
+}
+
+}  // namespace envpin::cli

@@ -1,0 +1,75 @@
+#include "cli/render_reset.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+namespace envpin::cli {
+namespace {
+
+nlohmann::json label_or_null(const std::optional<store::SnapshotInfo>& snapshot)
+{
+    return snapshot ? nlohmann::json(snapshot->label()) : nlohmann::json(nullptr);
+}
+
+std::string labels(const std::vector<store::SnapshotInfo>& snapshots)
+{
+    std::string text;
+    for (const auto& snapshot : snapshots)
+        text += (text.empty() ? "" : ", ") + snapshot.label();
+    return text.empty() ? "none" : text;
+}
+
+}  // namespace
+
+nlohmann::json reset_json(const store::ResetOutcome& outcome)
+{
+    if (const auto* refused = std::get_if<store::ResetRefused>(&outcome)) {
+        auto verified = nlohmann::json::array();
+        for (const auto& snapshot : refused->verified)
+            verified.push_back(snapshot.label());
+        return {{"status", "refused"}, {"to", label_or_null(refused->target)}, {"reason", refused->reason},
+                {"verified", verified}};
+    }
+    const auto& done = std::get<store::ResetDone>(outcome);
+    return {{"status", done.no_op ? "unchanged" : "reset"},
+            {"from", done.from.label()},
+            {"to", done.to.label()},
+            {"saved", label_or_null(done.saved)},
+            {"target_verified", done.target_verified ? nlohmann::json(*done.target_verified) : nlohmann::json()},
+            {"reused_files", done.reused_files},
+            {"restored_files", done.restored_files},
+            {"switch_ms", done.switch_ms},
+            {"exchange", done.swapped_by_exchange},
+            {"old_tree", done.old_tree ? nlohmann::json(done.old_tree->string()) : nlohmann::json()}};
+}
+
+void render_reset(const store::ResetOutcome& outcome, const store::Environment& environment, std::ostream& out,
+                  std::ostream& err, bool quiet)
+{
+    if (const auto* refused = std::get_if<store::ResetRefused>(&outcome)) {
+        fmt::print(err, "envpin: not resetting {}: {}.\n  verified on this host: {}\n", environment.name,
+                   refused->reason, labels(refused->verified));
+        if (refused->target)
+            fmt::print(err, "  run `envpin verify {}` first, or pass --force to reset to it anyway\n",
+                       refused->target->label());
+        return;
+    }
+    if (quiet)
+        return;
+    const auto& done = std::get<store::ResetDone>(outcome);
+    if (done.saved)
+        fmt::print(out, "saved unsaved changes of {} as {} (pre-reset)\n", environment.name, done.saved->label());
+    if (done.no_op) {
+        fmt::print(out, "{} is already at the state of {}: nothing to do\n", environment.name, done.to.label());
+        return;
+    }
+    const std::string mark = !done.target_verified ? "never verified on this host"
+                             : *done.target_verified ? "verified on this host"
+                                                     : "failed verification on this host";
+    fmt::print(out, "reset {}: {} -> {} ({}) in {:.2f} s\n", environment.name, done.from.label(), done.to.label(),
+               mark, static_cast<double>(done.switch_ms) / 1000);
+    fmt::print(out, "  {} files kept, {} restored from the store; {}\n", done.reused_files, done.restored_files,
+               done.old_tree ? "old tree kept at " + done.old_tree->string() : std::string("old tree removed"));
+}
+
+}  // namespace envpin::cli

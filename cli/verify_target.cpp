@@ -1,0 +1,113 @@
+#include "cli/verify_target.hpp"
+
+#include <unistd.h>
+
+#include "store/snapshot.hpp"
+#include "store/tree_builder.hpp"
+
+namespace envpin::cli {
+namespace fs = std::filesystem;
+namespace {
+
+// The newest snapshot of the environment whose newest run on this host passed (other than
+// `except`), and that run's report.
+Expected<void> find_verified(store::Store& store, VerifyTarget& target, const std::string& fingerprint)
+{
+    const auto marks = ENVPIN_TRY(store.catalog().verified_marks(target.environment.id, fingerprint));
+    const auto snapshots = ENVPIN_TRY(store.catalog().snapshots(target.environment.id));
+    for (auto it = snapshots.rbegin(); it != snapshots.rend(); ++it) {
+        const auto mark = marks.find(it->id);
+        if (mark == marks.end() || !mark->second)
+            continue;
+        if (!target.reset_suggestion && it->state != target.snapshot.state)
+            target.reset_suggestion = it->label();
+        if (!target.baseline) {
+            const auto run = ENVPIN_TRY(store.catalog().latest_verify_run(it->id, fingerprint));
+            if (run) {
+                verify::Report baseline;
+                baseline.fingerprint = run->record.fingerprint;
+                baseline.passed = run->record.passed;
+                for (const auto& check : run->record.checks)
+                    if (auto parsed = verify::check_result_from_json(nlohmann::json::parse(check.json, nullptr, false)))
+                        baseline.checks.push_back(std::move(*parsed));
+                target.baseline = std::move(baseline);
+            }
+        }
+    }
+    return {};
+}
+
+Expected<void> materialize(store::Store& store, VerifyTarget& target, const store::SnapshotInfo& current)
+{
+    const auto wanted = ENVPIN_TRY(store.manifest(target.snapshot));
+    const auto live = ENVPIN_TRY(store.manifest(current));
+    const auto& root = target.environment.path;
+    target.path = root.parent_path() / fmt::format(".{}.envpin-verify-{}", root.filename().string(), ::getpid());
+    target.temporary = true;
+    auto built = store::build_tree(wanted, live, root, target.path, store.objects(), store::LinkMode::copy, 0);
+    if (!built) {
+        release_verify_target(target);
+        return std::unexpected(built.error().with_context("materializing " + target.snapshot.label()));
+    }
+    target.distributions = wanted.distributions;
+    return {};
+}
+
+}  // namespace
+
+Expected<VerifyTarget> prepare_verify_target(store::Store& store, const std::string& name, const std::string& ref,
+                                             const std::string& fingerprint)
+{
+    VerifyTarget target;
+    target.environment = ENVPIN_TRY(store.environment(name));
+    auto current = ENVPIN_TRY(store.current_snapshot(target.environment));
+    if (!current)
+        return fail(ErrorCode::not_found, "environment '{}' has no snapshot yet", name);
+    const auto wanted = ref.empty() ? *current : ENVPIN_TRY(store.resolve(ref));
+    if (wanted.environment_id != target.environment.id)
+        return fail(ErrorCode::bad_input, "{} is a snapshot of '{}', not of '{}'", ref, wanted.environment, name);
+    if (wanted.id == current->id) {
+        // What is proven must be what is recorded: save drift first.
+        store::SnapshotOptions options{.reason = "verify", .message = "state before verify"};
+        const auto outcome = ENVPIN_TRY(store::take_snapshot(store, target.environment, options));
+        target.snapshot = outcome.snapshot;
+        target.path = target.environment.path;
+        target.distributions = ENVPIN_TRY(store.catalog().distributions(target.snapshot.id));
+    } else {
+        target.snapshot = wanted;
+        ENVPIN_TRY(materialize(store, target, *current));
+    }
+    ENVPIN_TRY(find_verified(store, target, fingerprint));
+    return target;
+}
+
+Expected<void> record_verify_result(store::Store& store, const VerifyTarget& target, verify::Report& report)
+{
+    report.snapshot = {{"environment", target.environment.name},
+                       {"ref", target.snapshot.label()},
+                       {"commit", target.snapshot.commit},
+                       {"path", target.environment.path.string()}};
+    if (target.baseline)
+        report.regressions = verify::find_regressions(report, *target.baseline);
+    store::VerifyRunRecord record;
+    record.snapshot_id = target.snapshot.id;
+    record.fingerprint = report.fingerprint;
+    record.passed = report.passed;
+    record.started = store::utc_now();
+    record.duration_ms = report.duration_ms;
+    record.suite_version = report.suite_version;
+    record.host_json = verify::to_json(report).at("host").dump();
+    for (const auto& check : report.checks)
+        record.checks.push_back({check.name, std::string(verify::to_string(check.status)),
+                                 verify::to_json(check).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+    ENVPIN_TRY(store.catalog().record_verify_run(record));
+    return {};
+}
+
+void release_verify_target(const VerifyTarget& target)
+{
+    if (target.temporary)
+        (void)store::remove_tree(target.path, 0);
+}
+
+}  // namespace envpin::cli

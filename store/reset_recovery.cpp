@@ -1,0 +1,106 @@
+// Finishing or rolling back resets that a crash interrupted, and the last step of every reset.
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "store/reset.hpp"
+#include "store/reset_journal.hpp"
+#include "store/tree_builder.hpp"
+#include "sys/file.hpp"
+
+namespace envpin::store {
+namespace fs = std::filesystem;
+namespace {
+
+bool exists(const std::string& path)
+{
+    struct ::stat info{};
+    return ::lstat(path.c_str(), &info) == 0;
+}
+
+std::optional<unsigned long long> inode(const std::string& path)
+{
+    struct ::stat info{};
+    if (::lstat(path.c_str(), &info) != 0)
+        return std::nullopt;
+    return static_cast<unsigned long long>(info.st_ino);
+}
+
+// Removing the old tree's links to shared inodes changed their ctime, not their content: take
+// the new ctime for cache rows whose file still has the cached device, inode, size and mtime.
+Expected<void> refresh_ctimes(Store& store, long long environment_id, const fs::path& root)
+{
+    const auto cache = ENVPIN_TRY(store.catalog().load_stat_cache(environment_id));
+    StatCache updates;
+    for (const auto& [path, cached] : cache) {
+        struct ::stat info{};
+        if (::lstat((root / path).c_str(), &info) != 0)
+            continue;
+        const auto stamp = stamp_of(info);
+        if (stamp.dev == cached.stamp.dev && stamp.ino == cached.stamp.ino && stamp.size == cached.stamp.size &&
+            stamp.mtime_ns == cached.stamp.mtime_ns && stamp.ctime_ns != cached.stamp.ctime_ns)
+            updates.push_back({path, CachedHash{stamp, cached.digest}});
+    }
+    if (updates.empty())
+        return {};
+    auto transaction = ENVPIN_TRY(Transaction::begin(store.catalog().database()));
+    ENVPIN_TRY(store.catalog().store_stat_cache(environment_id, updates, {}));
+    return transaction.commit();
+}
+
+Expected<void> roll_back(Store& store, const JournalEntry& entry, const ResetJournal& journal, unsigned threads)
+{
+    if (!exists(journal.environment) && exists(journal.aside) &&
+        ::rename(journal.aside.c_str(), journal.environment.c_str()) != 0)
+        return fail(ErrorCode::io, "cannot move {} back to {}: {}", journal.aside, journal.environment,
+                    sys::errno_text(errno));
+    ENVPIN_TRY(remove_tree(journal.staging, threads));
+    return store.catalog().end_journal(entry.id);
+}
+
+Expected<void> recover_one(Store& store, const JournalEntry& entry, unsigned threads)
+{
+    auto journal = ENVPIN_TRY(parse_reset_journal(entry.payload));
+    if (entry.state == reset_building)
+        return roll_back(store, entry, journal, threads);
+    if (entry.state == reset_built) {
+        // Did the swap happen? The environment's path holds the staging root exactly when it did.
+        const auto now = inode(journal.environment);
+        if (!now || !journal.staging_inode || *now != *journal.staging_inode)
+            return roll_back(store, entry, journal, threads);
+        journal.old_tree = exists(journal.aside) ? journal.aside : journal.staging;
+        auto transaction = ENVPIN_TRY(Transaction::begin(store.catalog().database()));
+        ENVPIN_TRY(store.catalog().set_current_snapshot(entry.environment_id, journal.target));
+        ENVPIN_TRY(store.catalog().update_journal(entry.id, reset_swapped, print_reset_journal(journal)));
+        ENVPIN_TRY(transaction.commit());
+    }
+    return finish_reset_journal(store, entry.id, journal, threads);
+}
+
+}  // namespace
+
+Expected<void> finish_reset_journal(Store& store, long long journal_id, const ResetJournal& journal, unsigned threads)
+{
+    if (!journal.old_tree.empty() && exists(journal.old_tree)) {
+        if (journal.keep_old) {
+            if (::rename(journal.old_tree.c_str(), journal.kept.c_str()) != 0)
+                return fail(ErrorCode::io, "cannot keep the old tree as {}: {}", journal.kept, sys::errno_text(errno));
+        } else {
+            ENVPIN_TRY_CTX("removing the old tree " + journal.old_tree, remove_tree(journal.old_tree, threads));
+        }
+    }
+    const auto environment = ENVPIN_TRY(store.catalog().find_environment_by_path(journal.environment));
+    if (environment)
+        ENVPIN_TRY(refresh_ctimes(store, environment->id, journal.environment));
+    return store.catalog().end_journal(journal_id);
+}
+
+Expected<void> recover_resets(Store& store)
+{
+    for (const auto& entry : ENVPIN_TRY(store.catalog().open_journals()))
+        if (entry.operation == "reset")
+            ENVPIN_TRY_CTX(fmt::format("finishing an interrupted reset (journal {})", entry.id),
+                           recover_one(store, entry, 0));
+    return {};
+}
+
+}  // namespace envpin::store

@@ -1,0 +1,165 @@
+#include "store/tree_builder.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <mutex>
+#include <unordered_map>
+
+#include "store/parallel.hpp"
+#include "sys/file.hpp"
+
+namespace envpin::store {
+namespace fs = std::filesystem;
+namespace {
+
+using sys::errno_text;
+
+fs::path under(const fs::path& root, const std::string& relative)
+{
+    return relative == "." ? root : root / relative;
+}
+
+// A file of the target taken from the object store; hardlinks only an object that carries the
+// entry's permission bits (hardlink-ingested objects keep the mode their file had).
+Expected<void> from_object(const ManifestEntry& entry, const fs::path& destination, const ObjectStore& objects,
+                           LinkMode mode)
+{
+    const ObjectKey key{entry.digest, entry.executable()};
+    const auto object = objects.path(key);
+    struct ::stat info{};
+    if (::lstat(object.c_str(), &info) != 0)
+        return fail(ErrorCode::corrupt, "object {} of {} is missing from the store", key.name(), entry.path);
+    if (mode == LinkMode::hardlink && (info.st_mode & 07777) == entry.mode &&
+        ::link(object.c_str(), destination.c_str()) == 0)
+        return {};
+    const auto parent = destination.parent_path();
+    sys::UniqueFd directory(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!directory)
+        return fail(ErrorCode::io, "cannot open {}: {}", parent.string(), errno_text(errno));
+    const LinkMode copy_mode = mode == LinkMode::hardlink ? LinkMode::automatic : mode;
+    return objects.materialize(key, directory.get(), destination.filename().string(), copy_mode, entry.mode,
+                               entry.mtime_ns);
+}
+
+struct Counters {
+    std::atomic<long long> reused{0}, from_objects{0}, symlinks{0};
+};
+
+Expected<void> place_entry(const ManifestEntry& entry, const ManifestEntry* same, const fs::path& current_root,
+                           const fs::path& new_root, const ObjectStore& objects, LinkMode mode, Counters& counters)
+{
+    const auto destination = under(new_root, entry.path);
+    if (entry.kind == EntryKind::symlink) {
+        if (::symlink(entry.target.c_str(), destination.c_str()) != 0)
+            return fail(ErrorCode::io, "cannot create symlink {}: {}", destination.string(), errno_text(errno));
+        ++counters.symlinks;
+        return {};
+    }
+    // The current tree's copy is the same inode the last snapshot recorded: link it. If it has
+    // gone since the drift check, fall back to the object.
+    if (same != nullptr && ::link(under(current_root, entry.path).c_str(), destination.c_str()) == 0) {
+        ++counters.reused;
+        return {};
+    }
+    ENVPIN_TRY(from_object(entry, destination, objects, mode));
+    ++counters.from_objects;
+    return {};
+}
+
+}  // namespace
+
+Expected<TreeBuild> build_tree(const Manifest& target, const Manifest& current, const fs::path& current_root,
+                               const fs::path& new_root, const ObjectStore& objects, LinkMode mode, unsigned threads)
+{
+    TreeBuild build;
+    // Directories first, owner-writable until the end; parents sort before their children.
+    std::vector<const ManifestEntry*> directories;
+    std::vector<const ManifestEntry*> others;
+    for (const auto& entry : target.entries)
+        (entry.kind == EntryKind::directory ? directories : others).push_back(&entry);
+    for (const auto* entry : directories) {
+        const auto path = under(new_root, entry->path);
+        if (::mkdir(path.c_str(), 0700) != 0)
+            return fail(ErrorCode::io, "cannot create {}: {}", path.string(), errno_text(errno));
+        ++build.directories;
+    }
+    std::unordered_map<std::string_view, const ManifestEntry*> current_files;
+    current_files.reserve(current.entries.size());
+    for (const auto& entry : current.entries)
+        if (entry.kind == EntryKind::file)
+            current_files.emplace(entry.path, &entry);
+    Counters counters;
+    ENVPIN_TRY(parallel_for(others.size(), threads, [&](size_t index, unsigned) -> Expected<void> {
+        const auto& entry = *others[index];
+        const ManifestEntry* same = nullptr;
+        if (entry.kind == EntryKind::file)
+            if (const auto it = current_files.find(entry.path); it != current_files.end() && same_state(*it->second, entry))
+                same = it->second;
+        return place_entry(entry, same, current_root, new_root, objects, mode, counters);
+    }));
+    for (auto it = directories.rbegin(); it != directories.rend(); ++it) {
+        const auto path = under(new_root, (*it)->path);
+        if (::chmod(path.c_str(), (*it)->mode & 07777) != 0)
+            return fail(ErrorCode::io, "cannot set the mode of {}: {}", path.string(), errno_text(errno));
+    }
+    build.reused = counters.reused;
+    build.from_objects = counters.from_objects;
+    build.symlinks = counters.symlinks;
+    return build;
+}
+
+Expected<StatCache> stamp_tree(const Manifest& manifest, const fs::path& root, unsigned threads)
+{
+    std::vector<const ManifestEntry*> files;
+    for (const auto& entry : manifest.entries)
+        if (entry.kind == EntryKind::file)
+            files.push_back(&entry);
+    std::vector<StatStamp> stamps(files.size());
+    ENVPIN_TRY(parallel_for(files.size(), threads, [&](size_t index, unsigned) -> Expected<void> {
+        struct ::stat info{};
+        const auto path = under(root, files[index]->path);
+        if (::lstat(path.c_str(), &info) != 0)
+            return fail(ErrorCode::io, "cannot stat {}: {}", path.string(), errno_text(errno));
+        stamps[index] = stamp_of(info);
+        return {};
+    }));
+    StatCache cache;  // sorted by path, as the manifest is
+    cache.reserve(files.size());
+    for (size_t i = 0; i < files.size(); ++i)
+        cache.push_back({files[i]->path, CachedHash{stamps[i], files[i]->digest}});
+    return cache;
+}
+
+Expected<void> remove_tree(const fs::path& root, unsigned threads)
+{
+    std::error_code ec;
+    if (!fs::exists(fs::symlink_status(root, ec)))
+        return {};
+    // Collect directories (parents first) without following symlinks.
+    std::vector<fs::path> directories{root};
+    for (size_t i = 0; i < directories.size(); ++i) {
+        ::chmod(directories[i].c_str(), 0700);
+        for (const auto& entry : fs::directory_iterator(directories[i], ec))
+            if (entry.is_directory(ec) && !entry.is_symlink(ec))
+                directories.push_back(entry.path());
+        if (ec)
+            return fail(ErrorCode::io, "cannot read {}: {}", directories[i].string(), ec.message());
+    }
+    ENVPIN_TRY(parallel_for(directories.size(), threads, [&](size_t index, unsigned) -> Expected<void> {
+        std::error_code error;
+        for (const auto& entry : fs::directory_iterator(directories[index], error))
+            if (entry.is_symlink(error) || !entry.is_directory(error))
+                if (::unlink(entry.path().c_str()) != 0 && errno != ENOENT)
+                    return fail(ErrorCode::io, "cannot remove {}: {}", entry.path().string(), errno_text(errno));
+        return {};
+    }));
+    for (auto it = directories.rbegin(); it != directories.rend(); ++it)
+        if (::rmdir(it->c_str()) != 0 && errno != ENOENT)
+            return fail(ErrorCode::io, "cannot remove {}: {}", it->string(), errno_text(errno));
+    return {};
+}
+
+}  // namespace envpin::store

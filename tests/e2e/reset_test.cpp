@@ -1,0 +1,229 @@
+// envpin reset through the built binary on real venvs: byte-exact restores, refusal of
+// unverified targets, the pre-reset snapshot, --keep-old, the two-rename fallback, and a
+// kill -9 loop at random moments (the environment is always exactly the old or the new tree).
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "tests/support/python_env.hpp"
+#include "tests/support/store_fixture.hpp"
+
+namespace envpin::test {
+namespace {
+namespace fs = std::filesystem;
+
+class ResetTest : public StoreTest {
+protected:
+    // A venv with tinypkg 1.0 (snapshot @1) and then 2.0 (snapshot @2), plus `bulk` small files
+    // under site-packages/bulk/ of which every tenth changes between the two.
+    void make_history(int bulk = 0)
+    {
+        make_venv(venv);
+        pip_install(venv, {"tinypkg==1.0", "otherpkg==0.1"});
+        write_bulk(bulk, "one");
+        ASSERT_EQ(envpin({"adopt", venv.string(), "--name", "train"}).exit_code, 0);
+        first = picture(venv);
+        pip_install(venv, {"tinypkg==2.0"});
+        write_bulk(bulk, "two");
+        ASSERT_EQ(envpin({"snapshot", "train", "-m", "upgrade"}).exit_code, 0);
+        second = picture(venv);
+        ASSERT_NE(first, second);
+    }
+
+    void write_bulk(int count, const std::string& version)
+    {
+        for (int i = 0; i < count; ++i)
+            write_text(site_packages(venv) / "bulk" / ("m" + std::to_string(i / 100)) / ("f" + std::to_string(i) + ".py"),
+                       i % 10 == 0 ? "x = '" + version + "'\n" : "x = " + std::to_string(i) + "\n");
+    }
+
+    // Siblings the reset leaves behind (staging, aside or old trees).
+    std::vector<std::string> leftovers() const
+    {
+        std::vector<std::string> names;
+        for (const auto& entry : fs::directory_iterator(dir.path()))
+            if (entry.path().filename().string().find(".envpin-") != std::string::npos)
+                names.push_back(entry.path().filename().string());
+        return names;
+    }
+
+    void wait_for_cleanup()
+    {
+        // The old tree is removed by a detached `envpin recover`; a writer waits for it.
+        ASSERT_EQ(envpin({"recover"}).exit_code, 0);
+    }
+
+    fs::path venv = dir / "venv";
+    TreePicture first, second;
+};
+
+TEST_F(ResetTest, RestoresTheTargetByteForByteAndStatusIsClean)
+{
+    make_history();
+    const auto reset = envpin({"reset", "train", "train@1", "--force", "--json"});
+    ASSERT_EQ(reset.exit_code, 0) << reset.err;
+    EXPECT_EQ(reset.json()["status"], "reset");
+    EXPECT_EQ(reset.json()["from"], "train@2");
+    EXPECT_EQ(reset.json()["to"], "train@1");
+    EXPECT_EQ(picture(venv), first);
+    EXPECT_EQ(envpin({"status", "train", "--exit-code"}).exit_code, 0);
+    const auto forward = envpin({"reset", "train", "train@2", "--force"});
+    ASSERT_EQ(forward.exit_code, 0) << forward.err;
+    EXPECT_EQ(picture(venv), second);
+    EXPECT_EQ(envpin({"status", "train", "--exit-code"}).exit_code, 0);
+    wait_for_cleanup();
+    EXPECT_TRUE(leftovers().empty()) << leftovers().front();
+    EXPECT_EQ(envpin({"fsck"}).exit_code, 0);
+}
+
+TEST_F(ResetTest, RefusesAnUnverifiedTargetAndChangesNothing)
+{
+    make_history();
+    const auto store_before = store_fingerprint(store());
+    const auto refused = envpin({"reset", "train", "train@1"});
+    EXPECT_EQ(refused.exit_code, 1);
+    EXPECT_NE(refused.err.find("train@1 was never verified on this host"), std::string::npos) << refused.err;
+    EXPECT_NE(refused.err.find("verified on this host: none"), std::string::npos) << refused.err;
+    EXPECT_EQ(picture(venv), second);
+    EXPECT_EQ(store_fingerprint(store()), store_before);
+    // No REF: the newest verified snapshot before the current one; there is none yet.
+    const auto no_default = envpin({"reset", "train", "--json"});
+    EXPECT_EQ(no_default.exit_code, 1);
+    EXPECT_EQ(no_default.json()["status"], "refused");
+}
+
+TEST_F(ResetTest, DefaultTargetIsTheNewestVerifiedSnapshot)
+{
+    make_history();
+    ASSERT_EQ(envpin({"reset", "train", "train@1", "--force"}).exit_code, 0);
+    const auto verified = envpin({"verify", "train", "--only", "host", "--json"});
+    ASSERT_EQ(verified.exit_code, 0) << verified.err << verified.out;
+    ASSERT_EQ(envpin({"reset", "train", "train@2", "--force"}).exit_code, 0);
+    const auto log = envpin({"log", "train", "--json"}).json();
+    ASSERT_EQ(log.size(), 2u);
+    EXPECT_EQ(log[1]["verified"], "pass");
+    const auto back = envpin({"reset", "train", "--json"});
+    ASSERT_EQ(back.exit_code, 0) << back.err;
+    EXPECT_EQ(back.json()["to"], "train@1");
+    EXPECT_EQ(back.json()["target_verified"], true);
+    EXPECT_EQ(picture(venv), first);
+}
+
+TEST_F(ResetTest, UnsavedDriftIsSnapshottedFirstAndCanBeRestored)
+{
+    make_history();
+    write_text(site_packages(venv) / "mine.py", "precious = True\n");
+    const auto with_drift = picture(venv);
+    const auto reset = envpin({"reset", "train", "train@1", "--force", "--json"});
+    ASSERT_EQ(reset.exit_code, 0) << reset.err;
+    EXPECT_EQ(reset.json()["saved"], "train@3");
+    EXPECT_EQ(picture(venv), first);
+    EXPECT_EQ(envpin({"log", "train", "--json"}).json()[0]["reason"], "pre-reset");
+    // The reset itself is undone by another reset.
+    ASSERT_EQ(envpin({"reset", "train", "train@3", "--force"}).exit_code, 0);
+    EXPECT_EQ(picture(venv), with_drift);
+}
+
+TEST_F(ResetTest, ResetToTheCurrentStateIsANoOp)
+{
+    make_history();
+    const auto reset = envpin({"reset", "train", "train@2", "--force", "--json"});
+    ASSERT_EQ(reset.exit_code, 0) << reset.err;
+    EXPECT_EQ(reset.json()["status"], "unchanged");
+    EXPECT_EQ(picture(venv), second);
+}
+
+TEST_F(ResetTest, KeepOldLeavesTheReplacedTreeBeside)
+{
+    make_history();
+    const auto reset = envpin({"reset", "train", "train@1", "--force", "--keep-old", "--json"});
+    ASSERT_EQ(reset.exit_code, 0) << reset.err;
+    const fs::path kept = reset.json()["old_tree"].get<std::string>();
+    EXPECT_EQ(picture(kept), second);
+    EXPECT_EQ(picture(venv), first);
+}
+
+TEST_F(ResetTest, TwoRenameFallbackRestoresTheSameTree)
+{
+    make_history();
+    auto run = run_envpin({"--store", store().string(), "reset", "train", "train@1", "--force", "--json"},
+                          {{"ENVPIN_RESET_NO_EXCHANGE", "1"}});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.json()["exchange"], false);
+    EXPECT_EQ(picture(venv), first);
+    EXPECT_EQ(envpin({"status", "train", "--exit-code"}).exit_code, 0);
+}
+
+TEST_F(ResetTest, RunningProcessesKeepTheirOpenFiles)
+{
+    make_history();
+    const auto module = site_packages(venv) / "tinypkg" / "__init__.py";
+    const std::string before = read_text(module);
+    FILE* open_file = std::fopen(module.c_str(), "r");
+    ASSERT_NE(open_file, nullptr);
+    ASSERT_EQ(envpin({"reset", "train", "train@1", "--force"}).exit_code, 0);
+    char buffer[4096] = {};
+    const size_t n = std::fread(buffer, 1, sizeof buffer - 1, open_file);
+    std::fclose(open_file);
+    EXPECT_EQ(std::string(buffer, n), before);
+    EXPECT_NE(read_text(module), before);
+}
+
+pid_t start_envpin(const std::vector<std::string>& arguments)
+{
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        std::vector<char*> argv;
+        static std::string binary = ENVPIN_BIN;
+        argv.push_back(binary.data());
+        std::vector<std::string> copies = arguments;
+        for (auto& argument : copies)
+            argv.push_back(argument.data());
+        argv.push_back(nullptr);
+        ::execv(binary.c_str(), argv.data());
+        ::_exit(127);
+    }
+    return pid;
+}
+
+TEST_F(ResetTest, KillNineAtRandomMomentsLeavesTheOldOrTheNewTree)
+{
+    make_history(3000);
+    // How long one reset takes here, to spread the kills over it.
+    const auto started = std::chrono::steady_clock::now();
+    ASSERT_EQ(envpin({"reset", "train", "train@1", "--force"}).exit_code, 0);
+    const auto duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+    std::mt19937 random(20261128);
+    std::uniform_int_distribution<long long> delay(0, std::max<long long>(duration.count() * 3 / 2, 2000));
+    int killed_mid_way = 0;
+    for (int round = 0; round < 24; ++round) {
+        const std::string target = round % 2 == 0 ? "train@2" : "train@1";
+        const pid_t pid = start_envpin({"--store", store().string(), "reset", "train", target, "--force", "-q"});
+        std::this_thread::sleep_for(std::chrono::microseconds(delay(random)));
+        int status = 0;
+        if (::waitpid(pid, &status, WNOHANG) == 0) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            ++killed_mid_way;
+        }
+        const auto now = picture(venv);
+        ASSERT_TRUE(now == first || now == second) << "round " << round << ": the tree is neither snapshot";
+        // The next writer finishes or rolls back the journal; the tree is still one of the two,
+        // and it is the state the store says it is at.
+        ASSERT_EQ(envpin({"recover"}).exit_code, 0) << "round " << round;
+        const auto recovered = picture(venv);
+        ASSERT_TRUE(recovered == first || recovered == second) << "round " << round;
+        ASSERT_EQ(envpin({"status", "train", "--exit-code"}).exit_code, 0) << "round " << round;
+    }
+    EXPECT_GT(killed_mid_way, 10) << "too few kills landed while a reset was running";
+    EXPECT_TRUE(leftovers().empty()) << leftovers().front();
+    EXPECT_EQ(envpin({"fsck"}).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace envpin::test
