@@ -60,8 +60,8 @@ measure() {
 store=$work/store
 fresh_store="rm -rf '$store' '$work/copy'"
 warm
-measure sha256sum "" bash -c "find '$env_dir' -type f -print0 | xargs -0 -n 64 -P$cores sha256sum"
-measure openssl "" bash -c "find '$env_dir' -type f -print0 | xargs -0 -n 64 -P$cores openssl dgst -sha256"
+measure sha256sum "" bash -c "find '$env_dir' -type f -print0 | xargs -0 -P$cores sha256sum"
+measure openssl "" bash -c "find '$env_dir' -type f -print0 | xargs -0 -P$cores openssl dgst -sha256"
 measure cp_a "rm -rf '$work/copy'" cp -a "$env_dir" "$work/copy"
 measure cp_a_sync "rm -rf '$work/copy'" bash -c "cp -a '$env_dir' '$work/copy' && sync"
 rm -rf "$work/copy"; warm
@@ -83,22 +83,24 @@ for size in 100 1000; do
 done
 rm -rf "$work/mem-store"
 
-ratio() { echo "scale=2; ${T[$1]} / ${T[$2]}" | bc -l; }
+ratio() { echo "${T[$1]} ${T[$2]}" | awk '{printf "%.2f", $1 / $2}'; }
+secs() { printf '%.2f' "${T[$1]}"; }
+mb() { echo $(( ${M[$1]} / 1024 )); }
 cat <<TABLE
 
 Tree: $files files, $(numfmt --to=iec "$bytes")B; $cores cores; median of $repeat runs, warm page cache.
 
 | operation | time (s) | peak RSS (MB) | ratio |
 |---|---:|---:|---|
-| \`find \| xargs -P$cores sha256sum\` | ${T[sha256sum]} | - | 1.00 |
-| \`find \| xargs -P$cores openssl dgst -sha256\` (hashing floor) | ${T[openssl]} | - | $(ratio sha256sum openssl)× faster than sha256sum |
-| \`cp -a\` | ${T[cp_a]} | - | |
-| \`cp -a && sync\` | ${T[cp_a_sync]} | - | |
-| \`envpin adopt\` (link mode auto: $mode) | ${T[adopt]} | $((M[adopt] / 1024)) | **$(ratio sha256sum adopt)× faster than sha256sum**, $(ratio adopt openssl)× the openssl floor |
-| \`envpin adopt --link-mode copy\` | ${T[adopt_copy]} | $((M[adopt_copy] / 1024)) | $(ratio sha256sum adopt_copy)× faster than sha256sum, $(ratio cp_a_sync adopt_copy)× faster than cp -a && sync |
-| \`find -printf\` stat walk | ${T[stat_walk]} | - | 1.00 |
-| \`envpin snapshot\` (unchanged) | ${T[snapshot_unchanged]} | $((M[snapshot_unchanged] / 1024)) | $(ratio snapshot_unchanged stat_walk)× the stat walk |
-| \`envpin status\` (unchanged) | ${T[status_unchanged]} | $((M[status_unchanged] / 1024)) | $(ratio status_unchanged stat_walk)× the stat walk |
-| \`envpin adopt\`, tree with one 100 MB file | ${T[adopt_100MB_file]} | $((M[adopt_100MB_file] / 1024)) | |
-| \`envpin adopt\`, tree with one 1 GB file | ${T[adopt_1000MB_file]} | $((M[adopt_1000MB_file] / 1024)) | |
+| \`find \| xargs -P$cores sha256sum\` | $(secs sha256sum) | - | 1.00 |
+| \`find \| xargs -P$cores openssl dgst -sha256\` (hashing floor) | $(secs openssl) | - | $(ratio sha256sum openssl)× faster than sha256sum |
+| \`cp -a\` | $(secs cp_a) | - | |
+| \`cp -a && sync\` | $(secs cp_a_sync) | - | |
+| \`envpin adopt\` (link mode auto: $mode) | $(secs adopt) | $(mb adopt) | **$(ratio sha256sum adopt)× faster than sha256sum**; $(ratio adopt openssl)× the openssl floor |
+| \`envpin adopt --link-mode copy\` | $(secs adopt_copy) | $(mb adopt_copy) | sha256sum / this = $(ratio sha256sum adopt_copy); $(ratio cp_a_sync adopt_copy)× faster than \`cp -a && sync\` |
+| \`find -printf\` stat walk | $(secs stat_walk) | - | 1.00 |
+| \`envpin snapshot\` (unchanged) | $(secs snapshot_unchanged) | $(mb snapshot_unchanged) | $(ratio snapshot_unchanged stat_walk)× the stat walk |
+| \`envpin status\` (unchanged) | $(secs status_unchanged) | $(mb status_unchanged) | $(ratio status_unchanged stat_walk)× the stat walk |
+| \`envpin adopt\`, small tree + one 100 MB file | $(secs adopt_100MB_file) | $(mb adopt_100MB_file) | |
+| \`envpin adopt\`, small tree + one 1 GB file | $(secs adopt_1000MB_file) | $(mb adopt_1000MB_file) | |
 TABLE

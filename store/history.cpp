@@ -3,6 +3,7 @@
 #include <git2.h>
 
 #include <mutex>
+#include <vector>
 #include <utility>
 
 namespace envpin::store {
@@ -170,6 +171,20 @@ Expected<std::optional<std::string>> History::branch(std::string_view environmen
         return std::optional<std::string>();
     ENVPIN_GIT("reading a branch", code);
     return std::optional<std::string>(oid_hex(oid));
+}
+
+Expected<size_t> History::clear_stale_locks()
+{
+    size_t removed = 0;
+    std::error_code ec;
+    std::vector<std::filesystem::path> locks = {git_dir_ / "HEAD.lock"};
+    for (const auto& entry : std::filesystem::directory_iterator(git_dir_ / "refs" / "heads", ec)) {
+        if (entry.path().extension() == ".lock")
+            locks.push_back(entry.path());
+    }
+    for (const auto& lock : locks)
+        removed += std::filesystem::remove(lock, ec) ? 1 : 0;
+    return removed;
 }
 
 Expected<ManifestTexts> History::read(std::string_view commit_id)

@@ -43,6 +43,9 @@ public:
     [[nodiscard]] Expected<void> set_branch(std::string_view environment, std::string_view commit);
     // The branch's commit id; nullopt when the branch does not exist.
     [[nodiscard]] Expected<std::optional<std::string>> branch(std::string_view environment);
+    // Removes ref lock files (refs/heads/*.lock, HEAD.lock) that a killed writer left; the
+    // caller holds the store lock, so no envpin writer owns them. Returns how many.
+    [[nodiscard]] Expected<size_t> clear_stale_locks();
     // The manifest texts of `commit`; not_found when the commit is absent, corrupt when its
     // tree lacks the manifest files.
     [[nodiscard]] Expected<ManifestTexts> read(std::string_view commit);

@@ -238,14 +238,54 @@ Expected<void> ObjectStore::publish_one(int root_fd, StagedObject& staged) const
     return {};
 }
 
+Expected<std::optional<StagedObject>> ObjectStore::link_durable(int source_fd, const std::string& relative_path,
+                                                                const ObjectKey& key, const StatStamp& stamp) const
+{
+    const auto name = key.name();
+    const auto proc = fmt::format("/proc/self/fd/{}", source_fd);
+    StagedObject staged{key, StagedObject::Method::linked, relative_path, stamp};
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        if (::linkat(AT_FDCWD, proc.c_str(), objects_fd_.get(), name.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+            staged.published = true;
+            break;
+        }
+        if (errno == EEXIST)
+            return staged;
+        if (errno == ENOENT && attempt == 0 &&
+            (::mkdirat(objects_fd_.get(), name.substr(0, 2).c_str(), 0755) == 0 || errno == EEXIST))
+            continue;
+        if (errno == EXDEV || errno == EPERM || errno == EMLINK || errno == ENOENT)
+            return std::optional<StagedObject>();  // no /proc, protected hardlinks, link limit
+        return fail(ErrorCode::io, "cannot put object {} in place: {}", name, errno_text(errno));
+    }
+    struct ::stat info{};
+    if (::fstat(source_fd, &info) != 0 || info.st_size != stamp.size || stamp_of(info).mtime_ns != stamp.mtime_ns) {
+        ::unlinkat(objects_fd_.get(), name.c_str(), 0);
+        return std::unexpected(changed_while_recording(relative_path));
+    }
+    staged.linked = stamp_of(info);  // the link moved its ctime
+    return staged;
+}
+
+Expected<void> ObjectStore::sync() const
+{
+    return sync_filesystem(objects_fd_.get());
+}
+
 Expected<void> ObjectStore::publish(int root_fd, std::vector<StagedObject>& staged, unsigned threads)
 {
     if (staged.empty())
         return {};
+    std::vector<size_t> pending;
+    for (size_t i = 0; i < staged.size(); ++i) {
+        if (staged[i].method != StagedObject::Method::linked)
+            pending.push_back(i);
+    }
     // First barrier: the bytes (tmp files, or the environment's own files) are on disk before
     // any name in objects/ can point at them.
-    ENVPIN_TRY(sync_filesystem(tmp_fd_.get()));
-    ENVPIN_TRY(parallel_for(staged.size(), threads, [&](size_t index, unsigned) { return publish_one(root_fd, staged[index]); }));
+    if (!pending.empty())
+        ENVPIN_TRY(sync_filesystem(tmp_fd_.get()));
+    ENVPIN_TRY(parallel_for(pending.size(), threads, [&](size_t i, unsigned) { return publish_one(root_fd, staged[pending[i]]); }));
     // Second barrier: the names are on disk before the snapshot that refers to them is committed.
     return sync_filesystem(objects_fd_.get());
 }

@@ -4,6 +4,8 @@
 // right exec bit. An object enters in two steps so that a crash never leaves a final name over
 // content that is not on disk: stage() (a tmp/ file, or nothing for a hardlink), then
 // publish(): syncfs -> link into place with no-replace ("already exists" is success) -> syncfs.
+// A hardlink to a file whose bytes were on disk before a syncfs can go in place at once
+// (link_durable); publish() then only adds the last syncfs.
 //
 // Link modes and what they cost the environment (see docs/CLI.md, "Link modes"):
 // - copy and reflink make an independent inode, read-only (0444 / 0555): writes into the
@@ -47,8 +49,10 @@ struct ObjectKeyHash {
 // An object waiting for publish().
 struct StagedObject {
     ObjectKey key;
-    enum class Method { hardlink, temporary } method = Method::temporary;
-    std::string source;  // hardlink: path relative to the environment root; temporary: name in tmp/
+    // hardlink: to be linked by publish(); linked: already in place (link_durable); temporary:
+    // a file in tmp/ to be renamed into place by publish().
+    enum class Method { hardlink, linked, temporary } method = Method::temporary;
+    std::string source;  // hardlink, linked: path relative to the environment root; temporary: name in tmp/
     StatStamp stamp;     // hardlink: the stamp the file had when it was hashed
     StatStamp linked;    // hardlink, after publish(): the inode's stamp once linked (its ctime
                          // moved); all zero when the object already existed
@@ -73,6 +77,17 @@ public:
     // digest, a clone or link re-checks the stamp: a file that changed is io naming it.
     [[nodiscard]] Expected<StagedObject> stage(int source_fd, const std::string& relative_path, const ObjectKey& key,
                                                const StatStamp& stamp, LinkMode mode, std::span<char> buffer);
+
+    // Links `source_fd` (hashed to key.digest with `stamp`) into place at once, for a file whose
+    // bytes were already on disk when hashing began (the caller synced the filesystem first and
+    // checked the mtime), so the first barrier of publish() has nothing to add. Linking through
+    // /proc/self/fd links exactly the inode that was hashed. nullopt when the filesystem refuses
+    // the link (the caller stages a copy instead).
+    [[nodiscard]] Expected<std::optional<StagedObject>> link_durable(int source_fd, const std::string& relative_path,
+                                                                     const ObjectKey& key, const StatStamp& stamp) const;
+
+    // syncfs(2) of the store's filesystem.
+    [[nodiscard]] Expected<void> sync() const;
 
     // Makes staged objects durable and visible (see the top of this file). `root_fd` resolves
     // hardlink sources. Uses `threads` workers for the links.

@@ -29,13 +29,6 @@ Error changed(const std::string& path)
     return Error{ErrorCode::io, fmt::format("{} changed while it was being recorded; run the command again", path), {}};
 }
 
-long long wall_clock_ns()
-{
-    timespec now{};
-    ::clock_gettime(CLOCK_REALTIME, &now);
-    return now.tv_sec * 1'000'000'000LL + now.tv_nsec;
-}
-
 // Timestamps advance in clock ticks (a few ms); whole-second mtimes suggest a filesystem that
 // keeps only seconds.
 bool racy(const StatStamp& stamp, long long started_ns)
@@ -71,7 +64,12 @@ struct HashRun {
     Expected<UniqueFd> open_file(size_t index, struct ::stat& info)
     {
         auto& entry = observation.manifest.entries[index];
-        UniqueFd fd(::openat(root_fd, entry.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+        // O_NOATIME: reading must not dirty every inode (relatime updates atime once a file's
+        // ctime passes it, which the hardlink into the store does). Only the owner may ask.
+        constexpr int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC;
+        UniqueFd fd(::openat(root_fd, entry.path.c_str(), flags | O_NOATIME));
+        if (!fd && errno == EPERM)
+            fd.reset(::openat(root_fd, entry.path.c_str(), flags));
         if (!fd && (errno == ENOENT || errno == ELOOP))
             return std::unexpected(changed(entry.path));
         if (!fd || ::fstat(fd.get(), &info) != 0)
@@ -118,8 +116,15 @@ struct HashRun {
         // publish, which costs less than asking first.
         if (options.mode != LinkMode::hardlink && options.ingest->contains(key))
             return {};
-        auto staged = ENVPIN_TRY(options.ingest->stage(fd, entry.path, key, observation.stamps[index], options.mode,
-                                                       scratch[worker]->span()));
+        const auto& stamp = observation.stamps[index];
+        if (options.mode == LinkMode::hardlink && options.synced_at_ns != 0 && !racy(stamp, options.synced_at_ns)) {
+            if (auto linked = ENVPIN_TRY(options.ingest->link_durable(fd, entry.path, key, stamp))) {
+                std::lock_guard lock(mutex);
+                observation.staged.push_back(std::move(*linked));
+                return {};
+            }
+        }
+        auto staged = ENVPIN_TRY(options.ingest->stage(fd, entry.path, key, stamp, options.mode, scratch[worker]->span()));
         std::lock_guard lock(mutex);
         observation.staged.push_back(std::move(staged));
         return {};
@@ -143,6 +148,13 @@ Expected<void> hash_all(HashRun& run, const std::vector<size_t>& todo, long long
 }
 
 }  // namespace
+
+long long wall_clock_ns()
+{
+    timespec now{};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    return now.tv_sec * 1'000'000'000LL + now.tv_nsec;
+}
 
 Expected<Observation> observe(int root_fd, const std::filesystem::path& root, const StatCache& cache,
                               const ObserveOptions& options)
@@ -215,7 +227,7 @@ void refresh_linked_stamps(Observation& observation)
 {
     std::unordered_map<std::string_view, StatStamp> linked;
     for (const auto& staged : observation.staged) {
-        if (staged.method == StagedObject::Method::hardlink && staged.linked.ino != 0)
+        if (staged.method != StagedObject::Method::temporary && staged.linked.ino != 0)
             linked.emplace(staged.source, staged.linked);
     }
     for (size_t i = 0; i < observation.manifest.entries.size() && !linked.empty(); ++i) {

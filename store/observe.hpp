@@ -28,6 +28,9 @@ struct ObserveOptions {
     ProgressCallback progress;
     ObjectStore* ingest = nullptr;  // when set, stage hashed contents the store lacks
     LinkMode mode = LinkMode::copy; // effective mode for staging
+    // Hardlink mode: when the filesystem was synced at this wall-clock time (ns), files last
+    // written before it are linked into place while they are hashed (ObjectStore::link_durable).
+    long long synced_at_ns = 0;
 };
 
 struct Observation {
@@ -40,6 +43,9 @@ struct Observation {
     long long started_ns = 0;  // wall clock when hashing began (see cache_updates)
     size_t cache_hits = 0;     // files whose sha256 came from the stat cache
 };
+
+// CLOCK_REALTIME in nanoseconds, the clock file timestamps follow.
+[[nodiscard]] long long wall_clock_ns();
 
 // bad_input for a tree a snapshot must not record (special files, setuid bits); io naming the
 // file when one cannot be read or changes while it is read.

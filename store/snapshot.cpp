@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <future>
 
 #include "store/dist_info.hpp"
 #include "store/ref.hpp"
@@ -60,19 +61,23 @@ Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_e
     const auto history = new_environment ? std::vector<SnapshotInfo>() : ENVPIN_TRY(catalog.snapshots(environment.id));
     const long long seq = history.empty() ? 1 : history.back().seq + 1;
     const auto now = std::time(nullptr);
-    const auto commit = ENVPIN_TRY(store.history().write_commit(
-        {print_files(observation.manifest.entries), print_distributions(observation.manifest.distributions),
-         history.empty() ? std::nullopt : std::optional<std::string>(history.back().commit),
-         commit_message(environment, seq, options, observation, files, bytes), now}));
+    // The git commit (compressing the manifest) runs beside the stat cache inserts; the snapshot
+    // row, which names the commit, waits for it. The future's destructor waits on any early return.
+    CommitRequest request{print_files(observation.manifest.entries),
+                          print_distributions(observation.manifest.distributions),
+                          history.empty() ? std::nullopt : std::optional<std::string>(history.back().commit),
+                          commit_message(environment, seq, options, observation, files, bytes), now};
+    auto writing = std::async(std::launch::async, [&store, &request] { return store.history().write_commit(request); });
     auto transaction = ENVPIN_TRY(Transaction::begin(catalog.database()));
     if (new_environment)
         environment.id = ENVPIN_TRY(catalog.insert_environment(environment));
+    ENVPIN_TRY(catalog.store_stat_cache(environment.id, cache_updates(observation), cache_removals(cache, observation)));
+    const auto commit = ENVPIN_TRY(writing.get());
     const auto snapshot = ENVPIN_TRY(catalog.insert_snapshot(
         {environment.id, commit, current ? std::optional<long long>(current->id) : std::nullopt, utc_time(now),
          options.reason, options.message, state, files, bytes}));
     ENVPIN_TRY(catalog.insert_distributions(snapshot.id, observation.manifest.distributions));
     ENVPIN_TRY(catalog.set_current_snapshot(environment.id, snapshot.id));
-    ENVPIN_TRY(catalog.store_stat_cache(environment.id, cache_updates(observation), cache_removals(cache, observation)));
     ENVPIN_TRY(transaction.commit());
     environment.current_snapshot = snapshot.id;
     ENVPIN_TRY(store.history().set_branch(environment.name, commit));
@@ -102,8 +107,15 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
     SnapshotOutcome outcome;
     outcome.link_mode = ENVPIN_TRY(objects.effective_mode(root_fd.get(), environment.path,
                                                           options.link_mode.value_or(environment.link_mode)));
+    // For hardlinks: after this sync, files written before it are on disk, so hashing can link
+    // them into place at once instead of in a second pass.
+    long long synced_at_ns = 0;
+    if (outcome.link_mode == LinkMode::hardlink) {
+        synced_at_ns = wall_clock_ns();
+        ENVPIN_TRY(objects.sync());
+    }
     auto observation = ENVPIN_TRY(observe(root_fd.get(), environment.path, cache,
-                                          {options.threads, options.progress, &objects, outcome.link_mode}));
+                                          {options.threads, options.progress, &objects, outcome.link_mode, synced_at_ns}));
     outcome.hashed_files = observation.hashed_files;
     outcome.hashed_bytes = observation.hashed_bytes;
     outcome.distributions = observation.manifest.distributions.size();

@@ -7,7 +7,9 @@
 // the new one: objects staged -> syncfs -> linked into objects/ -> syncfs -> manifest commit
 // written to manifests.git (fsynced, no branch moved) -> one SQLite transaction (snapshot row,
 // distributions, current snapshot, stat cache) -> branch moved. A writer that finds a branch
-// behind the database moves it (Store::recover); staged leftovers are dropped.
+// behind the database moves it (Store::recover); staged leftovers are dropped. With hardlinks,
+// the first syncfs runs before hashing instead, and files last written before it are linked
+// while they are hashed: their bytes were on disk before any name pointed at them.
 #include <filesystem>
 #include <optional>
 #include <string>

@@ -96,12 +96,13 @@ Expected<Store> Store::open(const StoreOptions& options)
     return store;
 }
 
-// Finishes what an interrupted writer left: staged files in tmp/ are dropped (their snapshot
-// was never committed), and each branch is moved to its environment's newest committed
+// Finishes what an interrupted writer left: staged files in tmp/ and git ref lock files are
+// dropped (their snapshot was never committed), and each branch is moved to its environment's newest committed
 // snapshot (the database commit is the point of truth; the ref update follows it).
 Expected<void> Store::recover()
 {
     ENVPIN_TRY(objects_.clear_tmp());
+    ENVPIN_TRY(history_.clear_stale_locks());
     ENVPIN_TRY(recover_resets(*this));
     for (const auto& environment : ENVPIN_TRY(catalog_.environments())) {
         const auto snapshots = ENVPIN_TRY(catalog_.snapshots(environment.id));

@@ -178,6 +178,24 @@ TEST_F(ObjectStoreTest, HardlinksShareTheInodeAndKeepItsMode)
     EXPECT_EQ(stat_of(object).st_mode & 07777, 0755u);
 }
 
+TEST_F(ObjectStoreTest, DurableFilesAreLinkedAtOnceThroughTheirDescriptor)
+{
+    test::write_text(dir / "env/m.py", "x = 1\n");
+    const int fd = ::openat(root_fd, "m.py", O_RDONLY);
+    struct stat info{};
+    ::fstat(fd, &info);
+    const ObjectKey key{sha256_of("x = 1\n"), false};
+    const auto linked = objects->link_durable(fd, "m.py", key, stamp_of(info));
+    ASSERT_TRUE(linked && *linked) << (linked ? "" : linked.error().describe());
+    EXPECT_TRUE((*linked)->published);
+    EXPECT_EQ((*linked)->linked.ino, info.st_ino);
+    EXPECT_EQ(stat_of(objects->path(key)).st_ino, info.st_ino);
+    const auto again = objects->link_durable(fd, "m.py", key, stamp_of(info));  // exists: not new
+    ::close(fd);
+    ASSERT_TRUE(again && *again);
+    EXPECT_FALSE((*again)->published);
+}
+
 TEST_F(ObjectStoreTest, AnExistingObjectWinsAndIsNeverReplaced)
 {
     test::write_text(dir / "env/a", "same");
