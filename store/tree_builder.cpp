@@ -22,6 +22,26 @@ fs::path under(const fs::path& root, const std::string& relative)
     return relative == "." ? root : root / relative;
 }
 
+// A hardlinked object is an environment file: a write in place into that file changes it. Its
+// size and mtime tell cheaply that it is as it was ingested; when they differ from the entry's,
+// the object is hashed again, and restoring refuses bytes that are not the snapshot's.
+Expected<void> check_object(const ObjectKey& key, const struct ::stat& info, const ManifestEntry& entry,
+                            const ObjectStore& objects)
+{
+    const long long mtime_ns = info.st_mtim.tv_sec * 1'000'000'000LL + info.st_mtim.tv_nsec;
+    if (info.st_size == entry.size && mtime_ns == entry.mtime_ns)
+        return {};
+    Sha256 hasher;
+    std::vector<char> buffer(1 << 20);
+    const auto actual = ENVPIN_TRY(objects.rehash(key, hasher, buffer));
+    if (actual != entry.digest)
+        return fail(ErrorCode::corrupt,
+                    "object {} for {} no longer holds the snapshot's bytes (sha256 {}): a file that shared it was "
+                    "written in place; run `envpin fsck`",
+                    key.name(), entry.path, actual.hex());
+    return {};
+}
+
 // A file of the target taken from the object store; hardlinks only an object that carries the
 // entry's permission bits (hardlink-ingested objects keep the mode their file had).
 Expected<void> from_object(const ManifestEntry& entry, const fs::path& destination, const ObjectStore& objects,
@@ -32,6 +52,7 @@ Expected<void> from_object(const ManifestEntry& entry, const fs::path& destinati
     struct ::stat info{};
     if (::lstat(object.c_str(), &info) != 0)
         return fail(ErrorCode::corrupt, "object {} of {} is missing from the store", key.name(), entry.path);
+    ENVPIN_TRY(check_object(key, info, entry, objects));
     if (mode == LinkMode::hardlink && (info.st_mode & 07777) == entry.mode &&
         ::link(object.c_str(), destination.c_str()) == 0)
         return {};

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <random>
 #include <thread>
 
@@ -35,11 +36,15 @@ protected:
         ASSERT_NE(first, second);
     }
 
+    // Files are replaced by rename, as installers do (an in-place write would reach the
+    // hardlinked object: see InPlaceWriteIntoAHardlinkedObjectIsRefused).
     void write_bulk(int count, const std::string& version)
     {
-        for (int i = 0; i < count; ++i)
-            write_text(site_packages(venv) / "bulk" / ("m" + std::to_string(i / 100)) / ("f" + std::to_string(i) + ".py"),
-                       i % 10 == 0 ? "x = '" + version + "'\n" : "x = " + std::to_string(i) + "\n");
+        for (int i = 0; i < count; ++i) {
+            const auto path = site_packages(venv) / "bulk" / ("m" + std::to_string(i / 100)) / ("f" + std::to_string(i) + ".py");
+            write_text(path.string() + ".new", i % 10 == 0 ? "x = '" + version + "'\n" : "x = " + std::to_string(i) + "\n");
+            fs::rename(path.string() + ".new", path);
+        }
     }
 
     // Siblings the reset leaves behind (staging, aside or old trees).
@@ -174,6 +179,34 @@ TEST_F(ResetTest, RunningProcessesKeepTheirOpenFiles)
     EXPECT_NE(read_text(module), before);
 }
 
+std::string describe(const TreeDelta& change)
+{
+    std::string text;
+    for (const auto& [kind, paths] : {std::pair{"+", &change.added}, std::pair{"~", &change.modified},
+                                      std::pair{"-", &change.removed}})
+        for (size_t i = 0; i < paths->size() && i < 5; ++i)
+            text += std::string(kind) + (*paths)[i] + " ";
+    return text;
+}
+
+TEST_F(ResetTest, InPlaceWriteIntoAHardlinkedObjectIsRefused)
+{
+    make_history();
+    ASSERT_EQ(envpin({"reset", "train", "train@1", "--force"}).exit_code, 0);
+    // Written in place (not replaced), the file is the object train@1 recorded.
+    const auto module = site_packages(venv) / "tinypkg" / "__init__.py";
+    const auto original = read_text(module);
+    {
+        std::ofstream(module, std::ios::binary | std::ios::trunc) << "# edited in place\n" << original;
+    }
+    ASSERT_EQ(envpin({"reset", "train", "train@2", "--force"}).exit_code, 0);
+    const auto refused = envpin({"reset", "train", "train@1", "--force"});
+    EXPECT_EQ(refused.exit_code, 3);
+    EXPECT_NE(refused.err.find("written in place"), std::string::npos) << refused.err;
+    EXPECT_EQ(picture(venv), second);
+    EXPECT_EQ(envpin({"fsck"}).exit_code, 1);
+}
+
 pid_t start_envpin(const std::vector<std::string>& arguments)
 {
     const pid_t pid = ::fork();
@@ -212,7 +245,9 @@ TEST_F(ResetTest, KillNineAtRandomMomentsLeavesTheOldOrTheNewTree)
             ++killed_mid_way;
         }
         const auto now = picture(venv);
-        ASSERT_TRUE(now == first || now == second) << "round " << round << ": the tree is neither snapshot";
+        ASSERT_TRUE(now == first || now == second)
+            << "round " << round << ": the tree is neither snapshot; against train@1: " << describe(delta(first, now))
+            << "; against train@2: " << describe(delta(second, now));
         // The next writer finishes or rolls back the journal; the tree is still one of the two,
         // and it is the state the store says it is at.
         ASSERT_EQ(envpin({"recover"}).exit_code, 0) << "round " << round;
