@@ -122,8 +122,13 @@ Expected<ExitCode> run_verify(const VerifyOptions& options, Context& context)
     request.environment = target.path;
     request.stack = expected_stack(catalog, target.distributions, *request.host);
     request.reset_target = target.reset_suggestion;
-    auto result = run_and_render(request, options, context,
-                                 [&](verify::Report& report) { return record_verify_result(store, target, report); });
+    // A run with --set overrides is a drill, not a proof: it is shown but not recorded.
+    const bool drill = !options.set.empty();
+    if (drill && !context.global.json)
+        context.err << "envpin: --set overrides a check parameter: this run is not recorded\n";
+    auto result = run_and_render(request, options, context, [&](verify::Report& report) -> Expected<void> {
+        return drill ? Expected<void>() : record_verify_result(store, target, report);
+    });
     release_verify_target(target);
     return result;
 }

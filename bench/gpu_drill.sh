@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# The GPU machine drill: adopt copies of the machine's real PyTorch environment, prove them with
+# the verify suite, break them one fault at a time (each verify must fail the right check with
+# the right hint), reset, prove again; and time adopt/status/reset against cp, sha256sum,
+# openssl and uv on the same tree in the same run.
+#   bench/gpu_drill.sh ENVPIN OUT_DIR [SOURCE_ENV]
+# Writes OUT_DIR/drill.log (everything), OUT_DIR/summary.txt (timings and fault table) and
+# OUT_DIR/verify-*.json. Needs: the source venv (default: python3's), uv, python3.
+set -uo pipefail
+envpin=$(realpath "$1"); out=$(realpath -m "$2"); source_env=${3:-$(python3 -c 'import sys; print(sys.prefix)')}
+work=${DRILL_WORK:-/root/envpin-drill}
+rm -rf "$work"; mkdir -p "$work" "$out"
+exec > >(tee -a "$out/drill.log") 2>&1
+summary="$out/summary.txt"; : > "$summary"
+site() { echo "$1/lib/$(ls "$1/lib" | grep '^python3' | head -1)/site-packages"; }
+# timed LABEL CMD...: runs CMD, records "LABEL seconds rc" in the summary.
+timed() {
+  local label=$1; shift; local start=$EPOCHREALTIME
+  "$@"; local rc=$?
+  local seconds; seconds=$(python3 -c "print(f'{$EPOCHREALTIME - $start:.3f}')")
+  printf '%-44s %8s s  rc=%s\n' "$label" "$seconds" "$rc" | tee -a "$summary"
+  return $rc
+}
+files=$(find "$source_env" -type f | wc -l); bytes=$(du -sb "$source_env" | cut -f1)
+echo "source $source_env: $files files, $bytes bytes; $(nproc) cores" | tee -a "$summary"
+
+echo "== warm the page cache and copy the environment twice"
+find "$source_env" -type f -print0 | xargs -0 -P"$(nproc)" cat > /dev/null
+timed "cp -a (warm)" cp -a "$source_env" "$work/bench"
+timed "cp -al" cp -al "$work/bench" "$work/bench-links"; rm -rf "$work/bench-links"
+cp -a "$source_env" "$work/drill"
+timed "find -printf (stat walk)" sh -c "find '$work/bench' -printf '%s %T@ %i\n' > /dev/null"
+timed "parallel sha256sum" sh -c "find '$work/bench' -type f -print0 | xargs -0 -P$(nproc) -n 200 sha256sum > /dev/null"
+timed "parallel openssl dgst -sha256" sh -c "find '$work/bench' -type f -print0 | xargs -0 -P$(nproc) -n 200 openssl dgst -sha256 > /dev/null"
+
+echo "== store benchmark (link mode auto: hardlinks on this filesystem)"
+export ENVPIN_HOME="$work/store-bench"
+timed "envpin adopt (auto)" "$envpin" adopt "$work/bench" --name bench
+timed "envpin snapshot (unchanged)" "$envpin" snapshot bench
+timed "envpin status (unchanged)" "$envpin" status bench --exit-code
+torch_dir="$(site "$work/bench")/torch"
+echo "torch package: $(find "$torch_dir" -type f | wc -l) files, $(du -sh "$torch_dir" | cut -f1)" | tee -a "$summary"
+rm -rf "$torch_dir" "$(site "$work/bench")"/torch-*.dist-info
+timed "envpin reset: torch removed -> @1" "$envpin" reset bench bench@1 --force
+timed "envpin status after reset" "$envpin" status bench --exit-code
+"$envpin" recover
+find "$work/bench" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
+timed "envpin reset: whole tree gone -> @1" "$envpin" reset bench bench@1 --force
+timed "envpin status after full reset" "$envpin" status bench --exit-code
+"$envpin" recover
+"$work/bench/bin/python" -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'
+
+echo "== uv: reinstall torch from its warm cache with hardlinks, side by side"
+python3 - "$(site "$work/bench")" "$work/wheels" <<'PY'
+import csv, os, sys, zipfile
+site, out = sys.argv[1], sys.argv[2]; os.makedirs(out, exist_ok=True)
+info = next(d for d in os.listdir(site) if d.startswith("torch-") and d.endswith(".dist-info"))
+version = info[len("torch-"):-len(".dist-info")]
+wheel = os.path.join(out, f"torch-{version}-py3-none-any.whl")
+names = set()
+with open(os.path.join(site, info, "RECORD")) as f:
+    names = {row[0] for row in csv.reader(f) if row and row[0] and not row[0].startswith("..") and "__pycache__" not in row[0]}
+names |= {f"{info}/{name}" for name in os.listdir(os.path.join(site, info))}
+with zipfile.ZipFile(wheel, "w", zipfile.ZIP_STORED) as z:
+    for name in sorted(names):
+        if os.path.isfile(os.path.join(site, name)):
+            z.write(os.path.join(site, name), name)
+print("wrote", wheel, os.path.getsize(wheel))
+PY
+cp -a "$source_env" "$work/uvenv"
+export UV_CACHE_DIR="$work/uv-cache"
+uv pip install -q --python "$work/uvenv/bin/python" --offline --no-index --find-links "$work/wheels" --no-deps --reinstall --link-mode hardlink torch
+timed "uv reinstall torch (warm cache, hardlink)" uv pip install -q --python "$work/uvenv/bin/python" --offline --no-index --find-links "$work/wheels" --no-deps --reinstall --link-mode hardlink torch
+timed "uv reinstall torch (warm cache, copy)" uv pip install -q --python "$work/uvenv/bin/python" --offline --no-index --find-links "$work/wheels" --no-deps --reinstall --link-mode copy torch
+rm -rf "$work/uvenv" "$work/wheels" "$UV_CACHE_DIR"
+
+echo "== the drill: adopt with independent (copied) objects, verify, faults"
+export ENVPIN_HOME="$work/store"
+timed "envpin adopt (copy)" "$envpin" adopt "$work/drill" --name torch --link-mode copy
+timed "verify (first: builds the training probe)" "$envpin" verify torch --json > "$out/verify-first.json"
+timed "verify (warm)" "$envpin" verify torch --color never
+cp "$out/verify-first.json" /dev/null
+# fault NAME [PREFIX...]: runs PREFIX (a command that breaks something, or `env VAR=...`)
+# before `envpin verify torch --json $VERIFY_ARGS`; verify must fail naming the cause.
+fault() {
+  local name=$1; shift
+  if [ $# -gt 0 ] && [ "$1" != env ]; then "$@"; set --; fi
+  "$@" "$envpin" verify torch --json ${VERIFY_ARGS:-} > "$work/fault.json"; local rc=$?
+  python3 - "$name" "$rc" "$work/fault.json" <<'PY' | tee -a "$summary"
+import json, sys
+name, rc, path = sys.argv[1], sys.argv[2], sys.argv[3]
+report = json.load(open(path))
+bad = [c for c in report["checks"] if c["status"] in ("fail", "error")]
+print(f"FAULT {name}: verify exit {rc}, status {report['status']}")
+for c in bad:
+    print(f"   {c['name']} {c['status']}: {c['detail'][:240]}")
+    print(f"      hint: {c['hint'][:300]}")
+PY
+  cat "$work/fault.json" >> "$out/verify-faults.jsonl"
+}
+prove_again() {
+  "$envpin" verify torch --color never > "$work/after.txt"; local rc=$?
+  echo "  verify again: exit $rc ($(grep '^verify:' "$work/after.txt"))" | tee -a "$summary"
+}
+recover_and_prove() {
+  timed "  reset after $1" "$envpin" reset torch
+  prove_again
+}
+sp=$(site "$work/drill")
+fault "libnccl removed" rm "$sp/nvidia/nccl/lib/libnccl.so.2"
+recover_and_prove "libnccl removed"
+mkdir -p "$work/shadow"; cp "$sp/nvidia/cudnn/lib/libcudnn.so.9" "$work/shadow/"; printf 'x' >> "$work/shadow/libcudnn.so.9"
+fault "libcudnn shadowed by LD_LIBRARY_PATH" env LD_LIBRARY_PATH="$work/shadow"
+prove_again
+python3 - "$sp/torch/lib/libtorch_cuda.so" <<'PY'
+import sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(0); b = f.read(1); f.seek(0); f.write(bytes([b[0] ^ 0xFF]))
+print("flipped byte 0 of", sys.argv[1])
+PY
+fault "a byte of libtorch_cuda.so flipped"
+recover_and_prove "the corrupted library"
+VERIFY_ARGS="--set train_learning_rate=1e9" fault "training diverges (NaN)"
+prove_again
+VERIFY_ARGS="--set torch_arch_list=sm_80" fault "torch build with sm_80 kernels only, on this GPU"
+prove_again
+"$envpin" log torch | tee -a "$summary"
+"$envpin" fsck | tail -2 | tee -a "$summary"
+echo "== done"; cat "$summary"
