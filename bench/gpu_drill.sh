@@ -15,7 +15,9 @@ summary="$out/summary.txt"; : > "$summary"
 site() { echo "$1/lib/$(ls "$1/lib" | grep '^python3' | head -1)/site-packages"; }
 # timed LABEL CMD...: runs CMD, records "LABEL seconds rc" in the summary.
 timed() {
-  local label=$1; shift; local start=$EPOCHREALTIME
+  local label=$1; shift
+  sync  # no earlier writeback in the measured time (cp -a leaves gigabytes dirty)
+  local start=$EPOCHREALTIME
   "$@"; local rc=$?
   local seconds; seconds=$(python3 -c "print(f'{$EPOCHREALTIME - $start:.3f}')")
   printf '%-44s %8s s  rc=%s\n' "$label" "$seconds" "$rc" | tee -a "$summary"
@@ -24,17 +26,20 @@ timed() {
 files=$(find "$source_env" -type f | wc -l); bytes=$(du -sb "$source_env" | cut -f1)
 echo "source $source_env: $files files, $bytes bytes; $(nproc) cores" | tee -a "$summary"
 
-echo "== warm the page cache and copy the environment twice"
+parts=${DRILL_PARTS:-bench faults}  # bench: timings; faults: the fault drill; shadow: only the LD_LIBRARY_PATH fault
+has() { [[ " $parts " == *" $1 "* ]]; }
+echo "== warm the page cache and copy the environment"
 find "$source_env" -type f -print0 | xargs -0 -P"$(nproc)" cat > /dev/null
 timed "cp -a (warm)" cp -a "$source_env" "$work/bench"
 timed "cp -al" cp -al "$work/bench" "$work/bench-links"; rm -rf "$work/bench-links"
 cp -a "$source_env" "$work/drill"
+if has bench; then
 timed "find -printf (stat walk)" sh -c "find '$work/bench' -printf '%s %T@ %i\n' > /dev/null"
 timed "parallel sha256sum" sh -c "find '$work/bench' -type f -print0 | xargs -0 -P$(nproc) -n 200 sha256sum > /dev/null"
 timed "parallel openssl dgst -sha256" sh -c "find '$work/bench' -type f -print0 | xargs -0 -P$(nproc) -n 200 openssl dgst -sha256 > /dev/null"
 
 echo "== store benchmark (link mode auto: hardlinks on this filesystem)"
-export ENVPIN_HOME="$work/store-bench"
+export ENVPIN_HOME="$work/store-bench" ENVPIN_TRACE=1
 timed "envpin adopt (auto)" "$envpin" adopt "$work/bench" --name bench
 timed "envpin snapshot (unchanged)" "$envpin" snapshot bench
 timed "envpin status (unchanged)" "$envpin" status bench --exit-code
@@ -73,6 +78,8 @@ uv pip install -q --python "$work/uvenv/bin/python" --offline --no-index --find-
 timed "uv reinstall torch (warm cache, hardlink)" uv pip install -q --python "$work/uvenv/bin/python" --offline --no-index --find-links "$work/wheels" --no-deps --reinstall --link-mode hardlink torch
 timed "uv reinstall torch (warm cache, copy)" uv pip install -q --python "$work/uvenv/bin/python" --offline --no-index --find-links "$work/wheels" --no-deps --reinstall --link-mode copy torch
 rm -rf "$work/uvenv" "$work/wheels" "$UV_CACHE_DIR"
+unset ENVPIN_TRACE
+fi
 
 echo "== the drill: adopt with independent (copied) objects, verify, faults"
 export ENVPIN_HOME="$work/store"
@@ -107,11 +114,16 @@ recover_and_prove() {
   prove_again
 }
 sp=$(site "$work/drill")
+if has faults; then
 fault "libnccl removed" rm "$sp/nvidia/nccl/lib/libnccl.so.2"
 recover_and_prove "libnccl removed"
+fi
+if has faults || has shadow; then
 mkdir -p "$work/shadow"; cp "$sp/nvidia/cudnn/lib/libcudnn.so.9" "$work/shadow/"; printf 'x' >> "$work/shadow/libcudnn.so.9"
-fault "libcudnn shadowed by LD_LIBRARY_PATH" env LD_LIBRARY_PATH="$work/shadow"
+fault "libcudnn shadowed by LD_LIBRARY_PATH" env LD_LIBRARY_PATH="$work/shadow${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 prove_again
+fi
+if has faults; then
 python3 - "$sp/torch/lib/libtorch_cuda.so" <<'PY'
 import sys
 with open(sys.argv[1], "r+b") as f:
@@ -124,6 +136,7 @@ VERIFY_ARGS="--set train_learning_rate=1e9" fault "training diverges (NaN)"
 prove_again
 VERIFY_ARGS="--set torch_arch_list=sm_80" fault "torch build with sm_80 kernels only, on this GPU"
 prove_again
+fi
 "$envpin" log torch | tee -a "$summary"
 "$envpin" fsck | tail -2 | tee -a "$summary"
 echo "== done"; cat "$summary"

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/trace.hpp"
 #include "store/reset_journal.hpp"
 #include "store/snapshot.hpp"
 #include "store/tree_builder.hpp"
@@ -152,9 +153,11 @@ Expected<fs::path> swap_in(const ResetJournal& journal, bool& exchanged)
 Expected<TreeBuild> stage_target(Store& store, long long journal_id, const ResetJournal& journal,
                                  const Manifest& target, const Manifest& current, LinkMode mode, unsigned threads)
 {
-    auto built = build_tree(target, current, journal.environment, journal.staging, store.objects(), mode, threads);
+    auto built = traced("build tree", [&] {
+        return build_tree(target, current, journal.environment, journal.staging, store.objects(), mode, threads);
+    });
     if (built)
-        if (auto synced = sync_filesystem_of(journal.staging); !synced)
+        if (auto synced = traced("sync", [&] { return sync_filesystem_of(journal.staging); }); !synced)
             built = std::unexpected(synced.error());
     if (!built) {
         (void)remove_tree(journal.staging, threads);
@@ -164,18 +167,32 @@ Expected<TreeBuild> stage_target(Store& store, long long journal_id, const Reset
     return *built;
 }
 
+// The stat cache after the swap: rows for the files that came from the object store (new
+// inodes); rows of files linked from the old tree stay, and the old tree's removal refreshes
+// their ctime (refresh_ctimes) since only their link count changed.
 Expected<void> record_switch(Store& store, const Environment& environment, long long journal_id,
                              const ResetJournal& journal, const Manifest& target, const Manifest& current,
                              unsigned threads)
 {
-    const auto stamps = ENVPIN_TRY(stamp_tree(target, journal.environment, threads));
-    std::unordered_set<std::string_view> kept;
-    for (const auto& file : stamps)
-        kept.insert(file.path);
-    std::vector<std::string> removed;
+    std::unordered_map<std::string_view, const ManifestEntry*> before;
     for (const auto& entry : current.entries)
-        if (entry.kind == EntryKind::file && !kept.contains(entry.path))
-            removed.push_back(entry.path);
+        if (entry.kind == EntryKind::file)
+            before.emplace(entry.path, &entry);
+    Manifest restored;
+    std::unordered_set<std::string_view> in_target;
+    for (const auto& entry : target.entries) {
+        if (entry.kind != EntryKind::file)
+            continue;
+        in_target.insert(entry.path);
+        const auto it = before.find(entry.path);
+        if (it == before.end() || !same_state(*it->second, entry))
+            restored.entries.push_back(entry);
+    }
+    const auto stamps = ENVPIN_TRY(stamp_tree(restored, journal.environment, threads));
+    std::vector<std::string> removed;
+    for (const auto& [path, entry] : before)
+        if (!in_target.contains(path))
+            removed.emplace_back(path);
     auto transaction = ENVPIN_TRY(Transaction::begin(store.catalog().database()));
     ENVPIN_TRY(store.catalog().set_current_snapshot(environment.id, journal.target));
     ENVPIN_TRY(store.catalog().store_stat_cache(environment.id, stamps, removed));
@@ -204,10 +221,15 @@ Expected<ResetOutcome> reset_environment(Store& store, const Environment& enviro
     auto current = ENVPIN_TRY(store.current_snapshot(environment));
     if (!current)
         return fail(ErrorCode::not_found, "environment '{}' has no snapshot to reset from", environment.name);
-    // Drift is looked at before the target is chosen, and saved only once the reset goes ahead:
-    // a refusal changes nothing.
-    const auto drift = ENVPIN_TRY(status(store, environment, request.threads, request.progress));
-    auto chosen = ENVPIN_TRY(choose_target(store, environment, *current, !drift.clean(), request));
+    Manifest current_manifest;  // what the environment is now, once drift is saved
+    // The default target depends on whether there is drift; an explicit one does not. Drift is
+    // saved only once the reset goes ahead: a refusal changes nothing.
+    bool drifted = false;
+    if (request.target.empty())
+        drifted = !ENVPIN_TRY(traced("drift check", [&] {
+                       return status(store, environment, request.threads, request.progress);
+                   })).clean();
+    auto chosen = ENVPIN_TRY(choose_target(store, environment, *current, drifted, request));
     if (auto* refused = std::get_if<ResetRefused>(&chosen))
         return ResetOutcome(std::move(*refused));
     const auto target = std::get<SnapshotInfo>(chosen);
@@ -215,15 +237,19 @@ Expected<ResetOutcome> reset_environment(Store& store, const Environment& enviro
     ResetDone done;
     done.to = target;
     done.target_verified = ENVPIN_TRY(load_verification(store, environment, request.fingerprint)).of(target);
-    // Save unsaved drift first: nothing the user had is lost.
-    if (!drift.clean()) {
+    // Save unsaved drift first: nothing the user had is lost (a no-op when there is none).
+    if (drifted || !request.target.empty()) {
         SnapshotOptions options{.reason = "pre-reset", .message = "before reset to " + target.label()};
         options.threads = request.threads;
         options.progress = request.progress;
-        const auto saved = ENVPIN_TRY_CTX("saving unsaved changes before the reset",
-                                          take_snapshot(store, environment, options));
-        done.saved = saved.snapshot;
+        options.list_changes = false;
+        auto saved = ENVPIN_TRY_CTX("saving unsaved changes before the reset", traced("save drift", [&] {
+                                        return take_snapshot(store, environment, options);
+                                    }));
+        if (saved.created)
+            done.saved = saved.snapshot;
         current = saved.snapshot;
+        current_manifest = std::move(saved.manifest);
     }
     done.from = *current;
     if (current->state == target.state) {
@@ -232,8 +258,9 @@ Expected<ResetOutcome> reset_environment(Store& store, const Environment& enviro
         done.no_op = true;
         return ResetOutcome(done);
     }
-    const auto current_manifest = ENVPIN_TRY(store.manifest(*current));
-    const auto target_manifest = ENVPIN_TRY(store.manifest(target));
+    if (current_manifest.entries.empty())
+        current_manifest = ENVPIN_TRY(traced("read manifest", [&] { return store.manifest(*current); }));
+    const auto target_manifest = ENVPIN_TRY(traced("read target manifest", [&] { return store.manifest(target); }));
 
     ResetJournal journal;
     journal.environment = environment.path.string();
@@ -257,14 +284,19 @@ Expected<ResetOutcome> reset_environment(Store& store, const Environment& enviro
     ENVPIN_TRY(store.catalog().update_journal(journal_id, reset_built, print_reset_journal(journal)));
 
     bool exchanged = true;
-    journal.old_tree = ENVPIN_TRY(swap_in(journal, exchanged)).string();
-    ENVPIN_TRY(sys::fsync_directory(environment.path.parent_path()));
+    {
+        TraceSpan span("swap");
+        journal.old_tree = ENVPIN_TRY(swap_in(journal, exchanged)).string();
+        ENVPIN_TRY(sys::fsync_directory(environment.path.parent_path()));
+    }
     done.switch_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
     done.swapped_by_exchange = exchanged;
     done.reused_files = built.reused;
     done.restored_files = built.from_objects;
-    ENVPIN_TRY(record_switch(store, environment, journal_id, journal, target_manifest, current_manifest,
-                             request.threads));
+    ENVPIN_TRY(traced("record", [&] {
+        return record_switch(store, environment, journal_id, journal, target_manifest, current_manifest,
+                             request.threads);
+    }));
 
     // The environment is the target now; what is left is disposing of the old tree.
     if (request.keep_old) {

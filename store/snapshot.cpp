@@ -7,6 +7,7 @@
 #include <ctime>
 #include <future>
 
+#include "base/trace.hpp"
 #include "store/dist_info.hpp"
 #include "store/ref.hpp"
 #include "sys/file.hpp"
@@ -67,11 +68,15 @@ Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_e
                           print_distributions(observation.manifest.distributions),
                           history.empty() ? std::nullopt : std::optional<std::string>(history.back().commit),
                           commit_message(environment, seq, options, observation, files, bytes), now};
-    auto writing = std::async(std::launch::async, [&store, &request] { return store.history().write_commit(request); });
+    auto writing = std::async(std::launch::async, [&store, &request] {
+        return traced("git commit (parallel)", [&] { return store.history().write_commit(request); });
+    });
     auto transaction = ENVPIN_TRY(Transaction::begin(catalog.database()));
     if (new_environment)
         environment.id = ENVPIN_TRY(catalog.insert_environment(environment));
-    ENVPIN_TRY(catalog.store_stat_cache(environment.id, cache_updates(observation), cache_removals(cache, observation)));
+    ENVPIN_TRY(traced("stat cache rows", [&] {
+        return catalog.store_stat_cache(environment.id, cache_updates(observation), cache_removals(cache, observation));
+    }));
     const auto commit = ENVPIN_TRY(writing.get());
     const auto snapshot = ENVPIN_TRY(catalog.insert_snapshot(
         {environment.id, commit, current ? std::optional<long long>(current->id) : std::nullopt, utc_time(now),
@@ -112,10 +117,12 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
     long long synced_at_ns = 0;
     if (outcome.link_mode == LinkMode::hardlink) {
         synced_at_ns = wall_clock_ns();
-        ENVPIN_TRY(objects.sync());
+        ENVPIN_TRY(traced("sync before linking", [&] { return objects.sync(); }));
     }
-    auto observation = ENVPIN_TRY(observe(root_fd.get(), environment.path, cache,
-                                          {options.threads, options.progress, &objects, outcome.link_mode, synced_at_ns}));
+    auto observation = ENVPIN_TRY(traced("walk, hash, stage", [&] {
+        return observe(root_fd.get(), environment.path, cache,
+                       {options.threads, options.progress, &objects, outcome.link_mode, synced_at_ns});
+    }));
     outcome.hashed_files = observation.hashed_files;
     outcome.hashed_bytes = observation.hashed_bytes;
     outcome.distributions = observation.manifest.distributions.size();
@@ -123,8 +130,11 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
     const auto state = state_digest(observation.manifest);
     const bool unchanged = outcome.previous && outcome.previous->state == state;
     if (!unchanged)
-        ENVPIN_TRY(stage_missing(root_fd.get(), observation, objects, outcome.link_mode, options.threads));
-    if (auto published = objects.publish(root_fd.get(), observation.staged, options.threads); !published) {
+        ENVPIN_TRY(traced("stage missing", [&] {
+            return stage_missing(root_fd.get(), observation, objects, outcome.link_mode, options.threads);
+        }));
+    if (auto published = traced("publish objects", [&] { return objects.publish(root_fd.get(), observation.staged, options.threads); });
+        !published) {
         objects.discard(observation.staged);
         return std::unexpected(std::move(published.error()));
     }
@@ -133,13 +143,17 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
     if (unchanged) {
         ENVPIN_TRY(remember_hashes(store.catalog(), environment.id, cache, observation));
         outcome.snapshot = *outcome.previous;
+        outcome.manifest = std::move(observation.manifest);
         return outcome;
     }
-    if (outcome.previous)
-        outcome.changes = compare(ENVPIN_TRY(store.manifest(*outcome.previous)), observation.manifest);
+    if (outcome.previous && options.list_changes)
+        outcome.changes = ENVPIN_TRY(traced("compare", [&]() -> Expected<Changes> {
+            return compare(ENVPIN_TRY(store.manifest(*outcome.previous)), observation.manifest);
+        }));
     outcome.snapshot = ENVPIN_TRY(
         record(store, environment, new_environment, options, observation, state, outcome.previous, cache));
     outcome.created = true;
+    outcome.manifest = std::move(observation.manifest);
     return outcome;
 }
 
@@ -209,7 +223,9 @@ Expected<Drift> status(Store& store, const Environment& environment, unsigned th
     if (!current)
         return fail(ErrorCode::not_found, "environment '{}' has no snapshot yet", environment.name);
     const auto cache = ENVPIN_TRY(store.catalog().load_stat_cache(environment.id));
-    const auto observation = ENVPIN_TRY(observe(root_fd.get(), environment.path, cache, {threads, progress, nullptr, LinkMode::copy}));
+    const auto observation = ENVPIN_TRY(traced("status: walk and hash", [&] {
+        return observe(root_fd.get(), environment.path, cache, {threads, progress, nullptr, LinkMode::copy});
+    }));
     Drift drift{*current, {}, observation.hashed_files};
     if (current->state != state_digest(observation.manifest))
         drift.changes = compare(ENVPIN_TRY(store.manifest(*current)), observation.manifest);

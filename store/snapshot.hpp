@@ -27,6 +27,7 @@ struct SnapshotOptions {
     std::optional<LinkMode> link_mode;  // nullopt: the environment's own
     unsigned threads = 0;               // 0: all cores
     ProgressCallback progress;
+    bool list_changes = true;           // fill SnapshotOutcome::changes (reads the previous manifest)
 };
 
 struct SnapshotOutcome {
@@ -39,6 +40,7 @@ struct SnapshotOutcome {
     long long hashed_bytes = 0;
     long long new_objects = 0;
     size_t distributions = 0;
+    Manifest manifest;                     // the state observed (the snapshot's manifest)
 };
 
 // Records the environment's current state as its next snapshot; requires a writable store.
