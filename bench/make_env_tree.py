@@ -33,6 +33,8 @@ def main():
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies file counts (default 1.0)")
     parser.add_argument("--big-mb", type=int, default=300, help="size of each big file in MB (default 300)")
     parser.add_argument("--big-count", type=int, default=3, help="number of big files (default 3)")
+    parser.add_argument("--torch-files", type=int, default=-1,
+                        help="files of the stand-in torch package, with a dist-info and RECORD (default: 15%% of the small files)")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
@@ -65,8 +67,30 @@ def main():
     for i in range(medium_files):
         package = f"pkg{rng.randrange(packages):04d}"
         write(os.path.join(site, package, "lib", f"lib{i}.so"), rng.randrange(1 << 20, 8 << 20), rng, 0o755)
+    write_torch(site, args.torch_files if args.torch_files >= 0 else small_files * 15 // 100, rng)
     for i in range(args.big_count):
         write(os.path.join(site, "nvidia", f"big{i}", "lib", f"libbig{i}.so"), args.big_mb << 20, rng, 0o755)
+
+
+def write_torch(site, count, rng):
+    """A stand-in torch package (one package of many files, what a one-package rollback moves),
+    with the dist-info and RECORD a wheel rebuilt from it needs."""
+    info = os.path.join(site, "torch-2.11.0+cu130.dist-info")
+    os.makedirs(info, exist_ok=True)
+    record = []
+    for i in range(count):
+        relative = f"torch/sub{i % 16}/t{i}.py"
+        write(os.path.join(site, relative), small_size(rng), rng)
+        record.append(f"{relative},,")
+    files = {"METADATA": "Metadata-Version: 2.1\nName: torch\nVersion: 2.11.0+cu130\n",
+             "WHEEL": "Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: py3-none-any\n", "INSTALLER": "pip\n"}
+    for name, text in files.items():
+        with open(os.path.join(info, name), "w") as out:
+            out.write(text)
+        record.append(f"torch-2.11.0+cu130.dist-info/{name},,")
+    record.append("torch-2.11.0+cu130.dist-info/RECORD,,")
+    with open(os.path.join(info, "RECORD"), "w") as out:
+        out.write("\n".join(record) + "\n")
 
 
 if __name__ == "__main__":

@@ -8,12 +8,22 @@ namespace envpin::cli {
 namespace fs = std::filesystem;
 namespace {
 
+// The build a torch distribution is: its local label ("2.11.0+cu130"), or, for a wheel from
+// PyPI, which carries no label ("2.11.0"), the release's PyPI default build.
+std::string variant_of(const Catalog& catalog, const Version& torch)
+{
+    if (!torch.local_text().empty())
+        return torch.local_text();
+    const auto* release = find_release(catalog, torch.public_version());
+    return release != nullptr && !release->pypi_default.empty() ? release->pypi_default : "cpu";
+}
+
 const TorchBuild* find_build(const Catalog& catalog, const Version& torch)
 {
     const auto* release = find_release(catalog, torch.public_version());
     if (release == nullptr)
         return nullptr;
-    const auto variant = torch.local_text().empty() ? std::string("cpu") : torch.local_text();
+    const auto variant = variant_of(catalog, torch);
     for (const auto& build : release->builds)
         if (build.variant == variant)
             return &build;
@@ -23,7 +33,7 @@ const TorchBuild* find_build(const Catalog& catalog, const Version& torch)
 void add_driver_needs(const Catalog& catalog, const Version& torch, const HostFacts& host,
                       verify::ExpectedStack& stack)
 {
-    const auto* variant = find_variant(catalog, torch.local_text());
+    const auto* variant = find_variant(catalog, variant_of(catalog, torch));
     if (variant == nullptr || !variant->cuda)
         return;
     const auto* release = find_cuda(catalog, *variant->cuda);
