@@ -93,7 +93,10 @@ struct HashRun {
             ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
         entry.digest = ENVPIN_TRY(sha256_fd(fd.get(), mine.hasher, mine.span(), entry.path, info.st_size));
         struct ::stat after{};
-        if (::fstat(fd.get(), &after) != 0 || stamp_of(after) != stamp_of(info))
+        // Content changes move mtime or size. ctime alone also moves when another link to the
+        // inode is made or removed (the store's own link, a reset's old tree being removed), so
+        // it does not make the bytes just hashed untrustworthy.
+        if (::fstat(fd.get(), &after) != 0 || !same_content_stamp(stamp_of(after), stamp_of(info)))
             return std::unexpected(changed(entry.path));
         observation.hashed[index] = 1;
         files_done.fetch_add(1, std::memory_order_relaxed);
