@@ -232,9 +232,9 @@ TEST_F(ResetTest, KillNineAtRandomMomentsLeavesTheOldOrTheNewTree)
     ASSERT_EQ(envpin({"reset", "train", "train@1", "--force"}).exit_code, 0);
     const auto duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
     std::mt19937 random(20261128);
-    std::uniform_int_distribution<long long> delay(0, std::max<long long>(duration.count() * 3 / 2, 2000));
+    std::uniform_int_distribution<long long> delay(0, std::max<long long>(duration.count(), 2000));
     int killed_mid_way = 0;
-    for (int round = 0; round < 24; ++round) {
+    for (int round = 0; round < 30; ++round) {
         const std::string target = round % 2 == 0 ? "train@2" : "train@1";
         const pid_t pid = start_envpin({"--store", store().string(), "reset", "train", target, "--force", "-q"});
         std::this_thread::sleep_for(std::chrono::microseconds(delay(random)));
