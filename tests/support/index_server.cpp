@@ -55,7 +55,7 @@ server.serve_forever()
 
 }  // namespace
 
-IndexServer::IndexServer(const fs::path& root, const std::vector<fs::path>& wheels)
+IndexServer::IndexServer(const fs::path& root, const std::vector<fs::path>& wheels, const std::string& prefix)
 {
     std::map<std::string, std::string> pages;
     fs::create_directories(root / "files");
@@ -68,10 +68,10 @@ IndexServer::IndexServer(const fs::path& root, const std::vector<fs::path>& whee
     }
     std::string root_page;
     for (const auto& [project, links] : pages) {
-        write_text(root / "simple" / project / "index.html", "<html><body>\n" + links + "</body></html>\n");
+        write_text(root / prefix / project / "index.html", "<html><body>\n" + links + "</body></html>\n");
         root_page += "<a href=\"" + project + "/\">" + project + "</a><br/>\n";
     }
-    write_text(root / "simple" / "index.html", "<html><body>\n" + root_page + "</body></html>\n");
+    write_text(root / prefix / "index.html", "<html><body>\n" + root_page + "</body></html>\n");
 
     int fds[2];
     if (::pipe(fds) != 0)
@@ -93,7 +93,7 @@ IndexServer::IndexServer(const fs::path& root, const std::vector<fs::path>& whee
     ::close(fds[0]);
     if (line.empty())
         throw std::runtime_error("index server did not start");
-    url_ = "http://127.0.0.1:" + std::to_string(std::atoi(line.c_str())) + "/simple";
+    url_ = "http://127.0.0.1:" + std::to_string(std::atoi(line.c_str())) + "/" + prefix;
 }
 
 IndexServer::~IndexServer()
