@@ -166,6 +166,8 @@ Expected<void> from_lock(const CreateFlags& flags, CreateInputs& inputs)
 Expected<CreateInputs> create_inputs(const CreateFlags& flags)
 {
     ENVPIN_TRY(check_modes(flags));
+    if (flags.name.empty() && flags.spec.empty())
+        return fail(ErrorCode::bad_input, "create: give the environment a NAME");
     CreateInputs inputs;
     auto& request = inputs.request;
     request.name = flags.name;
@@ -180,8 +182,7 @@ Expected<CreateInputs> create_inputs(const CreateFlags& flags)
     else
         ENVPIN_TRY(from_flags(flags, inputs));
     if (request.name.empty())
-        return fail(ErrorCode::bad_input, "create: give the environment a NAME{}",
-                    flags.spec.empty() ? "" : " (the spec has no [environment] name)");
+        return fail(ErrorCode::bad_input, "create: give the environment a NAME (the spec {} has no name)", flags.spec);
     request.path = fs::absolute(request.path).lexically_normal();
     return inputs;
 }

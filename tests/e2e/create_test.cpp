@@ -187,5 +187,43 @@ TEST_F(CreateStack, ASecondIndexWithHigherTorchAndTritonIsNeverUsed)
         << find_installed(written, "triton")->source;
 }
 
+TEST_F(CreateStack, FromASpecBesideItsLock)
+{
+    write_text(dir / "project/envpin.toml", "[environment]\nname = \"train\"\npath = \".venv\"\ntorch = \"2.7.*\"\n"
+                                           "requirements = [\"tinyops==1.0.0\"]\n");
+    const auto run = create({"--spec", (dir / "project/envpin.toml").string(), "--catalog", catalog.string(),
+                             "--index-url", extras_index->url(), "--json"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.json()["environment"], "train");
+    EXPECT_EQ(run.json()["path"], (dir / "project/.venv").string());
+    EXPECT_EQ(installed_version("project/.venv", "tinyops"), "1.0.0");
+    const auto written = read_lock(dir / "project/envpin.lock");
+    EXPECT_EQ(written.request.torch, "2.7.*");
+    EXPECT_NE(find_installed(written, "tinyops"), nullptr);
+    // `envpin lock` agrees that this lock is current for the spec.
+    const auto check = run_envpin({"lock", "--check", "--spec", (dir / "project/envpin.toml").string(), "--catalog",
+                                   catalog.string()},
+                                  {{"ENVPIN_DRIVER_VERSION", "570.86.15"}});
+    EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+}
+
+TEST_F(CreateStack, DefaultsToDotVenvNameAndEnvpinLockHereWithoutReplacingAnotherStack)
+{
+    fs::create_directories(dir / "work");
+    const std::vector<std::string> flags{"train", "--torch", "2.7.*", "--catalog", catalog.string(), "--index-url",
+                                         extras_index->url()};
+    ASSERT_EQ(create(flags, {}, dir / "work").exit_code, 0);
+    EXPECT_TRUE(fs::exists(dir / "work/.venv-train/pyvenv.cfg"));
+    const auto pinned = read_lock(dir / "work/envpin.lock");
+    EXPECT_EQ(pinned.stack.torch, "2.7.1+cu128");
+    // A cpu create here would replace that lock: refused before anything is made.
+    const auto other = create({"cpu", "--torch", "2.7.*", "--cuda", "cpu", "--catalog", catalog.string()}, {},
+                              dir / "work");
+    EXPECT_EQ(other.exit_code, 2) << other.err;
+    EXPECT_TRUE(has(other.err, "envpin.lock here pins another stack")) << other.err;
+    EXPECT_FALSE(fs::exists(dir / "work/.venv-cpu"));
+    EXPECT_EQ(read_lock(dir / "work/envpin.lock"), pinned);
+}
+
 }  // namespace
 }  // namespace envpin::test

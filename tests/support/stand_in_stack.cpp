@@ -80,11 +80,12 @@ void CreateTest::SetUp()
 }
 
 EnvpinRun CreateTest::create(std::vector<std::string> arguments,
-                             std::vector<std::pair<std::string, std::string>> environment) const
+                             std::vector<std::pair<std::string, std::string>> environment,
+                             const std::optional<fs::path>& cwd) const
 {
     arguments.insert(arguments.begin(), {"--store", store().string(), "create"});
     environment.emplace_back("ENVPIN_DRIVER_VERSION", stand_in_driver);
-    return run_envpin(arguments, environment, 300);
+    return run_envpin(arguments, environment, 300, std::nullopt, cwd);
 }
 
 EnvpinRun CreateTest::envpin(std::vector<std::string> arguments) const

@@ -6,6 +6,7 @@
 // cu128 build is the answer on any machine.
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,9 +30,11 @@ namespace envpin::test {
 
 class CreateTest : public StoreTest {
 protected:
-    // `envpin --store S create <arguments>` on the stand-in host, with `environment` added.
+    // `envpin --store S create <arguments>` on the stand-in host, with `environment` added, in
+    // `cwd` when given.
     EnvpinRun create(std::vector<std::string> arguments,
-                     std::vector<std::pair<std::string, std::string>> environment = {}) const;
+                     std::vector<std::pair<std::string, std::string>> environment = {},
+                     const std::optional<std::filesystem::path>& cwd = std::nullopt) const;
 
     // `envpin --store S <arguments>` on the same stand-in host (verified marks are per host).
     EnvpinRun envpin(std::vector<std::string> arguments) const;
