@@ -6,8 +6,8 @@
 #include "cli/command.hpp"
 #include "cli/create_inputs.hpp"
 #include "cli/render_create.hpp"
-#include "cli/render_resolve.hpp"
 #include "cli/render_store.hpp"
+#include "cli/render_verify.hpp"
 #include "cli/verify_run.hpp"
 
 namespace envpin::cli {
@@ -17,10 +17,7 @@ Expected<ExitCode> run_create(Context& context, const CreateFlags& flags)
 {
     auto inputs = ENVPIN_TRY(create_inputs(flags));
     if (inputs.conflict) {
-        if (context.global.json)
-            context.out << resolution_to_json(*inputs.conflict, inputs.host).dump(2) << '\n';
-        else
-            render_resolution(*inputs.conflict, inputs.resolved, inputs.host, Detail::summary, context.out);
+        render_conflict(inputs, context.global.json, flags.explain, context.out);
         return ExitCode::no;
     }
     if (!context.global.quiet && !context.global.json && ::isatty(STDERR_FILENO))
@@ -37,12 +34,15 @@ Expected<ExitCode> run_create(Context& context, const CreateFlags& flags)
         if (outcome->mismatches.empty())
             report.lock_write = ENVPIN_TRY(write_create_lock(*inputs.lock, *inputs.request.stack, outcome->installed));
     }
-    if (flags.verify && outcome->mismatches.empty())
+    if (!context.global.json)
+        render_create(report, context.out, context.err, context.global.quiet);
+    if (flags.verify && outcome->mismatches.empty()) {
         report.verify = ENVPIN_TRY(run_verify(VerifyOptions{.name = inputs.request.name}, context));
+        if (!context.global.json && !context.global.quiet)
+            render_verify_summary(*report.verify, context.out, context.color_enabled());
+    }
     if (context.global.json)
         context.out << create_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-    else
-        render_create(report, context.out, context.err, context.global.quiet);
     const bool passed = outcome->mismatches.empty() && (!report.verify || report.verify->passed);
     return passed ? ExitCode::ok : ExitCode::no;
 }
@@ -71,6 +71,7 @@ void register_create(CLI::App& app, Context& context, CommandRun& selected)
         ->check(CLI::IsMember({"auto", "hardlink", "reflink", "copy"}));
     command->add_option("--catalog", flags->catalog, "Catalog file to use instead of the built-in one");
     command->add_flag("--verify", flags->verify, "Run the verify suite on the new snapshot and record it");
+    command->add_flag("--explain", flags->explain, "When no build works, list every candidate and why");
     command->add_option("--wait", flags->wait, "Seconds to wait for another envpin writing the store")
         ->check(CLI::NonNegativeNumber);
     command->callback([&context, &selected, flags] {

@@ -33,6 +33,7 @@ struct CreateFlags {
     std::string link_mode = "auto";
     std::string catalog;  // --catalog FILE
     bool verify = false;
+    bool explain = false;  // on a conflict, every candidate and its reasons
     double wait = 60;
 };
 

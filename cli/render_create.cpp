@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "cli/render_resolve.hpp"
 #include "cli/render_store.hpp"
-#include "cli/render_verify.hpp"
 
 namespace envpin::cli {
 namespace {
@@ -44,6 +44,15 @@ std::string installed_line(const std::vector<store::ResolvedArtifact>& installed
 
 }  // namespace
 
+void render_conflict(const CreateInputs& inputs, bool json, bool explain, std::ostream& out)
+{
+    if (json)
+        out << resolution_to_json(*inputs.conflict, inputs.host).dump(2) << '\n';
+    else
+        render_resolution(*inputs.conflict, inputs.resolved, inputs.host, explain ? Detail::explain : Detail::summary,
+                          out);
+}
+
 void render_create(const CreateReport& report, std::ostream& out, std::ostream& err, bool quiet)
 {
     const auto& request = *report.request;
@@ -72,8 +81,6 @@ void render_create(const CreateReport& report, std::ostream& out, std::ostream& 
                short_commit(snapshot.commit), snapshot.files, human_bytes(snapshot.bytes));
     if (report.lock_path && report.lock_write)
         fmt::print(out, "  lock       {} ({})\n", report.lock_path->string(), to_string(*report.lock_write));
-    if (report.verify)
-        render_verify_summary(*report.verify, out, false);
 }
 
 nlohmann::json create_json(const CreateReport& report)

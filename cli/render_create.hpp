@@ -21,7 +21,11 @@ struct CreateReport {
     std::optional<verify::Report> verify;            // --verify
 };
 
-// Summary lines on `out`; with mismatches, what differs on `err` (nothing was kept).
+// A resolution conflict: `resolve`'s answer (every candidate with `explain`), or its --json document.
+void render_conflict(const CreateInputs& inputs, bool json, bool explain, std::ostream& out);
+
+// Summary lines on `out` (the verify run is rendered by verify's own renderer); with
+// mismatches, what differs on `err` (nothing was kept).
 void render_create(const CreateReport& report, std::ostream& out, std::ostream& err, bool quiet);
 
 // {"status": "created"|"mismatch", "environment", "path", "installer", "python", "python_version", "stack",

@@ -24,10 +24,11 @@ Lock read_lock(const fs::path& path)
     return lock ? *lock : Lock{};
 }
 
-// "http://127.0.0.1:PORT" of an index URL: where its files are served from too.
-std::string origin(const std::string& url)
+// What every URL an IndexServer serves starts with ("http://127.0.0.1:PORT/<token>"): its pages
+// (the source uv reports) and its files (the source pip reports).
+std::string served_by(const std::string& index_url)
 {
-    return url.substr(0, url.find('/', std::string_view("http://").size()));
+    return index_url.substr(0, index_url.rfind('/'));
 }
 
 const InstalledDistribution* find_installed(const Lock& lock, std::string_view name)
@@ -74,7 +75,7 @@ TEST_P(CreateWithInstaller, FromFlagsInstallsThePlanPinsItAndSnapshots)
         ASSERT_NE(entry, nullptr) << name;
         EXPECT_EQ(entry->sha256.size(), 64u) << name;
     }
-    EXPECT_TRUE(has(find_installed(written, "torch")->source, origin(variant_index->url())))
+    EXPECT_TRUE(has(find_installed(written, "torch")->source, served_by(variant_index->url())))
         << find_installed(written, "torch")->source;
     const auto log = envpin({"log", "train", "--json"}).json();
     ASSERT_EQ(log.size(), 1u);
@@ -84,8 +85,12 @@ TEST_P(CreateWithInstaller, FromFlagsInstallsThePlanPinsItAndSnapshots)
 
 TEST_P(CreateWithInstaller, FromTheLockInstallsTheSameArtifactsWithHashesRequired)
 {
-    ASSERT_EQ(create(stack_flags("train", GetParam())).exit_code, 0);
+    // The lock's artifacts come from two indexes: the torch family's and the extras'.
+    auto flags = stack_flags("train", GetParam());
+    flags.insert(flags.end(), {"--with", "tinyops==1.0.0"});
+    ASSERT_EQ(create(flags).exit_code, 0);
     const auto first = read_lock(lock);
+    ASSERT_NE(find_installed(first, "tinyops"), nullptr);
     const auto again = create({"second", "--from-lock", lock.string(), "--installer", GetParam(), "--path",
                                (dir / "second").string(), "--index-url", extras_index->url(), "--json"});
     ASSERT_EQ(again.exit_code, 0) << again.err;
@@ -142,11 +147,12 @@ TEST_F(CreateStack, AFailedInstallLeavesNothingAndRecordsNothing)
     const auto before = store_fingerprint(store());
     const auto lock_before = read_text(lock);
     auto flags = stack_flags("broken", "uv");
+    flags[8] = (dir / "new/parents/broken").string();  // --path: create makes the parents too
     flags.insert(flags.end(), {"--with", "tinyops==9.9.9"});
     const auto run = create(flags);
     EXPECT_EQ(run.exit_code, 3) << run.err;
     EXPECT_TRUE(has(run.err, "tinyops")) << run.err;  // the installer's own message
-    EXPECT_FALSE(fs::exists(dir / "broken"));
+    EXPECT_FALSE(fs::exists(dir / "new")) << "what create made is removed, parents included";
     EXPECT_EQ(store_fingerprint(store()), before);
     EXPECT_EQ(read_text(lock), lock_before);
     EXPECT_EQ(envpin({"log", "broken"}).exit_code, 2);
@@ -183,7 +189,7 @@ TEST_F(CreateStack, ASecondIndexWithHigherTorchAndTritonIsNeverUsed)
     EXPECT_EQ(installed_version("train", "triton"), "3.3.1");
     EXPECT_EQ(installed_version("train", "tritonuser"), "1.0");
     const auto written = read_lock(lock);
-    EXPECT_TRUE(has(find_installed(written, "triton")->source, variant_index->url()))
+    EXPECT_TRUE(has(find_installed(written, "triton")->source, served_by(variant_index->url())))
         << find_installed(written, "triton")->source;
 }
 

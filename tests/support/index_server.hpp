@@ -11,8 +11,9 @@ namespace envpin::test {
 
 class IndexServer {
 public:
-    // Lays out <root>/<prefix>/<name>/index.html for every wheel in `wheels` (with #sha256=
-    // fragments) and starts serving <root> on an ephemeral port. `prefix` is one path segment:
+    // Lays out <root>/<token>/<prefix>/<name>/index.html for every wheel in `wheels` (with
+    // #sha256= fragments; <token> is unique to this server, so no URL it serves was ever served
+    // before) and starts serving <root> on an ephemeral port. `prefix` is one path segment:
     // "simple", or a variant name ("cu128") for an index a catalog can name.
     IndexServer(const std::filesystem::path& root, const std::vector<std::filesystem::path>& wheels,
                 const std::string& prefix = "simple");
@@ -20,7 +21,7 @@ public:
     IndexServer(const IndexServer&) = delete;
     IndexServer& operator=(const IndexServer&) = delete;
 
-    // "http://127.0.0.1:PORT/<prefix>"
+    // "http://127.0.0.1:PORT/<token>/<prefix>"
     [[nodiscard]] std::string url() const { return url_; }
 
 private:
