@@ -18,7 +18,7 @@ namespace {
 // What create made on disk: the first missing directory on the way to the environment, and
 // everything below it. Removed unless kept, so a failure leaves the filesystem as it was.
 class MadeTree {
-public:
+  public:
     explicit MadeTree(fs::path top) : top_(std::move(top)) {}
     ~MadeTree()
     {
@@ -30,14 +30,14 @@ public:
     MadeTree& operator=(const MadeTree&) = delete;
     void keep() { kept_ = true; }
 
-private:
+  private:
     fs::path top_;
     bool kept_ = false;
 };
 
 // The installer's requirement, constraint and report files, in a private directory.
 class ScratchDirectory {
-public:
+  public:
     ScratchDirectory()
     {
         auto pattern = (fs::temp_directory_path() / "envpin-create-XXXXXX").string();
@@ -54,7 +54,7 @@ public:
     ScratchDirectory& operator=(const ScratchDirectory&) = delete;
     [[nodiscard]] const fs::path& path() const { return path_; }
 
-private:
+  private:
     fs::path path_;
 };
 
@@ -105,7 +105,8 @@ PackageSource offline_source(const CreateRequest& request)
 
 // The torch family from the variant's index alone; a lock's hashed artifacts may also come
 // from the extras index, which cannot shadow anything: every file must match its hash.
-Expected<void> install_stack(const Installer& installer, const CreateRequest& request, CreateOutcome& outcome)
+Expected<void> install_stack(const Installer& installer, const CreateRequest& request,
+                             CreateOutcome& outcome)
 {
     const auto& lock = *request.stack;
     InstallStep step;
@@ -114,22 +115,26 @@ Expected<void> install_stack(const Installer& installer, const CreateRequest& re
     step.source = request.offline ? offline_source(request)
                                   : PackageSource{.index_url = lock.stack.index_url,
                                                   .find_links = request.find_links,
-                                                  .fallback_index_url = outcome.hashes_required
-                                                                            ? std::optional(request.extras_index)
-                                                                            : std::nullopt};
+                                                  .fallback_index_url =
+                                                      outcome.hashes_required
+                                                          ? std::optional(request.extras_index)
+                                                          : std::nullopt};
     if (step.locked.empty())
         step.requirements = torch_family_requirements(lock);
-    const auto from = request.offline ? std::string("the --find-links wheels") : lock.stack.index_url;
-    announce(request, outcome.hashes_required
-                          ? fmt::format("installing the lock's {} artifacts (hashes required) from {}",
-                                        step.locked.size(), from)
-                          : fmt::format("installing {} from {}", join(step.requirements, " "), from));
+    const auto from =
+        request.offline ? std::string("the --find-links wheels") : lock.stack.index_url;
+    announce(request,
+             outcome.hashes_required
+                 ? fmt::format("installing the lock's {} artifacts (hashes required) from {}",
+                               step.locked.size(), from)
+                 : fmt::format("installing {} from {}", join(step.requirements, " "), from));
     merge_artifacts(outcome.installed, ENVPIN_TRY(installer.install(request.path, step)));
     return {};
 }
 
 // Extras with every installed distribution pinned as a constraint.
-Expected<void> install_extras(const Installer& installer, const CreateRequest& request, CreateOutcome& outcome)
+Expected<void> install_extras(const Installer& installer, const CreateRequest& request,
+                              CreateOutcome& outcome)
 {
     if (request.extras.empty())
         return {};
@@ -137,12 +142,14 @@ Expected<void> install_extras(const Installer& installer, const CreateRequest& r
     step.requirements = request.extras;
     for (const auto& distribution : ENVPIN_TRY(installed_distributions(request.path)))
         step.constraints.push_back(fmt::format("{}=={}", distribution.name, distribution.version));
-    step.source = request.offline
-                      ? offline_source(request)
-                      : PackageSource{.index_url = request.stack ? std::optional(request.stack->stack.index_url)
-                                                                 : std::nullopt,
-                                      .find_links = request.find_links,
-                                      .fallback_index_url = request.extras_index};
+    step.source =
+        request.offline
+            ? offline_source(request)
+            : PackageSource{.index_url = request.stack
+                                             ? std::optional(request.stack->stack.index_url)
+                                             : std::nullopt,
+                            .find_links = request.find_links,
+                            .fallback_index_url = request.extras_index};
     announce(request, fmt::format("installing {}{}", join(request.extras, " "),
                                   request.stack ? " with the stack held fixed" : ""));
     merge_artifacts(outcome.installed, ENVPIN_TRY(installer.install(request.path, step)));
@@ -155,12 +162,12 @@ Expected<void> check_name_free(const StoreOptions& options, const std::string& n
     read.access = Access::read;
     auto store = Store::open(read);
     if (!store && store.error().code == ErrorCode::not_found)
-        return {};  // no store yet: every name is free
+        return {}; // no store yet: every name is free
     if (!store)
         return std::unexpected(store.error());
     if (const auto taken = ENVPIN_TRY(store->catalog().find_environment(name)))
-        return fail(ErrorCode::already_exists, "environment name '{}' is already in use (for {})", name,
-                    taken->path.string());
+        return fail(ErrorCode::already_exists, "environment name '{}' is already in use (for {})",
+                    name, taken->path.string());
     return {};
 }
 
@@ -190,7 +197,7 @@ Expected<void> install_and_record(const StoreOptions& options, const CreateReque
     return {};
 }
 
-}  // namespace
+} // namespace
 
 Expected<void> check_creatable(const CreateRequest& request)
 {
@@ -199,8 +206,10 @@ Expected<void> check_creatable(const CreateRequest& request)
     if (request.path.empty())
         return fail(ErrorCode::bad_input, "--path: empty");
     if (fs::exists(fs::symlink_status(request.path, ec)))
-        return fail(ErrorCode::already_exists, "{} already exists (create makes a new environment; `envpin adopt` "
-                    "takes an existing one under management)", request.path.string());
+        return fail(ErrorCode::already_exists,
+                    "{} already exists (create makes a new environment; `envpin adopt` "
+                    "takes an existing one under management)",
+                    request.path.string());
     for (const auto& extra : request.extras)
         ENVPIN_TRY_CTX("--with", validate_requirement(extra));
     if (request.stack)
@@ -215,8 +224,8 @@ std::vector<ResolvedArtifact> locked_artifacts(const Lock& lock)
     for (const auto& installed : lock.installed) {
         if (installed.sha256.empty())
             return {};
-        artifacts.push_back({normalize_package_name(installed.name), installed.version, installed.sha256,
-                             installed.source});
+        artifacts.push_back({normalize_package_name(installed.name), installed.version,
+                             installed.sha256, installed.source});
     }
     return artifacts;
 }
@@ -229,22 +238,26 @@ Expected<CreateOutcome> create_environment(const StoreOptions& store, const Crea
     ENVPIN_TRY(check_name_free(store, request.name));
     const ScratchDirectory scratch;
     if (scratch.path().empty())
-        return fail(ErrorCode::io, "cannot make a scratch directory in {}", fs::temp_directory_path().string());
+        return fail(ErrorCode::io, "cannot make a scratch directory in {}",
+                    fs::temp_directory_path().string());
     const Installer installer(request.installer, scratch.path());
     MadeTree made(first_missing_directory(request.path));
-    announce(request, fmt::format("creating {} ({}, python {})", request.path.string(), to_string(request.installer),
+    announce(request, fmt::format("creating {} ({}, python {})", request.path.string(),
+                                  to_string(request.installer),
                                   request.python.empty() ? "3" : request.python));
     if (auto venv = installer.create_venv(request.path, request.python); !venv) {
         if (venv.error().code == ErrorCode::already_exists)
-            made.keep();  // made by someone else since the check: not ours to remove
+            made.keep(); // made by someone else since the check: not ours to remove
         return std::unexpected(venv.error());
     }
     CreateOutcome outcome;
     outcome.python_version = venv_python_version(request.path);
-    ENVPIN_TRY(install_and_record(store, request, installer, outcome));
+    ENVPIN_TRY_CTX(fmt::format("creating {} at {} (removed again, nothing recorded)", request.name,
+                               request.path.string()),
+                   install_and_record(store, request, installer, outcome));
     if (outcome.snapshot)
         made.keep();
     return outcome;
 }
 
-}  // namespace envpin::store
+} // namespace envpin::store
