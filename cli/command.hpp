@@ -40,6 +40,7 @@ void register_resolve(CLI::App&, Context&, CommandRun&);
 void register_lock(CLI::App&, Context&, CommandRun&);
 void register_init(CLI::App&, Context&, CommandRun&);
 void register_verify(CLI::App&, Context&, CommandRun&);
+void register_create(CLI::App&, Context&, CommandRun&);
 void register_adopt(CLI::App&, Context&, CommandRun&);
 void register_snapshot(CLI::App&, Context&, CommandRun&);
 void register_status(CLI::App&, Context&, CommandRun&);

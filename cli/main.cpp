@@ -30,6 +30,7 @@ constexpr Registrar registrars[] = {
     register_lock,
     register_init,
     register_verify,
+    register_create,
     register_adopt,
     register_snapshot,
     register_status,

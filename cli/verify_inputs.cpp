@@ -2,7 +2,6 @@
 
 #include "resolver/version.hpp"
 #include "store/dist_info.hpp"
-#include "verify/env_libraries.hpp"
 
 namespace envpin::cli {
 namespace fs = std::filesystem;
@@ -81,20 +80,7 @@ verify::GpuReferences gpu_references(const Catalog& catalog, const HostFacts& ho
 
 Expected<std::vector<store::Distribution>> installed_distributions(const fs::path& root)
 {
-    std::error_code error;
-    const auto canonical = fs::canonical(root, error);
-    if (error)
-        return fail(ErrorCode::not_found, "{}: {}", root.string(), error.message());
-    std::vector<store::ManifestEntry> entries;
-    for (const auto& site : verify::find_site_packages(canonical)) {
-        std::error_code ec;
-        for (const auto& child : fs::directory_iterator(site, ec)) {
-            const auto relative = fs::relative(child.path(), canonical, ec).string();
-            if (child.is_directory(ec) && store::is_dist_info_directory(relative))
-                entries.push_back({.path = relative, .kind = store::EntryKind::directory});
-        }
-    }
-    return store::read_distributions(canonical, entries);
+    return store::installed_distributions(root);
 }
 
 }  // namespace envpin::cli

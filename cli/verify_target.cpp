@@ -53,6 +53,17 @@ Expected<void> materialize(store::Store& store, VerifyTarget& target, const stor
     return {};
 }
 
+// Whether any snapshot of the environment lists torch: one that never did has no torch stack
+// by design (`create --torch none`), rather than a broken one.
+Expected<bool> held_torch(store::Store& store, const store::Environment& environment)
+{
+    for (const auto& snapshot : ENVPIN_TRY(store.catalog().snapshots(environment.id)))
+        for (const auto& distribution : ENVPIN_TRY(store.catalog().distributions(snapshot.id)))
+            if (store::normalize_name(distribution.name) == "torch")
+                return true;
+    return false;
+}
+
 }  // namespace
 
 Expected<VerifyTarget> prepare_verify_target(store::Store& store, const std::string& name, const std::string& ref,
@@ -78,6 +89,7 @@ Expected<VerifyTarget> prepare_verify_target(store::Store& store, const std::str
         ENVPIN_TRY(materialize(store, target, *current));
     }
     ENVPIN_TRY(find_verified(store, target, fingerprint));
+    target.held_torch = ENVPIN_TRY(held_torch(store, target.environment));
     return target;
 }
 

@@ -21,6 +21,7 @@ struct VerifyTarget {
     std::vector<store::Distribution> distributions;
     std::optional<std::string> reset_suggestion;  // "NAME@N": verified on this host, for hints
     std::optional<verify::Report> baseline;       // the newest passing run on this host
+    bool held_torch = true;  // false: no snapshot of the environment ever listed torch
 };
 
 // Opens the target: no REF (or REF = the current snapshot) proves the live environment, after

@@ -153,8 +153,8 @@ InstalledDistribution make_installed(std::vector<std::string>&& v)
 std::string print_lock(const Lock& lock)
 {
     Writer out;
-    out.comment(
-        "envpin.lock: the stack `envpin lock` resolved for envpin.toml. Generated; do not edit.");
+    out.comment("envpin.lock: the stack resolved by `envpin lock` or `envpin create`. Generated; "
+                "do not edit.");
     out.comment(
         "`envpin lock --check` says whether it is still current; `envpin create` installs it.");
     out.integer("version", lock.version);

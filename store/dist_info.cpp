@@ -1,5 +1,7 @@
 #include "store/dist_info.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "base/strings.hpp"
@@ -96,6 +98,33 @@ Expected<std::vector<Distribution>> read_distributions(const fs::path& root, con
             distributions.push_back(ENVPIN_TRY(read_distribution(root, entry.path)));
     }
     return distributions;
+}
+
+Expected<std::vector<Distribution>> installed_distributions(const fs::path& root)
+{
+    std::error_code ec;
+    const auto canonical = fs::canonical(root, ec);
+    if (ec)
+        return fail(ErrorCode::not_found, "{}: {}", root.string(), ec.message());
+    std::vector<fs::path> seen;  // site-packages, canonical: lib64 is often a link to lib
+    std::vector<ManifestEntry> entries;
+    for (const char* lib : {"lib", "lib64"}) {
+        for (const auto& python : fs::directory_iterator(canonical / lib, ec)) {
+            const auto site = python.path() / "site-packages";
+            const auto relative_site = fs::path(lib) / python.path().filename() / "site-packages";
+            const auto real = fs::canonical(site, ec);
+            if (ec || !is_site_packages(relative_site.string()) || std::ranges::find(seen, real) != seen.end())
+                continue;
+            seen.push_back(real);
+            for (const auto& child : fs::directory_iterator(site, ec)) {
+                const auto relative = (relative_site / child.path().filename()).string();
+                if (child.is_directory(ec) && is_dist_info_directory(relative))
+                    entries.push_back({.path = relative, .kind = EntryKind::directory});
+            }
+        }
+    }
+    std::ranges::sort(entries, {}, &ManifestEntry::path);
+    return read_distributions(canonical, entries);
 }
 
 }  // namespace envpin::store

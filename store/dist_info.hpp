@@ -38,4 +38,9 @@ struct NameVersion {
 [[nodiscard]] Expected<std::vector<Distribution>> read_distributions(
     const std::filesystem::path& root, const std::vector<ManifestEntry>& entries);
 
+// The distributions installed in the environment at `root` now: every dist-info directory of
+// its lib/python3.*/site-packages (lib64 too, once when it links to lib). not_found when
+// `root` does not exist.
+[[nodiscard]] Expected<std::vector<Distribution>> installed_distributions(const std::filesystem::path& root);
+
 }  // namespace envpin::store

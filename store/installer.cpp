@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/strings.hpp"
+#include "resolver/version.hpp"
 #include "sys/file.hpp"
 #include "sys/process.hpp"
 
@@ -30,7 +31,8 @@ Expected<sys::ProcessResult> run_installer(std::vector<std::string> argv, const 
     spec.set_env = {{"PIP_DISABLE_PIP_VERSION_CHECK", "1"}, {"UV_NO_PROGRESS", "1"}};
     auto result = ENVPIN_TRY_CTX(what, sys::run_process(spec));
     if (!result.success()) {
-        std::string message = std::string(trim(result.err.empty() ? result.out : result.err));
+        // pip explains a resolution conflict on stdout and states it on stderr: keep both.
+        std::string message = std::string(trim(std::string(trim(result.out)) + "\n" + std::string(trim(result.err))));
         if (message.size() > 4000)
             message = "..." + message.substr(message.size() - 4000);
         return fail(ErrorCode::installer, "{} failed ({}):\n{}", what, result.describe_status(), message);
@@ -54,6 +56,7 @@ std::string pinned_lines(const std::vector<ResolvedArtifact>& artifacts)
     return text;
 }
 
+// Where an artifact came from when the installer did not say.
 std::string describe_source(const PackageSource& source)
 {
     if (source.index_url && !source.offline)
@@ -64,23 +67,40 @@ std::string describe_source(const PackageSource& source)
     return join(directories, ",");
 }
 
+bool is_hex_digest(std::string_view text)
+{
+    return text.size() == 64 && std::ranges::all_of(text, [](char c) {
+               return std::isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'f');
+           });
+}
+
+// uv ranks --extra-index-url above --index-url, and first-index takes each name from the
+// first index that has it: the fallback index can add names, never shadow the first's.
 void add_uv_source(std::vector<std::string>& argv, const PackageSource& source)
 {
     if (source.offline) {
         argv.insert(argv.end(), {"--offline", "--no-index"});
-    } else if (source.index_url) {
-        argv.insert(argv.end(), {"--index-url", *source.index_url, "--index-strategy", "first-index"});
+    } else if (source.index_url && source.fallback_index_url) {
+        argv.insert(argv.end(), {"--index-url", *source.fallback_index_url, "--extra-index-url",
+                                 *source.index_url, "--index-strategy", "first-index"});
+    } else if (const auto& only = source.index_url ? source.index_url : source.fallback_index_url) {
+        argv.insert(argv.end(), {"--index-url", *only, "--index-strategy", "first-index"});
     }
     for (const auto& directory : source.find_links)
         argv.insert(argv.end(), {"--find-links", directory.string()});
 }
 
-void add_pip_source(std::vector<std::string>& argv, const PackageSource& source)
+// pip merges indexes (highest version wins), so two indexes only where hashes are required.
+void add_pip_source(std::vector<std::string>& argv, const PackageSource& source, bool hashes_required)
 {
-    if (source.offline)
+    if (source.offline) {
         argv.emplace_back("--no-index");
-    else if (source.index_url)
-        argv.insert(argv.end(), {"--index-url", *source.index_url});
+    } else if (source.index_url && source.fallback_index_url && hashes_required) {
+        argv.insert(argv.end(),
+                    {"--index-url", *source.index_url, "--extra-index-url", *source.fallback_index_url});
+    } else if (const auto& only = source.fallback_index_url ? source.fallback_index_url : source.index_url) {
+        argv.insert(argv.end(), {"--index-url", *only});
+    }
     for (const auto& directory : source.find_links)
         argv.insert(argv.end(), {"--find-links", directory.string()});
 }
@@ -160,6 +180,22 @@ Expected<std::string> validate_requirement(std::string_view requirement)
     return std::string(text);
 }
 
+Expected<void> validate_artifact(const ResolvedArtifact& artifact)
+{
+    const bool name_ok = !artifact.name.empty() && std::ranges::all_of(artifact.name, [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    });
+    if (!name_ok)
+        return fail(ErrorCode::bad_input, "locked distribution '{}' is not a distribution name", artifact.name);
+    if (!Version::parse(artifact.version) || artifact.version.find_first_of(" \t\n\r") != std::string::npos)
+        return fail(ErrorCode::bad_input, "locked distribution {}: '{}' is not a version", artifact.name,
+                    artifact.version);
+    if (!is_hex_digest(artifact.sha256))
+        return fail(ErrorCode::bad_input, "locked distribution {} {}: sha256 '{}' is not 64 lower-case hex digits",
+                    artifact.name, artifact.version, artifact.sha256);
+    return {};
+}
+
 Expected<void> Installer::create_venv(const fs::path& path, const std::string& python) const
 {
     std::error_code ec;
@@ -188,6 +224,8 @@ Expected<std::vector<ResolvedArtifact>> Installer::install(const fs::path& envir
         ENVPIN_TRY(validate_requirement(requirement));
     for (const auto& constraint : step.constraints)
         ENVPIN_TRY(validate_requirement(constraint));
+    for (const auto& artifact : step.locked)
+        ENVPIN_TRY(validate_artifact(artifact));
     std::error_code ec;
     fs::create_directories(scratch_, ec);
     if (ec)
@@ -211,12 +249,14 @@ Expected<std::vector<ResolvedArtifact>> Installer::install_with_uv(const fs::pat
         std::vector<std::string> compile = {"uv", "pip", "compile", inputs.string(), "--constraints",
                                             constraints.string(), "--python", python, "--no-config",
                                             "--generate-hashes", "--no-header", "--no-annotate",
-                                            "--quiet", "--output-file", pinned.string()};
+                                            "--emit-index-annotation", "--quiet", "--output-file",
+                                            pinned.string()};
         add_uv_source(compile, step.source);
         ENVPIN_TRY(run_installer(compile, "uv pip compile"));
         artifacts = ENVPIN_TRY(parse_pinned_requirements(ENVPIN_TRY(sys::read_file(pinned))));
         for (auto& artifact : artifacts)
-            artifact.source = describe_source(step.source);
+            if (artifact.source.empty())
+                artifact.source = describe_source(step.source);
     }
     ENVPIN_TRY(sys::write_file_atomic(pinned, pinned_lines(artifacts)));
     std::vector<std::string> install = {"uv", "pip", "install", "--python", python, "--no-config",
@@ -244,7 +284,7 @@ Expected<std::vector<ResolvedArtifact>> Installer::install_with_pip(const fs::pa
         argv.insert(argv.end(), {"-c", constraints.string()});
         argv.insert(argv.end(), step.requirements.begin(), step.requirements.end());
     }
-    add_pip_source(argv, step.source);
+    add_pip_source(argv, step.source, !step.locked.empty());
     ENVPIN_TRY(run_installer(argv, "pip install"));
     auto artifacts = ENVPIN_TRY(parse_pip_report(ENVPIN_TRY(sys::read_file(report))));
     for (auto& artifact : artifacts)
@@ -256,9 +296,14 @@ Expected<std::vector<ResolvedArtifact>> Installer::install_with_pip(const fs::pa
 Expected<std::vector<ResolvedArtifact>> parse_pinned_requirements(std::string_view text)
 {
     // Join backslash continuations, then read "name==version --hash=sha256:..." entries.
+    // "# from URL" (uv's index annotation) follows its entry and becomes a " @from=URL" field.
     std::string joined;
     for (auto line : split(text, '\n')) {
         auto trimmed = trim(line);
+        if (trimmed.starts_with("# from ") && !joined.empty() && joined.back() == '\n') {
+            joined.insert(joined.size() - 1, " @from=" + std::string(trim(trimmed.substr(7))));
+            continue;
+        }
         if (trimmed.starts_with("#"))
             continue;
         if (trimmed.ends_with("\\")) {
@@ -278,9 +323,12 @@ Expected<std::vector<ResolvedArtifact>> parse_pinned_requirements(std::string_vi
         ResolvedArtifact artifact;
         artifact.name = normalize_package_name(fields[0].substr(0, eq));
         artifact.version = std::string(fields[0].substr(eq + 2));
-        for (size_t i = 1; i < fields.size(); ++i)
+        for (size_t i = 1; i < fields.size(); ++i) {
             if (fields[i].starts_with("--hash=sha256:") && artifact.sha256.empty())
                 artifact.sha256 = std::string(fields[i].substr(14));
+            if (fields[i].starts_with("@from="))
+                artifact.source = std::string(fields[i].substr(6));
+        }
         if (artifact.sha256.empty())
             return fail(ErrorCode::bad_input, "pinned requirement {} has no sha256 hash", artifact.name);
         artifacts.push_back(std::move(artifact));

@@ -22,9 +22,15 @@ enum class InstallerKind { uv, pip };
 
 // Where packages come from for one installer call.
 struct PackageSource {
-    std::optional<std::string> index_url;          // the only index; nullopt: the installer's default
+    std::optional<std::string> index_url;          // the first index; nullopt: the installer's default
     std::vector<std::filesystem::path> find_links; // local wheel directories
     bool offline = false;                          // no network: find_links only
+    // A second index, for names `index_url` does not carry (uv's first-index strategy: a name
+    // found on `index_url` is never taken from here, so it cannot shadow the torch family).
+    // pip merges every index it is given and takes the highest version (the torchtriton
+    // attack), so pip gets both indexes only when hashes are required (`locked`); otherwise it
+    // installs from this index alone, where packages already installed stay as they are.
+    std::optional<std::string> fallback_index_url;
 };
 
 // One exact artifact the installer resolved, for the lock.
@@ -43,6 +49,11 @@ struct InstallStep {
     // Exact artifacts with hashes (from a lock): install exactly these, hashes required.
     std::vector<ResolvedArtifact> locked;
 };
+
+// Checks a locked artifact before it is written into a hashed requirements file: a PEP 503
+// name, a PEP 440 version and 64 hex digits of sha256. bad_input naming the artifact otherwise
+// (a tampered lock cannot smuggle installer options in through these fields).
+[[nodiscard]] Expected<void> validate_artifact(const ResolvedArtifact& artifact);
 
 // Rejects anything that is not a plain PEP 508 requirement: option lines ("--index-url",
 // "-e"), embedded newlines, empty strings. Returns the trimmed requirement.

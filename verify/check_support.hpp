@@ -19,6 +19,9 @@ inline constexpr const char* min_driver = "min_driver";      // "580.65.06"
 inline constexpr const char* compat = "compat";              // "native" | "minor-version"
 inline constexpr const char* torch_version = "torch_version";  // "2.11.0+cu130"
 inline constexpr const char* arch_list = "torch_arch_list";  // "sm_75 sm_80 ... sm_120"
+// "none": a managed environment that never held torch (`envpin create --torch none`, or an
+// adopted environment without one); the python check then proves only that Python starts.
+inline constexpr const char* torch_stack = "torch_stack";
 inline constexpr const char* distribution_prefix = "dist:";  // "dist:nvidia-nccl-cu13" = "2.28.9"
 inline constexpr const char* bandwidth_gbps = "reference_bandwidth_gbps";
 inline constexpr const char* bf16_tflops = "reference_bf16_tflops";

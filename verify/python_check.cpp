@@ -185,8 +185,24 @@ std::optional<Finding> foreign_library_finding(const nlohmann::json& probe, cons
                    hint_for("undefined symbol")};
 }
 
+// An environment that never held torch has nothing to import: its Python started and ran the
+// probe, which is all there is to prove. Where torch is expected, a missing torch fails.
+std::optional<CheckResult> no_torch_stack(const nlohmann::json& probe, const ProbeRequest& request)
+{
+    if (request.parameter(param::torch_stack) != "none" ||
+        probe.value("error", "").find("No module named 'torch'") == std::string::npos)
+        return std::nullopt;
+    CheckResult result{.name = "python", .status = CheckStatus::skip};
+    result.detail = fmt::format("Python {} starts; the environment has no torch stack (none of its snapshots "
+                                "held torch), so there is nothing to import or train",
+                                text_or(probe, "python", "?"));
+    return result;
+}
+
 CheckResult judge(const nlohmann::json& probe, const ProbeRequest& request)
 {
+    if (auto result = no_torch_stack(probe, request))
+        return *result;
     if (probe.contains("error")) {
         CheckResult result{.name = "python", .status = CheckStatus::fail};
         result.detail = probe.value("error", "");

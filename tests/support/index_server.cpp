@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <random>
 #include <stdexcept>
 
+#include <fmt/format.h>
 #include <openssl/evp.h>
 
 #include "tests/support/temp_dir.hpp"
@@ -41,6 +43,12 @@ std::string project_of(const fs::path& wheel)
     return name;
 }
 
+std::string unique_token()
+{
+    std::random_device random;
+    return fmt::format("{:08x}{:08x}", random(), random());
+}
+
 constexpr const char* server_script = R"(
 import http.server, sys, os, functools
 os.chdir(sys.argv[1])
@@ -55,12 +63,17 @@ server.serve_forever()
 
 }  // namespace
 
-IndexServer::IndexServer(const fs::path& root, const std::vector<fs::path>& wheels)
+IndexServer::IndexServer(const fs::path& root, const std::vector<fs::path>& wheels, const std::string& prefix)
 {
+    // Everything is served below a path no other server used: installers cache pages and files
+    // by URL, and ephemeral ports are reused, so two tests' different wheels of one name (or
+    // different pages of one project) must never share a URL.
+    const auto token = unique_token();
+    const auto base = root / token;
     std::map<std::string, std::string> pages;
-    fs::create_directories(root / "files");
+    fs::create_directories(base / "files");
     for (const auto& wheel : wheels) {
-        const auto target = root / "files" / wheel.filename();
+        const auto target = base / "files" / wheel.filename();
         fs::copy_file(wheel, target, fs::copy_options::overwrite_existing);
         pages[project_of(wheel)] += "<a href=\"../../files/" + wheel.filename().string() + "#sha256=" +
                                     sha256_hex(read_text(target)) + "\">" + wheel.filename().string() +
@@ -68,10 +81,10 @@ IndexServer::IndexServer(const fs::path& root, const std::vector<fs::path>& whee
     }
     std::string root_page;
     for (const auto& [project, links] : pages) {
-        write_text(root / "simple" / project / "index.html", "<html><body>\n" + links + "</body></html>\n");
+        write_text(base / prefix / project / "index.html", "<html><body>\n" + links + "</body></html>\n");
         root_page += "<a href=\"" + project + "/\">" + project + "</a><br/>\n";
     }
-    write_text(root / "simple" / "index.html", "<html><body>\n" + root_page + "</body></html>\n");
+    write_text(base / prefix / "index.html", "<html><body>\n" + root_page + "</body></html>\n");
 
     int fds[2];
     if (::pipe(fds) != 0)
@@ -93,7 +106,7 @@ IndexServer::IndexServer(const fs::path& root, const std::vector<fs::path>& whee
     ::close(fds[0]);
     if (line.empty())
         throw std::runtime_error("index server did not start");
-    url_ = "http://127.0.0.1:" + std::to_string(std::atoi(line.c_str())) + "/simple";
+    url_ = "http://127.0.0.1:" + std::to_string(std::atoi(line.c_str())) + "/" + token + "/" + prefix;
 }
 
 IndexServer::~IndexServer()

@@ -11,14 +11,17 @@ namespace envpin::test {
 
 class IndexServer {
 public:
-    // Lays out <root>/simple/<name>/index.html for every wheel in `wheels` (with #sha256=
-    // fragments) and starts serving <root> on an ephemeral port.
-    IndexServer(const std::filesystem::path& root, const std::vector<std::filesystem::path>& wheels);
+    // Lays out <root>/<token>/<prefix>/<name>/index.html for every wheel in `wheels` (with
+    // #sha256= fragments; <token> is unique to this server, so no URL it serves was ever served
+    // before) and starts serving <root> on an ephemeral port. `prefix` is one path segment:
+    // "simple", or a variant name ("cu128") for an index a catalog can name.
+    IndexServer(const std::filesystem::path& root, const std::vector<std::filesystem::path>& wheels,
+                const std::string& prefix = "simple");
     ~IndexServer();
     IndexServer(const IndexServer&) = delete;
     IndexServer& operator=(const IndexServer&) = delete;
 
-    // "http://127.0.0.1:PORT/simple"
+    // "http://127.0.0.1:PORT/<token>/<prefix>"
     [[nodiscard]] std::string url() const { return url_; }
 
 private:

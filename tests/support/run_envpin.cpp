@@ -13,7 +13,8 @@ nlohmann::json EnvpinRun::json() const
 
 EnvpinRun run_envpin(const std::vector<std::string>& arguments,
                      const std::vector<std::pair<std::string, std::string>>& environment,
-                     int timeout_seconds, const std::optional<std::string>& stdin_data)
+                     int timeout_seconds, const std::optional<std::string>& stdin_data,
+                     const std::optional<std::filesystem::path>& cwd)
 {
     sys::ProcessSpec spec;
     // ENVPIN_TEST_BIN points the tests at a relocated binary (the GPU machine's bundle).
@@ -23,6 +24,7 @@ EnvpinRun run_envpin(const std::vector<std::string>& arguments,
     spec.set_env = environment;
     spec.timeout = std::chrono::seconds(timeout_seconds);
     spec.stdin_data = stdin_data;
+    spec.cwd = cwd;
     auto result = sys::run_process(spec);
     EnvpinRun run;
     if (!result) {

@@ -1,5 +1,6 @@
 #pragma once
 // Runs the built envpin binary as a real subprocess, for end-to-end tests.
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <utility>
@@ -19,11 +20,12 @@ struct EnvpinRun {
 };
 
 // `envpin <arguments>` with extra environment variables and, when `stdin_data` is given, that
-// text on its stdin (otherwise stdin is /dev/null); fails the test if it cannot start or is
-// killed.
+// text on its stdin (otherwise stdin is /dev/null), in `cwd` when given; fails the test if it
+// cannot start or is killed.
 EnvpinRun run_envpin(const std::vector<std::string>& arguments,
                      const std::vector<std::pair<std::string, std::string>>& environment = {},
                      int timeout_seconds = 120,
-                     const std::optional<std::string>& stdin_data = std::nullopt);
+                     const std::optional<std::string>& stdin_data = std::nullopt,
+                     const std::optional<std::filesystem::path>& cwd = std::nullopt);
 
 }  // namespace envpin::test

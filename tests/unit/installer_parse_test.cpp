@@ -47,6 +47,39 @@ TEST(PinnedRequirements, UvCompileOutputWithContinuations)
     EXPECT_EQ(artifacts[1].sha256, "aaaa");
 }
 
+TEST(PinnedRequirements, IndexAnnotationsNameTheSource)
+{
+    constexpr auto text =
+        "torch==2.7.1+cu128 \\\n"
+        "    --hash=sha256:aaaa\n"
+        "    # from http://127.0.0.1:8000/simple\n"
+        "tinyops==1.0.0 \\\n"
+        "    --hash=sha256:bbbb\n"
+        "    # from file:///w/wheels\n";
+    const auto artifacts = parse_pinned_requirements(text).value();
+    ASSERT_EQ(artifacts.size(), 2u);
+    EXPECT_EQ(artifacts[0].source, "http://127.0.0.1:8000/simple");
+    EXPECT_EQ(artifacts[1].source, "file:///w/wheels");
+    EXPECT_EQ(artifacts[1].sha256, "bbbb");
+}
+
+TEST(LockedArtifacts, OnlyNamesVersionsAndDigestsPass)
+{
+    const std::string digest(64, 'a');
+    EXPECT_TRUE(validate_artifact({"nvidia-cudnn-cu12", "9.7.1.26", digest, ""}));
+    EXPECT_TRUE(validate_artifact({"torch", "2.7.1+cu128", digest, "https://x/torch.whl"}));
+    for (const ResolvedArtifact& bad : {ResolvedArtifact{"torch --index-url http://evil", "2.7.1", digest, ""},
+                                        ResolvedArtifact{"torch", "2.7.1\n--extra-index-url x", digest, ""},
+                                        ResolvedArtifact{"torch", "not a version", digest, ""},
+                                        ResolvedArtifact{"torch", "2.7.1", "abc", ""},
+                                        ResolvedArtifact{"torch", "2.7.1", std::string(64, 'G'), ""},
+                                        ResolvedArtifact{"", "2.7.1", digest, ""}}) {
+        const auto result = validate_artifact(bad);
+        ASSERT_FALSE(result) << bad.name << " " << bad.version;
+        EXPECT_EQ(result.error().code, ErrorCode::bad_input);
+    }
+}
+
 TEST(PinnedRequirements, RejectsUnpinnedOrUnhashed)
 {
     EXPECT_FALSE(parse_pinned_requirements("numpy>=1\n"));

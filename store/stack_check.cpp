@@ -1,0 +1,89 @@
+#include "store/stack_check.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+
+#include "resolver/specifier.hpp"
+#include "resolver/version.hpp"
+
+namespace envpin::store {
+namespace {
+
+bool is_torch_family(std::string_view name)
+{
+    return name == "torch" || name == "torchvision" || name == "torchaudio";
+}
+
+// Exact versions start with a digit (or an epoch); specifiers with an operator.
+bool is_exact(std::string_view version)
+{
+    return !version.empty() && std::isdigit(static_cast<unsigned char>(version.front()));
+}
+
+bool satisfies(const std::string& required, const std::string& installed)
+{
+    const auto have = Version::parse(installed);
+    if (!have)
+        return required == installed;
+    if (is_exact(required)) {
+        const auto want = Version::parse(required);
+        return want ? *want == *have && want->local() == have->local() : required == installed;
+    }
+    const auto specifier = SpecifierSet::parse(required);
+    return specifier && specifier->contains(*have, PreReleases::include);
+}
+
+}  // namespace
+
+std::vector<StackRequirement> stack_requirements(const Lock& lock)
+{
+    std::vector<StackRequirement> required;
+    const auto add = [&required](const std::string& name, const std::string& version) {
+        const auto normalized = normalize_name(name);
+        if (std::ranges::find(required, normalized, &StackRequirement::name) == required.end())
+            required.push_back({normalized, version});
+    };
+    for (const auto& package : lock.packages)
+        add(package.name, package.version);
+    for (const auto& pin : lock.pins)
+        if (pin.kind == "requires")
+            add(pin.name, pin.version);
+    return required;
+}
+
+std::vector<std::string> torch_family_requirements(const Lock& lock)
+{
+    std::vector<std::string> requirements;
+    for (const auto& package : lock.packages)
+        if (is_torch_family(normalize_name(package.name)))
+            requirements.push_back(fmt::format("{}{}{}", package.name, is_exact(package.version) ? "==" : "",
+                                               package.version));
+    if (requirements.empty() && !lock.stack.torch.empty())
+        requirements.push_back("torch==" + lock.stack.torch);
+    return requirements;
+}
+
+std::string StackMismatch::describe() const
+{
+    return fmt::format("{}: plan {}, {}", name, planned, installed.empty() ? "not installed" : "installed " + installed);
+}
+
+std::vector<StackMismatch> check_stack(const std::vector<StackRequirement>& required,
+                                       const std::vector<Distribution>& installed)
+{
+    std::vector<StackMismatch> mismatches;
+    for (const auto& requirement : required) {
+        const auto found = std::ranges::find_if(installed, [&](const Distribution& distribution) {
+            return normalize_name(distribution.name) == requirement.name;
+        });
+        if (found == installed.end())
+            mismatches.push_back({requirement.name, requirement.version, ""});
+        else if (!satisfies(requirement.version, found->version))
+            mismatches.push_back({requirement.name, requirement.version, found->version});
+    }
+    return mismatches;
+}
+
+}  // namespace envpin::store
