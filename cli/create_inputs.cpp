@@ -9,6 +9,7 @@
 #include "resolver/lock_update.hpp"
 #include "resolver/resolve.hpp"
 #include "resolver/spec_file.hpp"
+#include "resolver/version.hpp"
 #include "sys/file.hpp"
 
 namespace envpin::cli {
@@ -161,6 +162,15 @@ Expected<void> from_lock(const CreateFlags& flags, CreateInputs& inputs)
     return {};
 }
 
+// Whether the lock's variant is what PyPI serves for its torch release (catalog pypi_default).
+Expected<bool> is_pypi_build(const CreateFlags& flags, const Lock& lock)
+{
+    const auto catalog = ENVPIN_TRY(load_catalog(ResolveInputs{flags.catalog, "", {}}));
+    const auto torch = Version::parse(lock.stack.torch);
+    const auto* release = torch ? find_release(catalog, torch->public_version()) : nullptr;
+    return release != nullptr && !release->pypi_default.empty() && release->pypi_default == lock.stack.variant;
+}
+
 }  // namespace
 
 Expected<CreateInputs> create_inputs(const CreateFlags& flags)
@@ -183,6 +193,8 @@ Expected<CreateInputs> create_inputs(const CreateFlags& flags)
         ENVPIN_TRY(from_flags(flags, inputs));
     if (request.name.empty())
         return fail(ErrorCode::bad_input, "create: give the environment a NAME (the spec {} has no name)", flags.spec);
+    if (request.stack)
+        request.pypi_build = ENVPIN_TRY(is_pypi_build(flags, *request.stack));
     request.path = fs::absolute(request.path).lexically_normal();
     return inputs;
 }

@@ -120,7 +120,7 @@ Expected<void> install_stack(const Installer& installer, const CreateRequest& re
                                                           ? std::optional(request.extras_index)
                                                           : std::nullopt};
     if (step.locked.empty())
-        step.requirements = torch_family_requirements(lock);
+        step.requirements = torch_family_requirements(lock, request.offline && request.pypi_build);
     const auto from =
         request.offline ? std::string("the --find-links wheels") : lock.stack.index_url;
     announce(request,
@@ -182,7 +182,7 @@ Expected<void> install_and_record(const StoreOptions& options, const CreateReque
     if (request.stack) {
         announce(request, "checking the installed stack against the lock");
         const auto distributions = ENVPIN_TRY(installed_distributions(request.path));
-        outcome.mismatches = check_stack(stack_requirements(*request.stack), distributions);
+        outcome.mismatches = check_stack(stack_requirements(*request.stack, request.offline && request.pypi_build), distributions);
         if (!outcome.mismatches.empty())
             return {};
     }

@@ -11,7 +11,9 @@
 //   a constraint, so nothing an extra needs can move the stack; with uv the variant index stays
 //   first (a name it carries never comes from `extras_index`), with pip only `extras_index` is
 //   consulted and installed distributions satisfy the constraints as they are;
-// - offline: every package from the `find_links` directories, no index at all.
+// - offline: every package from the `find_links` directories, no index at all; where the
+//   variant is PyPI's build of its release, the torch family is pinned without the local label
+//   so that a directory of PyPI's wheels serves, and the stack check accepts their versions.
 //
 // Nothing half-made: once the environment's directory exists, any failure (installer, stack
 // mismatch, recording) removes what create made, the error carries the installer's own
@@ -43,6 +45,9 @@ struct CreateRequest {
     std::string extras_index = std::string(k_pypi_index);  // for extras, and a lock's other artifacts
     std::vector<std::filesystem::path> find_links;  // local wheel directories
     bool offline = false;                           // find_links only, no index
+    // The stack's variant is the build PyPI serves for its torch release (the catalog's
+    // pypi_default): offline, PyPI's unlabelled wheels ("torch 2.11.0") are that stack too.
+    bool pypi_build = false;
     LinkMode link_mode = LinkMode::automatic;
     std::function<void(std::string_view step)> on_step;  // "installing torch==2.7.1+cu128 from ..."
     ProgressCallback progress;                           // hashing for the first snapshot

@@ -16,15 +16,23 @@ namespace envpin::store {
 struct StackRequirement {
     std::string name;     // normalized (PEP 503)
     std::string version;
+    // The same release without a local label is this build: PyPI's torch of the release is the
+    // variant (the catalog's pypi_default), and PyPI wheels carry no label ("2.11.0").
+    bool unlabelled_ok = false;
     bool operator==(const StackRequirement&) const = default;
 };
 
 // The lock's [[package]] entries and its pins of kind "requires", once each by name.
-[[nodiscard]] std::vector<StackRequirement> stack_requirements(const Lock& lock);
+// `pypi_build`: the lock's variant is the build PyPI serves for its torch release, so the torch
+// family may also be installed from PyPI's (unlabelled) wheels.
+[[nodiscard]] std::vector<StackRequirement> stack_requirements(const Lock& lock, bool pypi_build = false);
 
 // What `create` asks the installer for from the variant's index: torch and the companions the
 // lock lists, pinned exactly ("torch==2.7.1+cu128"); the rest comes as their dependencies.
-[[nodiscard]] std::vector<std::string> torch_family_requirements(const Lock& lock);
+// `public_versions`: pinned without the local label ("torch==2.11.0", which PEP 440 lets match
+// "2.11.0+cu130" too), for wheel directories that may hold PyPI's wheels of the PyPI build;
+// check_stack still tells which build was installed.
+[[nodiscard]] std::vector<std::string> torch_family_requirements(const Lock& lock, bool public_versions = false);
 
 struct StackMismatch {
     std::string name;
@@ -36,7 +44,8 @@ struct StackMismatch {
 };
 
 // Every requirement the installed distributions do not satisfy, in `required` order. Exact
-// versions compare as PEP 440 versions, local label included (2.7.1+cu126 is not 2.7.1+cu128).
+// versions compare as PEP 440 versions, local label included (2.7.1+cu126 is not 2.7.1+cu128);
+// an unlabelled installed version satisfies a labelled one only where `unlabelled_ok`.
 [[nodiscard]] std::vector<StackMismatch> check_stack(const std::vector<StackRequirement>& required,
                                                      const std::vector<Distribution>& installed);
 

@@ -158,6 +158,29 @@ TEST_F(CreateStack, AFailedInstallLeavesNothingAndRecordsNothing)
     EXPECT_EQ(envpin({"log", "broken"}).exit_code, 2);
 }
 
+TEST_F(CreateStack, OfflineFromPypiWheelsWhereTheCatalogSaysPypiServesTheVariant)
+{
+    // PyPI's wheels carry no local label ("torch 2.7.1"): they are the cu128 stack only where
+    // the catalog says PyPI serves cu128 for 2.7.1.
+    (void)make_wheels(dir / "pypi", {"torch==2.7.1:nvidia-cudnn-cu12==9.7.1.26,triton==3.3.1",
+                               "nvidia-cudnn-cu12==9.7.1.26", "triton==3.3.1"});
+    auto flags = stack_flags("train", "uv");
+    flags.resize(flags.size() - 2);  // no --index-url: offline
+    flags.insert(flags.end(), {"--find-links", (dir / "pypi").string(), "--offline"});
+
+    const auto refused = create(flags);
+    EXPECT_EQ(refused.exit_code, 3) << refused.err;  // torch==2.7.1+cu128 is not among the wheels
+    EXPECT_TRUE(has(refused.err, "2.7.1+cu128")) << refused.err;
+    EXPECT_FALSE(fs::exists(dir / "train"));
+
+    write_text(catalog, stand_in_catalog(variant_index->url(), "cu128"));
+    const auto run = create(flags);
+    ASSERT_EQ(run.exit_code, 0) << run.err << run.out;
+    EXPECT_EQ(installed_version("train", "torch"), "2.7.1");
+    EXPECT_EQ(installed_version("train", "nvidia-cudnn-cu12"), "9.7.1.26");
+    EXPECT_TRUE(has(read_text(lock), "2.7.1")) << read_text(lock);
+}
+
 TEST_F(CreateStack, ExtrasAreHeldToTheStack)
 {
     // torchextra needs torch 2.6.0, which the extras index offers too: the stack wins, so the

@@ -39,7 +39,7 @@ std::vector<std::string> torch_family(const std::string& cudnn)
             "triton==3.3.1"};
 }
 
-std::string stand_in_catalog(const std::string& index_url)
+std::string stand_in_catalog(const std::string& index_url, const std::string& pypi_default)
 {
     const auto cpu_url = index_url.substr(0, index_url.rfind('/')) + "/cpu";
     return R"(format = 1
@@ -60,7 +60,7 @@ index_url = ")" + index_url + R"("
 version = "2.7.1"
 python = ["3.9", "3.10", "3.11", "3.12", "3.13"]
 triton = "3.3.1"
-[[build]]
+)" + (pypi_default.empty() ? std::string() : "pypi_default = \"" + pypi_default + "\"\n") + R"([[build]]
 torch = ["2.7.1"]
 variant = "cu128"
 arch = ["sm_80", "sm_90"]

@@ -26,7 +26,8 @@ namespace envpin::test {
 
 // A catalog with torch 2.7.1 (cu128: nvidia-cudnn-cu12==9.7.1.26, triton 3.3.1; and cpu) whose
 // cu128 variant is served at `index_url` (".../cu128"; the cpu variant's ".../cpu" beside it).
-[[nodiscard]] std::string stand_in_catalog(const std::string& index_url);
+// `pypi_default`: the catalog says PyPI's torch 2.7.1 is that build (its pypi_default).
+[[nodiscard]] std::string stand_in_catalog(const std::string& index_url, const std::string& pypi_default = "");
 
 class CreateTest : public StoreTest {
 protected:

@@ -11,6 +11,7 @@ Lock stand_in_lock()
 {
     Lock lock;
     lock.stack.torch = "2.7.1+cu128";
+    lock.stack.variant = "cu128";
     lock.packages = {{"torch", "2.7.1+cu128", "https://download.pytorch.org/whl/cu128"},
                      {"torchvision", "0.22.1+cu128", "https://download.pytorch.org/whl/cu128"},
                      {"triton", "3.3.1", "https://pypi.org/simple"},
@@ -71,6 +72,34 @@ TEST(StackCheck, APublicTorchIsNotTheLocalBuild)
     const auto mismatches = check_stack({{"torch", "2.7.1+cu128"}}, installed({{"torch", "2.7.1"}}));
     ASSERT_EQ(mismatches.size(), 1u);
     EXPECT_EQ(mismatches[0].installed, "2.7.1");
+}
+
+TEST(StackCheck, WherePypiServesTheVariantItsUnlabelledWheelsAreTheStack)
+{
+    const auto required = stack_requirements(stand_in_lock(), /*pypi_build=*/true);
+    EXPECT_TRUE(required[0].unlabelled_ok);   // torch
+    EXPECT_TRUE(required[1].unlabelled_ok);   // torchvision
+    EXPECT_FALSE(required[2].unlabelled_ok);  // triton carries no label to drop
+    const auto pypi = installed({{"torch", "2.7.1"}, {"torchvision", "0.22.1"}, {"triton", "3.3.1"},
+                                 {"nvidia-cudnn-cu12", "9.7.1.26"}, {"cuda-toolkit", "12.8.1"},
+                                 {"nvidia-nccl-cu12", "2.26.2"}});
+    EXPECT_TRUE(check_stack(required, pypi).empty());
+    EXPECT_TRUE(check_stack(stack_requirements(stand_in_lock()), pypi).size() == 2u);
+}
+
+TEST(StackCheck, AnotherLabelIsNeverThePypiBuild)
+{
+    const auto required = stack_requirements(stand_in_lock(), /*pypi_build=*/true);
+    const auto mismatches = check_stack(required, installed({{"torch", "2.7.1+cpu"}, {"torchvision", "0.22.2"}}));
+    ASSERT_GE(mismatches.size(), 2u);
+    EXPECT_EQ(mismatches[0].describe(), "torch: plan 2.7.1+cu128, installed 2.7.1+cpu");
+    EXPECT_EQ(mismatches[1].describe(), "torchvision: plan 0.22.1+cu128, installed 0.22.2");
+}
+
+TEST(StackCheck, ForPypiWheelsTheTorchFamilyIsAskedForWithoutTheLabel)
+{
+    EXPECT_EQ(torch_family_requirements(stand_in_lock(), /*public_versions=*/true),
+              (std::vector<std::string>{"torch==2.7.1", "torchvision==0.22.1"}));
 }
 
 }  // namespace
