@@ -26,7 +26,12 @@ timed() {
 files=$(find "$source_env" -type f | wc -l); bytes=$(du -sb "$source_env" | cut -f1)
 echo "source $source_env: $files files, $bytes bytes; $(nproc) cores" | tee -a "$summary"
 
-parts=${DRILL_PARTS:-bench faults}  # bench: timings; faults: the fault drill; shadow: only the LD_LIBRARY_PATH fault
+parts=${DRILL_PARTS:-bench create faults}  # create: `envpin create` from the wheels rebuilt from SOURCE_ENV, then verify
+# make_wheelhouse: every distribution of SOURCE_ENV as a wheel in $work/wheels (once).
+make_wheelhouse() {
+  [ -d "$work/wheels" ] && return 0
+  timed "rebuild wheels from the environment" python3 "$(dirname "$0")/wheels_from_env.py" "$source_env" "$work/wheels" > /dev/null
+}  # bench: timings; faults: the fault drill; shadow: only the LD_LIBRARY_PATH fault
 has() { [[ " $parts " == *" $1 "* ]]; }
 echo "== warm the page cache and copy the environment"
 find "$source_env" -type f -print0 | xargs -0 -P"$(nproc)" cat > /dev/null
@@ -48,37 +53,43 @@ echo "torch package: $(find "$torch_dir" -type f | wc -l) files, $(du -sh "$torc
 rm -rf "$torch_dir" "$(site "$work/bench")"/torch-*.dist-info
 timed "envpin reset: torch removed -> @1" "$envpin" reset bench bench@1 --force
 timed "envpin status after reset" "$envpin" status bench --exit-code
-"$envpin" recover
+"$envpin" recover  # waits for the detached removal of the old tree
+timed "envpin status after the old tree is gone" "$envpin" status bench --exit-code
 find "$work/bench" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
 timed "envpin reset: whole tree gone -> @1" "$envpin" reset bench bench@1 --force
 timed "envpin status after full reset" "$envpin" status bench --exit-code
 "$envpin" recover
 "$work/bench/bin/python" -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'
+rm -rf "$work/bench" "$work/store-bench"  # disk: the GPU machine has 64 GB
 
-echo "== uv: reinstall torch from its warm cache with hardlinks, side by side"
-python3 - "$(site "$work/bench")" "$work/wheels" <<'PY'
-import csv, os, sys, zipfile
-site, out = sys.argv[1], sys.argv[2]; os.makedirs(out, exist_ok=True)
-info = next(d for d in os.listdir(site) if d.startswith("torch-") and d.endswith(".dist-info"))
-version = info[len("torch-"):-len(".dist-info")]
-wheel = os.path.join(out, f"torch-{version}-py3-none-any.whl")
-names = set()
-with open(os.path.join(site, info, "RECORD")) as f:
-    names = {row[0] for row in csv.reader(f) if row and row[0] and not row[0].startswith("..") and "__pycache__" not in row[0]}
-names |= {f"{info}/{name}" for name in os.listdir(os.path.join(site, info))}
-with zipfile.ZipFile(wheel, "w", zipfile.ZIP_STORED) as z:
-    for name in sorted(names):
-        if os.path.isfile(os.path.join(site, name)):
-            z.write(os.path.join(site, name), name)
-print("wrote", wheel, os.path.getsize(wheel))
-PY
-cp -a "$source_env" "$work/uvenv"
+echo "== uv on the same environment, side by side: the whole environment and torch alone"
 export UV_CACHE_DIR="$work/uv-cache"
-uv pip install -q --python "$work/uvenv/bin/python" --offline --no-index --find-links "$work/wheels" --no-deps --reinstall --link-mode hardlink torch
-timed "uv reinstall torch (warm cache, hardlink)" uv pip install -q --python "$work/uvenv/bin/python" --offline --no-index --find-links "$work/wheels" --no-deps --reinstall --link-mode hardlink torch
-timed "uv reinstall torch (warm cache, copy)" uv pip install -q --python "$work/uvenv/bin/python" --offline --no-index --find-links "$work/wheels" --no-deps --reinstall --link-mode copy torch
-rm -rf "$work/uvenv" "$work/wheels" "$UV_CACHE_DIR"
+make_wheelhouse
+python3 -c 'import os,sys; print("\n".join(sorted(n.split("-")[0] for n in os.listdir(sys.argv[1]))))' "$work/wheels" > "$work/requirements.txt"
+uv_install() { uv pip install -q --python "$work/uvenv/bin/python" --offline --no-index --find-links "$work/wheels" --no-deps "$@"; }
+uv venv -q "$work/uvenv" --python "$source_env/bin/python"
+timed "uv install whole env (cold cache)" uv_install --link-mode hardlink -r "$work/requirements.txt"
+rm -rf "$work/uvenv"; uv venv -q "$work/uvenv" --python "$source_env/bin/python"
+timed "uv install whole env (warm cache, hardlink)" uv_install --link-mode hardlink -r "$work/requirements.txt"
+rm -rf "$work/uvenv"; uv venv -q "$work/uvenv" --python "$source_env/bin/python"
+timed "uv install whole env (warm cache, copy)" uv_install --link-mode copy -r "$work/requirements.txt"
+timed "uv reinstall torch (warm cache, hardlink)" uv_install --reinstall --link-mode hardlink torch
+timed "uv reinstall torch (warm cache, copy)" uv_install --reinstall --link-mode copy torch
+rm -rf "$work/uvenv"
 unset ENVPIN_TRACE
+fi
+
+if has create; then
+echo "== envpin create: the torch stack of SOURCE_ENV, offline from its rebuilt wheels"
+export UV_CACHE_DIR="$work/uv-cache" ENVPIN_HOME="$work/store"
+make_wheelhouse
+python_version=$("$source_env/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+torch_version=$("$source_env/bin/python" -c 'import importlib.metadata as m; print(m.version("torch").split("+")[0])')
+timed "envpin create (torch $torch_version, offline, uv)" "$envpin" create gpu --torch "$torch_version" --python "$python_version" \
+  --find-links "$work/wheels" --offline --path "$work/created" --lock "$work/envpin.lock"
+sed -n '/^\[stack\]/,/^$/p' "$work/envpin.lock" | tee -a "$summary"
+timed "verify the created environment" "$envpin" verify gpu --color never
+"$envpin" log gpu | tee -a "$summary"
 fi
 
 echo "== the drill: adopt with independent (copied) objects, verify, faults"

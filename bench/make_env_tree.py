@@ -49,14 +49,6 @@ def main():
     os.makedirs(os.path.join(args.root, "bin"), exist_ok=True)
     if not os.path.lexists(os.path.join(args.root, "bin", "python")):
         os.symlink("/usr/bin/python3", os.path.join(args.root, "bin", "python"))
-    for p in range(packages):
-        name = f"pkg{p:04d}"
-        info = os.path.join(site, f"{name}-1.{p}.0.dist-info")
-        os.makedirs(info, exist_ok=True)
-        with open(os.path.join(info, "METADATA"), "w") as meta:
-            meta.write(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.{p}.0\n")
-        with open(os.path.join(info, "INSTALLER"), "w") as installer:
-            installer.write("pip\n")
     for i in range(small_files):
         package = f"pkg{rng.randrange(packages):04d}"
         depth = rng.randrange(3)
@@ -70,6 +62,28 @@ def main():
     write_torch(site, args.torch_files if args.torch_files >= 0 else small_files * 15 // 100, rng)
     for i in range(args.big_count):
         write(os.path.join(site, "nvidia", f"big{i}", "lib", f"libbig{i}.so"), args.big_mb << 20, rng, 0o755)
+    write_dist_info(site, "nvidia-big", "1.0.0", "nvidia")
+    for p in range(packages):
+        write_dist_info(site, f"pkg{p:04d}", f"1.{p}.0", f"pkg{p:04d}")
+
+
+def write_dist_info(site, name, version, top):
+    """A dist-info whose RECORD lists every file under site/top, as an installer leaves it (so
+    that bench/wheels_from_env.py can rebuild the distribution as a wheel)."""
+    info_name = f"{name.replace('-', '_')}-{version}.dist-info"
+    info = os.path.join(site, info_name)
+    os.makedirs(info, exist_ok=True)
+    files = {"METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+             "WHEEL": "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n", "INSTALLER": "pip\n"}
+    for file_name, text in files.items():
+        with open(os.path.join(info, file_name), "w") as out:
+            out.write(text)
+    record = [f"{info_name}/{file_name},," for file_name in files]
+    for folder, _, names in os.walk(os.path.join(site, top)):
+        record += [f"{os.path.relpath(os.path.join(folder, n), site)},," for n in sorted(names)]
+    record.append(f"{info_name}/RECORD,,")
+    with open(os.path.join(info, "RECORD"), "w") as out:
+        out.write("\n".join(record) + "\n")
 
 
 def write_torch(site, count, rng):
