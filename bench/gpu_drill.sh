@@ -26,7 +26,7 @@ timed() {
 files=$(find "$source_env" -type f | wc -l); bytes=$(du -sb "$source_env" | cut -f1)
 echo "source $source_env: $files files, $bytes bytes; $(nproc) cores" | tee -a "$summary"
 
-parts=${DRILL_PARTS:-bench create faults}  # create: `envpin create` from the wheels rebuilt from SOURCE_ENV, then verify
+parts=${DRILL_PARTS:-bench create faults}  # drill: adopt and verify a copy only; create: `envpin create` from the wheels rebuilt from SOURCE_ENV, then verify
 # make_wheelhouse: every distribution of SOURCE_ENV as a wheel in $work/wheels (once).
 make_wheelhouse() {
   [ -d "$work/wheels" ] && return 0
@@ -92,6 +92,7 @@ timed "verify the created environment" "$envpin" verify gpu --color never
 "$envpin" log gpu | tee -a "$summary"
 fi
 
+has faults || has shadow || has drill || { echo "== done"; cat "$summary"; exit 0; }
 echo "== the drill: adopt with independent (copied) objects, verify, faults"
 export ENVPIN_HOME="$work/store"
 timed "envpin adopt (copy)" "$envpin" adopt "$work/drill" --name torch --link-mode copy

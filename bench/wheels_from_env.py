@@ -6,7 +6,7 @@
 Every distribution in ENV_DIR's site-packages becomes one uncompressed wheel in OUT_DIR: the
 files its RECORD lists (minus what installers generate: INSTALLER, REQUESTED, direct_url.json,
 bytecode), its dist-info with the RECORD lines it had (their sha256 are the files' own), named
-with the first tag of its WHEEL file. Console scripts come back from entry_points.txt; other
+with the tags of its WHEEL file. Console scripts come back from entry_points.txt; other
 files an installer put outside site-packages (../../bin/...) are left out and listed.
 
 The GPU machine has no network: this is how its real PyTorch stack is reinstalled there, by
@@ -43,14 +43,15 @@ def metadata_field(dist_info, field):
 
 
 def wheel_tag(dist_info):
+    """The compressed tag set of the WHEEL file's Tag lines ("py2.py3-none-any")."""
+    tags = []
     try:
         with open(os.path.join(dist_info, "WHEEL"), encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("Tag:"):
-                    return line.split(":", 1)[1].strip()
+            tags = [line.split(":", 1)[1].strip().split("-") for line in f if line.startswith("Tag:")]
     except FileNotFoundError:
         pass
-    return "py3-none-any"
+    tags = [tag for tag in tags if len(tag) == 3] or [["py3", "none", "any"]]
+    return "-".join(".".join(sorted({tag[i] for tag in tags})) for i in range(3))
 
 
 def repack(site, info, out):

@@ -1,5 +1,6 @@
 // The manifest's text form: round trips, escaping, and refusal of entries a restore must not
 // write (paths escaping the environment, setuid bits).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -141,6 +142,38 @@ TEST(ManifestParse, NamesTheLineOfAnError)
     const auto parsed = parse_files("envpin-files 1\nd\t0755\t.\nd\t0755\t/abs\n");
     ASSERT_FALSE(parsed);
     EXPECT_NE(parsed.error().describe().find("/abs"), std::string::npos) << parsed.error().describe();
+}
+
+// Manifests of more than a couple of megabytes parse in pieces on all cores: the result and the
+// line an error names must not depend on where the pieces were cut.
+std::vector<ManifestEntry> large_manifest()
+{
+    std::vector<ManifestEntry> entries = {directory("."), directory("pkg")};
+    for (int i = 0; i < 40000; ++i)
+        entries.push_back(file(fmt::format("pkg/module_{:06d}_with_a_longer_name.py", i), std::to_string(i)));
+    return entries;
+}
+
+TEST(ManifestParse, ALargeManifestRoundTripsInPieces)
+{
+    const auto entries = large_manifest();
+    const auto text = print_files(entries);
+    ASSERT_GT(text.size(), size_t{4} << 20);
+    const auto parsed = parse_files(text);
+    ASSERT_TRUE(parsed) << parsed.error().describe();
+    EXPECT_EQ(*parsed, entries);
+}
+
+TEST(ManifestParse, ALargeManifestNamesTheRightLine)
+{
+    auto text = print_files(large_manifest());
+    const std::string needle = "pkg/module_031234_with_a_longer_name.py";
+    const auto at = text.find(needle);
+    ASSERT_NE(at, std::string::npos);
+    text[text.rfind('\n', at) + 1] = 'x';  // no such kind; line 4 + 31234 (header, ".", "pkg" come first)
+    const auto parsed = parse_files(text);
+    ASSERT_FALSE(parsed);
+    EXPECT_NE(parsed.error().describe().find("line 31238"), std::string::npos) << parsed.error().describe();
 }
 
 TEST(StateDigest, IgnoresMtimesButNotModesOrContent)
