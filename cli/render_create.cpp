@@ -24,13 +24,18 @@ nlohmann::json stack_json(const std::optional<Lock>& lock)
             {"nccl", optional_text(stack.nccl)}, {"triton", optional_text(stack.triton)}};
 }
 
-std::string stack_line(const std::optional<Lock>& lock)
+std::string stack_line(const store::CreateRequest& request)
 {
-    if (!lock)
+    if (!request.stack)
         return "none (--torch none: no torch stack, only --with requirements)";
-    const auto& stack = lock->stack;
-    return fmt::format("torch {} ({}{}) from {}", stack.torch, stack.variant,
-                       stack.cuda ? ", CUDA " + *stack.cuda : std::string(), stack.index_url);
+    const auto& stack = request.stack->stack;
+    const auto source = !request.offline ? "from " + stack.index_url
+                        : request.pypi_build
+                            ? std::string("offline from the --find-links wheels (PyPI's unlabelled wheels of this "
+                                          "release are this build)")
+                            : std::string("offline from the --find-links wheels");
+    return fmt::format("torch {} ({}{}) {}", stack.torch, stack.variant,
+                       stack.cuda ? ", CUDA " + *stack.cuda : std::string(), source);
 }
 
 std::string installed_line(const std::vector<store::ResolvedArtifact>& installed)
@@ -72,7 +77,7 @@ void render_create(const CreateReport& report, std::ostream& out, std::ostream& 
     const auto& python = outcome.python_version.empty() ? request.python : outcome.python_version;
     fmt::print(out, "created {} at {} ({}, python {})\n", request.name, request.path.string(),
                store::to_string(request.installer), python.empty() ? "3" : python);
-    fmt::print(out, "  stack      {}\n", stack_line(request.stack));
+    fmt::print(out, "  stack      {}\n", stack_line(request));
     fmt::print(out, "  installed  {}{}\n", installed_line(outcome.installed),
                outcome.hashes_required ? " (the lock's artifacts, hashes required)" : "");
     if (request.stack)
