@@ -67,14 +67,16 @@ export UV_CACHE_DIR="$work/uv-cache"
 make_wheelhouse
 python3 -c 'import os,sys; print("\n".join(sorted(n.split("-")[0] for n in os.listdir(sys.argv[1]))))' "$work/wheels" > "$work/requirements.txt"
 uv_install() { uv pip install -q --python "$work/uvenv/bin/python" --offline --no-index --find-links "$work/wheels" --no-deps "$@"; }
-uv venv -q "$work/uvenv" --python "$source_env/bin/python"
+fresh_uvenv() { rm -rf "$work/uvenv"; uv venv -q "$work/uvenv" --python "$source_env/bin/python"; }
+fresh_uvenv
 timed "uv install whole env (cold cache)" uv_install --link-mode hardlink -r "$work/requirements.txt"
-rm -rf "$work/uvenv"; uv venv -q "$work/uvenv" --python "$source_env/bin/python"
-timed "uv install whole env (warm cache, hardlink)" uv_install --link-mode hardlink -r "$work/requirements.txt"
-rm -rf "$work/uvenv"; uv venv -q "$work/uvenv" --python "$source_env/bin/python"
+fresh_uvenv
 timed "uv install whole env (warm cache, copy)" uv_install --link-mode copy -r "$work/requirements.txt"
+fresh_uvenv
+timed "uv install whole env (warm cache, hardlink)" uv_install --link-mode hardlink -r "$work/requirements.txt"
 timed "uv reinstall torch (warm cache, hardlink)" uv_install --reinstall --link-mode hardlink torch
-timed "uv reinstall torch (warm cache, copy)" uv_install --reinstall --link-mode copy torch
+rm -rf "$(site "$work/uvenv")/torch" "$(site "$work/uvenv")"/torch-*.dist-info
+timed "uv: torch removed -> install (warm, hardlink)" uv_install --link-mode hardlink torch
 rm -rf "$work/uvenv"
 unset ENVPIN_TRACE
 fi
