@@ -24,7 +24,7 @@ timed() {
   return $rc
 }
 files=$(find "$source_env" -type f | wc -l); bytes=$(du -sb "$source_env" | cut -f1)
-echo "source $source_env: $files files, $bytes bytes; $(nproc) cores" | tee -a "$summary"
+echo "source $source_env: $files files, $bytes bytes; $(nproc) cores; $(uv --version)" | tee -a "$summary"
 
 parts=${DRILL_PARTS:-bench create faults}  # drill: adopt and verify a copy only; create: `envpin create` from the wheels rebuilt from SOURCE_ENV, then verify
 # make_wheelhouse: every distribution of SOURCE_ENV as a wheel in $work/wheels (once).
