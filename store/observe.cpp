@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <future>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -159,10 +160,11 @@ long long wall_clock_ns()
     return now.tv_sec * 1'000'000'000LL + now.tv_nsec;
 }
 
-Expected<Observation> observe(int root_fd, const std::filesystem::path& root, const StatCache& cache,
-                              const ObserveOptions& options)
+namespace {
+
+Expected<Observation> observe_scanned(int root_fd, const std::filesystem::path& root, Scan scan,
+                                      const StatCache& cache, const ObserveOptions& options)
 {
-    auto scan = ENVPIN_TRY(scan_tree(root_fd, root, options.threads));
     ENVPIN_TRY_CTX(fmt::format("{} cannot be recorded", root.string()), validate_entries(scan.entries));
     Observation observation;
     observation.manifest.entries = std::move(scan.entries);
@@ -197,6 +199,30 @@ Expected<Observation> observe(int root_fd, const std::filesystem::path& root, co
     observation.manifest.distributions = ENVPIN_TRY(read_distributions(root, observation.manifest.entries));
     sort_distributions(observation.manifest.distributions);
     return observation;
+}
+
+}  // namespace
+
+Expected<Observation> observe(int root_fd, const std::filesystem::path& root, const StatCache& cache,
+                              const ObserveOptions& options)
+{
+    auto scan = ENVPIN_TRY(scan_tree(root_fd, root, options.threads));
+    return observe_scanned(root_fd, root, std::move(scan), cache, options);
+}
+
+Expected<Observation> observe(int root_fd, const std::filesystem::path& root,
+                              const std::function<Expected<StatCache>()>& load_cache, StatCache& cache,
+                              const ObserveOptions& options)
+{
+    auto loading = std::async(std::launch::async, load_cache);
+    auto scan = scan_tree(root_fd, root, options.threads);
+    auto loaded = loading.get();
+    if (!scan)
+        return std::unexpected(std::move(scan.error()));
+    if (!loaded)
+        return std::unexpected(std::move(loaded.error()));
+    cache = std::move(*loaded);
+    return observe_scanned(root_fd, root, std::move(*scan), cache, options);
 }
 
 Expected<void> stage_missing(int root_fd, Observation& observation, ObjectStore& objects, LinkMode mode, unsigned threads)

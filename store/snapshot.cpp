@@ -107,7 +107,6 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
     if (!store.writable())
         return fail(ErrorCode::internal, "snapshot needs the store opened for writing");
     const auto root_fd = ENVPIN_TRY(open_root(environment.path));
-    const auto cache = new_environment ? StatCache() : ENVPIN_TRY(store.catalog().load_stat_cache(environment.id));
     auto& objects = store.objects();
     SnapshotOutcome outcome;
     outcome.link_mode = ENVPIN_TRY(objects.effective_mode(root_fd.get(), environment.path,
@@ -119,8 +118,13 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
         synced_at_ns = wall_clock_ns();
         ENVPIN_TRY(traced("sync before linking", [&] { return objects.sync(); }));
     }
+    // The stat cache is read from SQLite while the tree is walked.
+    const auto load_cache = [&]() -> Expected<StatCache> {
+        return new_environment ? StatCache() : store.catalog().load_stat_cache(environment.id);
+    };
+    StatCache cache;
     auto observation = ENVPIN_TRY(traced("walk, hash, stage", [&] {
-        return observe(root_fd.get(), environment.path, cache,
+        return observe(root_fd.get(), environment.path, load_cache, cache,
                        {options.threads, options.progress, &objects, outcome.link_mode, synced_at_ns});
     }));
     outcome.hashed_files = observation.hashed_files;
@@ -222,9 +226,11 @@ Expected<Drift> status(Store& store, const Environment& environment, unsigned th
     const auto current = ENVPIN_TRY(store.current_snapshot(environment));
     if (!current)
         return fail(ErrorCode::not_found, "environment '{}' has no snapshot yet", environment.name);
-    const auto cache = ENVPIN_TRY(store.catalog().load_stat_cache(environment.id));
+    const auto load_cache = [&] { return store.catalog().load_stat_cache(environment.id); };
+    StatCache cache;
     const auto observation = ENVPIN_TRY(traced("status: walk and hash", [&] {
-        return observe(root_fd.get(), environment.path, cache, {threads, progress, nullptr, LinkMode::copy});
+        return observe(root_fd.get(), environment.path, load_cache, cache,
+                       {threads, progress, nullptr, LinkMode::copy});
     }));
     Drift drift{*current, {}, observation.hashed_files};
     if (current->state != state_digest(observation.manifest))
