@@ -178,7 +178,18 @@ Expected<SnapshotInfo> Store::resolve(std::string_view text)
 
 Expected<Manifest> Store::manifest(const SnapshotInfo& snapshot)
 {
-    auto texts = history_.read(snapshot.commit);
+    return read_manifest(history_, snapshot);
+}
+
+Expected<Manifest> Store::manifest_apart(const SnapshotInfo& snapshot) const
+{
+    auto history = ENVPIN_TRY(History::open(root_ / "manifests.git", OpenMode::read_write));
+    return read_manifest(history, snapshot);
+}
+
+Expected<Manifest> Store::read_manifest(History& history, const SnapshotInfo& snapshot)
+{
+    auto texts = history.read(snapshot.commit);
     if (!texts)
         return std::unexpected(as_corrupt(std::move(texts.error()), snapshot));
     auto entries = parse_files(texts->files);

@@ -60,8 +60,12 @@ public:
     // The snapshot's manifest from manifests.git, validated; corrupt naming the snapshot when
     // it is missing, unreadable or unsafe to restore.
     [[nodiscard]] Expected<Manifest> manifest(const SnapshotInfo& snapshot);
+    // The same through a repository handle of its own: safe on another thread while this
+    // Store writes (a reset reads its target's manifest while it saves the unsaved state).
+    [[nodiscard]] Expected<Manifest> manifest_apart(const SnapshotInfo& snapshot) const;
 
 private:
+    [[nodiscard]] static Expected<Manifest> read_manifest(History& history, const SnapshotInfo& snapshot);
     Store(std::filesystem::path root, Catalog catalog, History history, ObjectStore objects,
           std::optional<StoreLock> lock)
         : root_(std::move(root)), catalog_(std::move(catalog)), history_(std::move(history)),
