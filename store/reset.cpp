@@ -3,12 +3,14 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <future>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -150,6 +152,28 @@ Expected<fs::path> swap_in(const ResetJournal& journal, bool& exchanged)
     return fs::path(journal.aside);
 }
 
+// The clock file timestamps are taken from (a tick of a few ms): a file changed after this
+// instant gets a ctime no earlier than it.
+long long coarse_wall_clock_ns()
+{
+    timespec now{};
+    ::clock_gettime(CLOCK_REALTIME_COARSE, &now);
+    return static_cast<long long>(now.tv_sec) * 1'000'000'000LL + now.tv_nsec;
+}
+
+// The coarse clock once it has moved past `tick` (at most one tick, a few ms, of waiting; a
+// large tree's build is long past it): every file of a tree built by `tick` then has a ctime
+// strictly older than the exchange.
+long long clock_tick_after(long long tick)
+{
+    auto now = coarse_wall_clock_ns();
+    while (now <= tick) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        now = coarse_wall_clock_ns();
+    }
+    return now;
+}
+
 // Builds the target beside the environment; on failure removes it and closes the journal.
 Expected<TreeBuild> stage_target(Store& store, long long journal_id, const ResetJournal& journal,
                                  const Manifest& target, const Manifest& current, LinkMode mode, unsigned threads)
@@ -168,35 +192,24 @@ Expected<TreeBuild> stage_target(Store& store, long long journal_id, const Reset
     return *built;
 }
 
-// The stat cache after the swap: rows for the files that came from the object store (new
-// inodes); rows of files linked from the old tree stay, and the old tree's removal refreshes
-// their ctime (refresh_ctimes) since only their link count changed.
+// The switch in the database: the current snapshot, the journal's "swapped" state, and the
+// stat rows of paths the target lacks dropped. Rows for the files that came from the object
+// store are added by finish_reset_journal, off the critical path; until then their paths'
+// rows name the old inodes, so a status in between hashes those files instead of trusting them.
 Expected<void> record_switch(Store& store, const Environment& environment, long long journal_id,
-                             const ResetJournal& journal, const Manifest& target, const Manifest& current,
-                             unsigned threads)
+                             const ResetJournal& journal, const Manifest& target, const Manifest& current)
 {
-    std::unordered_map<std::string_view, const ManifestEntry*> before;
-    for (const auto& entry : current.entries)
-        if (entry.kind == EntryKind::file)
-            before.emplace(entry.path, &entry);
-    Manifest restored;
     std::unordered_set<std::string_view> in_target;
-    for (const auto& entry : target.entries) {
-        if (entry.kind != EntryKind::file)
-            continue;
-        in_target.insert(entry.path);
-        const auto it = before.find(entry.path);
-        if (it == before.end() || !same_state(*it->second, entry))
-            restored.entries.push_back(entry);
-    }
-    const auto stamps = ENVPIN_TRY(stamp_tree(restored, journal.environment, threads));
+    for (const auto& entry : target.entries)
+        if (entry.kind == EntryKind::file)
+            in_target.insert(entry.path);
     std::vector<std::string> removed;
-    for (const auto& [path, entry] : before)
-        if (!in_target.contains(path))
-            removed.emplace_back(path);
+    for (const auto& entry : current.entries)
+        if (entry.kind == EntryKind::file && !in_target.contains(entry.path))
+            removed.emplace_back(entry.path);
     auto transaction = ENVPIN_TRY(Transaction::begin(store.catalog().database()));
     ENVPIN_TRY(store.catalog().set_current_snapshot(environment.id, journal.target));
-    ENVPIN_TRY(store.catalog().store_stat_cache(environment.id, stamps, removed));
+    ENVPIN_TRY(store.catalog().store_stat_cache(environment.id, {}, removed));
     ENVPIN_TRY(store.catalog().update_journal(journal_id, reset_swapped, print_reset_journal(journal)));
     return transaction.commit();
 }
@@ -286,12 +299,14 @@ Expected<ResetOutcome> reset_environment(Store& store, const Environment& enviro
         store.catalog().begin_journal(environment.id, "reset", reset_building, print_reset_journal(journal)));
     const auto built = ENVPIN_TRY(stage_target(store, journal_id, journal, target_manifest, current_manifest, mode,
                                                request.threads));
+    const auto built_tick = coarse_wall_clock_ns();  // no file of the new tree has a later ctime
     journal.staging_inode = ENVPIN_TRY(inode_of(journal.staging));
     ENVPIN_TRY(store.catalog().update_journal(journal_id, reset_built, print_reset_journal(journal)));
 
     bool exchanged = true;
     {
         TraceSpan span("swap");
+        journal.swapped_ns = clock_tick_after(built_tick);
         journal.old_tree = ENVPIN_TRY(swap_in(journal, exchanged)).string();
         ENVPIN_TRY(sys::fsync_directory(environment.path.parent_path()));
     }
@@ -300,8 +315,7 @@ Expected<ResetOutcome> reset_environment(Store& store, const Environment& enviro
     done.reused_files = built.reused;
     done.restored_files = built.from_objects;
     ENVPIN_TRY(traced("record", [&] {
-        return record_switch(store, environment, journal_id, journal, target_manifest, current_manifest,
-                             request.threads);
+        return record_switch(store, environment, journal_id, journal, target_manifest, current_manifest);
     }));
 
     // The environment is the target now; what is left is disposing of the old tree.

@@ -9,7 +9,8 @@ std::string print_reset_journal(const ResetJournal& journal)
     nlohmann::json document = {{"environment", journal.environment}, {"staging", journal.staging},
                                {"aside", journal.aside},           {"old_tree", journal.old_tree},
                                {"from", journal.from},             {"target", journal.target},
-                               {"keep_old", journal.keep_old},     {"kept", journal.kept}};
+                               {"keep_old", journal.keep_old},     {"kept", journal.kept},
+                               {"swapped_ns", journal.swapped_ns}};
     document["staging_inode"] = journal.staging_inode ? nlohmann::json(*journal.staging_inode) : nlohmann::json();
     return document.dump();
 }
@@ -29,6 +30,7 @@ Expected<ResetJournal> parse_reset_journal(std::string_view text)
         journal.target = document.at("target").get<long long>();
         journal.keep_old = document.value("keep_old", false);
         journal.kept = document.value("kept", "");
+        journal.swapped_ns = document.value("swapped_ns", 0LL);
         if (const auto it = document.find("staging_inode"); it != document.end() && !it->is_null())
             journal.staging_inode = it->get<unsigned long long>();
         if (journal.environment.empty() || journal.staging.empty() || journal.aside.empty())

@@ -23,6 +23,10 @@ struct ResetJournal {
     long long target = 0;
     bool keep_old = false;
     std::string kept;         // --keep-old: the name the old tree is kept under
+    // The coarse wall clock (the one file times come from) just before the exchange. A restored
+    // file whose ctime is older has not been touched since the reset made it, so its digest is
+    // the target manifest's (see finish_reset_journal); 0: unknown, nothing is taken on trust.
+    long long swapped_ns = 0;
     bool operator==(const ResetJournal&) const = default;
 };
 
@@ -32,7 +36,9 @@ class Store;
 
 // The last step of a reset whose environment already is the target: keep the old tree under
 // `kept` or remove it, take the new ctimes of files whose link count changed into the stat
-// cache, close the journal entry. Idempotent (recovery runs it again after a crash).
+// cache, add rows for the files the reset brought from the object store (those untouched since
+// `swapped_ns`), close the journal entry. Off the reset's critical path (a detached `envpin
+// recover` runs it); idempotent (recovery runs it again after a crash).
 [[nodiscard]] Expected<void> finish_reset_journal(Store& store, long long journal_id, const ResetJournal& journal,
                                                   unsigned threads);
 [[nodiscard]] Expected<ResetJournal> parse_reset_journal(std::string_view text);

@@ -2,6 +2,9 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include <unordered_map>
+
+#include "store/parallel.hpp"
 #include "store/reset.hpp"
 #include "store/reset_journal.hpp"
 #include "store/tree_builder.hpp"
@@ -39,6 +42,59 @@ Expected<void> refresh_ctimes(Store& store, long long environment_id, const fs::
         if (stamp.dev == cached.stamp.dev && stamp.ino == cached.stamp.ino && stamp.size == cached.stamp.size &&
             stamp.mtime_ns == cached.stamp.mtime_ns && stamp.ctime_ns != cached.stamp.ctime_ns)
             updates.push_back({path, CachedHash{stamp, cached.digest}});
+    }
+    if (updates.empty())
+        return {};
+    auto transaction = ENVPIN_TRY(Transaction::begin(store.catalog().database()));
+    ENVPIN_TRY(store.catalog().store_stat_cache(environment_id, updates, {}));
+    return transaction.commit();
+}
+
+// Strictly older than the exchange's coarse clock reading: a change in the same tick or later
+// has a ctime at least that. A filesystem that keeps whole seconds truncates a later change's
+// ctime below it, hence the two seconds there.
+bool untouched_since(long long ctime_ns, long long swapped_ns)
+{
+    const long long margin = ctime_ns % 1'000'000'000 == 0 ? 2'000'000'000LL : 0;
+    return ctime_ns < swapped_ns - margin;
+}
+
+// Rows for the files the reset brought from the object store: each regular file of the target
+// whose row does not name its inode gets the target manifest's digest, if its ctime says
+// nothing touched it since the exchange (a write, chmod or link would have moved the ctime).
+// The rest keep no row and are hashed by the next status.
+Expected<void> stamp_restored(Store& store, long long environment_id, const ResetJournal& journal, unsigned threads)
+{
+    if (journal.swapped_ns == 0)
+        return {};
+    const auto target = ENVPIN_TRY(store.catalog().snapshot(journal.target));
+    if (!target)
+        return {};
+    const auto manifest = ENVPIN_TRY(store.manifest(*target));
+    const auto cache = ENVPIN_TRY(store.catalog().load_stat_cache(environment_id));
+    std::unordered_map<std::string_view, const StatStamp*> cached;
+    for (const auto& [path, hash] : cache)
+        cached.emplace(path, &hash.stamp);
+    std::vector<const ManifestEntry*> files;
+    for (const auto& entry : manifest.entries)
+        if (entry.kind == EntryKind::file)
+            files.push_back(&entry);
+    std::vector<std::optional<StatStamp>> stamps(files.size());
+    ENVPIN_TRY(parallel_for(files.size(), threads, [&](size_t i, unsigned) -> Expected<void> {
+        struct ::stat info{};
+        const auto path = fs::path(journal.environment) / files[i]->path;
+        if (::lstat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) && info.st_size == files[i]->size)
+            stamps[i] = stamp_of(info);
+        return {};
+    }));
+    StatCache updates;
+    for (size_t i = 0; i < files.size(); ++i) {
+        if (!stamps[i] || !untouched_since(stamps[i]->ctime_ns, journal.swapped_ns))
+            continue;
+        const auto row = cached.find(files[i]->path);
+        if (row != cached.end() && row->second->dev == stamps[i]->dev && row->second->ino == stamps[i]->ino)
+            continue;  // linked from the old tree: its row is right (refresh_ctimes took the ctime)
+        updates.push_back({files[i]->path, CachedHash{*stamps[i], files[i]->digest}});
     }
     if (updates.empty())
         return {};
@@ -89,8 +145,10 @@ Expected<void> finish_reset_journal(Store& store, long long journal_id, const Re
         }
     }
     const auto environment = ENVPIN_TRY(store.catalog().find_environment_by_path(journal.environment));
-    if (environment)
+    if (environment) {
         ENVPIN_TRY(refresh_ctimes(store, environment->id, journal.environment));
+        ENVPIN_TRY(stamp_restored(store, environment->id, journal, threads));
+    }
     return store.catalog().end_journal(journal_id);
 }
 

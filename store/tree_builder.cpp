@@ -163,28 +163,6 @@ Expected<TreeBuild> build_tree(const Manifest& target, const Manifest& current, 
     return build;
 }
 
-Expected<StatCache> stamp_tree(const Manifest& manifest, const fs::path& root, unsigned threads)
-{
-    std::vector<const ManifestEntry*> files;
-    for (const auto& entry : manifest.entries)
-        if (entry.kind == EntryKind::file)
-            files.push_back(&entry);
-    std::vector<StatStamp> stamps(files.size());
-    ENVPIN_TRY(parallel_for(files.size(), threads, [&](size_t index, unsigned) -> Expected<void> {
-        struct ::stat info{};
-        const auto path = under(root, files[index]->path);
-        if (::lstat(path.c_str(), &info) != 0)
-            return fail(ErrorCode::io, "cannot stat {}: {}", path.string(), errno_text(errno));
-        stamps[index] = stamp_of(info);
-        return {};
-    }));
-    StatCache cache;  // sorted by path, as the manifest is
-    cache.reserve(files.size());
-    for (size_t i = 0; i < files.size(); ++i)
-        cache.push_back({files[i]->path, CachedHash{stamps[i], files[i]->digest}});
-    return cache;
-}
-
 Expected<void> remove_tree(const fs::path& root, unsigned threads)
 {
     std::error_code ec;

@@ -28,11 +28,6 @@ struct TreeBuild {
                                              const std::filesystem::path& new_root, const ObjectStore& objects,
                                              LinkMode mode, unsigned threads);
 
-// The stat-cache rows for every file of `manifest` as it now lies under `root`: stamps taken
-// now, digests from the manifest (the caller vouches that the tree matches it).
-[[nodiscard]] Expected<StatCache> stamp_tree(const Manifest& manifest, const std::filesystem::path& root,
-                                             unsigned threads);
-
 // Removes a directory tree that envpin owns (an old tree after a reset), in parallel: files of
 // each directory by a worker, then the directories deepest first. Read-only directories are
 // made writable first. A missing `root` is success.
