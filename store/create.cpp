@@ -224,7 +224,7 @@ std::vector<ResolvedArtifact> locked_artifacts(const Lock& lock)
     for (const auto& installed : lock.installed) {
         if (installed.sha256.empty())
             return {};
-        artifacts.push_back({normalize_package_name(installed.name), installed.version,
+        artifacts.push_back({normalize_name(installed.name), installed.version,
                              installed.sha256, installed.source});
     }
     return artifacts;

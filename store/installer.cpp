@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/strings.hpp"
+#include "resolver/marker.hpp"
 #include "resolver/version.hpp"
 #include "sys/file.hpp"
 #include "sys/process.hpp"
@@ -141,23 +142,6 @@ Expected<InstallerKind> choose_installer(std::string_view requested)
     if (requested.empty() || requested == "auto")
         return has_uv ? InstallerKind::uv : InstallerKind::pip;
     return fail(ErrorCode::bad_input, "--installer '{}': expected auto, uv or pip", requested);
-}
-
-std::string normalize_package_name(std::string_view name)
-{
-    std::string normalized;
-    bool in_separator = false;
-    for (const char c : name) {
-        if (c == '-' || c == '_' || c == '.') {
-            in_separator = true;
-            continue;
-        }
-        if (in_separator && !normalized.empty())
-            normalized += '-';
-        in_separator = false;
-        normalized += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return normalized;
 }
 
 Expected<std::string> validate_requirement(std::string_view requirement)
@@ -321,7 +305,7 @@ Expected<std::vector<ResolvedArtifact>> parse_pinned_requirements(std::string_vi
         if (eq == std::string_view::npos)
             return fail(ErrorCode::bad_input, "pinned requirement '{}' has no ==version", fields[0]);
         ResolvedArtifact artifact;
-        artifact.name = normalize_package_name(fields[0].substr(0, eq));
+        artifact.name = normalize_name(fields[0].substr(0, eq));
         artifact.version = std::string(fields[0].substr(eq + 2));
         for (size_t i = 1; i < fields.size(); ++i) {
             if (fields[i].starts_with("--hash=sha256:") && artifact.sha256.empty())
@@ -345,7 +329,7 @@ Expected<std::vector<ResolvedArtifact>> parse_pip_report(std::string_view text)
     try {
         for (const auto& item : document.at("install")) {
             ResolvedArtifact artifact;
-            artifact.name = normalize_package_name(item.at("metadata").at("name").get<std::string>());
+            artifact.name = normalize_name(item.at("metadata").at("name").get<std::string>());
             artifact.version = item.at("metadata").at("version").get<std::string>();
             const auto& download = item.at("download_info");
             artifact.source = download.value("url", "");

@@ -93,7 +93,4 @@ private:
 // Parses pip's `--report` JSON (the "install" array: metadata name/version, download_info).
 [[nodiscard]] Expected<std::vector<ResolvedArtifact>> parse_pip_report(std::string_view text);
 
-// PEP 503 name normalization: lowercase, runs of -_. become '-'.
-[[nodiscard]] std::string normalize_package_name(std::string_view name);
-
 }  // namespace envpin::store

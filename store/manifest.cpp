@@ -131,23 +131,6 @@ bool same_state(const ManifestEntry& a, const ManifestEntry& b)
            a.target == b.target && a.path == b.path;
 }
 
-std::string normalize_name(std::string_view name)
-{
-    std::string normalized;
-    bool in_separator = false;
-    for (const char c : name) {
-        if (c == '-' || c == '_' || c == '.') {
-            in_separator = true;
-            continue;
-        }
-        if (in_separator && !normalized.empty())
-            normalized += '-';
-        in_separator = false;
-        normalized += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    }
-    return normalized;
-}
-
 void sort_distributions(std::vector<Distribution>& distributions)
 {
     std::ranges::sort(distributions, [](const Distribution& a, const Distribution& b) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "resolver/marker.hpp"
 #include "store/digest.hpp"
 
 namespace envpin::store {
@@ -47,8 +48,8 @@ struct Distribution {
     bool operator==(const Distribution&) const = default;
 };
 
-// PEP 503 normalized name: lowercase, runs of '-', '_', '.' become one '-'.
-[[nodiscard]] std::string normalize_name(std::string_view name);
+// PEP 503 normalized names, as the resolver compares them (resolver/marker.hpp).
+using envpin::normalize_name;
 
 struct Manifest {
     std::vector<Distribution> distributions;  // sorted by normalized name, then version

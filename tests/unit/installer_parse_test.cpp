@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "store/installer.hpp"
+#include "store/manifest.hpp"
 
 namespace envpin::store {
 namespace {
@@ -25,9 +26,9 @@ TEST(InstallerRequirements, RefusesEmbeddedInstallerOptions)
 
 TEST(InstallerNames, Pep503Normalization)
 {
-    EXPECT_EQ(normalize_package_name("Nvidia_CUDNN.cu12"), "nvidia-cudnn-cu12");
-    EXPECT_EQ(normalize_package_name("torch"), "torch");
-    EXPECT_EQ(normalize_package_name("a__b--c"), "a-b-c");
+    EXPECT_EQ(normalize_name("Nvidia_CUDNN.cu12"), "nvidia-cudnn-cu12");
+    EXPECT_EQ(normalize_name("torch"), "torch");
+    EXPECT_EQ(normalize_name("a__b--c"), "a-b-c");
 }
 
 TEST(PinnedRequirements, UvCompileOutputWithContinuations)
