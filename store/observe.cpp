@@ -203,13 +203,6 @@ Expected<Observation> observe_scanned(int root_fd, const std::filesystem::path& 
 
 }  // namespace
 
-Expected<Observation> observe(int root_fd, const std::filesystem::path& root, const StatCache& cache,
-                              const ObserveOptions& options)
-{
-    auto scan = ENVPIN_TRY(scan_tree(root_fd, root, options.threads));
-    return observe_scanned(root_fd, root, std::move(scan), cache, options);
-}
-
 Expected<Observation> observe(int root_fd, const std::filesystem::path& root,
                               const std::function<Expected<StatCache>()>& load_cache, StatCache& cache,
                               const ObserveOptions& options)

@@ -49,12 +49,8 @@ struct Observation {
 
 // bad_input for a tree a snapshot must not record (special files, setuid bits); io naming the
 // file when one cannot be read or changes while it is read.
-[[nodiscard]] Expected<Observation> observe(int root_fd, const std::filesystem::path& root, const StatCache& cache,
-                                            const ObserveOptions& options);
-
-// The same, with the stat cache read by `load_cache` on another thread while the tree is walked
-// (reading 70,000 rows costs about as much as a third of the walk); the cache read is left in
-// `cache` for the caller.
+// The stat cache is read by `load_cache` on another thread while the tree is walked (reading
+// 70,000 rows costs about as much as a third of the walk) and left in `cache` for the caller.
 [[nodiscard]] Expected<Observation> observe(int root_fd, const std::filesystem::path& root,
                                             const std::function<Expected<StatCache>()>& load_cache,
                                             StatCache& cache, const ObserveOptions& options);

@@ -30,9 +30,8 @@ std::optional<unsigned long long> inode(const std::string& path)
 
 // Removing the old tree's links to shared inodes changed their ctime, not their content: take
 // the new ctime for cache rows whose file still has the cached device, inode, size and mtime.
-Expected<void> refresh_ctimes(Store& store, long long environment_id, const fs::path& root)
+Expected<void> refresh_ctimes(Store& store, long long environment_id, const StatCache& cache, const fs::path& root)
 {
-    const auto cache = ENVPIN_TRY(store.catalog().load_stat_cache(environment_id));
     StatCache updates;
     for (const auto& [path, cached] : cache) {
         struct ::stat info{};
@@ -63,7 +62,8 @@ bool untouched_since(long long ctime_ns, long long swapped_ns)
 // whose row does not name its inode gets the target manifest's digest, if its ctime says
 // nothing touched it since the exchange (a write, chmod or link would have moved the ctime).
 // The rest keep no row and are hashed by the next status.
-Expected<void> stamp_restored(Store& store, long long environment_id, const ResetJournal& journal, unsigned threads)
+Expected<void> stamp_restored(Store& store, long long environment_id, const StatCache& cache,
+                              const ResetJournal& journal, unsigned threads)
 {
     if (journal.swapped_ns == 0)
         return {};
@@ -71,7 +71,6 @@ Expected<void> stamp_restored(Store& store, long long environment_id, const Rese
     if (!target)
         return {};
     const auto manifest = ENVPIN_TRY(store.manifest(*target));
-    const auto cache = ENVPIN_TRY(store.catalog().load_stat_cache(environment_id));
     std::unordered_map<std::string_view, const StatStamp*> cached;
     for (const auto& [path, hash] : cache)
         cached.emplace(path, &hash.stamp);
@@ -146,8 +145,10 @@ Expected<void> finish_reset_journal(Store& store, long long journal_id, const Re
     }
     const auto environment = ENVPIN_TRY(store.catalog().find_environment_by_path(journal.environment));
     if (environment) {
-        ENVPIN_TRY(refresh_ctimes(store, environment->id, journal.environment));
-        ENVPIN_TRY(stamp_restored(store, environment->id, journal, threads));
+        // Both read the rows as they were: refreshing a ctime changes no row's inode.
+        const auto cache = ENVPIN_TRY(store.catalog().load_stat_cache(environment->id));
+        ENVPIN_TRY(refresh_ctimes(store, environment->id, cache, journal.environment));
+        ENVPIN_TRY(stamp_restored(store, environment->id, cache, journal, threads));
     }
     return store.catalog().end_journal(journal_id);
 }
