@@ -2,6 +2,7 @@
 // its first snapshot.
 #include "cli/command.hpp"
 #include "cli/render_store.hpp"
+#include "base/trace.hpp"
 
 namespace envpin::cli {
 namespace {
@@ -18,12 +19,12 @@ Expected<ExitCode> run_adopt(Context& context, const AdoptFlags& flags)
 {
     // Inputs are checked before the store is touched, so a bad one changes nothing.
     const auto path = ENVPIN_TRY(store::check_adoptable(flags.path, flags.name));
-    auto store = ENVPIN_TRY(store::Store::open(store_options(context, store::Access::write, flags.wait)));
+    auto store = ENVPIN_TRY(traced("open store", [&] { return store::Store::open(store_options(context, store::Access::write, flags.wait)); }));
     store::AdoptOptions options{path, flags.name, *store::parse_link_mode(flags.link_mode), {}};
     options.snapshot.reason = "adopt";
     options.snapshot.message = flags.message;
     options.snapshot.progress = progress_line(context);
-    const auto outcome = store::adopt(store, options);
+    const auto outcome = traced("adopt", [&] { return store::adopt(store, options); });
     finish_progress(context);
     if (!outcome)
         return std::unexpected(outcome.error());

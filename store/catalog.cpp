@@ -81,6 +81,17 @@ CREATE TABLE journal (
   created TEXT NOT NULL
 );
 )sql",
+    // 2: the stat cache becomes one packed value per environment (store/stat_cache.hpp), written
+    // whole by each snapshot. The old rows are dropped: a cache only saves hashing.
+    R"sql(
+DROP TABLE stat_cache;
+CREATE TABLE stat_caches (
+  environment_id INTEGER PRIMARY KEY REFERENCES environments(id) ON DELETE CASCADE,
+  format INTEGER NOT NULL,
+  entries INTEGER NOT NULL,
+  packed BLOB NOT NULL
+);
+)sql",
 };
 
 constexpr std::string_view environment_columns = "id, name, path, link_mode, created, current_snapshot";
@@ -281,50 +292,32 @@ Expected<std::vector<Distribution>> Catalog::distributions(long long snapshot_id
 
 Expected<StatCache> Catalog::load_stat_cache(long long environment_id)
 {
-    auto statement = ENVPIN_TRY(database_.prepare(
-        "SELECT path, dev, ino, size, mtime_ns, ctime_ns, sha256 FROM stat_cache WHERE environment_id = ? "
-        "ORDER BY path"));
+    auto statement = ENVPIN_TRY(
+        database_.prepare("SELECT format, entries, packed FROM stat_caches WHERE environment_id = ?"));
     statement.bind(1, environment_id);
-    StatCache cache;
-    auto count = ENVPIN_TRY(database_.prepare("SELECT count(*) FROM stat_cache WHERE environment_id = ?"));
-    count.bind(1, environment_id);
-    if (ENVPIN_TRY(count.step()))
-        cache.reserve(static_cast<size_t>(count.integer(0)));
-    while (ENVPIN_TRY(statement.step())) {
-        CachedHash cached{{static_cast<unsigned long long>(statement.integer(1)),
-                           static_cast<unsigned long long>(statement.integer(2)), statement.integer(3),
-                           statement.integer(4), statement.integer(5)},
-                          {}};
-        const auto digest = statement.blob(6);
-        if (digest.size() != cached.digest.bytes.size())
-            continue;  // a damaged row only costs a re-hash
-        std::copy(digest.begin(), digest.end(), cached.digest.bytes.begin());
-        cache.push_back({std::string(statement.blob(0)), cached});
-    }
-    return cache;
+    if (!ENVPIN_TRY(statement.step()) || statement.integer(0) != stat_cache_format)
+        return StatCache();
+    // A damaged cache only costs hashing again: it reads as empty.
+    return unpack_stat_cache(statement.blob(2), statement.integer(1)).value_or(StatCache());
+}
+
+Expected<void> Catalog::replace_stat_cache(long long environment_id, const StatCache& cache)
+{
+    auto statement = ENVPIN_TRY(database_.prepare(
+        "INSERT OR REPLACE INTO stat_caches (environment_id, format, entries, packed) VALUES (?, ?, ?, ?)"));
+    const auto packed = pack_stat_cache(cache);
+    statement.bind(1, environment_id).bind(2, stat_cache_format).bind(3, static_cast<long long>(cache.size()));
+    statement.bind_blob(4, packed);
+    return statement.run();
 }
 
 Expected<void> Catalog::store_stat_cache(long long environment_id, const StatCache& upserts,
                                          const std::vector<std::string>& removed)
 {
-    auto upsert = ENVPIN_TRY(database_.prepare(
-        "INSERT OR REPLACE INTO stat_cache (environment_id, path, dev, ino, size, mtime_ns, ctime_ns, sha256) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
-    for (const auto& [path, cached] : upserts) {  // cached: CachedHash
-        upsert.reset();
-        upsert.bind(1, environment_id).bind_blob(2, path);
-        upsert.bind(3, static_cast<long long>(cached.stamp.dev)).bind(4, static_cast<long long>(cached.stamp.ino));
-        upsert.bind(5, cached.stamp.size).bind(6, cached.stamp.mtime_ns).bind(7, cached.stamp.ctime_ns);
-        upsert.bind_blob(8, digest_bytes(cached.digest));
-        ENVPIN_TRY(upsert.run());
-    }
-    auto erase = ENVPIN_TRY(database_.prepare("DELETE FROM stat_cache WHERE environment_id = ? AND path = ?"));
-    for (const auto& path : removed) {
-        erase.reset();
-        erase.bind(1, environment_id).bind_blob(2, path);
-        ENVPIN_TRY(erase.run());
-    }
-    return {};
+    if (upserts.empty() && removed.empty())
+        return {};
+    const auto cache = ENVPIN_TRY(load_stat_cache(environment_id));
+    return replace_stat_cache(environment_id, merge_stat_cache(cache, upserts, removed));
 }
 
 }  // namespace envpin::store

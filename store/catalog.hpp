@@ -13,19 +13,12 @@
 #include "store/database.hpp"
 #include "store/manifest.hpp"
 #include "store/records.hpp"
+#include "store/stat_cache.hpp"
 
 namespace envpin::store {
 
 // Schema version this build writes; older databases are migrated on open, newer ones refused.
-inline constexpr long long schema_version = 1;
-
-struct CachedFile {
-    std::string path;
-    CachedHash hash;
-    bool operator==(const CachedFile&) const = default;
-};
-// Sorted by path (byte order, as manifests are), so lookups are a merge with a scan.
-using StatCache = std::vector<CachedFile>;
+inline constexpr long long schema_version = 2;
 
 class Catalog {
 public:
@@ -52,7 +45,11 @@ public:
     [[nodiscard]] Expected<std::vector<Distribution>> distributions(long long snapshot_id);
 
     // --- Stat cache (path -> stat stamp -> sha256), per environment, sorted by path ---
+    // Empty when the environment has none (or it is damaged: a cache only saves hashing).
     [[nodiscard]] Expected<StatCache> load_stat_cache(long long environment_id);
+    // Writes the environment's whole cache (one packed value).
+    [[nodiscard]] Expected<void> replace_stat_cache(long long environment_id, const StatCache& cache);
+    // Reads, merges (merge_stat_cache) and writes back; for the few rows a cleanup changes.
     [[nodiscard]] Expected<void> store_stat_cache(long long environment_id, const StatCache& upserts,
                                                   const std::vector<std::string>& removed);
 

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/trace.hpp"
 #include "store/dist_info.hpp"
 #include "store/parallel.hpp"
 #include "store/scanner.hpp"
@@ -170,6 +171,7 @@ Expected<Observation> observe_scanned(int root_fd, const std::filesystem::path& 
     observation.manifest.entries = std::move(scan.entries);
     observation.stamps = std::move(scan.stamps);
     observation.hashed.assign(observation.manifest.entries.size(), 0);
+    observation.from_cache.assign(observation.manifest.entries.size(), 0);
     std::vector<size_t> todo;
     long long bytes_total = 0;
     auto cached = cache.begin();  // both sorted by path: a merge, no hashing
@@ -181,7 +183,7 @@ Expected<Observation> observe_scanned(int root_fd, const std::filesystem::path& 
             ++cached;
         if (cached != cache.end() && cached->path == entry.path && cached->hash.stamp == observation.stamps[i]) {
             entry.digest = cached->hash.digest;
-            ++observation.cache_hits;
+            observation.from_cache[i] = 1;
             continue;
         }
         todo.push_back(i);
@@ -193,10 +195,11 @@ Expected<Observation> observe_scanned(int root_fd, const std::filesystem::path& 
     });
     HashRun run{root_fd, observation, options, {}, {}, {}, {}, {}};
     observation.started_ns = wall_clock_ns();
-    ENVPIN_TRY(hash_all(run, todo, bytes_total));
+    ENVPIN_TRY(traced("hash", [&] { return hash_all(run, todo, bytes_total); }));
     observation.hashed_files = static_cast<long long>(todo.size());
     observation.hashed_bytes = bytes_total;
-    observation.manifest.distributions = ENVPIN_TRY(read_distributions(root, observation.manifest.entries));
+    observation.manifest.distributions =
+        ENVPIN_TRY(traced("read distributions", [&] { return read_distributions(root, observation.manifest.entries); }));
     sort_distributions(observation.manifest.distributions);
     return observation;
 }
@@ -208,8 +211,8 @@ Expected<Observation> observe(int root_fd, const std::filesystem::path& root,
                               const ObserveOptions& options)
 {
     auto loading = std::async(std::launch::async, load_cache);
-    auto scan = scan_tree(root_fd, root, options.threads);
-    auto loaded = loading.get();
+    auto scan = traced("scan", [&] { return scan_tree(root_fd, root, options.threads); });
+    auto loaded = traced("stat cache load (rest)", [&] { return loading.get(); });
     if (!scan)
         return std::unexpected(std::move(scan.error()));
     if (!loaded)
@@ -265,31 +268,18 @@ void refresh_linked_stamps(Observation& observation)
     }
 }
 
-StatCache cache_updates(const Observation& observation)
+StatCache cache_after(const Observation& observation)
 {
-    StatCache updates;
+    StatCache cache;
+    cache.reserve(observation.manifest.entries.size());
     for (size_t i = 0; i < observation.manifest.entries.size(); ++i) {
-        if (observation.hashed[i] && !racy(observation.stamps[i], observation.started_ns))
-            updates.push_back({observation.manifest.entries[i].path,
-                               CachedHash{observation.stamps[i], observation.manifest.entries[i].digest}});
+        const auto& entry = observation.manifest.entries[i];
+        const bool known = observation.from_cache[i] ||
+                           (observation.hashed[i] && !racy(observation.stamps[i], observation.started_ns));
+        if (entry.kind == EntryKind::file && known)
+            cache.push_back({entry.path, CachedHash{observation.stamps[i], entry.digest}});
     }
-    return updates;
-}
-
-std::vector<std::string> cache_removals(const StatCache& cache, const Observation& observation)
-{
-    std::vector<std::string> removed;
-    if (observation.cache_hits == cache.size())
-        return removed;  // every cached path is still a file
-    const auto& entries = observation.manifest.entries;
-    auto entry = entries.begin();
-    for (const auto& cached : cache) {
-        while (entry != entries.end() && entry->path < cached.path)
-            ++entry;
-        if (entry == entries.end() || entry->path != cached.path || entry->kind != EntryKind::file)
-            removed.push_back(cached.path);
-    }
-    return removed;
+    return cache;
 }
 
 }  // namespace envpin::store

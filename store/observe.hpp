@@ -37,11 +37,11 @@ struct Observation {
     Manifest manifest;              // sorted; digests set; distributions read from dist-info
     std::vector<StatStamp> stamps;  // parallel to manifest.entries
     std::vector<char> hashed;       // parallel: 1 where the file was read in this run
+    std::vector<char> from_cache;   // parallel: 1 where the sha256 came from the stat cache
     std::vector<StagedObject> staged;
     long long hashed_files = 0;
     long long hashed_bytes = 0;
-    long long started_ns = 0;  // wall clock when hashing began (see cache_updates)
-    size_t cache_hits = 0;     // files whose sha256 came from the stat cache
+    long long started_ns = 0;  // wall clock when hashing began (see cache_after)
 };
 
 // CLOCK_REALTIME in nanoseconds, the clock file timestamps follow.
@@ -64,11 +64,10 @@ struct Observation {
 // (publish read it), so that the next snapshot does not read them again.
 void refresh_linked_stamps(Observation& observation);
 
-// The cache rows to write for an observation (files read in this run), and the cached paths
-// that are no longer files. A file modified just before it was read is left out ("racy", as in
-// git): a second write within the filesystem's timestamp granularity would leave its stamp
-// unchanged, so it is read again next time.
-[[nodiscard]] StatCache cache_updates(const Observation& observation);
-[[nodiscard]] std::vector<std::string> cache_removals(const StatCache& cache, const Observation& observation);
+// The stat cache as this observation leaves it: a row for every file whose sha256 came from the
+// cache or was read in this run. A file modified just before it was read is left out ("racy", as
+// in git): a second write within the filesystem's timestamp granularity would leave its stamp
+// unchanged, so it is read again next time. Paths that are no longer files have no row.
+[[nodiscard]] StatCache cache_after(const Observation& observation);
 
 }  // namespace envpin::store

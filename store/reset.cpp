@@ -192,24 +192,15 @@ Expected<TreeBuild> stage_target(Store& store, long long journal_id, const Reset
     return *built;
 }
 
-// The switch in the database: the current snapshot, the journal's "swapped" state, and the
-// stat rows of paths the target lacks dropped. Rows for the files that came from the object
-// store are added by finish_reset_journal, off the critical path; until then their paths'
-// rows name the old inodes, so a status in between hashes those files instead of trusting them.
+// The switch in the database: the current snapshot and the journal's "swapped" state. The stat
+// cache is settled by finish_reset_journal, off the critical path; until then the rows of the
+// paths the reset changed name the old inodes, so a status in between hashes those files
+// instead of trusting them.
 Expected<void> record_switch(Store& store, const Environment& environment, long long journal_id,
-                             const ResetJournal& journal, const Manifest& target, const Manifest& current)
+                             const ResetJournal& journal)
 {
-    std::unordered_set<std::string_view> in_target;
-    for (const auto& entry : target.entries)
-        if (entry.kind == EntryKind::file)
-            in_target.insert(entry.path);
-    std::vector<std::string> removed;
-    for (const auto& entry : current.entries)
-        if (entry.kind == EntryKind::file && !in_target.contains(entry.path))
-            removed.emplace_back(entry.path);
     auto transaction = ENVPIN_TRY(Transaction::begin(store.catalog().database()));
     ENVPIN_TRY(store.catalog().set_current_snapshot(environment.id, journal.target));
-    ENVPIN_TRY(store.catalog().store_stat_cache(environment.id, {}, removed));
     ENVPIN_TRY(store.catalog().update_journal(journal_id, reset_swapped, print_reset_journal(journal)));
     return transaction.commit();
 }
@@ -315,7 +306,7 @@ Expected<ResetOutcome> reset_environment(Store& store, const Environment& enviro
     done.reused_files = built.reused;
     done.restored_files = built.from_objects;
     ENVPIN_TRY(traced("record", [&] {
-        return record_switch(store, environment, journal_id, journal, target_manifest, current_manifest);
+        return record_switch(store, environment, journal_id, journal);
     }));
 
     // The environment is the target now; what is left is disposing of the old tree.

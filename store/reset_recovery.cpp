@@ -30,7 +30,7 @@ std::optional<unsigned long long> inode(const std::string& path)
 
 // Removing the old tree's links to shared inodes changed their ctime, not their content: take
 // the new ctime for cache rows whose file still has the cached device, inode, size and mtime.
-Expected<void> refresh_ctimes(Store& store, long long environment_id, const StatCache& cache, const fs::path& root)
+StatCache refreshed_ctimes(const StatCache& cache, const fs::path& root)
 {
     StatCache updates;
     for (const auto& [path, cached] : cache) {
@@ -42,11 +42,7 @@ Expected<void> refresh_ctimes(Store& store, long long environment_id, const Stat
             stamp.mtime_ns == cached.stamp.mtime_ns && stamp.ctime_ns != cached.stamp.ctime_ns)
             updates.push_back({path, CachedHash{stamp, cached.digest}});
     }
-    if (updates.empty())
-        return {};
-    auto transaction = ENVPIN_TRY(Transaction::begin(store.catalog().database()));
-    ENVPIN_TRY(store.catalog().store_stat_cache(environment_id, updates, {}));
-    return transaction.commit();
+    return updates;
 }
 
 // Strictly older than the exchange's coarse clock reading: a change in the same tick or later
@@ -62,20 +58,14 @@ bool untouched_since(long long ctime_ns, long long swapped_ns)
 // whose row does not name its inode gets the target manifest's digest, if its ctime says
 // nothing touched it since the exchange (a write, chmod or link would have moved the ctime).
 // The rest keep no row and are hashed by the next status.
-Expected<void> stamp_restored(Store& store, long long environment_id, const StatCache& cache,
-                              const ResetJournal& journal, unsigned threads)
+Expected<StatCache> restored_rows(const Manifest& target, const StatCache& cache, const ResetJournal& journal,
+                                  unsigned threads)
 {
-    if (journal.swapped_ns == 0)
-        return {};
-    const auto target = ENVPIN_TRY(store.catalog().snapshot(journal.target));
-    if (!target)
-        return {};
-    const auto manifest = ENVPIN_TRY(store.manifest(*target));
     std::unordered_map<std::string_view, const StatStamp*> cached;
     for (const auto& [path, hash] : cache)
         cached.emplace(path, &hash.stamp);
     std::vector<const ManifestEntry*> files;
-    for (const auto& entry : manifest.entries)
+    for (const auto& entry : target.entries)
         if (entry.kind == EntryKind::file)
             files.push_back(&entry);
     std::vector<std::optional<StatStamp>> stamps(files.size());
@@ -92,13 +82,46 @@ Expected<void> stamp_restored(Store& store, long long environment_id, const Stat
             continue;
         const auto row = cached.find(files[i]->path);
         if (row != cached.end() && row->second->dev == stamps[i]->dev && row->second->ino == stamps[i]->ino)
-            continue;  // linked from the old tree: its row is right (refresh_ctimes took the ctime)
+            continue;  // linked from the old tree: its row is right (refreshed_ctimes took the ctime)
         updates.push_back({files[i]->path, CachedHash{*stamps[i], files[i]->digest}});
     }
-    if (updates.empty())
+    return updates;
+}
+
+// Cached paths that are not files of the target (the reset removed them).
+std::vector<std::string> paths_not_in(const Manifest& target, const StatCache& cache)
+{
+    std::vector<std::string> removed;
+    auto entry = target.entries.begin();
+    for (const auto& [path, _] : cache) {
+        while (entry != target.entries.end() && entry->path < path)
+            ++entry;
+        if (entry == target.entries.end() || entry->path != path || entry->kind != EntryKind::file)
+            removed.push_back(path);
+    }
+    return removed;
+}
+
+// The stat cache once the old tree is gone, written in one transaction: new ctimes for the
+// files shared with the old tree, rows for the files that came from the object store, and no
+// rows for paths the target lacks. Until then a status hashes what it cannot trust.
+Expected<void> settle_stat_cache(Store& store, long long environment_id, const ResetJournal& journal,
+                                 unsigned threads)
+{
+    const auto cache = ENVPIN_TRY(store.catalog().load_stat_cache(environment_id));
+    auto updates = refreshed_ctimes(cache, journal.environment);
+    std::vector<std::string> removed;
+    const auto target = ENVPIN_TRY(store.catalog().snapshot(journal.target));
+    if (target) {
+        const auto manifest = ENVPIN_TRY(store.manifest(*target));
+        removed = paths_not_in(manifest, cache);
+        if (journal.swapped_ns != 0)  // older journals lack the exchange's time: hash those files
+            updates = merge_stat_cache(updates, ENVPIN_TRY(restored_rows(manifest, cache, journal, threads)), {});
+    }
+    if (updates.empty() && removed.empty())
         return {};
     auto transaction = ENVPIN_TRY(Transaction::begin(store.catalog().database()));
-    ENVPIN_TRY(store.catalog().store_stat_cache(environment_id, updates, {}));
+    ENVPIN_TRY(store.catalog().replace_stat_cache(environment_id, merge_stat_cache(cache, updates, removed)));
     return transaction.commit();
 }
 
@@ -145,10 +168,7 @@ Expected<void> finish_reset_journal(Store& store, long long journal_id, const Re
     }
     const auto environment = ENVPIN_TRY(store.catalog().find_environment_by_path(journal.environment));
     if (environment) {
-        // Both read the rows as they were: refreshing a ctime changes no row's inode.
-        const auto cache = ENVPIN_TRY(store.catalog().load_stat_cache(environment->id));
-        ENVPIN_TRY(refresh_ctimes(store, environment->id, cache, journal.environment));
-        ENVPIN_TRY(stamp_restored(store, environment->id, cache, journal, threads));
+        ENVPIN_TRY(settle_stat_cache(store, environment->id, journal, threads));
     }
     return store.catalog().end_journal(journal_id);
 }

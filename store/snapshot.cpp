@@ -49,7 +49,7 @@ std::string commit_message(const Environment& environment, long long seq, const 
 // The manifest is committed to git, then the database is (the point of truth), then the branch.
 Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_environment,
                               const SnapshotOptions& options, const Observation& observation, const Digest& state,
-                              const std::optional<SnapshotInfo>& current, const StatCache& cache)
+                              const std::optional<SnapshotInfo>& current)
 {
     long long files = 0, bytes = 0;
     for (const auto& entry : observation.manifest.entries) {
@@ -62,42 +62,41 @@ Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_e
     const auto history = new_environment ? std::vector<SnapshotInfo>() : ENVPIN_TRY(catalog.snapshots(environment.id));
     const long long seq = history.empty() ? 1 : history.back().seq + 1;
     const auto now = std::time(nullptr);
-    // The git commit (compressing the manifest) runs beside the stat cache inserts; the snapshot
+    // The git commit (compressing the manifest) runs beside the stat cache write; the snapshot
     // row, which names the commit, waits for it. The future's destructor waits on any early return.
-    CommitRequest request{print_files(observation.manifest.entries),
+    const auto request = traced("print manifest", [&] {
+        return CommitRequest{print_files(observation.manifest.entries),
                           print_distributions(observation.manifest.distributions),
                           history.empty() ? std::nullopt : std::optional<std::string>(history.back().commit),
                           commit_message(environment, seq, options, observation, files, bytes), now};
+    });
     auto writing = std::async(std::launch::async, [&store, &request] {
         return traced("git commit (parallel)", [&] { return store.history().write_commit(request); });
     });
     auto transaction = ENVPIN_TRY(Transaction::begin(catalog.database()));
     if (new_environment)
         environment.id = ENVPIN_TRY(catalog.insert_environment(environment));
-    ENVPIN_TRY(traced("stat cache rows", [&] {
-        return catalog.store_stat_cache(environment.id, cache_updates(observation), cache_removals(cache, observation));
-    }));
+    ENVPIN_TRY(traced("stat cache", [&] { return catalog.replace_stat_cache(environment.id, cache_after(observation)); }));
     const auto commit = ENVPIN_TRY(writing.get());
     const auto snapshot = ENVPIN_TRY(catalog.insert_snapshot(
         {environment.id, commit, current ? std::optional<long long>(current->id) : std::nullopt, utc_time(now),
          options.reason, options.message, state, files, bytes}));
     ENVPIN_TRY(catalog.insert_distributions(snapshot.id, observation.manifest.distributions));
     ENVPIN_TRY(catalog.set_current_snapshot(environment.id, snapshot.id));
-    ENVPIN_TRY(transaction.commit());
+    ENVPIN_TRY(traced("database commit", [&] { return transaction.commit(); }));
     environment.current_snapshot = snapshot.id;
-    ENVPIN_TRY(store.history().set_branch(environment.name, commit));
+    ENVPIN_TRY(traced("move branch", [&] { return store.history().set_branch(environment.name, commit); }));
     return snapshot;
 }
 
 Expected<void> remember_hashes(Catalog& catalog, long long environment_id, const StatCache& cache,
                                const Observation& observation)
 {
-    auto updates = cache_updates(observation);
-    auto removals = cache_removals(cache, observation);
-    if (updates.empty() && removals.empty())
+    auto after = cache_after(observation);
+    if (after == cache)
         return {};
     auto transaction = ENVPIN_TRY(Transaction::begin(catalog.database()));
-    ENVPIN_TRY(catalog.store_stat_cache(environment_id, updates, removals));
+    ENVPIN_TRY(catalog.replace_stat_cache(environment_id, after));
     return transaction.commit();
 }
 
@@ -155,7 +154,7 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
             return compare(ENVPIN_TRY(store.manifest(*outcome.previous)), observation.manifest);
         }));
     outcome.snapshot = ENVPIN_TRY(
-        record(store, environment, new_environment, options, observation, state, outcome.previous, cache));
+        record(store, environment, new_environment, options, observation, state, outcome.previous));
     outcome.created = true;
     outcome.manifest = std::move(observation.manifest);
     return outcome;
