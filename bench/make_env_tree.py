@@ -11,6 +11,11 @@ import os
 import random
 
 
+def package_name(number):
+    # Names spread over the alphabet, as a real environment's are (numpy, scipy, sympy, torch, ...).
+    return f"{chr(ord('a') + number % 26)}pkg{number:04d}"
+
+
 def write(path, size, rng, mode=0o644):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as out:
@@ -50,21 +55,21 @@ def main():
     if not os.path.lexists(os.path.join(args.root, "bin", "python")):
         os.symlink("/usr/bin/python3", os.path.join(args.root, "bin", "python"))
     for i in range(small_files):
-        package = f"pkg{rng.randrange(packages):04d}"
+        package = package_name(rng.randrange(packages))
         depth = rng.randrange(3)
         sub = "/".join(f"sub{rng.randrange(8)}" for _ in range(depth))
         suffix = ".py" if i % 3 else ".cpython-311.pyc"
         folder = os.path.join(site, package, sub, "__pycache__" if suffix.endswith("pyc") else "")
         write(os.path.join(folder, f"m{i}{suffix}"), small_size(rng), rng)
     for i in range(medium_files):
-        package = f"pkg{rng.randrange(packages):04d}"
+        package = package_name(rng.randrange(packages))
         write(os.path.join(site, package, "lib", f"lib{i}.so"), rng.randrange(1 << 20, 8 << 20), rng, 0o755)
     write_torch(site, args.torch_files if args.torch_files >= 0 else small_files * 15 // 100, rng)
     for i in range(args.big_count):
         write(os.path.join(site, "nvidia", f"big{i}", "lib", f"libbig{i}.so"), args.big_mb << 20, rng, 0o755)
     write_dist_info(site, "nvidia-big", "1.0.0", "nvidia")
     for p in range(packages):
-        write_dist_info(site, f"pkg{p:04d}", f"1.{p}.0", f"pkg{p:04d}")
+        write_dist_info(site, package_name(p), f"1.{p}.0", package_name(p))
 
 
 def write_dist_info(site, name, version, top):

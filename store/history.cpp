@@ -2,6 +2,9 @@
 
 #include <git2.h>
 
+#include "store/parallel.hpp"
+
+#include <algorithm>
 #include <mutex>
 #include <vector>
 #include <utility>
@@ -115,11 +118,74 @@ History::~History()
     git_repository_free(repository_);
 }
 
+namespace {
+
+using Repository = GitPtr<git_repository, git_repository_free>;
+
+// One repository handle per worker, opened on first use by that worker only.
+class WorkerRepositories {
+public:
+    WorkerRepositories(std::filesystem::path git_dir, unsigned workers) : git_dir_(std::move(git_dir)), handles_(workers) {}
+
+    Expected<git_repository*> get(unsigned worker)
+    {
+        auto& handle = handles_[worker];
+        if (!handle) {
+            git_repository* raw = nullptr;
+            ENVPIN_GIT(fmt::format("cannot open {}", git_dir_.string()), git_repository_open_bare(&raw, git_dir_.c_str()));
+            handle.reset(raw);
+        }
+        return handle.get();
+    }
+
+private:
+    std::filesystem::path git_dir_;
+    std::vector<Repository> handles_;
+};
+
+// Largest first, so that one big shard does not compress alone at the end.
+std::vector<size_t> largest_first(const std::vector<FileShard>& shards)
+{
+    std::vector<size_t> order(shards.size());
+    for (size_t i = 0; i < order.size(); ++i)
+        order[i] = i;
+    std::ranges::sort(order, [&](size_t a, size_t b) { return shards[a].text.size() > shards[b].text.size(); });
+    return order;
+}
+
+// The files/ tree of a commit: one blob per shard.
+Expected<git_oid> write_files_tree(git_repository* repo, const std::filesystem::path& git_dir,
+                                   const std::vector<FileShard>& shards)
+{
+    std::vector<git_oid> blobs(shards.size());
+    const auto order = largest_first(shards);
+    const unsigned workers = worker_count(0, shards.size());
+    WorkerRepositories handles(git_dir, workers);
+    ENVPIN_TRY(parallel_for(order.size(), workers, [&](size_t i, unsigned worker) -> Expected<void> {
+        const auto& shard = shards[order[i]];
+        auto* handle = ENVPIN_TRY(handles.get(worker));
+        ENVPIN_GIT(fmt::format("writing the files manifest shard '{}'", shard.name),
+                   git_blob_create_from_buffer(&blobs[order[i]], handle, shard.text.data(), shard.text.size()));
+        return {};
+    }));
+    git_treebuilder* raw_builder = nullptr;
+    ENVPIN_GIT("building the files tree", git_treebuilder_new(&raw_builder, repo, nullptr));
+    TreeBuilder builder(raw_builder);
+    for (size_t i = 0; i < shards.size(); ++i)
+        ENVPIN_GIT(fmt::format("adding the shard '{}'", shards[i].name),
+                   git_treebuilder_insert(nullptr, builder.get(), shards[i].name.c_str(), &blobs[i], GIT_FILEMODE_BLOB));
+    git_oid tree;
+    ENVPIN_GIT("writing the files tree", git_treebuilder_write(&tree, builder.get()));
+    return tree;
+}
+
+}  // namespace
+
 Expected<std::string> History::write_commit(const CommitRequest& request)
 {
     auto* repo = ENVPIN_TRY(repository());
-    git_oid files_oid, distributions_oid, tree_oid, commit_oid;
-    ENVPIN_GIT("writing the files manifest", git_blob_create_from_buffer(&files_oid, repo, request.files_text.data(), request.files_text.size()));
+    git_oid distributions_oid, tree_oid, commit_oid;
+    const auto files_oid = ENVPIN_TRY(write_files_tree(repo, git_dir_, request.files));
     ENVPIN_GIT("writing the distributions manifest",
                git_blob_create_from_buffer(&distributions_oid, repo, request.distributions_text.data(),
                                            request.distributions_text.size()));
@@ -127,7 +193,7 @@ Expected<std::string> History::write_commit(const CommitRequest& request)
     ENVPIN_GIT("building the manifest tree", git_treebuilder_new(&raw_builder, repo, nullptr));
     TreeBuilder builder(raw_builder);
     ENVPIN_GIT("building the manifest tree", git_treebuilder_insert(nullptr, builder.get(), "distributions", &distributions_oid, GIT_FILEMODE_BLOB));
-    ENVPIN_GIT("building the manifest tree", git_treebuilder_insert(nullptr, builder.get(), "files", &files_oid, GIT_FILEMODE_BLOB));
+    ENVPIN_GIT("building the manifest tree", git_treebuilder_insert(nullptr, builder.get(), "files", &files_oid, GIT_FILEMODE_TREE));
     ENVPIN_GIT("writing the manifest tree", git_treebuilder_write(&tree_oid, builder.get()));
     git_tree* raw_tree = nullptr;
     ENVPIN_GIT("reading the manifest tree", git_tree_lookup(&raw_tree, repo, &tree_oid));
@@ -200,16 +266,48 @@ Expected<ManifestTexts> History::read(std::string_view commit_id)
     git_tree* raw_tree = nullptr;
     ENVPIN_GIT(fmt::format("reading the tree of {}", commit_id), git_commit_tree(&raw_tree, commit.get()));
     Tree tree(raw_tree);
-    auto read_blob = [&](const char* name) -> Expected<std::string> {
-        const git_tree_entry* entry = git_tree_entry_byname(tree.get(), name);
-        if (entry == nullptr || git_tree_entry_type(entry) != GIT_OBJECT_BLOB)
-            return fail(ErrorCode::corrupt, "commit {} has no '{}' manifest", commit_id, name);
+    auto read_blob = [&](git_repository* handle, const git_oid* id, std::string_view name) -> Expected<std::string> {
         git_blob* raw_blob = nullptr;
-        ENVPIN_GIT(fmt::format("reading '{}' of {}", name, commit_id), git_blob_lookup(&raw_blob, repo, git_tree_entry_id(entry)));
+        ENVPIN_GIT(fmt::format("reading '{}' of {}", name, commit_id), git_blob_lookup(&raw_blob, handle, id));
         Blob blob(raw_blob);
         return std::string(static_cast<const char*>(git_blob_rawcontent(blob.get())), static_cast<size_t>(git_blob_rawsize(blob.get())));
     };
-    return ManifestTexts{ENVPIN_TRY(read_blob("files")), ENVPIN_TRY(read_blob("distributions"))};
+    const git_tree_entry* distributions = git_tree_entry_byname(tree.get(), "distributions");
+    if (distributions == nullptr || git_tree_entry_type(distributions) != GIT_OBJECT_BLOB)
+        return fail(ErrorCode::corrupt, "commit {} has no 'distributions' manifest", commit_id);
+    const git_tree_entry* files = git_tree_entry_byname(tree.get(), "files");
+    if (files == nullptr)
+        return fail(ErrorCode::corrupt, "commit {} has no 'files' manifest", commit_id);
+    ManifestTexts texts;
+    texts.distributions = ENVPIN_TRY(read_blob(repo, git_tree_entry_id(distributions), "distributions"));
+    if (git_tree_entry_type(files) == GIT_OBJECT_BLOB) {
+        texts.sharded = false;
+        texts.files.push_back({"files", ENVPIN_TRY(read_blob(repo, git_tree_entry_id(files), "files"))});
+        return texts;
+    }
+    if (git_tree_entry_type(files) != GIT_OBJECT_TREE)
+        return fail(ErrorCode::corrupt, "commit {}: 'files' is neither a manifest nor a tree of shards", commit_id);
+    git_tree* raw_files = nullptr;
+    ENVPIN_GIT(fmt::format("reading the files tree of {}", commit_id), git_tree_lookup(&raw_files, repo, git_tree_entry_id(files)));
+    Tree files_tree(raw_files);
+    const size_t count = git_tree_entrycount(files_tree.get());
+    std::vector<const git_oid*> ids(count);
+    texts.files.resize(count);
+    for (size_t i = 0; i < count; ++i) {
+        const git_tree_entry* entry = git_tree_entry_byindex(files_tree.get(), i);
+        if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB)
+            return fail(ErrorCode::corrupt, "commit {}: files/{} is not a manifest shard", commit_id, git_tree_entry_name(entry));
+        texts.files[i].name = git_tree_entry_name(entry);
+        ids[i] = git_tree_entry_id(entry);
+    }
+    // Inflated on all cores, each worker on its own repository handle.
+    const unsigned workers = worker_count(0, count);
+    WorkerRepositories handles(git_dir_, workers);
+    ENVPIN_TRY(parallel_for(count, workers, [&](size_t i, unsigned worker) -> Expected<void> {
+        texts.files[i].text = ENVPIN_TRY(read_blob(ENVPIN_TRY(handles.get(worker)), ids[i], "files/" + texts.files[i].name));
+        return {};
+    }));
+    return texts;
 }
 
 }  // namespace envpin::store

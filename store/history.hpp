@@ -1,7 +1,9 @@
 #pragma once
 // manifests.git: a bare repository with one branch per environment (refs/heads/<name>) and one
-// commit per snapshot, whose tree holds the manifest as text ("distributions" and "files"), so
-// that stock `git --git-dir manifests.git log -p <name>` reads a snapshot's changes.
+// commit per snapshot, whose tree holds the manifest as text: "distributions", and "files/"
+// with the file list in shards (store/manifest.hpp, print_file_shards), so that stock
+// `git --git-dir manifests.git log -p <name>` reads a snapshot's changes. Stores written before
+// the shards hold "files" as one blob; reading takes both.
 // The only file that sees libgit2; libgit2's fsync of the git directory is switched on.
 #include <filesystem>
 #include <memory>
@@ -11,13 +13,14 @@
 
 #include "base/error.hpp"
 #include "store/database.hpp"
+#include "store/manifest.hpp"
 
 struct git_repository;
 
 namespace envpin::store {
 
 struct CommitRequest {
-    std::string files_text;          // print_files(...)
+    std::vector<FileShard> files;    // print_file_shards(...)
     std::string distributions_text;  // print_distributions(...)
     std::optional<std::string> parent;  // the previous snapshot's commit id
     std::string message;
@@ -25,7 +28,8 @@ struct CommitRequest {
 };
 
 struct ManifestTexts {
-    std::string files;
+    std::vector<FileShard> files;  // sharded: the shards of files/; else one, named "files"
+    bool sharded = true;
     std::string distributions;
 };
 
@@ -38,6 +42,9 @@ public:
     ~History();
 
     // Writes blobs, tree and commit (all fsynced) without moving any branch; returns the id.
+    // The shards are compressed and written on all cores, each worker on its own repository
+    // handle (a git_repository is never shared between threads); a shard whose blob exists
+    // already costs only its hash.
     [[nodiscard]] Expected<std::string> write_commit(const CommitRequest& request);
     // Points refs/heads/<environment> at `commit` (HEAD follows the first branch made).
     [[nodiscard]] Expected<void> set_branch(std::string_view environment, std::string_view commit);

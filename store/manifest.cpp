@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <iterator>
+#include <map>
 #include <tuple>
 #include <unordered_set>
 
@@ -199,27 +200,73 @@ Expected<std::string> unescape_field(std::string_view text)
     return plain;
 }
 
+static void print_entry(std::string& text, const ManifestEntry& entry)
+{
+    auto out = std::back_inserter(text);
+    switch (entry.kind) {
+    case EntryKind::directory:
+        fmt::format_to(out, "d\t{:04o}\t{}\n", entry.mode, escape_field(entry.path));
+        break;
+    case EntryKind::file:
+        fmt::format_to(out, "f\t{:04o}\t{}\t{}\t{}\t{}\n", entry.mode, entry.size, entry.mtime_ns,
+                       entry.digest.hex(), escape_field(entry.path));
+        break;
+    case EntryKind::symlink:
+        fmt::format_to(out, "l\t{}\t{}\n", escape_field(entry.path), escape_field(entry.target));
+        break;
+    }
+}
+
 std::string print_files(const std::vector<ManifestEntry>& entries)
 {
     std::string text(files_header);
     text += '\n';
     text.reserve(entries.size() * 160);  // a file line is ~100 bytes plus its path
-    auto out = std::back_inserter(text);
-    for (const auto& entry : entries) {
-        switch (entry.kind) {
-        case EntryKind::directory:
-            fmt::format_to(out, "d\t{:04o}\t{}\n", entry.mode, escape_field(entry.path));
-            break;
-        case EntryKind::file:
-            fmt::format_to(out, "f\t{:04o}\t{}\t{}\t{}\t{}\n", entry.mode, entry.size, entry.mtime_ns,
-                           entry.digest.hex(), escape_field(entry.path));
-            break;
-        case EntryKind::symlink:
-            fmt::format_to(out, "l\t{}\t{}\n", escape_field(entry.path), escape_field(entry.target));
-            break;
-        }
-    }
+    for (const auto& entry : entries)
+        print_entry(text, entry);
     return text;
+}
+
+std::string file_shard_of(std::string_view path)
+{
+    // lib*/python*/site-packages/<child>...
+    std::string_view parts[4];
+    for (auto& part : parts) {
+        const auto end = path.find('/');
+        part = path.substr(0, end);
+        path = end == std::string_view::npos ? std::string_view() : path.substr(end + 1);
+    }
+    if (!parts[0].starts_with("lib") || !parts[1].starts_with("python") || parts[2] != "site-packages" ||
+        parts[3].empty())
+        return "env";
+    const char first = parts[3].front();
+    if (first >= 'a' && first <= 'z')
+        return std::string("site-packages-") + first;
+    if (first >= 'A' && first <= 'Z')
+        return std::string("site-packages-") + static_cast<char>(first - 'A' + 'a');
+    return first >= '0' && first <= '9' ? "site-packages-0" : "site-packages-_";
+}
+
+std::vector<FileShard> print_file_shards(const std::vector<ManifestEntry>& entries)
+{
+    std::map<std::string, std::vector<const ManifestEntry*>> members;
+    for (const auto& entry : entries)
+        members[file_shard_of(entry.path)].push_back(&entry);
+    std::vector<FileShard> shards;
+    std::vector<const std::vector<const ManifestEntry*>*> lists;
+    for (const auto& [name, list] : members) {
+        shards.push_back({name, {}});
+        lists.push_back(&list);
+    }
+    (void)parallel_for(shards.size(), 0, [&](size_t i, unsigned) -> Expected<void> {
+        auto& text = shards[i].text;
+        text.reserve(lists[i]->size() * 160);
+        text.append(files_header).push_back('\n');
+        for (const auto* entry : *lists[i])
+            print_entry(text, *entry);
+        return {};
+    });
+    return shards;
 }
 
 std::string print_distributions(const std::vector<Distribution>& distributions)
@@ -291,7 +338,9 @@ static std::vector<std::string_view> cut_at_lines(std::string_view body, size_t 
     return pieces;
 }
 
-Expected<std::vector<ManifestEntry>> parse_files(std::string_view text)
+// The entries of one text form, unvalidated. Bodies over a megabyte parse in pieces on up to
+// `threads` cores (0: all), cut at line ends; line numbers stay those of the whole text.
+static Expected<std::vector<ManifestEntry>> parse_entries(std::string_view text, unsigned threads)
 {
     if (text.empty())
         return fail(ErrorCode::bad_input, "empty; expected '{}'", files_header);
@@ -300,16 +349,14 @@ Expected<std::vector<ManifestEntry>> parse_files(std::string_view text)
         return fail(ErrorCode::bad_input, "line 1: missing final newline");
     if (text.substr(0, header_end) != files_header)
         return fail(ErrorCode::bad_input, "line 1: expected '{}'", files_header);
-    // A manifest of 70,000 files is ~10 MB: its pieces of about a megabyte parse on all cores
-    // (the store reads two manifests on the way to a reset).
     const auto body = text.substr(header_end + 1);
     constexpr size_t piece_bytes = size_t{1} << 20;
-    const auto pieces = cut_at_lines(body, worker_count(0, std::max<size_t>(1, body.size() / piece_bytes)));
+    const auto pieces = cut_at_lines(body, worker_count(threads, std::max<size_t>(1, body.size() / piece_bytes)));
     std::vector<size_t> first_lines(pieces.size(), 2);
     for (size_t i = 1; i < pieces.size(); ++i)
         first_lines[i] = first_lines[i - 1] + static_cast<size_t>(std::ranges::count(pieces[i - 1], '\n'));
     std::vector<Expected<std::vector<ManifestEntry>>> parsed(pieces.size());
-    ENVPIN_TRY(parallel_for(pieces.size(), 0, [&](size_t i, unsigned) -> Expected<void> {
+    ENVPIN_TRY(parallel_for(pieces.size(), threads, [&](size_t i, unsigned) -> Expected<void> {
         parsed[i] = parse_entry_lines(pieces[i], first_lines[i]);
         return {};
     }));
@@ -322,6 +369,44 @@ Expected<std::vector<ManifestEntry>> parse_files(std::string_view text)
         else
             std::ranges::move(*piece, std::back_inserter(entries));
     }
+    return entries;
+}
+
+Expected<std::vector<ManifestEntry>> parse_files(std::string_view text)
+{
+    // A manifest of 70,000 files is ~10 MB: its pieces of about a megabyte parse on all cores
+    // (the store reads two manifests on the way to a reset).
+    auto entries = ENVPIN_TRY(parse_entries(text, 0));
+    ENVPIN_TRY(validate_entries(entries));
+    return entries;
+}
+
+Expected<std::vector<ManifestEntry>> parse_file_shards(const std::vector<FileShard>& shards)
+{
+    std::vector<Expected<std::vector<ManifestEntry>>> parsed(shards.size());
+    ENVPIN_TRY(parallel_for(shards.size(), 0, [&](size_t i, unsigned) -> Expected<void> {
+        parsed[i] = parse_entries(shards[i].text, 1);
+        if (!parsed[i])
+            return {};
+        for (const auto& entry : *parsed[i]) {
+            if (const auto belongs = file_shard_of(entry.path); belongs != shards[i].name) {
+                parsed[i] = fail(ErrorCode::bad_input, "entry '{}' belongs in shard '{}'", escape_field(entry.path), belongs);
+                break;
+            }
+        }
+        return {};
+    }));
+    size_t total = 0;
+    for (size_t i = 0; i < shards.size(); ++i) {
+        if (!parsed[i])
+            return std::unexpected(std::move(parsed[i].error().with_context(fmt::format("shard '{}'", shards[i].name))));
+        total += parsed[i]->size();
+    }
+    std::vector<ManifestEntry> entries;
+    entries.reserve(total);
+    for (auto& piece : parsed)
+        std::ranges::move(*piece, std::back_inserter(entries));
+    std::ranges::sort(entries, {}, &ManifestEntry::path);
     ENVPIN_TRY(validate_entries(entries));
     return entries;
 }

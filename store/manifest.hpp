@@ -62,6 +62,24 @@ void sort_manifest(Manifest& manifest);
 void sort_distributions(std::vector<Distribution>& distributions);
 
 [[nodiscard]] std::string print_files(const std::vector<ManifestEntry>& entries);
+
+// The file list as manifests.git keeps it: in shards by where entries live, each a text form of
+// its entries (header included). A snapshot that changes one package rewrites and recompresses
+// one shard, and a first snapshot compresses its shards on all cores. A child of a
+// lib*/python*/site-packages directory (and all under it) goes to "site-packages-<c>", <c> the
+// child name's first letter lower-cased, "0" for a digit, "_" for anything else; every other
+// entry (the root, bin/, include/, the site-packages directories themselves) goes to "env".
+struct FileShard {
+    std::string name;
+    std::string text;
+    bool operator==(const FileShard&) const = default;
+};
+[[nodiscard]] std::string file_shard_of(std::string_view path);
+// Sorted by name; no empty shard; printed on all cores.
+[[nodiscard]] std::vector<FileShard> print_file_shards(const std::vector<ManifestEntry>& entries);
+// The entries of all shards in path order, after validate_entries; bad_input naming the shard
+// and line of malformed text, or an entry kept in a shard it does not belong to.
+[[nodiscard]] Expected<std::vector<ManifestEntry>> parse_file_shards(const std::vector<FileShard>& shards);
 [[nodiscard]] std::string print_distributions(const std::vector<Distribution>& distributions);
 
 // Parse the text forms. bad_input naming the line on malformed text; parse_files also runs

@@ -65,7 +65,7 @@ Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_e
     // The git commit (compressing the manifest) runs beside the stat cache write; the snapshot
     // row, which names the commit, waits for it. The future's destructor waits on any early return.
     const auto request = traced("print manifest", [&] {
-        return CommitRequest{print_files(observation.manifest.entries),
+        return CommitRequest{print_file_shards(observation.manifest.entries),
                           print_distributions(observation.manifest.distributions),
                           history.empty() ? std::nullopt : std::optional<std::string>(history.back().commit),
                           commit_message(environment, seq, options, observation, files, bytes), now};

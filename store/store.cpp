@@ -192,7 +192,7 @@ Expected<Manifest> Store::read_manifest(History& history, const SnapshotInfo& sn
     auto texts = history.read(snapshot.commit);
     if (!texts)
         return std::unexpected(as_corrupt(std::move(texts.error()), snapshot));
-    auto entries = parse_files(texts->files);
+    auto entries = texts->sharded ? parse_file_shards(texts->files) : parse_files(texts->files.front().text);
     if (!entries)
         return std::unexpected(as_corrupt(std::move(entries.error()), snapshot));
     auto distributions = parse_distributions(texts->distributions);

@@ -3,6 +3,7 @@
 // log -> diff -> stock git reads the history.
 #include <gtest/gtest.h>
 
+#include "base/strings.hpp"
 #include "store/manifest.hpp"
 #include "sys/process.hpp"
 #include "tests/support/python_env.hpp"
@@ -108,8 +109,13 @@ TEST_F(StoreTest, TheManifestHoldsEveryEntryByteExact)
     std::filesystem::permissions(venv / "bin/tool", std::filesystem::perms(0755));
     ASSERT_EQ(envpin({"adopt", venv.string(), "--name", "exact"}).exit_code, 0);
 
-    const auto text = git(store(), {"show", "exact:files"});
-    const auto entries = store::parse_files(text);
+    // Read back with stock git: every shard of files/.
+    std::vector<store::FileShard> shards;
+    const auto listing = git(store(), {"ls-tree", "--name-only", "exact:files"});
+    for (const auto name : split(trim(listing), '\n'))
+        shards.push_back({std::string(name), git(store(), {"show", fmt::format("exact:files/{}", name)})});
+    ASSERT_GE(shards.size(), 2u) << "env and the site-packages children";
+    const auto entries = store::parse_file_shards(shards);
     ASSERT_TRUE(entries) << entries.error().describe();
     TreePicture recorded;
     for (const auto& entry : *entries) {

@@ -176,6 +176,83 @@ TEST(ManifestParse, ALargeManifestNamesTheRightLine)
     EXPECT_NE(parsed.error().describe().find("line 31238"), std::string::npos) << parsed.error().describe();
 }
 
+std::vector<ManifestEntry> venv_sample()
+{
+    const std::string site = "lib/python3.12/site-packages";
+    std::vector<ManifestEntry> entries = {
+        directory("."), directory("bin"), file("bin/python3", "elf"), directory("lib"),
+        directory("lib/python3.12"), directory(site), file(site + "/six.py", "six"),
+        directory(site + "/torch"), file(site + "/torch/__init__.py", "import"),
+        directory(site + "/torch-2.11.0.dist-info"), file(site + "/torch-2.11.0.dist-info/METADATA", "Name: torch"),
+        directory(site + "/Jinja2"), file(site + "/Jinja2/x.py", "j"), directory(site + "/_yaml"),
+        directory(site + "/2to3"), file("pyvenv.cfg", "home = /usr/bin"), symlink("lib64", "lib"),
+    };
+    std::ranges::sort(entries, {}, &ManifestEntry::path);
+    return entries;
+}
+
+TEST(ManifestShards, EntriesGoToTheShardOfTheirSitePackagesChild)
+{
+    EXPECT_EQ(file_shard_of("."), "env");
+    EXPECT_EQ(file_shard_of("bin/python3"), "env");
+    EXPECT_EQ(file_shard_of("lib/python3.12/site-packages"), "env");
+    EXPECT_EQ(file_shard_of("lib/python3.12/site-packages/torch"), "site-packages-t");
+    EXPECT_EQ(file_shard_of("lib/python3.12/site-packages/torch/lib/libtorch_cuda.so"), "site-packages-t");
+    EXPECT_EQ(file_shard_of("lib64/python3.9/site-packages/Jinja2/x.py"), "site-packages-j");
+    EXPECT_EQ(file_shard_of("lib/python3.12/site-packages/2to3"), "site-packages-0");
+    EXPECT_EQ(file_shard_of("lib/python3.12/site-packages/_yaml"), "site-packages-_");
+    EXPECT_EQ(file_shard_of("lib/python3.12/dist-packages/torch"), "env");
+    EXPECT_EQ(file_shard_of("share/python3/site-packages/torch"), "env");
+}
+
+TEST(ManifestShards, RoundTripInPathOrder)
+{
+    const auto entries = venv_sample();
+    const auto shards = print_file_shards(entries);
+    std::vector<std::string> names;
+    for (const auto& shard : shards) {
+        names.push_back(shard.name);
+        EXPECT_TRUE(shard.text.starts_with("envpin-files 1\n")) << shard.name;
+    }
+    EXPECT_EQ(names, (std::vector<std::string>{"env", "site-packages-0", "site-packages-_", "site-packages-j",
+                                               "site-packages-s", "site-packages-t"}));
+    EXPECT_NE(shards.back().text.find("site-packages/torch/__init__.py\n"), std::string::npos);
+    EXPECT_NE(shards.back().text.find("site-packages/torch-2.11.0.dist-info/METADATA\n"), std::string::npos);
+    EXPECT_EQ(shards.back().text.find("six.py"), std::string::npos);
+    const auto parsed = parse_file_shards(shards);
+    ASSERT_TRUE(parsed) << parsed.error().describe();
+    EXPECT_EQ(*parsed, entries);
+    auto reversed = shards;
+    std::ranges::reverse(reversed);  // the order shards are read in does not matter
+    EXPECT_EQ(parse_file_shards(reversed).value(), entries);
+}
+
+TEST(ManifestShards, RefuseMisplacedDuplicatedAndMalformedEntries)
+{
+    auto shards = print_file_shards(venv_sample());
+    auto refused = [](const std::vector<FileShard>& bad, std::string_view expected) {
+        const auto parsed = parse_file_shards(bad);
+        ASSERT_FALSE(parsed) << expected;
+        EXPECT_EQ(parsed.error().code, ErrorCode::bad_input);
+        EXPECT_NE(parsed.error().describe().find(expected), std::string::npos) << parsed.error().describe();
+    };
+    auto misplaced = shards;
+    misplaced[4].text += "f\t0644\t1\t0\t" + std::string(64, 'a') + "\tlib/python3.12/site-packages/torch/evil.py\n";
+    refused(misplaced, "shard 'site-packages-s'");
+    auto duplicated = shards;
+    duplicated.push_back(duplicated.back());
+    refused(duplicated, "not sorted and unique");
+    auto escaping = shards;
+    escaping[0].text += "f\t0644\t1\t0\t" + std::string(64, 'a') + "\t../../etc/cron.d/x\n";
+    refused(escaping, "../../etc/cron.d/x");
+    auto malformed = shards;
+    malformed[5].text += "x\tnonsense\n";
+    refused(malformed, "shard 'site-packages-t'");
+    auto rootless = shards;
+    rootless.erase(rootless.begin());
+    refused(rootless, "root directory");
+}
+
 TEST(StateDigest, IgnoresMtimesButNotModesOrContent)
 {
     Manifest a{{}, sample()};

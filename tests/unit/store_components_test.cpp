@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "base/strings.hpp"
 #include "store/catalog.hpp"
 #include "store/history.hpp"
 #include "store/object_store.hpp"
@@ -92,15 +93,22 @@ TEST(History, CommitsManifestsThatStockGitReads)
     test::TempDir dir;
     auto history = History::open(dir / "manifests.git", OpenMode::create);
     ASSERT_TRUE(history) << history.error().describe();
-    const auto first = history->write_commit({"envpin-files 1\nd\t0755\t.\n", "envpin-distributions 1\n", std::nullopt, "train@1: adopt\n", 1700000000});
+    const std::vector<FileShard> first_files = {{"env", "envpin-files 1\nd\t0755\t.\n"},
+                                                {"site-packages-t", "envpin-files 1\nd\t0755\tlib/python3.12/site-packages/torch\n"}};
+    const auto first = history->write_commit({first_files, "envpin-distributions 1\n", std::nullopt, "train@1: adopt\n", 1700000000});
     ASSERT_TRUE(first) << first.error().describe();
     EXPECT_FALSE(history->branch("train").value());  // writing a commit moves no branch
     ASSERT_TRUE(history->set_branch("train", *first));
-    const auto second = history->write_commit({"envpin-files 1\nd\t0700\t.\n", "envpin-distributions 1\n", *first, "train@2: snapshot\n", 1700000100});
+    auto second_files = first_files;
+    second_files[0].text = "envpin-files 1\nd\t0700\t.\n";
+    const auto second = history->write_commit({second_files, "envpin-distributions 1\n", *first, "train@2: snapshot\n", 1700000100});
     ASSERT_TRUE(second);
     ASSERT_TRUE(history->set_branch("train", *second));
     EXPECT_EQ(history->branch("train").value(), *second);
-    EXPECT_EQ(history->read(*first).value().files, "envpin-files 1\nd\t0755\t.\n");
+    const auto read = history->read(*first).value();
+    EXPECT_TRUE(read.sharded);
+    EXPECT_EQ(read.files, first_files);
+    EXPECT_EQ(read.distributions, "envpin-distributions 1\n");
     EXPECT_EQ(history->read(std::string(40, '0')).error().code, ErrorCode::not_found);
 
     sys::ProcessSpec git{{"git", "--git-dir", (dir / "manifests.git").string(), "log", "-p", "--format=%s", "train"}};
@@ -109,8 +117,35 @@ TEST(History, CommitsManifestsThatStockGitReads)
     EXPECT_NE(log.out.find("train@2: snapshot"), std::string::npos) << log.out;
     EXPECT_NE(log.out.find("-d\t0755\t."), std::string::npos) << log.out;
     EXPECT_NE(log.out.find("+d\t0700\t."), std::string::npos) << log.out;
+    EXPECT_NE(log.out.find("--- a/files/env"), std::string::npos) << log.out;
+    EXPECT_EQ(log.out.find("files/site-packages-t\n+++"), std::string::npos) << log.out;  // unchanged shard: no diff
     sys::ProcessSpec fsck{{"git", "--git-dir", (dir / "manifests.git").string(), "fsck", "--strict"}};
     EXPECT_TRUE(sys::run_process(fsck).value().success());
+}
+
+// Stores written before the shards keep the file list as one "files" blob: still read.
+TEST(History, ReadsAFileListKeptAsOneBlob)
+{
+    test::TempDir dir;
+    ASSERT_TRUE(History::open(dir / "manifests.git", OpenMode::create));
+    const auto git_dir = (dir / "manifests.git").string();
+    auto git = [&](std::vector<std::string> argv, std::string input) {
+        argv.insert(argv.begin(), {"git", "--git-dir", git_dir});
+        sys::ProcessSpec spec{std::move(argv)};
+        spec.stdin_data = std::move(input);
+        const auto result = sys::run_process(spec).value();
+        EXPECT_TRUE(result.success()) << result.err;
+        return std::string(trim(result.out));
+    };
+    const auto files = git({"hash-object", "-w", "--stdin"}, "envpin-files 1\nd\t0755\t.\n");
+    const auto distributions = git({"hash-object", "-w", "--stdin"}, "envpin-distributions 1\n");
+    const auto tree = git({"mktree"}, "100644 blob " + distributions + "\tdistributions\n100644 blob " + files + "\tfiles\n");
+    const auto commit = git({"commit-tree", tree, "-m", "old@1: adopt"}, "");
+    auto history = History::open(dir / "manifests.git", OpenMode::read_write).value();
+    const auto read = history.read(commit);
+    ASSERT_TRUE(read) << read.error().describe();
+    EXPECT_FALSE(read->sharded);
+    EXPECT_EQ(read->files, (std::vector<FileShard>{{"files", "envpin-files 1\nd\t0755\t.\n"}}));
 }
 
 class ObjectStoreTest : public ::testing::Test {
