@@ -33,4 +33,10 @@ TraceSpan::~TraceSpan()
                  static_cast<int>(name_.size()), name_.data(), ms);
 }
 
+void trace_note(std::string_view text)
+{
+    if (tracing())
+        std::fprintf(stderr, "envpin trace: | %.*s\n", static_cast<int>(text.size()), text.data());
+}
+
 }  // namespace envpin

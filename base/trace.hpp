@@ -22,6 +22,9 @@ private:
     bool active_;
 };
 
+// One line of detail under the spans ("envpin trace: | <text>"), when tracing.
+void trace_note(std::string_view text);
+
 // Runs `work` inside a span named `name` and returns what it returns.
 template <class Work>
 decltype(auto) traced(std::string_view name, Work&& work)

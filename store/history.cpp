@@ -143,37 +143,26 @@ private:
     std::vector<Repository> handles_;
 };
 
-// Largest first, so that one big shard does not compress alone at the end.
-std::vector<size_t> largest_first(const std::vector<FileShard>& shards)
-{
-    std::vector<size_t> order(shards.size());
-    for (size_t i = 0; i < order.size(); ++i)
-        order[i] = i;
-    std::ranges::sort(order, [&](size_t a, size_t b) { return shards[a].text.size() > shards[b].text.size(); });
-    return order;
-}
-
 // The files/ tree of a commit: one blob per shard.
-Expected<git_oid> write_files_tree(git_repository* repo, const std::filesystem::path& git_dir,
-                                   const std::vector<FileShard>& shards)
+Expected<git_oid> write_files_tree(git_repository* repo, const std::filesystem::path& git_dir, const CommitRequest& request)
 {
-    std::vector<git_oid> blobs(shards.size());
-    const auto order = largest_first(shards);
-    const unsigned workers = worker_count(0, shards.size());
+    const auto& names = request.shard_names;
+    std::vector<git_oid> blobs(names.size());
+    const unsigned workers = worker_count(0, names.size());
     WorkerRepositories handles(git_dir, workers);
-    ENVPIN_TRY(parallel_for(order.size(), workers, [&](size_t i, unsigned worker) -> Expected<void> {
-        const auto& shard = shards[order[i]];
+    ENVPIN_TRY(parallel_for(names.size(), workers, [&](size_t i, unsigned worker) -> Expected<void> {
+        const auto text = request.print_shard(i);
         auto* handle = ENVPIN_TRY(handles.get(worker));
-        ENVPIN_GIT(fmt::format("writing the files manifest shard '{}'", shard.name),
-                   git_blob_create_from_buffer(&blobs[order[i]], handle, shard.text.data(), shard.text.size()));
+        ENVPIN_GIT(fmt::format("writing the files manifest shard '{}'", names[i]),
+                   git_blob_create_from_buffer(&blobs[i], handle, text.data(), text.size()));
         return {};
     }));
     git_treebuilder* raw_builder = nullptr;
     ENVPIN_GIT("building the files tree", git_treebuilder_new(&raw_builder, repo, nullptr));
     TreeBuilder builder(raw_builder);
-    for (size_t i = 0; i < shards.size(); ++i)
-        ENVPIN_GIT(fmt::format("adding the shard '{}'", shards[i].name),
-                   git_treebuilder_insert(nullptr, builder.get(), shards[i].name.c_str(), &blobs[i], GIT_FILEMODE_BLOB));
+    for (size_t i = 0; i < names.size(); ++i)
+        ENVPIN_GIT(fmt::format("adding the shard '{}'", names[i]),
+                   git_treebuilder_insert(nullptr, builder.get(), names[i].c_str(), &blobs[i], GIT_FILEMODE_BLOB));
     git_oid tree;
     ENVPIN_GIT("writing the files tree", git_treebuilder_write(&tree, builder.get()));
     return tree;
@@ -185,7 +174,7 @@ Expected<std::string> History::write_commit(const CommitRequest& request)
 {
     auto* repo = ENVPIN_TRY(repository());
     git_oid distributions_oid, tree_oid, commit_oid;
-    const auto files_oid = ENVPIN_TRY(write_files_tree(repo, git_dir_, request.files));
+    const auto files_oid = ENVPIN_TRY(write_files_tree(repo, git_dir_, request));
     ENVPIN_GIT("writing the distributions manifest",
                git_blob_create_from_buffer(&distributions_oid, repo, request.distributions_text.data(),
                                            request.distributions_text.size()));

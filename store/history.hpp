@@ -6,6 +6,7 @@
 // the shards hold "files" as one blob; reading takes both.
 // The only file that sees libgit2; libgit2's fsync of the git directory is switched on.
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,7 +21,11 @@ struct git_repository;
 namespace envpin::store {
 
 struct CommitRequest {
-    std::vector<FileShard> files;    // print_file_shards(...)
+    // The file list's shards: names, and what prints shard i. Each is printed by the worker
+    // that compresses it, so both run on all cores as one step; workers take them in index
+    // order (put the largest first: plan_file_shards does).
+    std::vector<std::string> shard_names;
+    std::function<std::string(size_t shard)> print_shard;
     std::string distributions_text;  // print_distributions(...)
     std::optional<std::string> parent;  // the previous snapshot's commit id
     std::string message;
@@ -42,9 +47,9 @@ public:
     ~History();
 
     // Writes blobs, tree and commit (all fsynced) without moving any branch; returns the id.
-    // The shards are compressed and written on all cores, each worker on its own repository
-    // handle (a git_repository is never shared between threads); a shard whose blob exists
-    // already costs only its hash.
+    // The shards are printed, compressed and written on all cores, each worker on its own
+    // repository handle (a git_repository is never shared between threads); a shard whose blob
+    // exists already costs only its printing and hash.
     [[nodiscard]] Expected<std::string> write_commit(const CommitRequest& request);
     // Points refs/heads/<environment> at `commit` (HEAD follows the first branch made).
     [[nodiscard]] Expected<void> set_branch(std::string_view environment, std::string_view commit);

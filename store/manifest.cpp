@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <iterator>
-#include <map>
+#include <functional>
 #include <tuple>
 #include <unordered_set>
 
@@ -227,7 +227,12 @@ std::string print_files(const std::vector<ManifestEntry>& entries)
     return text;
 }
 
-std::string file_shard_of(std::string_view path)
+namespace {
+
+// Shards by number: 0 "env", 1-26 the letters, 27 digits, 28 anything else.
+constexpr size_t shard_count = 29;
+
+size_t shard_number(std::string_view path)
 {
     // lib*/python*/site-packages/<child>...
     std::string_view parts[4];
@@ -238,34 +243,62 @@ std::string file_shard_of(std::string_view path)
     }
     if (!parts[0].starts_with("lib") || !parts[1].starts_with("python") || parts[2] != "site-packages" ||
         parts[3].empty())
-        return "env";
+        return 0;
     const char first = parts[3].front();
     if (first >= 'a' && first <= 'z')
-        return std::string("site-packages-") + first;
+        return 1 + static_cast<size_t>(first - 'a');
     if (first >= 'A' && first <= 'Z')
-        return std::string("site-packages-") + static_cast<char>(first - 'A' + 'a');
-    return first >= '0' && first <= '9' ? "site-packages-0" : "site-packages-_";
+        return 1 + static_cast<size_t>(first - 'A');
+    return first >= '0' && first <= '9' ? 27 : 28;
+}
+
+std::string shard_name(size_t number)
+{
+    if (number == 0)
+        return "env";
+    if (number <= 26)
+        return std::string("site-packages-") + static_cast<char>('a' + number - 1);
+    return number == 27 ? "site-packages-0" : "site-packages-_";
+}
+
+}  // namespace
+
+std::string file_shard_of(std::string_view path)
+{
+    return shard_name(shard_number(path));
+}
+
+std::vector<ShardPlan> plan_file_shards(const std::vector<ManifestEntry>& entries)
+{
+    std::vector<ShardPlan> plans(shard_count);
+    for (const auto& entry : entries)
+        plans[shard_number(entry.path)].entries.push_back(&entry);
+    std::erase_if(plans, [](const ShardPlan& plan) { return plan.entries.empty(); });
+    for (size_t i = 0; i < plans.size(); ++i)
+        plans[i].name = file_shard_of(plans[i].entries.front()->path);
+    std::ranges::stable_sort(plans, std::greater<>(), [](const ShardPlan& plan) { return plan.entries.size(); });
+    return plans;
+}
+
+std::string print_file_shard(const ShardPlan& plan)
+{
+    std::string text;
+    text.reserve(plan.entries.size() * 160 + files_header.size() + 1);
+    text.append(files_header).push_back('\n');
+    for (const auto* entry : plan.entries)
+        print_entry(text, *entry);
+    return text;
 }
 
 std::vector<FileShard> print_file_shards(const std::vector<ManifestEntry>& entries)
 {
-    std::map<std::string, std::vector<const ManifestEntry*>> members;
-    for (const auto& entry : entries)
-        members[file_shard_of(entry.path)].push_back(&entry);
-    std::vector<FileShard> shards;
-    std::vector<const std::vector<const ManifestEntry*>*> lists;
-    for (const auto& [name, list] : members) {
-        shards.push_back({name, {}});
-        lists.push_back(&list);
-    }
-    (void)parallel_for(shards.size(), 0, [&](size_t i, unsigned) -> Expected<void> {
-        auto& text = shards[i].text;
-        text.reserve(lists[i]->size() * 160);
-        text.append(files_header).push_back('\n');
-        for (const auto* entry : *lists[i])
-            print_entry(text, *entry);
+    const auto plans = plan_file_shards(entries);
+    std::vector<FileShard> shards(plans.size());
+    (void)parallel_for(plans.size(), 0, [&](size_t i, unsigned) -> Expected<void> {
+        shards[i] = {plans[i].name, print_file_shard(plans[i])};
         return {};
     });
+    std::ranges::sort(shards, {}, &FileShard::name);
     return shards;
 }
 

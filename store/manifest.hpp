@@ -75,7 +75,16 @@ struct FileShard {
     bool operator==(const FileShard&) const = default;
 };
 [[nodiscard]] std::string file_shard_of(std::string_view path);
-// Sorted by name; no empty shard; printed on all cores.
+// A shard before it is printed: its name and entries (pointers into the manifest).
+struct ShardPlan {
+    std::string name;
+    std::vector<const ManifestEntry*> entries;
+};
+// No empty shard; the largest first, so that workers printing and compressing them in this
+// order finish together.
+[[nodiscard]] std::vector<ShardPlan> plan_file_shards(const std::vector<ManifestEntry>& entries);
+[[nodiscard]] std::string print_file_shard(const ShardPlan& plan);
+// Planned and printed on all cores; sorted by name.
 [[nodiscard]] std::vector<FileShard> print_file_shards(const std::vector<ManifestEntry>& entries);
 // The entries of all shards in path order, after validate_entries; bad_input naming the shard
 // and line of malformed text, or an entry kept in a shard it does not belong to.

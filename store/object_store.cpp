@@ -238,6 +238,30 @@ Expected<void> ObjectStore::publish_one(int root_fd, StagedObject& staged) const
     return {};
 }
 
+namespace {
+
+// Linking by descriptor (AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH; without it the kernel says
+// ENOENT, which a missing object directory also says. Once the /proc path succeeds where the
+// descriptor did not, the process links through /proc only.
+std::atomic<bool> link_by_descriptor_refused{false};
+
+int link_descriptor(int source_fd, int directory_fd, const char* name, const std::string& proc_path)
+{
+    if (!link_by_descriptor_refused.load(std::memory_order_relaxed)) {
+        if (::linkat(source_fd, "", directory_fd, name, AT_EMPTY_PATH) == 0)
+            return 0;
+        if (errno != ENOENT)
+            return -1;
+    }
+    const bool descriptor_failed = !link_by_descriptor_refused.load(std::memory_order_relaxed);
+    const int done = ::linkat(AT_FDCWD, proc_path.c_str(), directory_fd, name, AT_SYMLINK_FOLLOW);
+    if (done == 0 && descriptor_failed)
+        link_by_descriptor_refused.store(true, std::memory_order_relaxed);
+    return done;
+}
+
+}  // namespace
+
 Expected<std::optional<StagedObject>> ObjectStore::link_durable(int source_fd, const std::string& relative_path,
                                                                 const ObjectKey& key, const StatStamp& stamp) const
 {
@@ -245,7 +269,7 @@ Expected<std::optional<StagedObject>> ObjectStore::link_durable(int source_fd, c
     const auto proc = fmt::format("/proc/self/fd/{}", source_fd);
     StagedObject staged{key, StagedObject::Method::linked, relative_path, stamp};
     for (int attempt = 0; attempt < 2; ++attempt) {
-        if (::linkat(AT_FDCWD, proc.c_str(), objects_fd_.get(), name.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+        if (link_descriptor(source_fd, objects_fd_.get(), name.c_str(), proc) == 0) {
             staged.published = true;
             break;
         }

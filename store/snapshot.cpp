@@ -62,14 +62,16 @@ Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_e
     const auto history = new_environment ? std::vector<SnapshotInfo>() : ENVPIN_TRY(catalog.snapshots(environment.id));
     const long long seq = history.empty() ? 1 : history.back().seq + 1;
     const auto now = std::time(nullptr);
-    // The git commit (compressing the manifest) runs beside the stat cache write; the snapshot
-    // row, which names the commit, waits for it. The future's destructor waits on any early return.
-    const auto request = traced("print manifest", [&] {
-        return CommitRequest{print_file_shards(observation.manifest.entries),
+    // The git commit (printing and compressing the manifest's shards on all cores) runs beside
+    // the stat cache write; the snapshot row, which names the commit, waits for it. The
+    // future's destructor waits on any early return.
+    const auto shards = plan_file_shards(observation.manifest.entries);
+    CommitRequest request{{}, [&shards](size_t i) { return print_file_shard(shards[i]); },
                           print_distributions(observation.manifest.distributions),
                           history.empty() ? std::nullopt : std::optional<std::string>(history.back().commit),
                           commit_message(environment, seq, options, observation, files, bytes), now};
-    });
+    for (const auto& shard : shards)
+        request.shard_names.push_back(shard.name);
     auto writing = std::async(std::launch::async, [&store, &request] {
         return traced("git commit (parallel)", [&] { return store.history().write_commit(request); });
     });

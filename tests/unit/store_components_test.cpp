@@ -95,13 +95,21 @@ TEST(History, CommitsManifestsThatStockGitReads)
     ASSERT_TRUE(history) << history.error().describe();
     const std::vector<FileShard> first_files = {{"env", "envpin-files 1\nd\t0755\t.\n"},
                                                 {"site-packages-t", "envpin-files 1\nd\t0755\tlib/python3.12/site-packages/torch\n"}};
-    const auto first = history->write_commit({first_files, "envpin-distributions 1\n", std::nullopt, "train@1: adopt\n", 1700000000});
+    auto request = [](const std::vector<FileShard>& files, std::optional<std::string> parent, std::string message,
+                      long long time) {
+        CommitRequest made{{}, [files](size_t i) { return files[i].text; }, "envpin-distributions 1\n",
+                           std::move(parent), std::move(message), time};
+        for (const auto& shard : files)
+            made.shard_names.push_back(shard.name);
+        return made;
+    };
+    const auto first = history->write_commit(request(first_files, std::nullopt, "train@1: adopt\n", 1700000000));
     ASSERT_TRUE(first) << first.error().describe();
     EXPECT_FALSE(history->branch("train").value());  // writing a commit moves no branch
     ASSERT_TRUE(history->set_branch("train", *first));
     auto second_files = first_files;
     second_files[0].text = "envpin-files 1\nd\t0700\t.\n";
-    const auto second = history->write_commit({second_files, "envpin-distributions 1\n", *first, "train@2: snapshot\n", 1700000100});
+    const auto second = history->write_commit(request(second_files, *first, "train@2: snapshot\n", 1700000100));
     ASSERT_TRUE(second);
     ASSERT_TRUE(history->set_branch("train", *second));
     EXPECT_EQ(history->branch("train").value(), *second);
