@@ -205,7 +205,8 @@ namespace {
 Expected<Observation> observe_scanned(int root_fd, const std::filesystem::path& root, Scan scan,
                                       const StatCache& cache, const ObserveOptions& options)
 {
-    ENVPIN_TRY_CTX(fmt::format("{} cannot be recorded", root.string()), validate_entries(scan.entries));
+    ENVPIN_TRY_CTX(fmt::format("{} cannot be recorded", root.string()),
+                   traced("validate", [&] { return validate_entries(scan.entries); }));
     Observation observation;
     observation.manifest.entries = std::move(scan.entries);
     observation.stamps = std::move(scan.stamps);
@@ -233,12 +234,19 @@ Expected<Observation> observe_scanned(int root_fd, const std::filesystem::path& 
         return observation.manifest.entries[a].size > observation.manifest.entries[b].size;
     });
     HashRun run{root_fd, observation, options, {}, {}, {}, {}, {}, {}};
+    // The dist-info directories are read while the files are hashed: that reads only entries'
+    // paths and kinds, hashing writes their sizes, modes, mtimes and digests.
+    auto distributions = std::async(std::launch::async, [&] {
+        return traced("read distributions (parallel)", [&] { return read_distributions(root, observation.manifest.entries); });
+    });
     observation.started_ns = wall_clock_ns();
-    ENVPIN_TRY(traced("hash", [&] { return hash_all(run, todo, bytes_total); }));
+    auto hashed = traced("hash", [&] { return hash_all(run, todo, bytes_total); });
+    auto read = distributions.get();
+    if (!hashed)
+        return std::unexpected(std::move(hashed.error()));
     observation.hashed_files = static_cast<long long>(todo.size());
     observation.hashed_bytes = bytes_total;
-    observation.manifest.distributions =
-        ENVPIN_TRY(traced("read distributions", [&] { return read_distributions(root, observation.manifest.entries); }));
+    observation.manifest.distributions = ENVPIN_TRY(std::move(read));
     sort_distributions(observation.manifest.distributions);
     return observation;
 }

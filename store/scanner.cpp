@@ -13,7 +13,9 @@
 #include <numeric>
 #include <optional>
 #include <thread>
+#include <tuple>
 
+#include "base/trace.hpp"
 #include "store/object_store.hpp"
 #include "store/parallel.hpp"
 #include "sys/file.hpp"
@@ -194,23 +196,50 @@ private:
     std::optional<Error> error_;
 };
 
-// Merges the workers' outputs into one scan sorted by path.
+// Where one entry of a worker's part sorts: its path (a view into the part's entry), the part
+// and the index in it.
+struct SortKey {
+    std::string_view path;
+    unsigned part;
+    unsigned index;
+};
+
+// Merges the workers' outputs into one scan sorted by path: each part sorted on its own core,
+// then merged pairwise (the pairs of a round in parallel), then the entries moved into place.
 Scan merge(std::vector<Scan>& parts)
 {
-    Scan all;
-    for (auto& part : parts) {
-        std::move(part.entries.begin(), part.entries.end(), std::back_inserter(all.entries));
-        all.stamps.insert(all.stamps.end(), part.stamps.begin(), part.stamps.end());
+    std::vector<std::vector<SortKey>> runs(parts.size());
+    const auto by_path = [](const SortKey& a, const SortKey& b) { return a.path < b.path; };
+    (void)parallel_for(parts.size(), static_cast<unsigned>(parts.size()), [&](size_t p, unsigned) -> Expected<void> {
+        auto& run = runs[p];
+        run.reserve(parts[p].entries.size());
+        for (size_t i = 0; i < parts[p].entries.size(); ++i)
+            run.push_back({parts[p].entries[i].path, static_cast<unsigned>(p), static_cast<unsigned>(i)});
+        std::ranges::sort(run, by_path);
+        return {};
+    });
+    while (runs.size() > 1) {
+        std::vector<std::vector<SortKey>> merged((runs.size() + 1) / 2);
+        (void)parallel_for(merged.size(), static_cast<unsigned>(merged.size()), [&](size_t m, unsigned) -> Expected<void> {
+            if (2 * m + 1 == runs.size()) {
+                merged[m] = std::move(runs[2 * m]);
+                return {};
+            }
+            const auto& [left, right] = std::tie(runs[2 * m], runs[2 * m + 1]);
+            merged[m].resize(left.size() + right.size());
+            std::ranges::merge(left, right, merged[m].begin(), by_path);
+            return {};
+        });
+        runs = std::move(merged);
     }
-    std::vector<size_t> order(all.entries.size());
-    std::iota(order.begin(), order.end(), size_t{0});
-    std::ranges::sort(order, [&](size_t a, size_t b) { return all.entries[a].path < all.entries[b].path; });
     Scan sorted;
-    sorted.entries.reserve(order.size());
-    sorted.stamps.reserve(order.size());
-    for (const size_t index : order) {
-        sorted.entries.push_back(std::move(all.entries[index]));
-        sorted.stamps.push_back(all.stamps[index]);
+    if (runs.empty())
+        return sorted;
+    sorted.entries.reserve(runs.front().size());
+    sorted.stamps.reserve(runs.front().size());
+    for (const auto& key : runs.front()) {
+        sorted.entries.push_back(std::move(parts[key.part].entries[key.index]));
+        sorted.stamps.push_back(parts[key.part].stamps[key.index]);
     }
     return sorted;
 }
@@ -232,13 +261,14 @@ Expected<Scan> scan_tree(int root_fd, const std::filesystem::path& root, unsigne
     Walk walk(root, workers);
     walk.push({".", first});
     {
+        TraceSpan span("walk");
         std::vector<std::jthread> pool;
         for (unsigned i = 0; i < workers; ++i)
             pool.emplace_back([&walk, &parts, i] { walk.work(parts[i]); });
     }
     if (auto error = walk.error())
         return std::unexpected(std::move(*error));
-    return merge(parts);
+    return traced("merge and sort", [&] { return merge(parts); });
 }
 
 }  // namespace envpin::store

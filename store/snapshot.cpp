@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <functional>
 #include <future>
 
 #include "base/trace.hpp"
@@ -47,9 +48,12 @@ std::string commit_message(const Environment& environment, long long seq, const 
 }
 
 // The manifest is committed to git, then the database is (the point of truth), then the branch.
+// `settle_objects` (publishing the new objects: a filesystem sync) runs while the commit is
+// written; the database commits only after both.
 Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_environment,
                               const SnapshotOptions& options, const Observation& observation, const Digest& state,
-                              const std::optional<SnapshotInfo>& current)
+                              const std::optional<SnapshotInfo>& current,
+                              const std::function<Expected<void>()>& settle_objects)
 {
     long long files = 0, bytes = 0;
     for (const auto& entry : observation.manifest.entries) {
@@ -75,6 +79,7 @@ Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_e
     auto writing = std::async(std::launch::async, [&store, &request] {
         return traced("git commit (parallel)", [&] { return store.history().write_commit(request); });
     });
+    ENVPIN_TRY(settle_objects());
     auto transaction = ENVPIN_TRY(Transaction::begin(catalog.database()));
     if (new_environment)
         environment.id = ENVPIN_TRY(catalog.insert_environment(environment));
@@ -138,25 +143,39 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
         ENVPIN_TRY(traced("stage missing", [&] {
             return stage_missing(root_fd.get(), observation, objects, outcome.link_mode, options.threads);
         }));
-    if (auto published = traced("publish objects", [&] { return objects.publish(root_fd.get(), observation.staged, options.threads); });
-        !published) {
-        objects.discard(observation.staged);
-        return std::unexpected(std::move(published.error()));
-    }
-    outcome.new_objects = std::ranges::count(observation.staged, true, &StagedObject::published);
-    refresh_linked_stamps(observation);
+    // A changed environment: the changes since the previous snapshot are listed while this one
+    // is recorded (from its own git handle).
+    std::future<Expected<Changes>> comparing;
+    if (!unchanged && outcome.previous && options.list_changes)
+        comparing = std::async(std::launch::async, [&]() -> Expected<Changes> {
+            return traced("compare (parallel)", [&]() -> Expected<Changes> {
+                return compare(ENVPIN_TRY(store.manifest_apart(*outcome.previous)), observation.manifest);
+            });
+        });
+    // Publishing makes the new objects durable; refresh_linked_stamps then takes the ctimes
+    // their links gave the environment's files (for the stat cache). A failed comparison stops
+    // the snapshot here too, before the database records it.
+    const auto settle_objects = [&]() -> Expected<void> {
+        if (auto published = traced("publish objects", [&] { return objects.publish(root_fd.get(), observation.staged, options.threads); });
+            !published) {
+            objects.discard(observation.staged);
+            return std::unexpected(std::move(published.error()));
+        }
+        outcome.new_objects = std::ranges::count(observation.staged, true, &StagedObject::published);
+        refresh_linked_stamps(observation);
+        if (comparing.valid())
+            outcome.changes = ENVPIN_TRY(comparing.get());
+        return {};
+    };
     if (unchanged) {
+        ENVPIN_TRY(settle_objects());
         ENVPIN_TRY(remember_hashes(store.catalog(), environment.id, cache, observation));
         outcome.snapshot = *outcome.previous;
         outcome.manifest = std::move(observation.manifest);
         return outcome;
     }
-    if (outcome.previous && options.list_changes)
-        outcome.changes = ENVPIN_TRY(traced("compare", [&]() -> Expected<Changes> {
-            return compare(ENVPIN_TRY(store.manifest(*outcome.previous)), observation.manifest);
-        }));
     outcome.snapshot = ENVPIN_TRY(
-        record(store, environment, new_environment, options, observation, state, outcome.previous));
+        record(store, environment, new_environment, options, observation, state, outcome.previous, settle_objects));
     outcome.created = true;
     outcome.manifest = std::move(observation.manifest);
     return outcome;
