@@ -2,6 +2,7 @@
 
 #include <git2.h>
 
+#include "base/trace.hpp"
 #include "store/parallel.hpp"
 
 #include <algorithm>
@@ -174,7 +175,8 @@ Expected<std::string> History::write_commit(const CommitRequest& request)
 {
     auto* repo = ENVPIN_TRY(repository());
     git_oid distributions_oid, tree_oid, commit_oid;
-    const auto files_oid = ENVPIN_TRY(write_files_tree(repo, git_dir_, request));
+    const auto files_oid = ENVPIN_TRY(traced("manifest shards", [&] { return write_files_tree(repo, git_dir_, request); }));
+    TraceSpan rest("distributions, tree, commit");
     ENVPIN_GIT("writing the distributions manifest",
                git_blob_create_from_buffer(&distributions_oid, repo, request.distributions_text.data(),
                                            request.distributions_text.size()));

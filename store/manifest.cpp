@@ -435,11 +435,17 @@ Expected<std::vector<ManifestEntry>> parse_file_shards(const std::vector<FileSha
             return std::unexpected(std::move(parsed[i].error().with_context(fmt::format("shard '{}'", shards[i].name))));
         total += parsed[i]->size();
     }
+    // Each shard is in path order (validate_entries refuses the merge otherwise): merged, not sorted.
+    std::vector<std::vector<PathKey>> runs(parsed.size());
+    for (size_t r = 0; r < parsed.size(); ++r) {
+        runs[r].reserve(parsed[r]->size());
+        for (size_t i = 0; i < parsed[r]->size(); ++i)
+            runs[r].push_back({(*parsed[r])[i].path, static_cast<unsigned>(r), static_cast<unsigned>(i)});
+    }
     std::vector<ManifestEntry> entries;
     entries.reserve(total);
-    for (auto& piece : parsed)
-        std::ranges::move(*piece, std::back_inserter(entries));
-    std::ranges::sort(entries, {}, &ManifestEntry::path);
+    for (const auto& key : merge_path_runs(std::move(runs)))
+        entries.push_back(std::move((*parsed[key.run])[key.index]));
     ENVPIN_TRY(validate_entries(entries));
     return entries;
 }

@@ -1,5 +1,6 @@
 #include "store/parallel.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -61,6 +62,27 @@ Expected<void> parallel_for(size_t count, unsigned threads,
     if (first_error)
         return std::unexpected(std::move(*first_error));
     return {};
+}
+
+std::vector<PathKey> merge_path_runs(std::vector<std::vector<PathKey>> runs)
+{
+    const auto by_path = [](const PathKey& a, const PathKey& b) { return a.path < b.path; };
+    while (runs.size() > 1) {
+        std::vector<std::vector<PathKey>> merged((runs.size() + 1) / 2);
+        (void)parallel_for(merged.size(), static_cast<unsigned>(merged.size()), [&](size_t m, unsigned) -> Expected<void> {
+            if (2 * m + 1 == runs.size()) {
+                merged[m] = std::move(runs[2 * m]);
+                return {};
+            }
+            const auto& left = runs[2 * m];
+            const auto& right = runs[2 * m + 1];
+            merged[m].resize(left.size() + right.size());
+            std::ranges::merge(left, right, merged[m].begin(), by_path);
+            return {};
+        });
+        runs = std::move(merged);
+    }
+    return runs.empty() ? std::vector<PathKey>() : std::move(runs.front());
 }
 
 }  // namespace envpin::store

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <string_view>
+#include <vector>
 
 #include "base/error.hpp"
 
@@ -16,6 +18,18 @@ namespace envpin::store {
                                           const std::function<Expected<void>(size_t index, unsigned worker)>& job,
                                           const std::function<void()>& tick = {},
                                           std::chrono::milliseconds tick_interval = std::chrono::milliseconds(200));
+
+// Where one item of a run sorts: its path (a view into the run's item), the run and the index
+// in it.
+struct PathKey {
+    std::string_view path;
+    unsigned run = 0;
+    unsigned index = 0;
+};
+
+// Merges runs each sorted by path into one sorted sequence, pairwise, the pairs of a round on
+// separate cores.
+[[nodiscard]] std::vector<PathKey> merge_path_runs(std::vector<std::vector<PathKey>> runs);
 
 // Worker count for `threads` (0: hardware concurrency), never more than `count`, at least 1.
 [[nodiscard]] unsigned worker_count(unsigned threads, size_t count);

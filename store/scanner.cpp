@@ -13,7 +13,6 @@
 #include <numeric>
 #include <optional>
 #include <thread>
-#include <tuple>
 
 #include "base/trace.hpp"
 #include "store/object_store.hpp"
@@ -196,50 +195,26 @@ private:
     std::optional<Error> error_;
 };
 
-// Where one entry of a worker's part sorts: its path (a view into the part's entry), the part
-// and the index in it.
-struct SortKey {
-    std::string_view path;
-    unsigned part;
-    unsigned index;
-};
-
 // Merges the workers' outputs into one scan sorted by path: each part sorted on its own core,
-// then merged pairwise (the pairs of a round in parallel), then the entries moved into place.
+// merged pairwise in parallel, then the entries moved into place.
 Scan merge(std::vector<Scan>& parts)
 {
-    std::vector<std::vector<SortKey>> runs(parts.size());
-    const auto by_path = [](const SortKey& a, const SortKey& b) { return a.path < b.path; };
+    std::vector<std::vector<PathKey>> runs(parts.size());
     (void)parallel_for(parts.size(), static_cast<unsigned>(parts.size()), [&](size_t p, unsigned) -> Expected<void> {
         auto& run = runs[p];
         run.reserve(parts[p].entries.size());
         for (size_t i = 0; i < parts[p].entries.size(); ++i)
             run.push_back({parts[p].entries[i].path, static_cast<unsigned>(p), static_cast<unsigned>(i)});
-        std::ranges::sort(run, by_path);
+        std::ranges::sort(run, {}, &PathKey::path);
         return {};
     });
-    while (runs.size() > 1) {
-        std::vector<std::vector<SortKey>> merged((runs.size() + 1) / 2);
-        (void)parallel_for(merged.size(), static_cast<unsigned>(merged.size()), [&](size_t m, unsigned) -> Expected<void> {
-            if (2 * m + 1 == runs.size()) {
-                merged[m] = std::move(runs[2 * m]);
-                return {};
-            }
-            const auto& [left, right] = std::tie(runs[2 * m], runs[2 * m + 1]);
-            merged[m].resize(left.size() + right.size());
-            std::ranges::merge(left, right, merged[m].begin(), by_path);
-            return {};
-        });
-        runs = std::move(merged);
-    }
+    const auto order = merge_path_runs(std::move(runs));
     Scan sorted;
-    if (runs.empty())
-        return sorted;
-    sorted.entries.reserve(runs.front().size());
-    sorted.stamps.reserve(runs.front().size());
-    for (const auto& key : runs.front()) {
-        sorted.entries.push_back(std::move(parts[key.part].entries[key.index]));
-        sorted.stamps.push_back(parts[key.part].stamps[key.index]);
+    sorted.entries.reserve(order.size());
+    sorted.stamps.reserve(order.size());
+    for (const auto& key : order) {
+        sorted.entries.push_back(std::move(parts[key.run].entries[key.index]));
+        sorted.stamps.push_back(parts[key.run].stamps[key.index]);
     }
     return sorted;
 }

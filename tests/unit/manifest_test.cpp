@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "base/strings.hpp"
 #include "store/manifest.hpp"
 
 namespace envpin::store {
@@ -242,6 +243,17 @@ TEST(ManifestShards, RefuseMisplacedDuplicatedAndMalformedEntries)
     auto duplicated = shards;
     duplicated.push_back(duplicated.back());
     refused(duplicated, "not sorted and unique");
+    auto unsorted = shards;  // the env shard's lines after the root reversed
+    {
+        const auto lines = split(unsorted[0].text, '\n');
+        ASSERT_GT(lines.size(), 4u);
+        std::string text = std::string(lines[0]) + "\n" + std::string(lines[1]) + "\n";
+        for (size_t i = lines.size() - 1; i >= 2; --i)
+            if (!lines[i].empty())
+                text += std::string(lines[i]) + "\n";
+        unsorted[0].text = text;
+    }
+    refused(unsorted, "entry '");  // merged out of order: a child before its parent, or unsorted
     auto escaping = shards;
     escaping[0].text += "f\t0644\t1\t0\t" + std::string(64, 'a') + "\t../../etc/cron.d/x\n";
     refused(escaping, "../../etc/cron.d/x");
