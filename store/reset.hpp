@@ -63,6 +63,13 @@ using ResetOutcome = std::variant<ResetDone, ResetRefused>;
 [[nodiscard]] Expected<ResetOutcome> reset_environment(Store& store, const Environment& environment,
                                                        const ResetRequest& request);
 
+// `cache` with the rows a reader may trust while a finished reset's cleanup is still pending:
+// the environment's files the reset brought from the object store, by the rule the cleanup
+// applies when it settles the cache (finish_reset_journal). Unchanged when no such reset is
+// open or its manifest cannot be read (the files are then hashed). Uses its own git handle.
+[[nodiscard]] Expected<StatCache> with_pending_reset_rows(Store& store, const Environment& environment, StatCache cache,
+                                                          unsigned threads);
+
 // Finishes or rolls back every open reset journal entry (called by Store::recover).
 [[nodiscard]] Expected<void> recover_resets(Store& store);
 

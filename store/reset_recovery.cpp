@@ -54,12 +54,14 @@ bool untouched_since(long long ctime_ns, long long swapped_ns)
     return ctime_ns < swapped_ns - margin;
 }
 
-// Rows for the files the reset brought from the object store: each regular file of the target
-// whose row does not name its inode gets the target manifest's digest, if its ctime says
-// nothing touched it since the exchange (a write, chmod or link would have moved the ctime).
-// The rest keep no row and are hashed by the next status.
+// Rows for the files of the reset's target tree: each regular file of the target gets the
+// target manifest's digest, if its ctime says nothing touched it since the exchange (a write,
+// chmod or link would have moved the ctime); with `only_from_objects`, only files whose row does
+// not name their inode (those linked from the old tree keep their rows, whose ctimes
+// refreshed_ctimes takes once the old tree is gone). The rest keep no row and are hashed by the
+// next status.
 Expected<StatCache> restored_rows(const Manifest& target, const StatCache& cache, const ResetJournal& journal,
-                                  unsigned threads)
+                                  unsigned threads, bool only_from_objects)
 {
     std::unordered_map<std::string_view, const StatStamp*> cached;
     for (const auto& [path, hash] : cache)
@@ -81,7 +83,8 @@ Expected<StatCache> restored_rows(const Manifest& target, const StatCache& cache
         if (!stamps[i] || !untouched_since(stamps[i]->ctime_ns, journal.swapped_ns))
             continue;
         const auto row = cached.find(files[i]->path);
-        if (row != cached.end() && row->second->dev == stamps[i]->dev && row->second->ino == stamps[i]->ino)
+        if (only_from_objects && row != cached.end() && row->second->dev == stamps[i]->dev &&
+            row->second->ino == stamps[i]->ino)
             continue;  // linked from the old tree: its row is right (refreshed_ctimes took the ctime)
         updates.push_back({files[i]->path, CachedHash{*stamps[i], files[i]->digest}});
     }
@@ -116,7 +119,7 @@ Expected<void> settle_stat_cache(Store& store, long long environment_id, const R
         const auto manifest = ENVPIN_TRY(store.manifest(*target));
         removed = paths_not_in(manifest, cache);
         if (journal.swapped_ns != 0)  // older journals lack the exchange's time: hash those files
-            updates = merge_stat_cache(updates, ENVPIN_TRY(restored_rows(manifest, cache, journal, threads)), {});
+            updates = merge_stat_cache(updates, ENVPIN_TRY(restored_rows(manifest, cache, journal, threads, true)), {});
     }
     if (updates.empty() && removed.empty())
         return {};
@@ -171,6 +174,29 @@ Expected<void> finish_reset_journal(Store& store, long long journal_id, const Re
         ENVPIN_TRY(settle_stat_cache(store, environment->id, journal, threads));
     }
     return store.catalog().end_journal(journal_id);
+}
+
+Expected<StatCache> with_pending_reset_rows(Store& store, const Environment& environment, StatCache cache,
+                                           unsigned threads)
+{
+    for (const auto& entry : ENVPIN_TRY(store.catalog().open_journals())) {
+        if (entry.environment_id != environment.id || entry.operation != "reset" || entry.state != reset_swapped)
+            continue;
+        const auto journal = parse_reset_journal(entry.payload);
+        if (!journal || journal->swapped_ns == 0 || environment.current_snapshot != journal->target ||
+            fs::path(journal->environment) != environment.path)
+            continue;
+        const auto target = ENVPIN_TRY(store.catalog().snapshot(journal->target));
+        if (!target)
+            continue;
+        const auto manifest = store.manifest_apart(*target);
+        if (!manifest)
+            continue;
+        // Before the old tree is removed, the files linked from it still carry the ctime of
+        // that link, older than the exchange: the same rule covers them.
+        cache = merge_stat_cache(cache, ENVPIN_TRY(restored_rows(*manifest, cache, *journal, threads, false)), {});
+    }
+    return cache;
 }
 
 Expected<void> recover_resets(Store& store)

@@ -11,6 +11,7 @@
 #include "base/trace.hpp"
 #include "store/dist_info.hpp"
 #include "store/ref.hpp"
+#include "store/reset.hpp"
 #include "sys/file.hpp"
 #include "sys/unique_fd.hpp"
 
@@ -126,7 +127,10 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
     }
     // The stat cache is read from SQLite while the tree is walked.
     const auto load_cache = [&]() -> Expected<StatCache> {
-        return new_environment ? StatCache() : store.catalog().load_stat_cache(environment.id);
+        if (new_environment)
+            return StatCache();
+        return with_pending_reset_rows(store, environment, ENVPIN_TRY(store.catalog().load_stat_cache(environment.id)),
+                                       options.threads);
     };
     StatCache cache;
     auto observation = ENVPIN_TRY(traced("walk, hash, stage", [&] {
@@ -246,7 +250,12 @@ Expected<Drift> status(Store& store, const Environment& environment, unsigned th
     const auto current = ENVPIN_TRY(store.current_snapshot(environment));
     if (!current)
         return fail(ErrorCode::not_found, "environment '{}' has no snapshot yet", environment.name);
-    const auto load_cache = [&] { return store.catalog().load_stat_cache(environment.id); };
+    // Right after a reset, the files it restored are trusted by the cleanup's rule before the
+    // cleanup has written their rows.
+    const auto load_cache = [&]() -> Expected<StatCache> {
+        return with_pending_reset_rows(store, environment, ENVPIN_TRY(store.catalog().load_stat_cache(environment.id)),
+                                       threads);
+    };
     StatCache cache;
     const auto observation = ENVPIN_TRY(traced("status: walk and hash", [&] {
         return observe(root_fd.get(), environment.path, load_cache, cache,

@@ -10,7 +10,11 @@
 #include <fstream>
 #include <random>
 #include <thread>
+#include <variant>
 
+#include "store/reset.hpp"
+#include "store/snapshot.hpp"
+#include "store/store.hpp"
 #include "tests/support/python_env.hpp"
 #include "tests/support/store_fixture.hpp"
 
@@ -97,6 +101,51 @@ TEST_F(ResetTest, AfterTheCleanupRestoredFilesAreKnownWithoutHashing)
     // Files linked in the clock tick of the exchange are left to be hashed; the 40-odd restored
     // files are not.
     EXPECT_LT(snapshot.json()["hashed_files"].get<int>(), 5) << snapshot.out;
+}
+
+// Before the detached cleanup has run (here: a cleanup program that does nothing), status and
+// snapshot trust the restored files by the cleanup's own rule instead of hashing them.
+TEST_F(ResetTest, BeforeTheCleanupRestoredFilesAreKnownWithoutHashing)
+{
+    make_history(400);
+    {
+        auto opened = store::Store::open({store(), store::Access::write});
+        ASSERT_TRUE(opened) << opened.error().describe();
+        const auto environment = opened->environment("train").value();
+        store::ResetRequest request;
+        request.target = "train@1";
+        request.force = true;
+        request.cleanup_executable = "/bin/true";  // the old tree stays; the journal stays "swapped"
+        const auto outcome = store::reset_environment(*opened, environment, request);
+        ASSERT_TRUE(outcome) << outcome.error().describe();
+        ASSERT_TRUE(std::holds_alternative<store::ResetDone>(*outcome));
+        EXPECT_GT(std::get<store::ResetDone>(*outcome).restored_files, 40);
+    }
+    ASSERT_EQ(leftovers().size(), 1u);  // the cleanup has not run
+    {
+        // A reader: it never finishes journals, so the cleanup is still pending while it runs.
+        auto reader = store::Store::open({store(), store::Access::read});
+        ASSERT_TRUE(reader) << reader.error().describe();
+        const auto drift = store::status(*reader, reader->environment("train").value());
+        ASSERT_TRUE(drift) << drift.error().describe();
+        EXPECT_TRUE(drift->clean());
+        // Files linked in the clock tick of the exchange are left to be hashed; the 40-odd
+        // restored files are not.
+        EXPECT_LT(drift->hashed_files, 5);
+    }
+    // A file changed after the exchange is not trusted, even with its size and mtime kept.
+    const auto changed = site_packages(venv) / "bulk" / "m1" / "f110.py";
+    const auto mtime = fs::last_write_time(changed);
+    const auto size = fs::file_size(changed);
+    write_text(changed.string() + ".new", std::string(size, '#'));
+    fs::rename(changed.string() + ".new", changed);
+    fs::last_write_time(changed, mtime);
+    const auto status = envpin({"status", "train", "--exit-code"});
+    EXPECT_EQ(status.exit_code, 1) << status.out << status.err;
+    EXPECT_NE(status.out.find("bulk/m1/f110.py"), std::string::npos) << status.out;
+    ASSERT_EQ(leftovers().size(), 1u);
+    wait_for_cleanup();
+    EXPECT_TRUE(leftovers().empty());
 }
 
 TEST_F(ResetTest, AFileChangedRightAfterAResetIsNeverTakenForTheRestoredOne)
