@@ -64,8 +64,8 @@ using ResetOutcome = std::variant<ResetDone, ResetRefused>;
                                                        const ResetRequest& request);
 
 // `cache` with the rows a reader may trust while a finished reset's cleanup is still pending:
-// the environment's files the reset brought from the object store, by the rule the cleanup
-// applies when it settles the cache (finish_reset_journal). Unchanged when no such reset is
+// the rows the cleanup settles (finish_reset_journal), by the same rules: new ctimes for files
+// shared with the old tree, the target's digests for files that came from the object store. Unchanged when no such reset is
 // open or its manifest cannot be read (the files are then hashed). Uses its own git handle.
 [[nodiscard]] Expected<StatCache> with_pending_reset_rows(Store& store, const Environment& environment, StatCache cache,
                                                           unsigned threads);

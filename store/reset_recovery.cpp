@@ -54,14 +54,12 @@ bool untouched_since(long long ctime_ns, long long swapped_ns)
     return ctime_ns < swapped_ns - margin;
 }
 
-// Rows for the files of the reset's target tree: each regular file of the target gets the
-// target manifest's digest, if its ctime says nothing touched it since the exchange (a write,
-// chmod or link would have moved the ctime); with `only_from_objects`, only files whose row does
-// not name their inode (those linked from the old tree keep their rows, whose ctimes
-// refreshed_ctimes takes once the old tree is gone). The rest keep no row and are hashed by the
-// next status.
+// Rows for the files the reset brought from the object store: each regular file of the target
+// whose row does not name its inode gets the target manifest's digest, if its ctime says
+// nothing touched it since the exchange (a write, chmod or link would have moved the ctime).
+// The rest keep no row and are hashed by the next status.
 Expected<StatCache> restored_rows(const Manifest& target, const StatCache& cache, const ResetJournal& journal,
-                                  unsigned threads, bool only_from_objects)
+                                  unsigned threads)
 {
     std::unordered_map<std::string_view, const StatStamp*> cached;
     for (const auto& [path, hash] : cache)
@@ -83,8 +81,7 @@ Expected<StatCache> restored_rows(const Manifest& target, const StatCache& cache
         if (!stamps[i] || !untouched_since(stamps[i]->ctime_ns, journal.swapped_ns))
             continue;
         const auto row = cached.find(files[i]->path);
-        if (only_from_objects && row != cached.end() && row->second->dev == stamps[i]->dev &&
-            row->second->ino == stamps[i]->ino)
+        if (row != cached.end() && row->second->dev == stamps[i]->dev && row->second->ino == stamps[i]->ino)
             continue;  // linked from the old tree: its row is right (refreshed_ctimes took the ctime)
         updates.push_back({files[i]->path, CachedHash{*stamps[i], files[i]->digest}});
     }
@@ -105,9 +102,21 @@ std::vector<std::string> paths_not_in(const Manifest& target, const StatCache& c
     return removed;
 }
 
-// The stat cache once the old tree is gone, written in one transaction: new ctimes for the
-// files shared with the old tree, rows for the files that came from the object store, and no
-// rows for paths the target lacks. Until then a status hashes what it cannot trust.
+// The rows a reset's cleanup settles: new ctimes for the files shared with the old tree (linking
+// and unlinking them moved only their ctime) and, where the exchange's time is known, rows for
+// the files that came from the object store.
+Expected<StatCache> settled_rows(const Manifest& target, const StatCache& cache, const ResetJournal& journal,
+                                 unsigned threads)
+{
+    auto updates = refreshed_ctimes(cache, journal.environment);
+    if (journal.swapped_ns != 0)  // older journals lack the exchange's time: hash those files
+        updates = merge_stat_cache(updates, ENVPIN_TRY(restored_rows(target, cache, journal, threads)), {});
+    return updates;
+}
+
+// The stat cache once the old tree is gone, written in one transaction: the settled rows, and no
+// rows for paths the target lacks. Until then readers apply the same rows in memory
+// (with_pending_reset_rows).
 Expected<void> settle_stat_cache(Store& store, long long environment_id, const ResetJournal& journal,
                                  unsigned threads)
 {
@@ -118,8 +127,7 @@ Expected<void> settle_stat_cache(Store& store, long long environment_id, const R
     if (target) {
         const auto manifest = ENVPIN_TRY(store.manifest(*target));
         removed = paths_not_in(manifest, cache);
-        if (journal.swapped_ns != 0)  // older journals lack the exchange's time: hash those files
-            updates = merge_stat_cache(updates, ENVPIN_TRY(restored_rows(manifest, cache, journal, threads, true)), {});
+        updates = ENVPIN_TRY(settled_rows(manifest, cache, journal, threads));
     }
     if (updates.empty() && removed.empty())
         return {};
@@ -192,9 +200,7 @@ Expected<StatCache> with_pending_reset_rows(Store& store, const Environment& env
         const auto manifest = store.manifest_apart(*target);
         if (!manifest)
             continue;
-        // Before the old tree is removed, the files linked from it still carry the ctime of
-        // that link, older than the exchange: the same rule covers them.
-        cache = merge_stat_cache(cache, ENVPIN_TRY(restored_rows(*manifest, cache, *journal, threads, false)), {});
+        cache = merge_stat_cache(cache, ENVPIN_TRY(settled_rows(*manifest, cache, *journal, threads)), {});
     }
     return cache;
 }
