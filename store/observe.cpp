@@ -221,7 +221,7 @@ Expected<Observation> observe_scanned(int root_fd, const std::filesystem::path& 
             continue;
         while (cached != cache.end() && cached->path < entry.path)
             ++cached;
-        if (cached != cache.end() && cached->path == entry.path && cached->hash.stamp == observation.stamps[i]) {
+        if (cached != cache.end() && cached->path == entry.path && stamp_matches(cached->hash.stamp, observation.stamps[i])) {
             entry.digest = cached->hash.digest;
             observation.from_cache[i] = 1;
             continue;

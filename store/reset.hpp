@@ -63,9 +63,10 @@ using ResetOutcome = std::variant<ResetDone, ResetRefused>;
 [[nodiscard]] Expected<ResetOutcome> reset_environment(Store& store, const Environment& environment,
                                                        const ResetRequest& request);
 
-// `cache` with the rows a reader may trust while a finished reset's cleanup is still pending:
-// the rows the cleanup settles (finish_reset_journal), by the same rules: new ctimes for files
-// shared with the old tree, the target's digests for files that came from the object store. Unchanged when no such reset is
+// `cache` with the rows a reader may trust while a finished reset's cleanup is still pending,
+// by the rules the cleanup settles them with (finish_reset_journal): rows of files shared with
+// the old tree match whatever their ctime (any_ctime; the cleanup's removal moves it), files that
+// came from the object store get the target's digest where untouched since the exchange. Unchanged when no such reset is
 // open or its manifest cannot be read (the files are then hashed). Uses its own git handle.
 [[nodiscard]] Expected<StatCache> with_pending_reset_rows(Store& store, const Environment& environment, StatCache cache,
                                                           unsigned threads);

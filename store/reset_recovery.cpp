@@ -200,7 +200,13 @@ Expected<StatCache> with_pending_reset_rows(Store& store, const Environment& env
         const auto manifest = store.manifest_apart(*target);
         if (!manifest)
             continue;
-        cache = merge_stat_cache(cache, ENVPIN_TRY(settled_rows(*manifest, cache, *journal, threads)), {});
+        // The cleanup may be removing the old tree right now, moving the ctime of every file
+        // shared with it: the rows it would refresh match whatever the ctime, as it will take
+        // them (refreshed_ctimes); the files that came from the object store get exact rows.
+        auto restored = ENVPIN_TRY(restored_rows(*manifest, cache, *journal, threads));
+        for (auto& row : cache)
+            row.hash.stamp.ctime_ns = any_ctime;
+        cache = merge_stat_cache(cache, restored, {});
     }
     return cache;
 }

@@ -3,6 +3,7 @@
 // computed. It is kept in envpin.db as one packed value per environment (schema 2), because a
 // snapshot rewrites it whole: one blob costs a few milliseconds where 70,000 rows cost a third
 // of a second. Pure: packing, unpacking and merging values.
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,17 @@ struct CachedFile {
 };
 // Sorted by path (byte order, as manifests are), so lookups are a merge with a scan.
 using StatCache = std::vector<CachedFile>;
+
+// A row's ctime that matches any ctime: only in memory, for rows a reader trusts while a reset's
+// cleanup is pending (its removal of the old tree moves the ctime of every file shared with it).
+inline constexpr long long any_ctime = std::numeric_limits<long long>::min();
+
+// True when a file seen with `seen` is the one the row was computed for.
+[[nodiscard]] inline bool stamp_matches(const StatStamp& row, const StatStamp& seen)
+{
+    return row.dev == seen.dev && row.ino == seen.ino && row.size == seen.size && row.mtime_ns == seen.mtime_ns &&
+           (row.ctime_ns == any_ctime || row.ctime_ns == seen.ctime_ns);
+}
 
 // The packed form's version, stored beside it; another version is read as an empty cache.
 inline constexpr long long stat_cache_format = 1;

@@ -72,6 +72,28 @@ TEST(StatCacheMerge, UpsertsReplaceOrInsertAndRemovalsDrop)
     EXPECT_EQ(merge_stat_cache({}, base, {}), base);
 }
 
+TEST(StatCacheMatch, NeedsTheWholeStampUnlessTheRowTakesAnyCtime)
+{
+    const StatStamp seen{2049, 77, 100, 1'700'000'000'000'000'000LL, 1'700'000'000'500'000'000LL};
+    auto row = seen;
+    EXPECT_TRUE(stamp_matches(row, seen));
+    row.ctime_ns += 1;
+    EXPECT_FALSE(stamp_matches(row, seen));  // a chmod, a link, or a write with the mtime put back
+    row.ctime_ns = any_ctime;
+    EXPECT_TRUE(stamp_matches(row, seen));
+    for (auto change : {&StatStamp::ino, &StatStamp::dev}) {
+        auto other = row;
+        other.*change += 1;
+        EXPECT_FALSE(stamp_matches(other, seen));
+    }
+    auto resized = row;
+    resized.size += 1;
+    EXPECT_FALSE(stamp_matches(resized, seen));
+    auto touched = row;
+    touched.mtime_ns += 1;
+    EXPECT_FALSE(stamp_matches(touched, seen));
+}
+
 TEST(StatCacheCatalog, StoresOnePackedValuePerEnvironmentAndMerges)
 {
     test::TempDir dir;
