@@ -311,13 +311,4 @@ Expected<void> Catalog::replace_stat_cache(long long environment_id, const StatC
     return statement.run();
 }
 
-Expected<void> Catalog::store_stat_cache(long long environment_id, const StatCache& upserts,
-                                         const std::vector<std::string>& removed)
-{
-    if (upserts.empty() && removed.empty())
-        return {};
-    const auto cache = ENVPIN_TRY(load_stat_cache(environment_id));
-    return replace_stat_cache(environment_id, merge_stat_cache(cache, upserts, removed));
-}
-
 }  // namespace envpin::store

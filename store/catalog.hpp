@@ -49,9 +49,6 @@ public:
     [[nodiscard]] Expected<StatCache> load_stat_cache(long long environment_id);
     // Writes the environment's whole cache (one packed value).
     [[nodiscard]] Expected<void> replace_stat_cache(long long environment_id, const StatCache& cache);
-    // Reads, merges (merge_stat_cache) and writes back; for the few rows a cleanup changes.
-    [[nodiscard]] Expected<void> store_stat_cache(long long environment_id, const StatCache& upserts,
-                                                  const std::vector<std::string>& removed);
 
     // --- Verification runs (catalog_runs.cpp) ---
     [[nodiscard]] Expected<long long> record_verify_run(const VerifyRunRecord& run);

@@ -5,7 +5,6 @@
 #include "base/trace.hpp"
 #include "store/parallel.hpp"
 
-#include <algorithm>
 #include <mutex>
 #include <vector>
 #include <utility>

@@ -121,13 +121,14 @@ Expected<void> settle_stat_cache(Store& store, long long environment_id, const R
                                  unsigned threads)
 {
     const auto cache = ENVPIN_TRY(store.catalog().load_stat_cache(environment_id));
-    auto updates = refreshed_ctimes(cache, journal.environment);
+    StatCache updates;
     std::vector<std::string> removed;
-    const auto target = ENVPIN_TRY(store.catalog().snapshot(journal.target));
-    if (target) {
+    if (const auto target = ENVPIN_TRY(store.catalog().snapshot(journal.target))) {
         const auto manifest = ENVPIN_TRY(store.manifest(*target));
         removed = paths_not_in(manifest, cache);
         updates = ENVPIN_TRY(settled_rows(manifest, cache, journal, threads));
+    } else {
+        updates = refreshed_ctimes(cache, journal.environment);
     }
     if (updates.empty() && removed.empty())
         return {};

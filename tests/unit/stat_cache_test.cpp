@@ -104,7 +104,8 @@ TEST(StatCacheCatalog, StoresOnePackedValuePerEnvironmentAndMerges)
     ASSERT_TRUE(catalog.replace_stat_cache(first, sample()));
     ASSERT_TRUE(catalog.replace_stat_cache(second, {file("only", 9)}));
     EXPECT_EQ(catalog.load_stat_cache(first).value(), sample());
-    ASSERT_TRUE(catalog.store_stat_cache(second, {file("new", 4)}, {"only"}));
+    ASSERT_TRUE(catalog.replace_stat_cache(
+        second, merge_stat_cache(catalog.load_stat_cache(second).value(), {file("new", 4)}, {"only"})));
     EXPECT_EQ(catalog.load_stat_cache(second).value(), StatCache{file("new", 4)});
     EXPECT_EQ(catalog.load_stat_cache(first).value(), sample());
 }
