@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake pkg-config git ca-certificates
   python3 python3-venv python3-pip
-  libcli11-dev libsqlite3-dev libgit2-dev libssl-dev libtomlplusplus-dev
+  libcli11-dev libsqlite3-dev libgit2-dev libssl-dev zlib1g-dev libtomlplusplus-dev
   nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   sqlite3 hyperfine
   # verify's CPU tests: the training probe builds against libtorch-dev, the python check

@@ -303,11 +303,15 @@ Expected<StatCache> Catalog::load_stat_cache(long long environment_id)
 
 Expected<void> Catalog::replace_stat_cache(long long environment_id, const StatCache& cache)
 {
+    return replace_stat_cache(environment_id, pack_for_storing(cache));
+}
+
+Expected<void> Catalog::replace_stat_cache(long long environment_id, const PackedStatCache& packed)
+{
     auto statement = ENVPIN_TRY(database_.prepare(
         "INSERT OR REPLACE INTO stat_caches (environment_id, format, entries, packed) VALUES (?, ?, ?, ?)"));
-    const auto packed = pack_stat_cache(cache);
-    statement.bind(1, environment_id).bind(2, stat_cache_format).bind(3, static_cast<long long>(cache.size()));
-    statement.bind_blob(4, packed);
+    statement.bind(1, environment_id).bind(2, stat_cache_format).bind(3, packed.entries);
+    statement.bind_blob(4, packed.bytes);
     return statement.run();
 }
 

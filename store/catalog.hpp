@@ -49,6 +49,7 @@ public:
     [[nodiscard]] Expected<StatCache> load_stat_cache(long long environment_id);
     // Writes the environment's whole cache (one packed value).
     [[nodiscard]] Expected<void> replace_stat_cache(long long environment_id, const StatCache& cache);
+    [[nodiscard]] Expected<void> replace_stat_cache(long long environment_id, const PackedStatCache& packed);
 
     // --- Verification runs (catalog_runs.cpp) ---
     [[nodiscard]] Expected<long long> record_verify_run(const VerifyRunRecord& run);

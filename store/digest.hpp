@@ -46,8 +46,10 @@ private:
 
 // Hashes `fd` from its current offset to end of file, reading through `buffer` so memory stays
 // bounded whatever the file size. Fails with io naming `what` on a read error. With
-// `expected_size` (the size fstat gave), reading stops there, saving the read that would only
-// see end of file; callers compare fstat before and after to catch a file that changed.
+// `expected_size` (the size fstat gave a descriptor still at offset 0), hashing stops there,
+// saving the read that would only see end of file, and a file of 8 MB or more is read through
+// 8 MB mappings instead of `buffer` (one copy less; a file that shrinks meanwhile is an io
+// error). Callers compare fstat before and after to catch a file that changed.
 [[nodiscard]] Expected<Digest> sha256_fd(int fd, Sha256& hasher, std::span<char> buffer,
                                          std::string_view what, long long expected_size = -1);
 

@@ -3,8 +3,11 @@
 #include <git2.h>
 
 #include "base/trace.hpp"
+#include "store/git_stored_objects.hpp"
 #include "store/parallel.hpp"
+#include "sys/file.hpp"
 
+#include <chrono>
 #include <mutex>
 #include <vector>
 #include <utility>
@@ -122,6 +125,18 @@ namespace {
 
 using Repository = GitPtr<git_repository, git_repository_free>;
 
+// A handle for writing a commit's objects: through the stored-object writer, unsynced (the
+// caller syncs once).
+Expected<Repository> open_for_writing(const std::filesystem::path& git_dir)
+{
+    git_repository* raw = nullptr;
+    ENVPIN_GIT(fmt::format("cannot open {}", git_dir.string()), git_repository_open_bare(&raw, git_dir.c_str()));
+    Repository repository(raw);
+    ENVPIN_GIT(fmt::format("cannot open the object database of {}", git_dir.string()),
+               add_stored_object_writer(repository.get(), git_dir / "objects"));
+    return repository;
+}
+
 // One repository handle per worker, opened on first use by that worker only.
 class WorkerRepositories {
 public:
@@ -130,11 +145,8 @@ public:
     Expected<git_repository*> get(unsigned worker)
     {
         auto& handle = handles_[worker];
-        if (!handle) {
-            git_repository* raw = nullptr;
-            ENVPIN_GIT(fmt::format("cannot open {}", git_dir_.string()), git_repository_open_bare(&raw, git_dir_.c_str()));
-            handle.reset(raw);
-        }
+        if (!handle)
+            handle = ENVPIN_TRY(open_for_writing(git_dir_));
         return handle.get();
     }
 
@@ -143,6 +155,28 @@ private:
     std::vector<Repository> handles_;
 };
 
+struct ShardTiming {
+    size_t bytes = 0;
+    std::chrono::steady_clock::duration print{}, write{};
+};
+
+void trace_shard_timings(const std::vector<std::string>& names, const std::vector<ShardTiming>& timings)
+{
+    using ms = std::chrono::duration<double, std::milli>;
+    ms print{}, write{};
+    size_t slowest = 0;
+    for (size_t i = 0; i < timings.size(); ++i) {
+        print += timings[i].print;
+        write += timings[i].write;
+        if (timings[i].print + timings[i].write > timings[slowest].print + timings[slowest].write)
+            slowest = i;
+    }
+    trace_note(fmt::format("{} shards: print {:.0f} ms, compress and write {:.0f} ms of CPU", names.size(), print.count(), write.count()));
+    if (!timings.empty())
+        trace_note(fmt::format("slowest shard {} ({} kB): print {:.1f} ms, compress and write {:.1f} ms", names[slowest],
+                               timings[slowest].bytes / 1000, ms(timings[slowest].print).count(), ms(timings[slowest].write).count()));
+}
+
 // The files/ tree of a commit: one blob per shard.
 Expected<git_oid> write_files_tree(git_repository* repo, const std::filesystem::path& git_dir, const CommitRequest& request)
 {
@@ -150,13 +184,19 @@ Expected<git_oid> write_files_tree(git_repository* repo, const std::filesystem::
     std::vector<git_oid> blobs(names.size());
     const unsigned workers = worker_count(0, names.size());
     WorkerRepositories handles(git_dir, workers);
+    std::vector<ShardTiming> timings(names.size());
     ENVPIN_TRY(parallel_for(names.size(), workers, [&](size_t i, unsigned worker) -> Expected<void> {
+        const auto start = std::chrono::steady_clock::now();
         const auto text = request.print_shard(i);
+        const auto printed = std::chrono::steady_clock::now();
         auto* handle = ENVPIN_TRY(handles.get(worker));
         ENVPIN_GIT(fmt::format("writing the files manifest shard '{}'", names[i]),
                    git_blob_create_from_buffer(&blobs[i], handle, text.data(), text.size()));
+        timings[i] = {text.size(), printed - start, std::chrono::steady_clock::now() - printed};
         return {};
     }));
+    if (tracing())
+        trace_shard_timings(names, timings);
     git_treebuilder* raw_builder = nullptr;
     ENVPIN_GIT("building the files tree", git_treebuilder_new(&raw_builder, repo, nullptr));
     TreeBuilder builder(raw_builder);
@@ -170,9 +210,12 @@ Expected<git_oid> write_files_tree(git_repository* repo, const std::filesystem::
 
 }  // namespace
 
+// Every object goes through the stored-object writer, unsynced; one syncfs then makes them all
+// durable before the commit id is handed out (and so before the database can name it).
 Expected<std::string> History::write_commit(const CommitRequest& request)
 {
-    auto* repo = ENVPIN_TRY(repository());
+    const auto writer = ENVPIN_TRY(open_for_writing(git_dir_));
+    auto* repo = writer.get();
     git_oid distributions_oid, tree_oid, commit_oid;
     const auto files_oid = ENVPIN_TRY(traced("manifest shards", [&] { return write_files_tree(repo, git_dir_, request); }));
     TraceSpan rest("distributions, tree, commit");
@@ -202,6 +245,7 @@ Expected<std::string> History::write_commit(const CommitRequest& request)
     ENVPIN_GIT("writing the snapshot commit",
                git_commit_create(&commit_oid, repo, nullptr, signature.get(), signature.get(), "UTF-8",
                                  request.message.c_str(), tree.get(), parent ? 1 : 0, parents));
+    ENVPIN_TRY(traced("sync", [&] { return sys::sync_filesystem_of(git_dir_ / "objects"); }));
     return oid_hex(commit_oid);
 }
 

@@ -295,8 +295,9 @@ Expected<void> stage_missing(int root_fd, Observation& observation, ObjectStore&
     return hash_all(run, missing, 0);
 }
 
-void refresh_linked_stamps(Observation& observation)
+size_t refresh_linked_stamps(Observation& observation)
 {
+    size_t changed = 0;
     std::unordered_map<std::string_view, StatStamp> linked;
     for (const auto& staged : observation.staged) {
         if (staged.method != StagedObject::Method::temporary && staged.linked.ino != 0)
@@ -306,13 +307,15 @@ void refresh_linked_stamps(Observation& observation)
         if (!observation.hashed[i])
             continue;
         const auto found = linked.find(observation.manifest.entries[i].path);
-        if (found == linked.end())
+        if (found == linked.end() || found->second == observation.stamps[i])
             continue;
+        ++changed;
         if (same_content_stamp(found->second, observation.stamps[i]))
             observation.stamps[i] = found->second;
         else
             observation.hashed[i] = 0;  // not the inode that was hashed: read it again next time
     }
+    return changed;
 }
 
 StatCache cache_after(const Observation& observation)

@@ -60,9 +60,10 @@ struct Observation {
 [[nodiscard]] Expected<void> stage_missing(int root_fd, Observation& observation, ObjectStore& objects,
                                            LinkMode mode, unsigned threads);
 
-// After publish(): files whose inode became an object got a new ctime from the link; take it
-// (publish read it), so that the next snapshot does not read them again.
-void refresh_linked_stamps(Observation& observation);
+// Files whose inode became an object got a new ctime from the link; take it (the link's
+// maker read it), so that the next snapshot does not read them again. Links made while hashing
+// are known at once, the others after publish(). Returns how many files it changed.
+size_t refresh_linked_stamps(Observation& observation);
 
 // The stat cache as this observation leaves it: a row for every file whose sha256 came from the
 // cache or was read in this run. A file modified just before it was read is left out ("racy", as

@@ -103,14 +103,6 @@ fs::path sibling(const fs::path& environment, std::string_view role)
            fmt::format(".{}.envpin-{}-{}", environment.filename().string(), role, ::getpid());
 }
 
-Expected<void> sync_filesystem_of(const fs::path& path)
-{
-    sys::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd || ::syncfs(fd.get()) != 0)
-        return fail(ErrorCode::io, "cannot sync the filesystem of {}: {}", path.string(), sys::errno_text(errno));
-    return {};
-}
-
 Expected<unsigned long long> inode_of(const fs::path& path)
 {
     struct ::stat info{};
@@ -182,7 +174,7 @@ Expected<TreeBuild> stage_target(Store& store, long long journal_id, const Reset
         return build_tree(target, current, journal.environment, journal.staging, store.objects(), mode, threads);
     });
     if (built)
-        if (auto synced = traced("sync", [&] { return sync_filesystem_of(journal.staging); }); !synced)
+        if (auto synced = traced("sync", [&] { return sys::sync_filesystem_of(journal.staging); }); !synced)
             built = std::unexpected(synced.error());
     if (!built) {
         (void)remove_tree(journal.staging, threads);

@@ -50,9 +50,9 @@ std::string commit_message(const Environment& environment, long long seq, const 
 
 // The manifest is committed to git, then the database is (the point of truth), then the branch.
 // `settle_objects` (publishing the new objects: a filesystem sync) runs while the commit is
-// written; the database commits only after both.
+// written and the stat cache packed; the database commits only after all three.
 Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_environment,
-                              const SnapshotOptions& options, const Observation& observation, const Digest& state,
+                              const SnapshotOptions& options, Observation& observation, const Digest& state,
                               const std::optional<SnapshotInfo>& current,
                               const std::function<Expected<void>()>& settle_objects)
 {
@@ -80,11 +80,20 @@ Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_e
     auto writing = std::async(std::launch::async, [&store, &request] {
         return traced("git commit (parallel)", [&] { return store.history().write_commit(request); });
     });
+    // The cache is packed with the ctimes of the links made while hashing; links made by
+    // publish (rare: files too recent to link at once, or refused by the kernel) repack it.
+    refresh_linked_stamps(observation);
+    auto packing = std::async(std::launch::async, [&observation] {
+        return traced("stat cache (parallel)", [&] { return pack_for_storing(cache_after(observation)); });
+    });
     ENVPIN_TRY(settle_objects());
+    auto packed_cache = packing.get();
+    if (refresh_linked_stamps(observation) > 0)
+        packed_cache = pack_for_storing(cache_after(observation));
     auto transaction = ENVPIN_TRY(Transaction::begin(catalog.database()));
     if (new_environment)
         environment.id = ENVPIN_TRY(catalog.insert_environment(environment));
-    ENVPIN_TRY(traced("stat cache", [&] { return catalog.replace_stat_cache(environment.id, cache_after(observation)); }));
+    ENVPIN_TRY(traced("stat cache", [&] { return catalog.replace_stat_cache(environment.id, packed_cache); }));
     const auto commit = ENVPIN_TRY(writing.get());
     const auto snapshot = ENVPIN_TRY(catalog.insert_snapshot(
         {environment.id, commit, current ? std::optional<long long>(current->id) : std::nullopt, utc_time(now),
@@ -156,9 +165,9 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
                 return compare(ENVPIN_TRY(store.manifest_apart(*outcome.previous)), observation.manifest);
             });
         });
-    // Publishing makes the new objects durable; refresh_linked_stamps then takes the ctimes
-    // their links gave the environment's files (for the stat cache). A failed comparison stops
-    // the snapshot here too, before the database records it.
+    // Publishing makes the new objects durable (record() and the unchanged case below then take
+    // the ctimes their links gave the environment's files, for the stat cache). A failed
+    // comparison stops the snapshot here too, before the database records it.
     const auto settle_objects = [&]() -> Expected<void> {
         if (auto published = traced("publish objects", [&] { return objects.publish(root_fd.get(), observation.staged, options.threads); });
             !published) {
@@ -166,13 +175,13 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
             return std::unexpected(std::move(published.error()));
         }
         outcome.new_objects = std::ranges::count(observation.staged, true, &StagedObject::published);
-        refresh_linked_stamps(observation);
         if (comparing.valid())
             outcome.changes = ENVPIN_TRY(comparing.get());
         return {};
     };
     if (unchanged) {
         ENVPIN_TRY(settle_objects());
+        refresh_linked_stamps(observation);
         ENVPIN_TRY(remember_hashes(store.catalog(), environment.id, cache, observation));
         outcome.snapshot = *outcome.previous;
         outcome.manifest = std::move(observation.manifest);

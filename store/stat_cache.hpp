@@ -39,6 +39,16 @@ inline constexpr long long stat_cache_format = 1;
 // numbers are LEB128 varints (times zigzag-coded), digests are raw. Expects `cache` sorted.
 [[nodiscard]] std::string pack_stat_cache(const StatCache& cache);
 
+// A cache packed ahead of the transaction that stores it.
+struct PackedStatCache {
+    std::string bytes;
+    long long entries = 0;
+};
+[[nodiscard]] inline PackedStatCache pack_for_storing(const StatCache& cache)
+{
+    return {pack_stat_cache(cache), static_cast<long long>(cache.size())};
+}
+
 // corrupt when the bytes are not a packed cache of `entries` files in path order.
 [[nodiscard]] Expected<StatCache> unpack_stat_cache(std::string_view packed, long long entries);
 

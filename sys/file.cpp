@@ -52,7 +52,7 @@ Expected<void> fsync_directory(const fs::path& directory)
     return {};
 }
 
-static Expected<void> write_all(int fd, std::string_view content, const fs::path& path)
+Expected<void> write_all(int fd, std::string_view content, const fs::path& path)
 {
     while (!content.empty()) {
         const ssize_t n = ::write(fd, content.data(), content.size());
@@ -63,6 +63,14 @@ static Expected<void> write_all(int fd, std::string_view content, const fs::path
         }
         content.remove_prefix(static_cast<size_t>(n));
     }
+    return {};
+}
+
+Expected<void> sync_filesystem_of(const fs::path& path)
+{
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd || ::syncfs(fd.get()) != 0)
+        return fail(ErrorCode::io, "cannot sync the filesystem of {}: {}", path.string(), errno_text(errno));
     return {};
 }
 

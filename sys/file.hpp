@@ -21,6 +21,12 @@ namespace envpin::sys {
 [[nodiscard]] Expected<void> write_file_atomic(const std::filesystem::path& path,
                                                std::string_view content, unsigned mode = 0644);
 
+// Writes all of `content` to `fd` (retrying short writes); io naming `path` on failure.
+[[nodiscard]] Expected<void> write_all(int fd, std::string_view content, const std::filesystem::path& path);
+
+// syncfs(2) of the filesystem holding `path`: everything written there is on disk after it.
+[[nodiscard]] Expected<void> sync_filesystem_of(const std::filesystem::path& path);
+
 // Makes a directory entry change durable (fsync(2) on the directory).
 [[nodiscard]] Expected<void> fsync_directory(const std::filesystem::path& directory);
 
