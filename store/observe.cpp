@@ -145,6 +145,18 @@ struct HashRun {
         return {};
     }
 
+    // The link moved the file's ctime: take the new stamp, so that the next snapshot does not
+    // read the file again (unless the link found another inode than the one hashed).
+    void take_linked_stamp(size_t index, const StatStamp& linked)
+    {
+        if (linked.ino == 0)
+            return;  // the object existed: no link was made
+        if (same_content_stamp(linked, observation.stamps[index]))
+            observation.stamps[index] = linked;
+        else
+            observation.hashed[index] = 0;
+    }
+
     Expected<void> stage(size_t index, int fd, unsigned worker)
     {
         const auto& entry = observation.manifest.entries[index];
@@ -158,6 +170,7 @@ struct HashRun {
         const auto& stamp = observation.stamps[index];
         if (options.mode == LinkMode::hardlink && options.synced_at_ns != 0 && !racy(stamp, options.synced_at_ns)) {
             if (auto linked = ENVPIN_TRY(options.ingest->link_durable(fd, entry.path, key, stamp))) {
+                take_linked_stamp(index, linked->linked);
                 staged_by_worker[worker].push_back(std::move(*linked));
                 return {};
             }
@@ -297,12 +310,13 @@ Expected<void> stage_missing(int root_fd, Observation& observation, ObjectStore&
 
 size_t refresh_linked_stamps(Observation& observation)
 {
-    size_t changed = 0;
+    // Links made while hashing were taken by the workers; only publish's are left.
     std::unordered_map<std::string_view, StatStamp> linked;
     for (const auto& staged : observation.staged) {
-        if (staged.method != StagedObject::Method::temporary && staged.linked.ino != 0)
+        if (staged.method == StagedObject::Method::hardlink && staged.linked.ino != 0)
             linked.emplace(staged.source, staged.linked);
     }
+    size_t changed = 0;
     for (size_t i = 0; i < observation.manifest.entries.size() && !linked.empty(); ++i) {
         if (!observation.hashed[i])
             continue;

@@ -60,9 +60,9 @@ struct Observation {
 [[nodiscard]] Expected<void> stage_missing(int root_fd, Observation& observation, ObjectStore& objects,
                                            LinkMode mode, unsigned threads);
 
-// Files whose inode became an object got a new ctime from the link; take it (the link's
-// maker read it), so that the next snapshot does not read them again. Links made while hashing
-// are known at once, the others after publish(). Returns how many files it changed.
+// After publish(): files whose inode it linked into the store got a new ctime from the link;
+// take it (publish read it), so that the next snapshot does not read them again. (Links made
+// while hashing are taken by the hashing workers.) Returns how many files it changed.
 size_t refresh_linked_stamps(Observation& observation);
 
 // The stat cache as this observation leaves it: a row for every file whose sha256 came from the

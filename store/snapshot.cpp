@@ -82,7 +82,6 @@ Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_e
     });
     // The cache is packed with the ctimes of the links made while hashing; links made by
     // publish (rare: files too recent to link at once, or refused by the kernel) repack it.
-    refresh_linked_stamps(observation);
     auto packing = std::async(std::launch::async, [&observation] {
         return traced("stat cache (parallel)", [&] { return pack_for_storing(cache_after(observation)); });
     });
@@ -150,7 +149,7 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
     outcome.hashed_bytes = observation.hashed_bytes;
     outcome.distributions = observation.manifest.distributions.size();
     outcome.previous = new_environment ? std::nullopt : ENVPIN_TRY(store.current_snapshot(environment));
-    const auto state = state_digest(observation.manifest);
+    const auto state = traced("state digest", [&] { return state_digest(observation.manifest); });
     const bool unchanged = outcome.previous && outcome.previous->state == state;
     if (!unchanged)
         ENVPIN_TRY(traced("stage missing", [&] {

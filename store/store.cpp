@@ -89,8 +89,10 @@ Expected<Store> Store::open(const StoreOptions& options)
     const auto mode = write ? OpenMode::create : OpenMode::read_write;
     auto catalog = ENVPIN_TRY(Catalog::open(root / "envpin.db", mode));
     auto history = ENVPIN_TRY(History::open(root / "manifests.git", mode));
-    auto objects = ENVPIN_TRY(ObjectStore::open(root / "objects", root / "tmp"));
-    Store store(root, std::move(catalog), std::move(history), std::move(objects), std::move(lock));
+    auto objects = ObjectStore::open(root / "objects", root / "tmp");
+    if (!objects)  // spelled out: ENVPIN_TRY here trips GCC 12's -Wfree-nonheap-object (a false positive)
+        return std::unexpected(std::move(objects.error()));
+    Store store(root, std::move(catalog), std::move(history), std::move(*objects), std::move(lock));
     if (write)
         ENVPIN_TRY_CTX(fmt::format("recovering store {}", root.string()), store.recover());
     return store;
