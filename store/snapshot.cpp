@@ -52,7 +52,8 @@ std::string commit_message(const Environment& environment, long long seq, const 
 // `settle_objects` (publishing the new objects: a filesystem sync) runs while the commit is
 // written and the stat cache packed; the database commits only after all three.
 Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_environment,
-                              const SnapshotOptions& options, Observation& observation, const Digest& state,
+                              const SnapshotOptions& options, Observation& observation,
+                              const std::function<Digest()>& state,
                               const std::optional<SnapshotInfo>& current,
                               const std::function<Expected<void>()>& settle_objects)
 {
@@ -96,7 +97,7 @@ Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_e
     const auto commit = ENVPIN_TRY(writing.get());
     const auto snapshot = ENVPIN_TRY(catalog.insert_snapshot(
         {environment.id, commit, current ? std::optional<long long>(current->id) : std::nullopt, utc_time(now),
-         options.reason, options.message, state, files, bytes}));
+         options.reason, options.message, state(), files, bytes}));
     ENVPIN_TRY(catalog.insert_distributions(snapshot.id, observation.manifest.distributions));
     ENVPIN_TRY(catalog.set_current_snapshot(environment.id, snapshot.id));
     ENVPIN_TRY(traced("database commit", [&] { return transaction.commit(); }));
@@ -149,12 +150,22 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
     outcome.hashed_bytes = observation.hashed_bytes;
     outcome.distributions = observation.manifest.distributions.size();
     outcome.previous = new_environment ? std::nullopt : ENVPIN_TRY(store.current_snapshot(environment));
-    const auto state = traced("state digest", [&] { return state_digest(observation.manifest); });
-    const bool unchanged = outcome.previous && outcome.previous->state == state;
+    // The state digest decides whether anything changed; a new environment has nothing to
+    // compare it with, so there it is computed while the snapshot is recorded.
+    std::optional<Digest> state;
+    if (outcome.previous)
+        state = traced("state digest", [&] { return state_digest(observation.manifest); });
+    const bool unchanged = state && outcome.previous->state == *state;
     if (!unchanged)
         ENVPIN_TRY(traced("stage missing", [&] {
             return stage_missing(root_fd.get(), observation, objects, outcome.link_mode, options.threads);
         }));
+    std::future<Digest> state_later;
+    if (!state)
+        state_later = std::async(std::launch::async, [&observation] {
+            return traced("state digest (parallel)", [&] { return state_digest(observation.manifest); });
+        });
+    const auto state_of = [&] { return state ? *state : state_later.get(); };
     // A changed environment: the changes since the previous snapshot are listed while this one
     // is recorded (from its own git handle).
     std::future<Expected<Changes>> comparing;
@@ -187,7 +198,7 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
         return outcome;
     }
     outcome.snapshot = ENVPIN_TRY(
-        record(store, environment, new_environment, options, observation, state, outcome.previous, settle_objects));
+        record(store, environment, new_environment, options, observation, state_of, outcome.previous, settle_objects));
     outcome.created = true;
     outcome.manifest = std::move(observation.manifest);
     return outcome;
