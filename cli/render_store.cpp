@@ -149,6 +149,12 @@ nlohmann::json snapshot_json(const store::SnapshotOutcome& outcome, const store:
     return body;
 }
 
+// "1 snapshot", "2 snapshots".
+static std::string counted(long long count, std::string_view noun)
+{
+    return fmt::format("{} {}{}", count, noun, count == 1 ? "" : "s");
+}
+
 void render_fsck(const store::FsckReport& report, std::ostream& out)
 {
     for (const auto& problem : report.problems) {
@@ -156,11 +162,12 @@ void render_fsck(const store::FsckReport& report, std::ostream& out)
         if (!problem.snapshots.empty())
             fmt::print(out, "  used by {}\n", fmt::join(problem.snapshots, ", "));
     }
-    fmt::print(out, "checked {} objects and {} snapshots: {}\n", report.objects_checked, report.snapshots_checked,
-               report.clean() ? "clean" : fmt::format("{} problem(s)", report.problems.size()));
+    fmt::print(out, "checked {} and {}: {}\n", counted(report.objects_checked, "object"),
+               counted(report.snapshots_checked, "snapshot"),
+               report.clean() ? "clean" : counted(static_cast<long long>(report.problems.size()), "problem"));
     if (report.unreferenced_objects + report.stray_files > 0)
-        fmt::print(out, "{} unreferenced objects and {} stray files (envpin gc removes them)\n",
-                   report.unreferenced_objects, report.stray_files);
+        fmt::print(out, "{} and {} (envpin gc removes them)\n", counted(report.unreferenced_objects, "unreferenced object"),
+                   counted(report.stray_files, "stray file"));
 }
 
 nlohmann::json fsck_json(const store::FsckReport& report)
