@@ -16,13 +16,20 @@ namespace envpin::store {
 
 std::string Digest::hex() const
 {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string text(64, '0');
-    for (size_t i = 0; i < bytes.size(); ++i) {
-        text[2 * i] = digits[bytes[i] >> 4];
-        text[2 * i + 1] = digits[bytes[i] & 0xf];
-    }
+    std::string text;
+    append_hex(text);
     return text;
+}
+
+void Digest::append_hex(std::string& text) const
+{
+    static constexpr char digits[] = "0123456789abcdef";
+    const size_t at = text.size();
+    text.resize(at + 2 * bytes.size());
+    for (size_t i = 0; i < bytes.size(); ++i) {
+        text[at + 2 * i] = digits[bytes[i] >> 4];
+        text[at + 2 * i + 1] = digits[bytes[i] & 0xf];
+    }
 }
 
 static int hex_value(char c)

@@ -17,6 +17,8 @@ struct Digest {
 
     // 64 lowercase hex characters.
     [[nodiscard]] std::string hex() const;
+    // Appends the 64 hex characters to `text` (no temporary: manifests print one per file).
+    void append_hex(std::string& text) const;
     // nullopt unless `text` is exactly 64 hex characters (either case).
     [[nodiscard]] static std::optional<Digest> from_hex(std::string_view text);
     auto operator<=>(const Digest&) const = default;

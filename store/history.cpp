@@ -35,7 +35,8 @@ Error git_failure(std::string_view doing, int code)
     return Error{ErrorCode::git, fmt::format("{}: {}", doing, last != nullptr && last->message ? last->message : fmt::format("libgit2 error {}", code)), {}};
 }
 
-// Once per process: libgit2's global state, and fsync of objects and refs (off by default).
+// Once per process: libgit2's global state, and fsync of what libgit2 itself writes (refs;
+// off by default). A commit's objects go through the stored-object writer, synced once.
 void initialize_libgit2()
 {
     static std::once_flag once;

@@ -18,16 +18,6 @@ namespace {
 
 constexpr std::string_view distributions_header = "envpin-distributions 1";
 
-char kind_letter(EntryKind kind)
-{
-    switch (kind) {
-    case EntryKind::directory: return 'd';
-    case EntryKind::file: return 'f';
-    case EntryKind::symlink: return 'l';
-    }
-    return '?';
-}
-
 Expected<unsigned> parse_mode(std::string_view text)
 {
     if (text.size() != 4 || text.find_first_not_of("01234567") != std::string_view::npos)
@@ -150,20 +140,7 @@ std::string escape_field(std::string_view text)
 {
     std::string escaped;
     escaped.reserve(text.size());
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        switch (c) {
-        case '\\': escaped += "\\\\"; break;
-        case '\t': escaped += "\\t"; break;
-        case '\n': escaped += "\\n"; break;
-        case '\r': escaped += "\\r"; break;
-        default:
-            if (byte < 0x20 || byte == 0x7f)
-                escaped += fmt::format("\\x{:02x}", byte);
-            else
-                escaped += c;
-        }
-    }
+    append_escaped(escaped, text);
     return escaped;
 }
 
@@ -198,88 +175,6 @@ Expected<std::string> unescape_field(std::string_view text)
         }
     }
     return plain;
-}
-
-namespace {
-
-// Appenders for print_file_entry, which prints every file of a snapshot: they write into the
-// text in place, where fmt and escape_field's temporaries made printing a large shard slow.
-bool needs_escape(std::string_view text)
-{
-    return std::ranges::any_of(text, [](char c) {
-        const auto byte = static_cast<unsigned char>(c);
-        return c == '\\' || byte < 0x20 || byte == 0x7f;
-    });
-}
-
-void append_text_field(std::string& text, std::string_view field)
-{
-    if (needs_escape(field))
-        text += escape_field(field);
-    else
-        text += field;
-}
-
-void append_mode(std::string& text, unsigned mode)
-{
-    if (mode > 07777) {  // never valid; printed as it is so that validation can name it
-        fmt::format_to(std::back_inserter(text), "{:04o}", mode);
-        return;
-    }
-    const char digits[4] = {static_cast<char>('0' + (mode >> 9 & 7)), static_cast<char>('0' + (mode >> 6 & 7)),
-                            static_cast<char>('0' + (mode >> 3 & 7)), static_cast<char>('0' + (mode & 7))};
-    text.append(digits, 4);
-}
-
-void append_number(std::string& text, long long value)
-{
-    char digits[24];
-    const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-    text.append(digits, end);
-}
-
-void append_hex(std::string& text, const Digest& digest)
-{
-    static constexpr char digits[] = "0123456789abcdef";
-    const size_t at = text.size();
-    text.resize(at + 2 * digest.bytes.size());
-    for (size_t i = 0; i < digest.bytes.size(); ++i) {
-        text[at + 2 * i] = digits[digest.bytes[i] >> 4];
-        text[at + 2 * i + 1] = digits[digest.bytes[i] & 0xf];
-    }
-}
-
-}  // namespace
-
-void print_file_entry(std::string& text, const ManifestEntry& entry)
-{
-    switch (entry.kind) {
-    case EntryKind::directory:
-        text += "d\t";
-        append_mode(text, entry.mode);
-        text += '\t';
-        append_text_field(text, entry.path);
-        break;
-    case EntryKind::file:
-        text += "f\t";
-        append_mode(text, entry.mode);
-        text += '\t';
-        append_number(text, entry.size);
-        text += '\t';
-        append_number(text, entry.mtime_ns);
-        text += '\t';
-        append_hex(text, entry.digest);
-        text += '\t';
-        append_text_field(text, entry.path);
-        break;
-    case EntryKind::symlink:
-        text += "l\t";
-        append_text_field(text, entry.path);
-        text += '\t';
-        append_text_field(text, entry.target);
-        break;
-    }
-    text += '\n';
 }
 
 std::string print_files(const std::vector<ManifestEntry>& entries)

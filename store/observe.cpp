@@ -47,6 +47,17 @@ bool same_content_stamp(const StatStamp& a, const StatStamp& b)
     return a.dev == b.dev && a.ino == b.ino && a.size == b.size && a.mtime_ns == b.mtime_ns;
 }
 
+// The link into the store moved the file's ctime: take the new stamp, so that the next snapshot
+// does not read the file again; a link that found another inode than the one hashed makes the
+// file unknown instead.
+void take_linked_stamp(Observation& observation, size_t index, const StatStamp& linked)
+{
+    if (same_content_stamp(linked, observation.stamps[index]))
+        observation.stamps[index] = linked;
+    else
+        observation.hashed[index] = 0;
+}
+
 // Per-worker scratch: a read buffer and a hasher, so hashing allocates nothing per file.
 struct Scratch {
     std::unique_ptr<char[]> buffer{new char[buffer_size]};
@@ -145,18 +156,6 @@ struct HashRun {
         return {};
     }
 
-    // The link moved the file's ctime: take the new stamp, so that the next snapshot does not
-    // read the file again (unless the link found another inode than the one hashed).
-    void take_linked_stamp(size_t index, const StatStamp& linked)
-    {
-        if (linked.ino == 0)
-            return;  // the object existed: no link was made
-        if (same_content_stamp(linked, observation.stamps[index]))
-            observation.stamps[index] = linked;
-        else
-            observation.hashed[index] = 0;
-    }
-
     Expected<void> stage(size_t index, int fd, unsigned worker)
     {
         const auto& entry = observation.manifest.entries[index];
@@ -170,7 +169,8 @@ struct HashRun {
         const auto& stamp = observation.stamps[index];
         if (options.mode == LinkMode::hardlink && options.synced_at_ns != 0 && !racy(stamp, options.synced_at_ns)) {
             if (auto linked = ENVPIN_TRY(options.ingest->link_durable(fd, entry.path, key, stamp))) {
-                take_linked_stamp(index, linked->linked);
+                if (linked->linked.ino != 0)  // zero: the object existed, no link was made
+                    take_linked_stamp(observation, index, linked->linked);
                 staged_by_worker[worker].push_back(std::move(*linked));
                 return {};
             }
@@ -324,10 +324,7 @@ size_t refresh_linked_stamps(Observation& observation)
         if (found == linked.end() || found->second == observation.stamps[i])
             continue;
         ++changed;
-        if (same_content_stamp(found->second, observation.stamps[i]))
-            observation.stamps[i] = found->second;
-        else
-            observation.hashed[i] = 0;  // not the inode that was hashed: read it again next time
+        take_linked_stamp(observation, i, found->second);
     }
     return changed;
 }
