@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "base/trace.hpp"
 #include "store/ref.hpp"
 #include "sys/file.hpp"
 
@@ -47,9 +48,8 @@ Expected<void> create_layout(const fs::path& root)
         fs::create_directories(root.parent_path(), ec);
     ENVPIN_TRY(make_directory(root, 0700));
     ENVPIN_TRY(check_ownership(root));
+    // objects/xx/ directories are made by the first object that needs one (ObjectStore).
     ENVPIN_TRY(make_directory(root / "objects", 0755));
-    for (int shard = 0; shard < 256; ++shard)
-        ENVPIN_TRY(make_directory(root / "objects" / fmt::format("{:02x}", shard), 0755));
     return make_directory(root / "tmp", 0700);
 }
 
@@ -79,7 +79,7 @@ Expected<Store> Store::open(const StoreOptions& options)
     const auto& root = options.root;
     const bool write = options.access == Access::write;
     if (write)
-        ENVPIN_TRY(create_layout(root));
+        ENVPIN_TRY(traced("layout", [&] { return create_layout(root); }));
     ENVPIN_TRY(check_ownership(root));
     std::optional<StoreLock> lock;
     if (write)
@@ -87,14 +87,14 @@ Expected<Store> Store::open(const StoreOptions& options)
     else if (!fs::exists(root / "envpin.db"))
         return fail(ErrorCode::not_found, "no envpin store at {} (adopt an environment first)", root.string());
     const auto mode = write ? OpenMode::create : OpenMode::read_write;
-    auto catalog = ENVPIN_TRY(Catalog::open(root / "envpin.db", mode));
-    auto history = ENVPIN_TRY(History::open(root / "manifests.git", mode));
+    auto catalog = ENVPIN_TRY(traced("database", [&] { return Catalog::open(root / "envpin.db", mode); }));
+    auto history = ENVPIN_TRY(traced("manifests.git", [&] { return History::open(root / "manifests.git", mode); }));
     auto objects = ObjectStore::open(root / "objects", root / "tmp");
     if (!objects)  // spelled out: ENVPIN_TRY here trips GCC 12's -Wfree-nonheap-object (a false positive)
         return std::unexpected(std::move(objects.error()));
     Store store(root, std::move(catalog), std::move(history), std::move(*objects), std::move(lock));
     if (write)
-        ENVPIN_TRY_CTX(fmt::format("recovering store {}", root.string()), store.recover());
+        ENVPIN_TRY_CTX(fmt::format("recovering store {}", root.string()), traced("recover", [&] { return store.recover(); }));
     return store;
 }
 

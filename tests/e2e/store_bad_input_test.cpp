@@ -13,6 +13,14 @@ namespace envpin::test {
 namespace {
 namespace fs = std::filesystem;
 
+// A file last written ten seconds ago: not "racy", so a first snapshot hashes it during the walk
+// when it is large.
+void write_settled(const fs::path& path, std::string_view text)
+{
+    write_text(path, text);
+    fs::last_write_time(path, fs::file_time_type::clock::now() - std::chrono::seconds(10));
+}
+
 class BadInputTest : public StoreTest {
 protected:
     void SetUp() override
@@ -56,12 +64,15 @@ TEST_F(BadInputTest, AdoptRefusesNamesAndPathsInUse)
 TEST_F(BadInputTest, AdoptRefusesSetuidFilesAndSpecialFiles)
 {
     make_venv(dir / "suid");
+    // Large files are hashed while the walk goes on; a tree refused afterwards stages none.
+    write_settled(site_packages(dir / "suid") / "big/lib.so", std::string(9 << 20, 'b'));
     write_text(dir / "suid/bin/helper", "#!/bin/sh\n");
     ASSERT_EQ(::chmod((dir / "suid/bin/helper").c_str(), 04755), 0);
     expect_refused({"adopt", (dir / "suid").string(), "--name", "suid"}, 2, "bin/helper");
     EXPECT_EQ(envpin({"log", "suid"}).exit_code, 2);  // nothing was recorded
 
     make_venv(dir / "fifo");
+    write_settled(site_packages(dir / "fifo") / "big/lib.so", std::string(9 << 20, 'f'));
     ASSERT_EQ(::mkfifo((dir / "fifo/pipe").c_str(), 0644), 0);
     expect_refused({"adopt", (dir / "fifo").string(), "--name", "fifo"}, 2, "pipe is a FIFO");
 }

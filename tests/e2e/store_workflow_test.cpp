@@ -25,6 +25,30 @@ std::string git(const std::filesystem::path& store, std::vector<std::string> arg
     return result.out;
 }
 
+// The files/ shards of NAME's current commit, read back with stock git, as a tree picture.
+TreePicture recorded_picture(const std::filesystem::path& store, const std::string& name)
+{
+    std::vector<store::FileShard> shards;
+    const auto listing = git(store, {"ls-tree", "--name-only", name + ":files"});
+    for (const auto shard : split(trim(listing), '\n'))
+        shards.push_back({std::string(shard), git(store, {"show", fmt::format("{}:files/{}", name, shard)})});
+    EXPECT_GE(shards.size(), 2u) << "env and the site-packages children";
+    const auto entries = store::parse_file_shards(shards);
+    EXPECT_TRUE(entries) << entries.error().describe();
+    TreePicture recorded;
+    for (const auto& entry : entries.value_or(std::vector<store::ManifestEntry>{})) {
+        if (entry.path == ".")
+            continue;
+        if (entry.kind == store::EntryKind::directory)
+            recorded[entry.path] = fmt::format("d {:04o}", entry.mode);
+        else if (entry.kind == store::EntryKind::symlink)
+            recorded[entry.path] = "l " + entry.target;
+        else
+            recorded[entry.path] = fmt::format("f {:04o} {}", entry.mode, entry.digest.hex());
+    }
+    return recorded;
+}
+
 TEST_F(StoreTest, AdoptUpgradeStatusSnapshotLogDiffAndStockGit)
 {
     const auto venv = dir / "venv";
@@ -109,25 +133,7 @@ TEST_F(StoreTest, TheManifestHoldsEveryEntryByteExact)
     std::filesystem::permissions(venv / "bin/tool", std::filesystem::perms(0755));
     ASSERT_EQ(envpin({"adopt", venv.string(), "--name", "exact"}).exit_code, 0);
 
-    // Read back with stock git: every shard of files/.
-    std::vector<store::FileShard> shards;
-    const auto listing = git(store(), {"ls-tree", "--name-only", "exact:files"});
-    for (const auto name : split(trim(listing), '\n'))
-        shards.push_back({std::string(name), git(store(), {"show", fmt::format("exact:files/{}", name)})});
-    ASSERT_GE(shards.size(), 2u) << "env and the site-packages children";
-    const auto entries = store::parse_file_shards(shards);
-    ASSERT_TRUE(entries) << entries.error().describe();
-    TreePicture recorded;
-    for (const auto& entry : *entries) {
-        if (entry.path == ".")
-            continue;
-        if (entry.kind == store::EntryKind::directory)
-            recorded[entry.path] = fmt::format("d {:04o}", entry.mode);
-        else if (entry.kind == store::EntryKind::symlink)
-            recorded[entry.path] = "l " + entry.target;
-        else
-            recorded[entry.path] = fmt::format("f {:04o} {}", entry.mode, entry.digest.hex());
-    }
+    const auto recorded = recorded_picture(store(), "exact");
     EXPECT_EQ(recorded, picture(venv));
     EXPECT_EQ(recorded.at("share/empty"), "d 0700");
     EXPECT_EQ(recorded.at("lib64"), "l lib");
@@ -146,6 +152,46 @@ TEST_F(StoreTest, TouchedFilesAreReadAgainButMakeNoSnapshot)
     EXPECT_EQ(snapshot.json()["created"], false);
     EXPECT_EQ(snapshot.json()["hashed_files"], 1);
     EXPECT_EQ(envpin({"snapshot", "touched", "--json"}).json()["hashed_files"], 0);  // remembered
+}
+
+// A first snapshot hashes files of 8 MB or more while the walk goes on, and stages them only
+// after the whole tree was checked: the same manifest, objects and stat cache as any other file.
+TEST_F(StoreTest, LargeFilesHashedDuringTheWalkAreRecordedStoredAndRemembered)
+{
+    const auto venv = dir / "venv";
+    make_venv(venv);
+    const auto lib = site_packages(venv) / "big/lib";
+    std::string bytes(9 << 20, '\0');
+    for (size_t i = 0; i < bytes.size(); ++i)
+        bytes[i] = static_cast<char>((i * 2654435761u) >> 13);
+    write_text(lib / "libone.so", bytes);
+    write_text(lib / "libsame.so", bytes);  // one object for both
+    bytes.append(3 << 20, 'x');
+    write_text(lib / "libexec.so", bytes);
+    std::filesystem::permissions(lib / "libexec.so", std::filesystem::perms(0755));
+    const auto settled = std::filesystem::file_time_type::clock::now() - std::chrono::seconds(10);
+    for (const char* name : {"libone.so", "libsame.so", "libexec.so"})
+        std::filesystem::last_write_time(lib / name, settled);
+    // Written "in the future": racy every time, so it is read after the walk, and again by
+    // every snapshot.
+    write_text(lib / "libfresh.so", bytes.substr(1));
+    std::filesystem::last_write_time(lib / "libfresh.so", std::filesystem::file_time_type::clock::now() + std::chrono::hours(1));
+    std::filesystem::copy(venv, dir / "copied", std::filesystem::copy_options::recursive);
+
+    const auto adopted = envpin({"adopt", venv.string(), "--name", "linked", "--json"});
+    ASSERT_EQ(adopted.exit_code, 0) << adopted.err;
+    EXPECT_EQ(adopted.json()["link_mode"], "hardlink");
+    const auto copied = envpin({"adopt", (dir / "copied").string(), "--name", "copied", "--link-mode", "copy"});
+    ASSERT_EQ(copied.exit_code, 0) << copied.err;
+    EXPECT_EQ(recorded_picture(store(), "linked"), picture(venv));
+    EXPECT_EQ(recorded_picture(store(), "copied"), picture(dir / "copied"));
+    const auto fsck = envpin({"fsck"});
+    EXPECT_EQ(fsck.exit_code, 0) << fsck.out << fsck.err;  // every object present, its bytes its name
+
+    ASSERT_EQ(envpin({"snapshot", "linked"}).exit_code, 0);  // settles what make_venv wrote just before
+    const auto again = envpin({"snapshot", "linked", "--json"});
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_EQ(again.json()["hashed_files"], 1) << "only the racy file: the early files' stamps were remembered";
 }
 
 }  // namespace
