@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <new>
 
@@ -96,6 +97,18 @@ Digest sha256_of(std::string_view data)
     Sha256 hasher;
     hasher.update(data.data(), data.size());
     return hasher.finish();
+}
+
+std::array<unsigned char, 20> sha1_of(std::initializer_list<std::string_view> parts)
+{
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+    std::array<unsigned char, 20> id{};
+    bool done = context != nullptr && EVP_DigestInit_ex(context.get(), EVP_sha1(), nullptr) == 1;
+    for (const auto part : parts)
+        done = done && EVP_DigestUpdate(context.get(), part.data(), part.size()) == 1;
+    if (!done || EVP_DigestFinal_ex(context.get(), id.data(), nullptr) != 1)
+        throw std::bad_alloc();  // only when OpenSSL cannot allocate: a broken invariant
+    return id;
 }
 
 namespace {

@@ -3,6 +3,7 @@
 // digest.cpp only.
 #include <array>
 #include <cstddef>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
@@ -45,6 +46,11 @@ private:
 };
 
 [[nodiscard]] Digest sha256_of(std::string_view data);
+
+// SHA-1 over `parts` in order: the ids of the git objects envpin writes itself (manifests.git).
+// OpenSSL's is several times faster than libgit2's collision-detecting SHA-1 on a manifest of
+// megabytes; detection guards against crafted inputs, and these objects are envpin's own.
+[[nodiscard]] std::array<unsigned char, 20> sha1_of(std::initializer_list<std::string_view> parts);
 
 // Hashes `fd` from its current offset to end of file, reading through `buffer` so memory stays
 // bounded whatever the file size. Fails with io naming `what` on a read error. With

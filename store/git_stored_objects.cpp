@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "store/digest.hpp"
 #include "sys/file.hpp"
 #include "sys/unique_fd.hpp"
 
@@ -69,36 +70,50 @@ std::string temporary_suffix()
     return fmt::format("{}-{}", ::getpid(), counter.fetch_add(1));
 }
 
-int write_object(git_odb_backend* backend, const git_oid* id, const void* data, size_t size, git_object_t type)
+// Puts the loose object `hex` (its `header`, then `data`) in place: a tmp file renamed over.
+Expected<void> put_loose_object(const std::string& objects_dir, const char* hex, std::string_view header,
+                                const void* data, size_t size)
 {
-    const auto& self = *reinterpret_cast<StoredObjectWriter*>(backend);
-    char hex[GIT_OID_HEXSZ + 1];
-    git_oid_tostr(hex, sizeof hex, id);
-    std::string header = fmt::format("{} {}", git_object_type2string(type), size);
-    header.push_back('\0');
     std::string deflated;
     if (!deflate_stored(header, data, size, deflated))
-        return refuse(fmt::format("cannot deflate object {}", hex));
-    const auto directory = self.objects_dir + "/" + std::string(hex, 2);
+        return fail(ErrorCode::internal, "cannot deflate object {}", hex);
+    const auto directory = objects_dir + "/" + std::string(hex, 2);
     if (::mkdir(directory.c_str(), 0755) != 0 && errno != EEXIST)
-        return refuse(fmt::format("cannot create {}: {}", directory, sys::errno_text(errno)));
+        return fail(ErrorCode::io, "cannot create {}: {}", directory, sys::errno_text(errno));
     const auto final_path = directory + "/" + (hex + 2);
     const auto temporary = directory + "/tmp_obj_" + temporary_suffix();
     {
         sys::UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
         if (!fd)
-            return refuse(fmt::format("cannot create {}: {}", temporary, sys::errno_text(errno)));
+            return fail(ErrorCode::io, "cannot create {}: {}", temporary, sys::errno_text(errno));
         if (auto written = sys::write_all(fd.get(), deflated, temporary); !written) {
             ::unlink(temporary.c_str());
-            return refuse(written.error().message);
+            return written;
         }
     }
     // Another writer may have put the same object in place meanwhile: same name, same bytes.
     if (::rename(temporary.c_str(), final_path.c_str()) != 0) {
         const int error = errno;
         ::unlink(temporary.c_str());
-        return refuse(fmt::format("cannot put object {} in place: {}", hex, sys::errno_text(error)));
+        return fail(ErrorCode::io, "cannot put object {} in place: {}", hex, sys::errno_text(error));
     }
+    return {};
+}
+
+std::string object_header(std::string_view type, size_t size)
+{
+    std::string header = fmt::format("{} {}", type, size);
+    header.push_back('\0');
+    return header;
+}
+
+int write_object(git_odb_backend* backend, const git_oid* id, const void* data, size_t size, git_object_t type)
+{
+    const auto& self = *reinterpret_cast<StoredObjectWriter*>(backend);
+    char hex[GIT_OID_HEXSZ + 1];
+    git_oid_tostr(hex, sizeof hex, id);
+    if (auto put = put_loose_object(self.objects_dir, hex, object_header(git_object_type2string(type), size), data, size); !put)
+        return refuse(put.error().message);
     return 0;
 }
 
@@ -108,6 +123,22 @@ void free_writer(git_odb_backend* backend)
 }
 
 }  // namespace
+
+Expected<git_oid> write_stored_blob(const std::filesystem::path& objects_dir, std::string_view data)
+{
+    const auto header = object_header("blob", data.size());
+    const auto raw = sha1_of({header, data});
+    git_oid id;
+    git_oid_fromraw(&id, raw.data());
+    char hex[GIT_OID_HEXSZ + 1];
+    git_oid_tostr(hex, sizeof hex, &id);
+    const auto dir = objects_dir.string();
+    // Unchanged shards come back snapshot after snapshot: an object already there is kept.
+    if (::access((dir + "/" + std::string(hex, 2) + "/" + (hex + 2)).c_str(), F_OK) == 0)
+        return id;
+    ENVPIN_TRY(put_loose_object(dir, hex, header, data.data(), data.size()));
+    return id;
+}
 
 int add_stored_object_writer(git_repository* repository, const std::filesystem::path& objects_dir)
 {

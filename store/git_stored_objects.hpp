@@ -9,11 +9,18 @@
 #include <git2.h>
 
 #include <filesystem>
+#include <string_view>
+
+#include "base/error.hpp"
 
 namespace envpin::store {
 
 // Puts the backend in front of libgit2's writers in `repository`'s object database (reads
 // still go through libgit2's own backends). A libgit2 error code (< 0) on failure.
 [[nodiscard]] int add_stored_object_writer(git_repository* repository, const std::filesystem::path& objects_dir);
+
+// Writes `data` as a blob in the same form, without libgit2 (its id hashed with OpenSSL, see
+// sha1_of), unless the object is already there; unsynced, like the backend's. Its id.
+[[nodiscard]] Expected<git_oid> write_stored_blob(const std::filesystem::path& objects_dir, std::string_view data);
 
 }  // namespace envpin::store

@@ -7,6 +7,7 @@
 #include "store/parallel.hpp"
 #include "sys/file.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <vector>
@@ -156,48 +157,73 @@ private:
     std::vector<Repository> handles_;
 };
 
-struct ShardTiming {
-    size_t bytes = 0;
-    std::chrono::steady_clock::duration print{}, write{};
+// A piece of a shard's text: entries [begin, end) of shard `shard`.
+struct ShardPiece {
+    size_t shard = 0;
+    size_t begin = 0;
+    size_t end = 0;
 };
 
-void trace_shard_timings(const std::vector<std::string>& names, const std::vector<ShardTiming>& timings)
+// Pieces small enough that the largest shard (torch's, 4 MB) prints on many cores.
+std::vector<ShardPiece> cut_into_pieces(const std::vector<size_t>& shard_entries)
 {
-    using ms = std::chrono::duration<double, std::milli>;
-    ms print{}, write{};
-    size_t slowest = 0;
-    for (size_t i = 0; i < timings.size(); ++i) {
-        print += timings[i].print;
-        write += timings[i].write;
-        if (timings[i].print + timings[i].write > timings[slowest].print + timings[slowest].write)
-            slowest = i;
+    constexpr size_t entries_per_piece = 2048;
+    std::vector<ShardPiece> pieces;
+    for (size_t shard = 0; shard < shard_entries.size(); ++shard) {
+        size_t begin = 0;
+        do {
+            const size_t end = std::min(shard_entries[shard], begin + entries_per_piece);
+            pieces.push_back({shard, begin, end});
+            begin = end;
+        } while (begin < shard_entries[shard]);
     }
-    trace_note(fmt::format("{} shards: print {:.0f} ms, compress and write {:.0f} ms of CPU", names.size(), print.count(), write.count()));
-    if (!timings.empty())
-        trace_note(fmt::format("slowest shard {} ({} kB): print {:.1f} ms, compress and write {:.1f} ms", names[slowest],
-                               timings[slowest].bytes / 1000, ms(timings[slowest].print).count(), ms(timings[slowest].write).count()));
+    return pieces;
 }
 
-// The files/ tree of a commit: one blob per shard.
+// The files/ tree of a commit: one blob per shard, its pieces printed on all cores, then each
+// shard's blob hashed and written by one worker (write_stored_blob).
 Expected<git_oid> write_files_tree(git_repository* repo, const std::filesystem::path& git_dir, const CommitRequest& request)
 {
     const auto& names = request.shard_names;
+    if (request.shard_entries.size() != names.size())
+        return fail(ErrorCode::internal, "{} shard names for {} shards", names.size(), request.shard_entries.size());
+    const auto pieces = cut_into_pieces(request.shard_entries);
+    std::vector<std::string> texts(pieces.size());
+    {
+        TraceSpan span("print");
+        ENVPIN_TRY(parallel_for(pieces.size(), 0, [&](size_t p, unsigned) -> Expected<void> {
+            texts[p] = request.print_shard(pieces[p].shard, pieces[p].begin, pieces[p].end);
+            return {};
+        }));
+    }
+    std::vector<size_t> first_piece(names.size() + 1, pieces.size());
+    for (size_t p = pieces.size(); p-- > 0;)
+        first_piece[pieces[p].shard] = p;
     std::vector<git_oid> blobs(names.size());
-    const unsigned workers = worker_count(0, names.size());
-    WorkerRepositories handles(git_dir, workers);
-    std::vector<ShardTiming> timings(names.size());
-    ENVPIN_TRY(parallel_for(names.size(), workers, [&](size_t i, unsigned worker) -> Expected<void> {
-        const auto start = std::chrono::steady_clock::now();
-        const auto text = request.print_shard(i);
-        const auto printed = std::chrono::steady_clock::now();
-        auto* handle = ENVPIN_TRY(handles.get(worker));
-        ENVPIN_GIT(fmt::format("writing the files manifest shard '{}'", names[i]),
-                   git_blob_create_from_buffer(&blobs[i], handle, text.data(), text.size()));
-        timings[i] = {text.size(), printed - start, std::chrono::steady_clock::now() - printed};
-        return {};
-    }));
-    if (tracing())
-        trace_shard_timings(names, timings);
+    std::vector<std::chrono::steady_clock::duration> write_times(names.size());
+    {
+        TraceSpan span("write blobs");
+        ENVPIN_TRY(parallel_for(names.size(), 0, [&](size_t i, unsigned) -> Expected<void> {
+            const auto start = std::chrono::steady_clock::now();
+            std::string text;
+            size_t size = 0;
+            for (size_t p = first_piece[i]; p < first_piece[i + 1]; ++p)
+                size += texts[p].size();
+            text.reserve(size);
+            for (size_t p = first_piece[i]; p < first_piece[i + 1]; ++p)
+                text.append(std::exchange(texts[p], {}));
+            blobs[i] = ENVPIN_TRY_CTX(fmt::format("writing the files manifest shard '{}'", names[i]),
+                                      write_stored_blob(git_dir / "objects", text));
+            write_times[i] = std::chrono::steady_clock::now() - start;
+            return {};
+        }));
+    }
+    if (tracing() && !names.empty()) {
+        const auto slowest = static_cast<size_t>(std::max_element(write_times.begin(), write_times.end()) - write_times.begin());
+        trace_note(fmt::format("{} shards in {} pieces; slowest to write: {} ({} entries) in {:.1f} ms", names.size(),
+                               pieces.size(), names[slowest], request.shard_entries[slowest],
+                               std::chrono::duration<double, std::milli>(write_times[slowest]).count()));
+    }
     git_treebuilder* raw_builder = nullptr;
     ENVPIN_GIT("building the files tree", git_treebuilder_new(&raw_builder, repo, nullptr));
     TreeBuilder builder(raw_builder);

@@ -21,11 +21,13 @@ struct git_repository;
 namespace envpin::store {
 
 struct CommitRequest {
-    // The file list's shards: names, and what prints shard i. Each is printed by the worker
-    // that compresses it, so both run on all cores as one step; workers take them in index
-    // order (put the largest first: plan_file_shards does).
+    // The file list's shards: names, entry counts, and what prints entries [begin, end) of shard
+    // i (the header line comes with begin 0). Pieces of every shard are printed on all cores,
+    // then each shard is written as one blob, in index order (put the largest first:
+    // plan_file_shards does).
     std::vector<std::string> shard_names;
-    std::function<std::string(size_t shard)> print_shard;
+    std::vector<size_t> shard_entries;
+    std::function<std::string(size_t shard, size_t begin, size_t end)> print_shard;
     std::string distributions_text;  // print_distributions(...)
     std::optional<std::string> parent;  // the previous snapshot's commit id
     std::string message;

@@ -11,6 +11,7 @@
 //   l  <path>  <target>
 // Paths and targets escape backslash, TAB, LF, CR and other control bytes (\\ \t \n \r \xHH).
 // The environment's root directory is the entry ".".
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,7 +84,9 @@ struct ShardPlan {
 // No empty shard; the largest first, so that workers printing and compressing them in this
 // order finish together.
 [[nodiscard]] std::vector<ShardPlan> plan_file_shards(const std::vector<ManifestEntry>& entries);
-[[nodiscard]] std::string print_file_shard(const ShardPlan& plan);
+// Entries [begin, end) of the shard (all by default), the header line with begin 0: the pieces
+// of a shard, concatenated in order, are the whole shard.
+[[nodiscard]] std::string print_file_shard(const ShardPlan& plan, size_t begin = 0, size_t end = SIZE_MAX);
 // Planned and printed on all cores; sorted by name.
 [[nodiscard]] std::vector<FileShard> print_file_shards(const std::vector<ManifestEntry>& entries);
 // The entries of all shards in path order, after validate_entries; bad_input naming the shard

@@ -64,13 +64,16 @@ std::vector<ShardPlan> plan_file_shards(const std::vector<ManifestEntry>& entrie
     return plans;
 }
 
-std::string print_file_shard(const ShardPlan& plan)
+std::string print_file_shard(const ShardPlan& plan, size_t begin, size_t end)
 {
+    end = std::min(end, plan.entries.size());
+    begin = std::min(begin, end);
     std::string text;
-    text.reserve(plan.entries.size() * 160 + files_header.size() + 1);
-    text.append(files_header).push_back('\n');
-    for (const auto* entry : plan.entries)
-        print_file_entry(text, *entry);
+    text.reserve((end - begin) * 160 + files_header.size() + 1);
+    if (begin == 0)
+        text.append(files_header).push_back('\n');
+    for (size_t i = begin; i < end; ++i)
+        print_file_entry(text, *plan.entries[i]);
     return text;
 }
 

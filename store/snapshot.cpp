@@ -72,12 +72,14 @@ Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_e
     // the stat cache write; the snapshot row, which names the commit, waits for it. The
     // future's destructor waits on any early return.
     const auto shards = plan_file_shards(observation.manifest.entries);
-    CommitRequest request{{}, [&shards](size_t i) { return print_file_shard(shards[i]); },
+    CommitRequest request{{}, {}, [&shards](size_t i, size_t begin, size_t end) { return print_file_shard(shards[i], begin, end); },
                           print_distributions(observation.manifest.distributions),
                           history.empty() ? std::nullopt : std::optional<std::string>(history.back().commit),
                           commit_message(environment, seq, options, observation, files, bytes), now};
-    for (const auto& shard : shards)
+    for (const auto& shard : shards) {
         request.shard_names.push_back(shard.name);
+        request.shard_entries.push_back(shard.entries.size());
+    }
     auto writing = std::async(std::launch::async, [&store, &request] {
         return traced("git commit (parallel)", [&] { return store.history().write_commit(request); });
     });

@@ -228,6 +228,19 @@ TEST(ManifestShards, RoundTripInPathOrder)
     EXPECT_EQ(parse_file_shards(reversed).value(), entries);
 }
 
+TEST(ManifestShards, PiecesConcatenateToTheWholeShard)
+{
+    const auto entries = venv_sample();
+    for (const auto& plan : plan_file_shards(entries)) {
+        const auto whole = print_file_shard(plan);
+        std::string pieces;
+        for (size_t begin = 0; begin < plan.entries.size(); begin += 2)
+            pieces += print_file_shard(plan, begin, begin + 2);
+        EXPECT_EQ(pieces, whole) << plan.name;
+        EXPECT_TRUE(print_file_shard(plan, 1, 2).find("envpin-files") == std::string::npos);
+    }
+}
+
 TEST(ManifestShards, RefuseMisplacedDuplicatedAndMalformedEntries)
 {
     auto shards = print_file_shards(venv_sample());

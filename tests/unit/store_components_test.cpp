@@ -12,6 +12,7 @@
 
 #include "base/strings.hpp"
 #include "store/catalog.hpp"
+#include "store/git_stored_objects.hpp"
 #include "store/history.hpp"
 #include "store/object_store.hpp"
 #include "store/scanner.hpp"
@@ -99,10 +100,13 @@ TEST(History, CommitsManifestsThatStockGitReads)
                                                 {"site-packages-t", "envpin-files 1\nd\t0755\tlib/python3.12/site-packages/torch\n"}};
     auto request = [](const std::vector<FileShard>& files, std::optional<std::string> parent, std::string message,
                       long long time) {
-        CommitRequest made{{}, [files](size_t i) { return files[i].text; }, "envpin-distributions 1\n",
-                           std::move(parent), std::move(message), time};
-        for (const auto& shard : files)
+        // One "entry" per shard: its whole text is the piece that begins at 0.
+        CommitRequest made{{}, {}, [files](size_t i, size_t begin, size_t) { return begin == 0 ? files[i].text : ""; },
+                           "envpin-distributions 1\n", std::move(parent), std::move(message), time};
+        for (const auto& shard : files) {
             made.shard_names.push_back(shard.name);
+            made.shard_entries.push_back(1);
+        }
         return made;
     };
     const auto first = history->write_commit(request(first_files, std::nullopt, "train@1: adopt\n", 1700000000));
@@ -326,6 +330,29 @@ TEST(Scanner, HandsOverLargeFilesAsItFindsThem)
     ::close(root_fd);
     ASSERT_TRUE(scan) << scan.error().describe();
     EXPECT_EQ(handed_over, (std::map<std::string, long long>{{"lib/big.so", 3000}, {"lib/exactly.so", 2000}}));
+}
+
+TEST(History, BlobsWrittenWithoutLibgit2AreTheObjectsStockGitNames)
+{
+    test::TempDir dir;
+    ASSERT_TRUE(History::open(dir / "manifests.git", OpenMode::create));
+    std::string text = "envpin-files 1\n";
+    for (int i = 0; i < 20000; ++i)
+        text += fmt::format("f\t0644\t{}\t{:064x}\tlib/m{}.py\n", i, i, i);
+    const auto objects = dir / "manifests.git/objects";
+    const auto id = write_stored_blob(objects, text);
+    ASSERT_TRUE(id) << id.error().describe();
+    char hex[GIT_OID_HEXSZ + 1];
+    git_oid_tostr(hex, sizeof hex, &id.value());
+    test::write_text(dir / "shard.txt", text);
+    const auto hashed = sys::run_process({{"git", "hash-object", (dir / "shard.txt").string()}}).value();
+    EXPECT_EQ(trim(hashed.out), hex);
+    const auto shown = sys::run_process({{"git", "--git-dir", (dir / "manifests.git").string(), "cat-file", "-p", hex}}).value();
+    ASSERT_TRUE(shown.success()) << shown.err;
+    EXPECT_EQ(shown.out, text);
+    const auto again = write_stored_blob(objects, text);  // already there: kept, same id
+    ASSERT_TRUE(again);
+    EXPECT_EQ(git_oid_cmp(&again.value(), &id.value()), 0);
 }
 
 TEST(StoreLock, ASecondWriterIsToldWhoHoldsIt)
