@@ -356,7 +356,7 @@ std::optional<std::pair<size_t, Error>> first_problem(const std::vector<Manifest
 
 // In chunks on all cores; the problem reported is the first in path order, as a sequential
 // check would find it (before that index the entries are sorted, so the parent lookups agree).
-Expected<void> validate_entries(const std::vector<ManifestEntry>& entries, unsigned threads)
+Expected<void> validate_entries(const std::vector<ManifestEntry>& entries)
 {
     if (entries.empty() || entries.front().path != "." || entries.front().kind != EntryKind::directory)
         return fail(ErrorCode::bad_input, "the first entry must be the root directory '.'");
@@ -364,7 +364,7 @@ Expected<void> validate_entries(const std::vector<ManifestEntry>& entries, unsig
     constexpr size_t chunk = 8192;
     const size_t chunks = (entries.size() + chunk - 1) / chunk;
     std::vector<std::optional<std::pair<size_t, Error>>> problems(chunks);
-    (void)parallel_for(chunks, threads, [&](size_t c, unsigned) -> Expected<void> {
+    (void)parallel_for(chunks, 0, [&](size_t c, unsigned) -> Expected<void> {
         problems[c] = first_problem(entries, c * chunk, std::min(entries.size(), (c + 1) * chunk));
         return {};
     });

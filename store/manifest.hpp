@@ -105,8 +105,7 @@ struct ShardPlan {
 // - every entry's parent is a directory entry (so no path runs through a symlink or a file);
 // - no setuid/setgid/sticky bit on files, no setuid bit on directories; modes within 07777;
 // - symlink targets non-empty without NUL; sizes non-negative.
-// Checked on `threads` cores (0: all).
-[[nodiscard]] Expected<void> validate_entries(const std::vector<ManifestEntry>& entries, unsigned threads = 0);
+[[nodiscard]] Expected<void> validate_entries(const std::vector<ManifestEntry>& entries);
 
 // Digest of the restorable state (entries without mtimes, plus distributions): two manifests
 // with the same state digest describe the same environment.

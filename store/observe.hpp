@@ -31,10 +31,6 @@ struct ObserveOptions {
     // Hardlink mode: when the filesystem was synced at this wall-clock time (ns), files last
     // written before it are linked into place while they are hashed (ObjectStore::link_durable).
     long long synced_at_ns = 0;
-    // Nothing cached (a first snapshot): the walk hands large files to the hashing workers as it
-    // finds them, so hashing starts with the walk instead of after it. Their objects are staged
-    // once the whole tree has been checked, so a tree that cannot be recorded stages nothing.
-    bool hash_while_walking = false;
 };
 
 struct Observation {
@@ -45,7 +41,7 @@ struct Observation {
     std::vector<StagedObject> staged;
     long long hashed_files = 0;
     long long hashed_bytes = 0;
-    long long started_ns = 0;  // wall clock before the first file was read (see cache_after)
+    long long started_ns = 0;  // wall clock when hashing began (see cache_after)
 };
 
 // CLOCK_REALTIME in nanoseconds, the clock file timestamps follow.

@@ -57,8 +57,7 @@ struct LinuxDirent {
 // only while it runs low, so open descriptors stay bounded by depth plus the queue.
 class Walk {
 public:
-    Walk(const std::filesystem::path& root, unsigned workers, const LargeFileHook& large_files)
-        : root_(root), workers_(workers), large_files_(large_files) {}
+    Walk(const std::filesystem::path& root, unsigned workers) : root_(root), workers_(workers) {}
 
     void push(Task task)
     {
@@ -145,8 +144,6 @@ private:
             entry.kind = EntryKind::file;
             entry.size = info.st_size;
             entry.mtime_ns = stamp_of(info).mtime_ns;
-            if (large_files_.call && entry.size >= large_files_.min_size)
-                large_files_.call(entry, stamp_of(info));
         } else if (S_ISLNK(info.st_mode)) {
             entry.kind = EntryKind::symlink;
             entry.mode = 0;
@@ -191,7 +188,6 @@ private:
 
     const std::filesystem::path& root_;
     const unsigned workers_;
-    const LargeFileHook& large_files_;
     std::mutex mutex_;
     std::condition_variable ready_;
     std::deque<Task> queue_;
@@ -225,8 +221,7 @@ Scan merge(std::vector<Scan>& parts)
 
 }  // namespace
 
-Expected<Scan> scan_tree(int root_fd, const std::filesystem::path& root, unsigned threads,
-                         const LargeFileHook& large_files)
+Expected<Scan> scan_tree(int root_fd, const std::filesystem::path& root, unsigned threads)
 {
     struct ::stat info{};
     if (::fstat(root_fd, &info) != 0)
@@ -238,7 +233,7 @@ Expected<Scan> scan_tree(int root_fd, const std::filesystem::path& root, unsigne
     const int first = ::openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (first < 0)
         return fail(ErrorCode::io, "cannot open {}: {}", root.string(), errno_text(errno));
-    Walk walk(root, workers, large_files);
+    Walk walk(root, workers);
     walk.push({".", first});
     {
         TraceSpan span("walk");

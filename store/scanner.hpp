@@ -2,7 +2,6 @@
 // Walks an environment's tree in parallel: every directory, regular file and symlink, with the
 // stat stamp of each file. Symlinks are recorded, never followed.
 #include <filesystem>
-#include <functional>
 #include <vector>
 
 #include "base/error.hpp"
@@ -16,17 +15,9 @@ struct Scan {
     std::vector<StatStamp> stamps;       // parallel to entries; meaningful for files
 };
 
-// Regular files of at least `min_size` bytes are handed to `call` as the walk finds them, from
-// the walk's threads, so that work on them can start before the walk ends.
-struct LargeFileHook {
-    long long min_size = 0;
-    std::function<void(const ManifestEntry&, const StatStamp&)> call;
-};
-
 // Walks the directory open as `root_fd` (`root` names it in messages) with `threads` workers
 // (0: all cores). bad_input naming the path for a FIFO, socket or device file; io for an
 // unreadable directory. Entries that vanish while the walk runs are left out.
-[[nodiscard]] Expected<Scan> scan_tree(int root_fd, const std::filesystem::path& root, unsigned threads,
-                                      const LargeFileHook& large_files = {});
+[[nodiscard]] Expected<Scan> scan_tree(int root_fd, const std::filesystem::path& root, unsigned threads);
 
 }  // namespace envpin::store

@@ -146,7 +146,7 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
     StatCache cache;
     auto observation = ENVPIN_TRY(traced("walk, hash, stage", [&] {
         return observe(root_fd.get(), environment.path, load_cache, cache,
-                       {options.threads, options.progress, &objects, outcome.link_mode, synced_at_ns, new_environment});
+                       {options.threads, options.progress, &objects, outcome.link_mode, synced_at_ns});
     }));
     outcome.hashed_files = observation.hashed_files;
     outcome.hashed_bytes = observation.hashed_bytes;

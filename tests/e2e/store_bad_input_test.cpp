@@ -13,8 +13,8 @@ namespace envpin::test {
 namespace {
 namespace fs = std::filesystem;
 
-// A file last written ten seconds ago: not "racy", so a first snapshot hashes it during the walk
-// when it is large.
+// A file last written ten seconds ago: not "racy", so adopt links it into the store while it
+// hashes it (unless the tree is refused first).
 void write_settled(const fs::path& path, std::string_view text)
 {
     write_text(path, text);
@@ -64,7 +64,7 @@ TEST_F(BadInputTest, AdoptRefusesNamesAndPathsInUse)
 TEST_F(BadInputTest, AdoptRefusesSetuidFilesAndSpecialFiles)
 {
     make_venv(dir / "suid");
-    // Large files are hashed while the walk goes on; a tree refused afterwards stages none.
+    // A tree refused by its check stages nothing, large files included.
     write_settled(site_packages(dir / "suid") / "big/lib.so", std::string(9 << 20, 'b'));
     write_text(dir / "suid/bin/helper", "#!/bin/sh\n");
     ASSERT_EQ(::chmod((dir / "suid/bin/helper").c_str(), 04755), 0);

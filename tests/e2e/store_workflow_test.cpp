@@ -154,9 +154,10 @@ TEST_F(StoreTest, TouchedFilesAreReadAgainButMakeNoSnapshot)
     EXPECT_EQ(envpin({"snapshot", "touched", "--json"}).json()["hashed_files"], 0);  // remembered
 }
 
-// A first snapshot hashes files of 8 MB or more while the walk goes on, and stages them only
-// after the whole tree was checked: the same manifest, objects and stat cache as any other file.
-TEST_F(StoreTest, LargeFilesHashedDuringTheWalkAreRecordedStoredAndRemembered)
+// Files of 8 MB or more are hashed through mappings (store/digest.cpp): the same manifest,
+// objects (one for two files with the same bytes) and stat cache as any other file, linked or
+// copied.
+TEST_F(StoreTest, LargeFilesAreRecordedStoredAndRemembered)
 {
     const auto venv = dir / "venv";
     make_venv(venv);
@@ -172,8 +173,7 @@ TEST_F(StoreTest, LargeFilesHashedDuringTheWalkAreRecordedStoredAndRemembered)
     const auto settled = std::filesystem::file_time_type::clock::now() - std::chrono::seconds(10);
     for (const char* name : {"libone.so", "libsame.so", "libexec.so"})
         std::filesystem::last_write_time(lib / name, settled);
-    // Written "in the future": racy every time, so it is read after the walk, and again by
-    // every snapshot.
+    // Written "in the future": racy every time, so every snapshot reads it again.
     write_text(lib / "libfresh.so", bytes.substr(1));
     std::filesystem::last_write_time(lib / "libfresh.so", std::filesystem::file_time_type::clock::now() + std::chrono::hours(1));
     std::filesystem::copy(venv, dir / "copied", std::filesystem::copy_options::recursive);
@@ -191,7 +191,7 @@ TEST_F(StoreTest, LargeFilesHashedDuringTheWalkAreRecordedStoredAndRemembered)
     ASSERT_EQ(envpin({"snapshot", "linked"}).exit_code, 0);  // settles what make_venv wrote just before
     const auto again = envpin({"snapshot", "linked", "--json"});
     ASSERT_EQ(again.exit_code, 0) << again.err;
-    EXPECT_EQ(again.json()["hashed_files"], 1) << "only the racy file: the early files' stamps were remembered";
+    EXPECT_EQ(again.json()["hashed_files"], 1) << "only the racy file: the others' stamps (ctimes moved by their links) were remembered";
 }
 
 }  // namespace

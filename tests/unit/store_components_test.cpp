@@ -5,9 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <map>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include "base/strings.hpp"
@@ -309,27 +307,6 @@ TEST(Scanner, RecordsSymlinksWithoutFollowingAndRefusesSpecialFiles)
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().code, ErrorCode::bad_input);
     EXPECT_NE(refused.error().message.find("pipe"), std::string::npos) << refused.error().message;
-}
-
-TEST(Scanner, HandsOverLargeFilesAsItFindsThem)
-{
-    test::TempDir dir;
-    test::write_text(dir / "env/lib/big.so", std::string(3000, 'b'));
-    test::write_text(dir / "env/lib/exactly.so", std::string(2000, 'e'));
-    test::write_text(dir / "env/lib/small.py", std::string(1999, 's'));
-    std::filesystem::create_symlink("big.so", dir / "env/lib/link.so");
-    const int root_fd = ::open((dir / "env").c_str(), O_RDONLY | O_DIRECTORY);
-    std::mutex mutex;
-    std::map<std::string, long long> handed_over;
-    const LargeFileHook hook{2000, [&](const ManifestEntry& entry, const StatStamp& stamp) {
-                                 std::lock_guard lock(mutex);
-                                 EXPECT_EQ(stamp.size, entry.size);
-                                 handed_over[entry.path] = entry.size;
-                             }};
-    const auto scan = scan_tree(root_fd, dir / "env", 4, hook);
-    ::close(root_fd);
-    ASSERT_TRUE(scan) << scan.error().describe();
-    EXPECT_EQ(handed_over, (std::map<std::string, long long>{{"lib/big.so", 3000}, {"lib/exactly.so", 2000}}));
 }
 
 TEST(History, BlobsWrittenWithoutLibgit2AreTheObjectsStockGitNames)
