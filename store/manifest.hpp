@@ -81,8 +81,8 @@ struct ShardPlan {
     std::string name;
     std::vector<const ManifestEntry*> entries;
 };
-// No empty shard; the largest first, so that workers printing and compressing them in this
-// order finish together.
+// No empty shard; the largest first, so that workers writing them in this order finish
+// together.
 [[nodiscard]] std::vector<ShardPlan> plan_file_shards(const std::vector<ManifestEntry>& entries);
 // Entries [begin, end) of the shard (all by default), the header line with begin 0: the pieces
 // of a shard, concatenated in order, are the whole shard.

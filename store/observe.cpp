@@ -200,14 +200,15 @@ Expected<void> hash_all(HashRun& run, const std::vector<size_t>& todo, long long
     for (auto& staged : run.staged_by_worker)
         std::ranges::move(staged, std::back_inserter(run.observation.staged));
     run.staged_by_worker.clear();
-    if (tracing())
+    if (tracing()) {
         trace_note(fmt::format("{} files on {} workers: open {:.2f} s, read and hash {:.2f} s, stage {:.2f} s, close {:.2f} s of CPU",
                                todo.size(), workers, run.open_ns / 1e9, run.read_ns / 1e9, run.stage_ns / 1e9, run.close_ns / 1e9));
-    std::erase(run.finished_ns, 0);
-    if (tracing() && !run.finished_ns.empty()) {
-        const auto [first, last] = std::ranges::minmax(run.finished_ns);
-        trace_note(fmt::format("workers ran out of files {:.1f} to {:.1f} ms after hashing began", (first - began) / 1e6,
-                               (last - began) / 1e6));
+        std::erase(run.finished_ns, 0);  // workers that found no file
+        if (!run.finished_ns.empty()) {
+            const auto [first, last] = std::ranges::minmax(run.finished_ns);
+            trace_note(fmt::format("workers ran out of files {:.1f} to {:.1f} ms after hashing began",
+                                   (first - began) / 1e6, (last - began) / 1e6));
+        }
     }
     if (!done && run.options.ingest != nullptr)
         run.options.ingest->discard(run.observation.staged);
