@@ -18,6 +18,7 @@
 
 #include "base/trace.hpp"
 #include "store/dist_info.hpp"
+#include "store/file_lanes.hpp"
 #include "store/parallel.hpp"
 #include "store/scanner.hpp"
 #include "sys/file.hpp"
@@ -58,10 +59,26 @@ void take_linked_stamp(Observation& observation, size_t index, const StatStamp& 
         observation.hashed[index] = 0;
 }
 
-// Per-worker scratch: a read buffer and a hasher, so hashing allocates nothing per file.
+// Files from this size on are hashed one at a time (OpenSSL, through mappings: sha256_fd), where
+// one stream's speed matters; smaller ones go sixteen at a time through FileLanes where the CPU
+// allows it. On the H200 machines' 7.6 GB environment 99.9% of the files are below it.
+constexpr long long lane_limit = 8LL << 20;
+
+// A file waiting in a hashing lane, with what its hashing started from.
+struct HeldFile {
+    size_t index = 0;
+    UniqueFd fd;
+    struct ::stat info{};
+};
+
+// Per-worker scratch: a read buffer, a hasher and the lanes, so hashing allocates nothing per
+// file.
 struct Scratch {
+    explicit Scratch(bool with_lanes) : lanes(with_lanes ? std::make_unique<FileLanes>() : nullptr) {}
     std::unique_ptr<char[]> buffer{new char[buffer_size]};
     Sha256 hasher;
+    std::unique_ptr<FileLanes> lanes;  // null: every file is hashed alone
+    std::array<HeldFile, Sha256Lanes::width> held;  // by lane
     std::span<char> span() { return {buffer.get(), buffer_size}; }
 };
 
@@ -121,6 +138,7 @@ struct HashRun {
         return fd;
     }
 
+    // Hashes one file alone, start to end.
     Expected<void> hash(size_t index, unsigned worker)
     {
         auto& entry = observation.manifest.entries[index];
@@ -132,6 +150,70 @@ struct HashRun {
             ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
         const long long reading = trace_clock();
         entry.digest = ENVPIN_TRY(sha256_fd(fd.get(), mine.hasher, mine.span(), entry.path, info.st_size));
+        if (tracing()) {
+            const long long hashed = trace_clock();
+            if (info.st_size >= (256LL << 20))
+                trace_note(fmt::format("hashed {} ({} MB) in {} ms", entry.path, info.st_size >> 20, (hashed - reading) / 1'000'000));
+            open_ns += reading - opening;
+            read_ns += hashed - reading;
+        }
+        return settle(index, std::move(fd), info, worker);
+    }
+
+    // Small files wait in the worker's lanes and are hashed together once all lanes are taken
+    // (or by finish_held); the rest are hashed at once.
+    Expected<void> hash_or_hold(size_t index, unsigned worker)
+    {
+        auto& mine = *scratch[worker];
+        if (!mine.lanes || observation.manifest.entries[index].size >= lane_limit)
+            return hash(index, worker);
+        struct ::stat info{};
+        const long long opening = trace_clock();
+        auto fd = ENVPIN_TRY(open_file(index, info));
+        if (tracing())
+            open_ns += trace_clock() - opening;
+        const size_t lane = mine.lanes->add(fd.get(), info.st_size);
+        mine.held[lane] = HeldFile{index, std::move(fd), info};
+        while (mine.lanes->full())
+            ENVPIN_TRY(step_lanes(worker));
+        return {};
+    }
+
+    Expected<void> finish_held(unsigned worker)
+    {
+        auto& mine = *scratch[worker];
+        while (mine.lanes && !mine.lanes->idle())
+            ENVPIN_TRY(step_lanes(worker));
+        return {};
+    }
+
+    // Hashes the worker's lanes until files finish, then settles those.
+    Expected<void> step_lanes(unsigned worker)
+    {
+        auto& mine = *scratch[worker];
+        const long long reading = trace_clock();
+        const auto finished = mine.lanes->step();
+        if (tracing())
+            read_ns += trace_clock() - reading;
+        for (const auto& done : finished) {
+            HeldFile held = std::move(mine.held[done.lane]);
+            auto& entry = observation.manifest.entries[held.index];
+            if (done.error < 0)
+                return std::unexpected(changed(entry.path));  // it ended before its size
+            if (done.error > 0)
+                return fail(ErrorCode::io, "cannot read {}: {}", entry.path, sys::errno_text(done.error));
+            entry.digest = done.digest;
+            ENVPIN_TRY(settle(held.index, std::move(held.fd), held.info, worker));
+        }
+        return {};
+    }
+
+    // A file's bytes are hashed: checks that it did not change meanwhile, records it and stages
+    // its contents.
+    Expected<void> settle(size_t index, UniqueFd fd, const struct ::stat& info, unsigned worker)
+    {
+        auto& entry = observation.manifest.entries[index];
+        const long long checking = trace_clock();
         struct ::stat after{};
         // Content changes move mtime or size. ctime alone also moves when another link to the
         // inode is made or removed (the store's own link, a reset's old tree being removed), so
@@ -139,8 +221,6 @@ struct HashRun {
         if (::fstat(fd.get(), &after) != 0 || !same_content_stamp(stamp_of(after), stamp_of(info)))
             return std::unexpected(changed(entry.path));
         const long long staging = trace_clock();
-        if (tracing() && info.st_size >= (256LL << 20))
-            trace_note(fmt::format("hashed {} ({} MB) in {} ms", entry.path, info.st_size >> 20, (staging - reading) / 1'000'000));
         observation.hashed[index] = 1;
         files_done.fetch_add(1, std::memory_order_relaxed);
         bytes_done.fetch_add(info.st_size, std::memory_order_relaxed);
@@ -149,8 +229,7 @@ struct HashRun {
         const long long closing = trace_clock();
         fd.reset();
         if (tracing()) {
-            open_ns += reading - opening;
-            read_ns += staging - reading;
+            read_ns += staging - checking;
             stage_ns += closing - staging;
             finished_ns[worker] = trace_clock();
             close_ns += finished_ns[worker] - closing;
@@ -186,8 +265,9 @@ struct HashRun {
 Expected<void> hash_all(HashRun& run, const std::vector<size_t>& todo, long long bytes_total)
 {
     const unsigned workers = worker_count(run.options.threads, todo.size());
+    const bool lanes = run.options.lanes && Sha256Lanes::supported();
     for (unsigned i = 0; i < workers; ++i)
-        run.scratch.push_back(std::make_unique<Scratch>());
+        run.scratch.push_back(std::make_unique<Scratch>(lanes));
     run.staged_by_worker.resize(workers);
     run.finished_ns.assign(workers, 0);
     const long long began = HashRun::trace_clock();
@@ -196,13 +276,15 @@ Expected<void> hash_all(HashRun& run, const std::vector<size_t>& todo, long long
             run.options.progress({"hashing", run.files_done.load(), static_cast<long long>(todo.size()),
                                   run.bytes_done.load(), bytes_total});
     };
-    auto done = parallel_for(todo.size(), workers, [&](size_t i, unsigned worker) { return run.hash(todo[i], worker); }, tick);
+    auto done = parallel_for_held(
+        todo.size(), workers, [&](size_t i, unsigned worker) { return run.hash_or_hold(todo[i], worker); },
+        [&](unsigned worker) { return run.finish_held(worker); }, tick);
     for (auto& staged : run.staged_by_worker)
         std::ranges::move(staged, std::back_inserter(run.observation.staged));
     run.staged_by_worker.clear();
     if (tracing()) {
-        trace_note(fmt::format("{} files on {} workers: open {:.2f} s, read and hash {:.2f} s, stage {:.2f} s, close {:.2f} s of CPU",
-                               todo.size(), workers, run.open_ns / 1e9, run.read_ns / 1e9, run.stage_ns / 1e9, run.close_ns / 1e9));
+        trace_note(fmt::format("{} files on {} workers{}: open {:.2f} s, read and hash {:.2f} s, stage {:.2f} s, close {:.2f} s of CPU",
+                               todo.size(), workers, lanes ? " (small files in 16 lanes each)" : "", run.open_ns / 1e9, run.read_ns / 1e9, run.stage_ns / 1e9, run.close_ns / 1e9));
         std::erase(run.finished_ns, 0);  // workers that found no file
         if (!run.finished_ns.empty()) {
             const auto [first, last] = std::ranges::minmax(run.finished_ns);

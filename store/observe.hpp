@@ -31,6 +31,9 @@ struct ObserveOptions {
     // Hardlink mode: when the filesystem was synced at this wall-clock time (ns), files last
     // written before it are linked into place while they are hashed (ObjectStore::link_durable).
     long long synced_at_ns = 0;
+    // Files under 8 MB are hashed sixteen at a time (FileLanes) where the CPU runs AVX-512;
+    // false hashes every file alone, as on other CPUs.
+    bool lanes = true;
 };
 
 struct Observation {
@@ -51,6 +54,8 @@ struct Observation {
 // file when one cannot be read or changes while it is read.
 // The stat cache is read by `load_cache` on another thread while the tree is walked (reading
 // 70,000 rows costs about as much as a third of the walk) and left in `cache` for the caller.
+// No file is hashed (or staged) before `load_cache` has returned, so it may also prepare the
+// store for linking.
 [[nodiscard]] Expected<Observation> observe(int root_fd, const std::filesystem::path& root,
                                             const std::function<Expected<StatCache>()>& load_cache,
                                             StatCache& cache, const ObserveOptions& options);

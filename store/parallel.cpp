@@ -21,23 +21,37 @@ Expected<void> parallel_for(size_t count, unsigned threads,
                             const std::function<Expected<void>(size_t, unsigned)>& job,
                             const std::function<void()>& tick, std::chrono::milliseconds tick_interval)
 {
+    return parallel_for_held(count, threads, job, {}, tick, tick_interval);
+}
+
+Expected<void> parallel_for_held(size_t count, unsigned threads,
+                                 const std::function<Expected<void>(size_t, unsigned)>& job,
+                                 const std::function<Expected<void>(unsigned)>& finish,
+                                 const std::function<void()>& tick, std::chrono::milliseconds tick_interval)
+{
     std::atomic<size_t> next{0};
     std::atomic<bool> stop{false};
     std::mutex mutex;
     std::condition_variable finished;
     std::optional<Error> first_error;
     unsigned running = worker_count(threads, count);
+    const auto failed = [&](Error error) {
+        std::lock_guard lock(mutex);
+        if (!first_error)
+            first_error = std::move(error);
+        stop = true;
+    };
     auto work = [&](unsigned worker) {
         while (!stop.load(std::memory_order_relaxed)) {
             const size_t index = next.fetch_add(1, std::memory_order_relaxed);
             if (index >= count)
                 break;
-            if (auto done = job(index, worker); !done) {
-                std::lock_guard lock(mutex);
-                if (!first_error)
-                    first_error = std::move(done.error());
-                stop = true;
-            }
+            if (auto done = job(index, worker); !done)
+                failed(std::move(done.error()));
+        }
+        if (finish && !stop.load(std::memory_order_relaxed)) {
+            if (auto done = finish(worker); !done)
+                failed(std::move(done.error()));
         }
         std::lock_guard lock(mutex);
         if (--running == 0)

@@ -19,6 +19,15 @@ namespace envpin::store {
                                           const std::function<void()>& tick = {},
                                           std::chrono::milliseconds tick_interval = std::chrono::milliseconds(200));
 
+// parallel_for for workers that hold jobs back to do them together (files in hashing lanes):
+// once no index is left for a worker, finish(worker) completes what it holds. An error there
+// stops the run like a job's.
+[[nodiscard]] Expected<void> parallel_for_held(size_t count, unsigned threads,
+                                               const std::function<Expected<void>(size_t index, unsigned worker)>& job,
+                                               const std::function<Expected<void>(unsigned worker)>& finish,
+                                               const std::function<void()>& tick = {},
+                                               std::chrono::milliseconds tick_interval = std::chrono::milliseconds(200));
+
 // Where one item of a run sorts: its path (a view into the run's item), the run and the index
 // in it.
 struct PathKey {

@@ -130,14 +130,13 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
     outcome.link_mode = ENVPIN_TRY(objects.effective_mode(root_fd.get(), environment.path,
                                                           options.link_mode.value_or(environment.link_mode)));
     // For hardlinks: after this sync, files written before it are on disk, so hashing can link
-    // them into place at once instead of in a second pass.
-    long long synced_at_ns = 0;
-    if (outcome.link_mode == LinkMode::hardlink) {
-        synced_at_ns = wall_clock_ns();
-        ENVPIN_TRY(traced("sync before linking", [&] { return objects.sync(); }));
-    }
-    // The stat cache is read from SQLite while the tree is walked.
+    // them into place at once instead of in a second pass. The sync, then the stat cache read
+    // from SQLite, run beside the walk; observe() waits for both before the first file is
+    // hashed (and so linked).
+    const long long synced_at_ns = outcome.link_mode == LinkMode::hardlink ? wall_clock_ns() : 0;
     const auto load_cache = [&]() -> Expected<StatCache> {
+        if (synced_at_ns != 0)
+            ENVPIN_TRY(traced("sync before linking (parallel)", [&] { return objects.sync(); }));
         if (new_environment)
             return StatCache();
         return with_pending_reset_rows(store, environment, ENVPIN_TRY(store.catalog().load_stat_cache(environment.id)),
