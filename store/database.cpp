@@ -197,24 +197,43 @@ Expected<void> Database::set_user_version(long long version)
     return exec(fmt::format("PRAGMA user_version = {}", version));
 }
 
-Expected<Transaction> Transaction::begin(Database& database)
+Expected<Transaction> Transaction::begin(Database& database, Durability durability)
 {
-    ENVPIN_TRY(database.exec("BEGIN IMMEDIATE"));
-    return Transaction(database);
+    if (durability == Durability::unsynced)
+        ENVPIN_TRY(database.exec("PRAGMA synchronous=NORMAL"));
+    if (auto begun = database.exec("BEGIN IMMEDIATE"); !begun) {
+        if (durability == Durability::unsynced)
+            (void)database.exec("PRAGMA synchronous=FULL");
+        return std::unexpected(std::move(begun.error()));
+    }
+    return Transaction(database, durability);
 }
 
-Transaction::Transaction(Transaction&& other) noexcept : database_(std::exchange(other.database_, nullptr)) {}
+Transaction::Transaction(Transaction&& other) noexcept
+    : database_(std::exchange(other.database_, nullptr)), durability_(other.durability_)
+{
+}
 
 Transaction::~Transaction()
 {
-    if (database_ != nullptr)
+    if (database_ != nullptr) {
         (void)database_->exec("ROLLBACK");
+        (void)restore_durability();
+    }
 }
 
 Expected<void> Transaction::commit()
 {
     ENVPIN_TRY(database_->exec("COMMIT"));
+    auto restored = restore_durability();
     database_ = nullptr;
+    return restored;
+}
+
+Expected<void> Transaction::restore_durability()
+{
+    if (durability_ == Durability::unsynced)
+        return database_->exec("PRAGMA synchronous=FULL");
     return {};
 }
 

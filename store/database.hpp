@@ -69,19 +69,28 @@ private:
     sqlite3* db_ = nullptr;
 };
 
+// How a transaction's commit reaches the disk. synced: flushed before commit() returns
+// (synchronous=FULL, the store's setting). unsynced: flushed by the next synced commit or
+// checkpoint (synchronous=NORMAL in WAL mode); a power cut may lose it but never corrupts the
+// database, so it is only for what can be computed again (the stat cache).
+enum class Durability { synced, unsynced };
+
 // BEGIN IMMEDIATE ... COMMIT. Rolls back when destroyed without commit(); never commits in a
 // destructor.
 class Transaction {
 public:
-    [[nodiscard]] static Expected<Transaction> begin(Database& database);
+    [[nodiscard]] static Expected<Transaction> begin(Database& database, Durability durability = Durability::synced);
     Transaction(Transaction&& other) noexcept;
     Transaction& operator=(Transaction&&) = delete;
     ~Transaction();
     [[nodiscard]] Expected<void> commit();
 
 private:
-    explicit Transaction(Database& database) : database_(&database) {}
+    Transaction(Database& database, Durability durability) : database_(&database), durability_(durability) {}
+    // Back to synchronous=FULL after an unsynced transaction ends.
+    [[nodiscard]] Expected<void> restore_durability();
     Database* database_ = nullptr;
+    Durability durability_ = Durability::synced;
 };
 
 }  // namespace envpin::store

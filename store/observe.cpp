@@ -279,8 +279,16 @@ Expected<void> hash_all(HashRun& run, const std::vector<size_t>& todo, long long
     auto done = parallel_for_held(
         todo.size(), workers, [&](size_t i, unsigned worker) { return run.hash_or_hold(todo[i], worker); },
         [&](unsigned worker) { return run.finish_held(worker); }, tick);
-    for (auto& staged : run.staged_by_worker)
-        std::ranges::move(staged, std::back_inserter(run.observation.staged));
+    // Each worker's objects are moved to their place on its own core (one core moving 70,000
+    // into a growing vector took 17 ms on the H200 machines).
+    std::vector<size_t> offsets{run.observation.staged.size()};
+    for (const auto& staged : run.staged_by_worker)
+        offsets.push_back(offsets.back() + staged.size());
+    run.observation.staged.resize(offsets.back());
+    (void)parallel_for(workers, workers, [&](size_t worker, unsigned) -> Expected<void> {
+        std::ranges::move(run.staged_by_worker[worker], run.observation.staged.begin() + static_cast<long>(offsets[worker]));
+        return {};
+    });
     run.staged_by_worker.clear();
     if (tracing()) {
         trace_note(fmt::format("{} files on {} workers{}: open {:.2f} s, read and hash {:.2f} s, stage {:.2f} s, close {:.2f} s of CPU",
@@ -336,9 +344,14 @@ Expected<Observation> observe_scanned(int root_fd, const std::filesystem::path& 
         bytes_total += entry.size;
     }
     // Largest first, so that a few huge files do not leave one core hashing alone at the end.
-    std::ranges::sort(todo, [&](size_t a, size_t b) {
-        return observation.manifest.entries[a].size > observation.manifest.entries[b].size;
-    });
+    // Sorted as (size, index) pairs: comparing through the entries missed the cache at every step.
+    std::vector<std::pair<long long, size_t>> by_size;
+    by_size.reserve(todo.size());
+    for (const size_t i : todo)
+        by_size.emplace_back(observation.manifest.entries[i].size, i);
+    std::ranges::sort(by_size, std::greater<>());
+    for (size_t k = 0; k < todo.size(); ++k)
+        todo[k] = by_size[k].second;
     HashRun run{root_fd, observation, options, {}, {}, {}, {}, {}, {}};
     // The dist-info directories are read while the files are hashed: that reads only entries'
     // paths and kinds, hashing writes their sizes, modes, mtimes and digests.

@@ -48,6 +48,14 @@ std::string commit_message(const Environment& environment, long long seq, const 
     return text;
 }
 
+// The stat cache alone, in an unsynced transaction (see record()).
+Expected<void> store_stat_cache(Catalog& catalog, long long environment_id, const PackedStatCache& packed)
+{
+    auto transaction = ENVPIN_TRY(Transaction::begin(catalog.database(), Durability::unsynced));
+    ENVPIN_TRY(catalog.replace_stat_cache(environment_id, packed));
+    return transaction.commit();
+}
+
 // The manifest is committed to git, then the database is (the point of truth), then the branch.
 // `settle_objects` (publishing the new objects: a filesystem sync) runs while the commit is
 // written and the stat cache packed; the database commits only after all three.
@@ -95,7 +103,6 @@ Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_e
     auto transaction = ENVPIN_TRY(Transaction::begin(catalog.database()));
     if (new_environment)
         environment.id = ENVPIN_TRY(catalog.insert_environment(environment));
-    ENVPIN_TRY(traced("stat cache", [&] { return catalog.replace_stat_cache(environment.id, packed_cache); }));
     const auto commit = ENVPIN_TRY(writing.get());
     const auto snapshot = ENVPIN_TRY(catalog.insert_snapshot(
         {environment.id, commit, current ? std::optional<long long>(current->id) : std::nullopt, utc_time(now),
@@ -105,6 +112,12 @@ Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_e
     ENVPIN_TRY(traced("database commit", [&] { return transaction.commit(); }));
     environment.current_snapshot = snapshot.id;
     ENVPIN_TRY(traced("move branch", [&] { return store.history().set_branch(environment.name, commit); }));
+    // The stat cache goes last, in a transaction of its own that is not flushed: its megabytes
+    // doubled the time of the snapshot's flushed commit, and losing it (to a power cut, or a
+    // write that fails now that the snapshot is recorded) costs the next snapshot the hashing
+    // this one did, nothing else: rows left from before still hold for the stamps they name.
+    if (auto stored = traced("stat cache", [&] { return store_stat_cache(catalog, environment.id, packed_cache); }); !stored)
+        trace_note(fmt::format("the stat cache was not stored: {}", stored.error().describe()));
     return snapshot;
 }
 
@@ -114,9 +127,7 @@ Expected<void> remember_hashes(Catalog& catalog, long long environment_id, const
     auto after = cache_after(observation);
     if (after == cache)
         return {};
-    auto transaction = ENVPIN_TRY(Transaction::begin(catalog.database()));
-    ENVPIN_TRY(catalog.replace_stat_cache(environment_id, after));
-    return transaction.commit();
+    return store_stat_cache(catalog, environment_id, pack_for_storing(after));
 }
 
 Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environment, bool new_environment,

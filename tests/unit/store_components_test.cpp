@@ -10,6 +10,7 @@
 
 #include "base/strings.hpp"
 #include "store/catalog.hpp"
+#include "store/database.hpp"
 #include "store/git_stored_objects.hpp"
 #include "store/history.hpp"
 #include "store/object_store.hpp"
@@ -39,6 +40,40 @@ TEST(Catalog, CreatesTheSchemaAndEnforcesForeignKeys)
     EXPECT_EQ(orphan.error().code, ErrorCode::sqlite);
     auto reopened = Catalog::open(dir / "envpin.db", OpenMode::read_write);  // no migration twice
     ASSERT_TRUE(reopened) << reopened.error().describe();
+}
+
+long long synchronous_setting(Database& database)
+{
+    auto statement = database.prepare("PRAGMA synchronous").value();
+    EXPECT_TRUE(statement.step().value());
+    return statement.integer(0);
+}
+
+TEST(Database, AnUnsyncedTransactionCommitsOrRollsBackAndTheStoreStaysSynced)
+{
+    test::TempDir dir;
+    auto database = Database::open(dir / "t.db", OpenMode::create).value();
+    ASSERT_TRUE(database.exec("CREATE TABLE t (v INTEGER)"));
+    constexpr long long full = 2, normal = 1;
+    EXPECT_EQ(synchronous_setting(database), full);
+    {
+        auto transaction = Transaction::begin(database, Durability::unsynced).value();
+        EXPECT_EQ(synchronous_setting(database), normal);
+        ASSERT_TRUE(database.exec("INSERT INTO t VALUES (1)"));
+        ASSERT_TRUE(transaction.commit());
+    }
+    EXPECT_EQ(synchronous_setting(database), full);
+    {
+        auto transaction = Transaction::begin(database, Durability::unsynced).value();
+        ASSERT_TRUE(database.exec("INSERT INTO t VALUES (2)"));
+    }  // rolled back
+    EXPECT_EQ(synchronous_setting(database), full);
+    auto rows = database.prepare("SELECT group_concat(v) FROM t").value();
+    ASSERT_TRUE(rows.step().value());
+    EXPECT_EQ(rows.text(0), "1");
+    auto synced = Transaction::begin(database).value();
+    EXPECT_EQ(synchronous_setting(database), full);
+    ASSERT_TRUE(synced.commit());
 }
 
 TEST(Catalog, RefusesADatabaseFromANewerEnvpin)
