@@ -1,6 +1,7 @@
 #include "store/digest.hpp"
 
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -98,6 +99,39 @@ Digest sha256_of(std::string_view data)
     hasher.update(data.data(), data.size());
     return hasher.finish();
 }
+
+// SHA256_CTX is deprecated in OpenSSL 3.0 (EVP has no way to start from a chaining state); this
+// is the one place that uses it.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+Sha256Continued::Sha256Continued(const std::array<uint32_t, 8>& state, uint64_t hashed_bytes) : context_(new SHA256_CTX)
+{
+    auto* context = static_cast<SHA256_CTX*>(context_);
+    SHA256_Init(context);
+    for (size_t word = 0; word < state.size(); ++word)
+        context->h[word] = state[word];
+    const uint64_t bits = hashed_bytes * 8;
+    context->Nl = static_cast<SHA_LONG>(bits);
+    context->Nh = static_cast<SHA_LONG>(bits >> 32);
+}
+
+Sha256Continued::~Sha256Continued()
+{
+    delete static_cast<SHA256_CTX*>(context_);
+}
+
+void Sha256Continued::update(const void* data, size_t size)
+{
+    SHA256_Update(static_cast<SHA256_CTX*>(context_), data, size);
+}
+
+Digest Sha256Continued::finish()
+{
+    Digest digest;
+    SHA256_Final(digest.bytes.data(), static_cast<SHA256_CTX*>(context_));
+    return digest;
+}
+#pragma GCC diagnostic pop
 
 std::array<unsigned char, 20> sha1_of(std::initializer_list<std::string_view> parts)
 {

@@ -3,6 +3,7 @@
 // digest.cpp only.
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <span>
@@ -46,6 +47,24 @@ private:
 };
 
 [[nodiscard]] Digest sha256_of(std::string_view data);
+
+// A SHA-256 computation continued from its chaining state (the eight words a..h) after
+// `hashed_bytes` bytes, a multiple of 64: how a file started in a hashing lane is finished on
+// its own (FileLanes::drain). OpenSSL's low-level SHA256_CTX, the one interface that takes a
+// state, one message at a time (SHA-NI where the CPU has it).
+class Sha256Continued {
+public:
+    Sha256Continued(const std::array<uint32_t, 8>& state, uint64_t hashed_bytes);
+    ~Sha256Continued();
+    Sha256Continued(const Sha256Continued&) = delete;
+    Sha256Continued& operator=(const Sha256Continued&) = delete;
+
+    void update(const void* data, size_t size);
+    [[nodiscard]] Digest finish();
+
+private:
+    void* context_;  // SHA256_CTX*, owned
+};
 
 // SHA-1 over `parts` in order: the ids of the git objects envpin writes itself (manifests.git).
 // OpenSSL's is several times faster than libgit2's collision-detecting SHA-1 on a manifest of

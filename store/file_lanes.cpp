@@ -18,7 +18,7 @@ size_t FileLanes::add(int fd, long long size)
 {
     const auto free = std::ranges::find(lanes_, -1, &Lane::fd);
     const auto lane = static_cast<size_t>(free - lanes_.begin());
-    *free = Lane{fd, size, 0, 0, 0, false};
+    *free = Lane{fd, size, 0, 0, 0, false, 0};
     hasher_.restart(lane);
     ++busy_;
     return lane;
@@ -86,6 +86,7 @@ std::span<const FileLanes::Finished> FileLanes::step()
             if ((active >> i & 1) == 0)
                 continue;
             lane.begin += blocks * Sha256Lanes::block_size;
+            lane.hashed += blocks * Sha256Lanes::block_size;
             if (lane.padded && lane.begin == lane.end) {
                 finished_.push_back({i, hasher_.digest(i), 0});
                 release(i);
@@ -93,6 +94,49 @@ std::span<const FileLanes::Finished> FileLanes::step()
         }
     }
     return finished_;
+}
+
+std::span<const FileLanes::Finished> FileLanes::drain()
+{
+    if (2 * busy_ >= Sha256Lanes::width)
+        return step();
+    finished_.clear();
+    for (size_t i = 0; i < lanes_.size(); ++i) {
+        if (lanes_[i].fd >= 0) {
+            finished_.push_back(finish_alone(i));
+            release(i);
+        }
+    }
+    return finished_;
+}
+
+FileLanes::Finished FileLanes::finish_alone(size_t index)
+{
+    Lane& lane = lanes_[index];
+    unsigned char* data = buffer(index);
+    const auto size = static_cast<uint64_t>(lane.size);
+    if (lane.hashed > size / Sha256Lanes::block_size * Sha256Lanes::block_size) {
+        // Into the padding already: its last block is left, fed in the lane on its own.
+        std::array<const unsigned char*, Sha256Lanes::width> at{};
+        at[index] = data + lane.begin;
+        hasher_.compress(at, 1u << index, (lane.end - lane.begin) / Sha256Lanes::block_size);
+        return {index, hasher_.digest(index), 0};
+    }
+    Sha256Continued alone(hasher_.state(index), lane.hashed);
+    // What the buffer holds of the message (without the padding, if the file was read to its
+    // end), then the rest of the file.
+    alone.update(data + lane.begin, lane.padded ? static_cast<size_t>(size - lane.hashed) : lane.end - lane.begin);
+    while (lane.read < lane.size) {
+        const auto want = static_cast<size_t>(std::min<long long>(piece, lane.size - lane.read));
+        const ssize_t n = ::read(lane.fd, data, want);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return {index, {}, n < 0 ? errno : -1};
+        alone.update(data, static_cast<size_t>(n));
+        lane.read += n;
+    }
+    return {index, alone.finish(), 0};
 }
 
 }  // namespace envpin::store

@@ -183,16 +183,17 @@ struct HashRun {
     {
         auto& mine = *scratch[worker];
         while (mine.lanes && !mine.lanes->idle())
-            ENVPIN_TRY(step_lanes(worker));
+            ENVPIN_TRY(step_lanes(worker, true));
         return {};
     }
 
-    // Hashes the worker's lanes until files finish, then settles those.
-    Expected<void> step_lanes(unsigned worker)
+    // Hashes the worker's lanes until files finish, then settles those. `draining`: no file
+    // will be added (FileLanes::drain).
+    Expected<void> step_lanes(unsigned worker, bool draining = false)
     {
         auto& mine = *scratch[worker];
         const long long reading = trace_clock();
-        const auto finished = mine.lanes->step();
+        const auto finished = draining ? mine.lanes->drain() : mine.lanes->step();
         if (tracing())
             read_ns += trace_clock() - reading;
         for (const auto& done : finished) {

@@ -153,6 +153,14 @@ Digest Sha256Lanes::digest(size_t lane) const
     return digest;
 }
 
+std::array<uint32_t, 8> Sha256Lanes::state(size_t lane) const
+{
+    std::array<uint32_t, 8> words{};
+    for (size_t j = 0; j < words.size(); ++j)
+        words[j] = state_[j][lane];
+    return words;
+}
+
 size_t write_sha256_padding(unsigned char* end, uint64_t message_size)
 {
     const size_t tail = message_size % Sha256Lanes::block_size;

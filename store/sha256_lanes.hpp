@@ -31,6 +31,8 @@ public:
     void compress(const std::array<const unsigned char*, width>& data, uint32_t active, size_t blocks);
     // The digest of `lane`'s message, once its padded last block has been fed.
     [[nodiscard]] Digest digest(size_t lane) const;
+    // `lane`'s chaining state (words a..h), to go on without the lanes (Sha256Continued).
+    [[nodiscard]] std::array<uint32_t, 8> state(size_t lane) const;
 
 private:
     alignas(64) uint32_t state_[8][width];  // word j of lane i: state_[j][i]

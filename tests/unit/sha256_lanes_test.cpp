@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -149,6 +150,50 @@ TEST_F(FileLanesTest, AFileEndingBeforeItsSizeIsReportedAndTheOthersFinish)
     EXPECT_EQ(finished.at(shrunk).error, -1);
     EXPECT_EQ(finished.at(good).error, 0);
     EXPECT_EQ(finished.at(good).digest, sha256_of(whole));
+}
+
+TEST_F(FileLanesTest, DrainingFinishesFilesAloneFromWhereTheirLanesLeftThem)
+{
+    SKIP_WITHOUT_AVX512();
+    // After one step (one block each: the 10-byte file sets the pace), the others are left
+    // one block in: inside the padding (60 bytes: two blocks in all), read to the end but not
+    // padded yet (1,000 bytes), and with most of the file still unread (300,000 bytes).
+    const std::vector<size_t> sizes{60, 10, 300000, 1000, 200000};
+    std::vector<std::string> contents;
+    std::map<size_t, size_t> file_in_lane;
+    FileLanes lanes;
+    for (size_t i = 0; i < sizes.size(); ++i) {
+        contents.push_back(message_bytes(sizes[i], static_cast<unsigned>(300 + i)));
+        file_in_lane[lanes.add(open_file("f" + std::to_string(i), contents[i]), static_cast<long long>(sizes[i]))] = i;
+    }
+    std::map<size_t, std::string> digests;
+    const auto take = [&](std::span<const FileLanes::Finished> finished) {
+        for (const auto& done : finished) {
+            ASSERT_EQ(done.error, 0);
+            digests[file_in_lane.at(done.lane)] = done.digest.hex();
+        }
+    };
+    take(lanes.step());
+    ASSERT_EQ(digests.size(), 1u);
+    EXPECT_TRUE(digests.contains(1));
+    take(lanes.drain());  // four of sixteen lanes busy: each finished alone
+    EXPECT_TRUE(lanes.idle());
+    ASSERT_EQ(digests.size(), contents.size());
+    for (size_t i = 0; i < contents.size(); ++i)
+        EXPECT_EQ(digests.at(i), sha256_of(contents[i]).hex()) << sizes[i] << " bytes";
+}
+
+TEST(Sha256Continued, GoesOnFromALanesStateAsIfTheWholeMessageWereHashedAtOnce)
+{
+    SKIP_WITHOUT_AVX512();
+    const std::string message = message_bytes(64 * 5 + 17, 11);
+    Sha256Lanes lanes;
+    std::array<const unsigned char*, Sha256Lanes::width> data{};
+    data[3] = reinterpret_cast<const unsigned char*>(message.data());
+    lanes.compress(data, 1u << 3, 2);
+    Sha256Continued rest(lanes.state(3), 128);
+    rest.update(message.data() + 128, message.size() - 128);
+    EXPECT_EQ(rest.finish(), sha256_of(message));
 }
 
 TEST(ObserveLanes, SmallAndLargeFilesGetTheSameDigestsWithAndWithoutLanes)
