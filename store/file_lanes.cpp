@@ -30,6 +30,20 @@ void FileLanes::release(size_t lane)
     --busy_;
 }
 
+int FileLanes::read_more(Lane& lane, unsigned char* to, size_t room, size_t& got)
+{
+    const auto want = static_cast<size_t>(std::min<long long>(static_cast<long long>(room), lane.size - lane.read));
+    ssize_t n = 0;
+    do
+        n = ::read(lane.fd, to, want);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0)
+        return n < 0 ? errno : -1;
+    got = static_cast<size_t>(n);
+    lane.read += n;
+    return 0;
+}
+
 int FileLanes::refill(size_t index)
 {
     Lane& lane = lanes_[index];
@@ -39,14 +53,10 @@ int FileLanes::refill(size_t index)
     lane.begin = 0;
     lane.end = left;
     while (lane.end < piece && lane.read < lane.size) {
-        const auto want = static_cast<size_t>(std::min<long long>(piece - lane.end, lane.size - lane.read));
-        const ssize_t n = ::read(lane.fd, data + lane.end, want);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return n < 0 ? errno : -1;
-        lane.end += static_cast<size_t>(n);
-        lane.read += n;
+        size_t got = 0;
+        if (const int error = read_more(lane, data + lane.end, piece - lane.end, got); error != 0)
+            return error;
+        lane.end += got;
     }
     if (lane.read == lane.size) {
         lane.end += write_sha256_padding(data + lane.end, static_cast<uint64_t>(lane.size));
@@ -127,14 +137,10 @@ FileLanes::Finished FileLanes::finish_alone(size_t index)
     // end), then the rest of the file.
     alone.update(data + lane.begin, lane.padded ? static_cast<size_t>(size - lane.hashed) : lane.end - lane.begin);
     while (lane.read < lane.size) {
-        const auto want = static_cast<size_t>(std::min<long long>(piece, lane.size - lane.read));
-        const ssize_t n = ::read(lane.fd, data, want);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return {index, {}, n < 0 ? errno : -1};
-        alone.update(data, static_cast<size_t>(n));
-        lane.read += n;
+        size_t got = 0;
+        if (const int error = read_more(lane, data, piece, got); error != 0)
+            return {index, {}, error};
+        alone.update(data, got);
     }
     return {index, alone.finish(), 0};
 }

@@ -57,6 +57,9 @@ private:
     static constexpr size_t capacity = piece + 128;  // a piece, what was left of the last one, padding
 
     [[nodiscard]] unsigned char* buffer(size_t lane) const { return buffers_.get() + lane * capacity; }
+    // Reads the lane's next bytes to `to`: at most `room`, never past its size, at least one
+    // (`got`). Returns 0 or the Finished::error code.
+    [[nodiscard]] static int read_more(Lane& lane, unsigned char* to, size_t room, size_t& got);
     // Reads the lane's next piece after the bytes it still holds (under a block); pads the
     // message once the file is read. Returns 0 or the Finished::error code.
     int refill(size_t lane);
