@@ -12,9 +12,9 @@ Expected<ExitCode> run_log(Context& context, const std::string& name)
 {
     auto store = ENVPIN_TRY(store::Store::open(store_options(context, store::Access::read)));
     const auto environment = ENVPIN_TRY(store.environment(name));
-    auto snapshots = ENVPIN_TRY(store.catalog().snapshots(environment.id));
+    auto snapshots = ENVPIN_TRY(store.metadata().snapshots(environment.id));
     // Marks are per host: the newest run on this host's fingerprint (GPU models + driver).
-    const auto marks = ENVPIN_TRY(store.catalog().verified_marks(environment.id, this_host_fingerprint()));
+    const auto marks = ENVPIN_TRY(store.metadata().verified_marks(environment.id, this_host_fingerprint()));
     auto json = nlohmann::json::array();
     for (auto it = snapshots.rbegin(); it != snapshots.rend(); ++it) {
         const auto mark = marks.find(it->id);

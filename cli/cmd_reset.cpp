@@ -4,7 +4,7 @@
 #include "cli/host_fingerprint.hpp"
 #include "cli/render_reset.hpp"
 #include "cli/render_store.hpp"
-#include "store/reset.hpp"
+#include "store/lifecycle/reset.hpp"
 #include "sys/file.hpp"
 
 namespace envpin::cli {

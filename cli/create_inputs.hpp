@@ -14,7 +14,7 @@
 #include "resolver/lock.hpp"
 #include "resolver/plan.hpp"
 #include "resolver/request.hpp"
-#include "store/create.hpp"
+#include "store/lifecycle/create.hpp"
 
 namespace envpin::cli {
 

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/create_inputs.hpp"
-#include "store/create.hpp"
+#include "store/lifecycle/create.hpp"
 #include "verify/report.hpp"
 
 namespace envpin::cli {

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "store/reset.hpp"
+#include "store/lifecycle/reset.hpp"
 
 namespace envpin::cli {
 

@@ -6,10 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
-#include "store/compare.hpp"
-#include "store/fsck.hpp"
-#include "store/gc.hpp"
-#include "store/snapshot.hpp"
+#include "store/lifecycle/compare.hpp"
+#include "store/maintenance/fsck.hpp"
+#include "store/maintenance/gc.hpp"
+#include "store/lifecycle/snapshot.hpp"
 #include "store/store.hpp"
 
 namespace envpin::cli {

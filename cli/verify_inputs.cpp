@@ -1,7 +1,7 @@
 #include "cli/verify_inputs.hpp"
 
 #include "resolver/version.hpp"
-#include "store/dist_info.hpp"
+#include "store/lifecycle/dist_info.hpp"
 
 namespace envpin::cli {
 namespace fs = std::filesystem;

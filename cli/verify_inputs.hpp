@@ -8,7 +8,7 @@
 #include "base/error.hpp"
 #include "resolver/catalog.hpp"
 #include "resolver/host_facts.hpp"
-#include "store/manifest.hpp"
+#include "store/core/manifest.hpp"
 #include "verify/suite.hpp"
 
 namespace envpin::cli {

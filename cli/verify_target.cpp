@@ -2,8 +2,8 @@
 
 #include <unistd.h>
 
-#include "store/snapshot.hpp"
-#include "store/tree_builder.hpp"
+#include "store/lifecycle/snapshot.hpp"
+#include "store/lifecycle/tree_builder.hpp"
 
 namespace envpin::cli {
 namespace fs = std::filesystem;
@@ -13,8 +13,8 @@ namespace {
 // `except`), and that run's report.
 Expected<void> find_verified(store::Store& store, VerifyTarget& target, const std::string& fingerprint)
 {
-    const auto marks = ENVPIN_TRY(store.catalog().verified_marks(target.environment.id, fingerprint));
-    const auto snapshots = ENVPIN_TRY(store.catalog().snapshots(target.environment.id));
+    const auto marks = ENVPIN_TRY(store.metadata().verified_marks(target.environment.id, fingerprint));
+    const auto snapshots = ENVPIN_TRY(store.metadata().snapshots(target.environment.id));
     for (auto it = snapshots.rbegin(); it != snapshots.rend(); ++it) {
         const auto mark = marks.find(it->id);
         if (mark == marks.end() || !mark->second)
@@ -22,7 +22,7 @@ Expected<void> find_verified(store::Store& store, VerifyTarget& target, const st
         if (!target.reset_suggestion && it->state != target.snapshot.state)
             target.reset_suggestion = it->label();
         if (!target.baseline) {
-            const auto run = ENVPIN_TRY(store.catalog().latest_verify_run(it->id, fingerprint));
+            const auto run = ENVPIN_TRY(store.metadata().latest_verify_run(it->id, fingerprint));
             if (run) {
                 verify::Report baseline;
                 baseline.fingerprint = run->record.fingerprint;
@@ -57,8 +57,8 @@ Expected<void> materialize(store::Store& store, VerifyTarget& target, const stor
 // by design (`create --torch none`), rather than a broken one.
 Expected<bool> held_torch(store::Store& store, const store::Environment& environment)
 {
-    for (const auto& snapshot : ENVPIN_TRY(store.catalog().snapshots(environment.id)))
-        for (const auto& distribution : ENVPIN_TRY(store.catalog().distributions(snapshot.id)))
+    for (const auto& snapshot : ENVPIN_TRY(store.metadata().snapshots(environment.id)))
+        for (const auto& distribution : ENVPIN_TRY(store.metadata().distributions(snapshot.id)))
             if (store::normalize_name(distribution.name) == "torch")
                 return true;
     return false;
@@ -83,7 +83,7 @@ Expected<VerifyTarget> prepare_verify_target(store::Store& store, const std::str
         const auto outcome = ENVPIN_TRY(store::take_snapshot(store, target.environment, options));
         target.snapshot = outcome.snapshot;
         target.path = target.environment.path;
-        target.distributions = ENVPIN_TRY(store.catalog().distributions(target.snapshot.id));
+        target.distributions = ENVPIN_TRY(store.metadata().distributions(target.snapshot.id));
     } else {
         target.snapshot = wanted;
         ENVPIN_TRY(materialize(store, target, *current));
@@ -112,7 +112,7 @@ Expected<void> record_verify_result(store::Store& store, const VerifyTarget& tar
     for (const auto& check : report.checks)
         record.checks.push_back({check.name, std::string(verify::to_string(check.status)),
                                  verify::to_json(check).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
-    ENVPIN_TRY(store.catalog().record_verify_run(record));
+    ENVPIN_TRY(store.metadata().record_verify_run(record));
     return {};
 }
 

@@ -1,6 +1,6 @@
 #include "store/store.hpp"
 
-#include "store/reset.hpp"
+#include "store/lifecycle/reset.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,7 +10,7 @@
 #include <cstdlib>
 
 #include "base/trace.hpp"
-#include "store/ref.hpp"
+#include "store/core/ref.hpp"
 #include "sys/file.hpp"
 
 namespace envpin::store {
@@ -87,12 +87,12 @@ Expected<Store> Store::open(const StoreOptions& options)
     else if (!fs::exists(root / "envpin.db"))
         return fail(ErrorCode::not_found, "no envpin store at {} (adopt an environment first)", root.string());
     const auto mode = write ? OpenMode::create : OpenMode::read_write;
-    auto catalog = ENVPIN_TRY(traced("database", [&] { return Catalog::open(root / "envpin.db", mode); }));
+    auto metadata = ENVPIN_TRY(traced("database", [&] { return Metadata::open(root / "envpin.db", mode); }));
     auto history = ENVPIN_TRY(traced("manifests.git", [&] { return History::open(root / "manifests.git", mode); }));
     auto objects = ObjectStore::open(root / "objects", root / "tmp");
     if (!objects)  // spelled out: ENVPIN_TRY here trips GCC 12's -Wfree-nonheap-object (a false positive)
         return std::unexpected(std::move(objects.error()));
-    Store store(root, std::move(catalog), std::move(history), std::move(*objects), std::move(lock));
+    Store store(root, std::move(metadata), std::move(history), std::move(*objects), std::move(lock));
     if (write)
         ENVPIN_TRY_CTX(fmt::format("recovering store {}", root.string()), traced("recover", [&] { return store.recover(); }));
     return store;
@@ -106,8 +106,8 @@ Expected<void> Store::recover()
     ENVPIN_TRY(objects_.clear_tmp());
     ENVPIN_TRY(history_.clear_stale_locks());
     ENVPIN_TRY(recover_resets(*this));
-    for (const auto& environment : ENVPIN_TRY(catalog_.environments())) {
-        const auto snapshots = ENVPIN_TRY(catalog_.snapshots(environment.id));
+    for (const auto& environment : ENVPIN_TRY(metadata_.environments())) {
+        const auto snapshots = ENVPIN_TRY(metadata_.snapshots(environment.id));
         if (snapshots.empty())
             continue;
         const auto& newest = snapshots.back();
@@ -120,7 +120,7 @@ Expected<void> Store::recover()
 Expected<Environment> Store::environment(std::string_view name)
 {
     ENVPIN_TRY(check_environment_name(name));
-    auto found = ENVPIN_TRY(catalog_.find_environment(name));
+    auto found = ENVPIN_TRY(metadata_.find_environment(name));
     if (!found)
         return fail(ErrorCode::not_found, "no environment named '{}' in store {}", name, root_.string());
     return *found;
@@ -130,7 +130,7 @@ Expected<std::optional<SnapshotInfo>> Store::current_snapshot(const Environment&
 {
     if (!environment.current_snapshot)
         return std::optional<SnapshotInfo>();
-    return catalog_.snapshot(*environment.current_snapshot);
+    return metadata_.snapshot(*environment.current_snapshot);
 }
 
 Expected<SnapshotInfo> Store::resolve(std::string_view text)
@@ -138,7 +138,7 @@ Expected<SnapshotInfo> Store::resolve(std::string_view text)
     const auto ref = ENVPIN_TRY(parse_ref(text));
     if (ref.kind == SnapshotRef::Kind::bare) {
         if (check_environment_name(ref.text)) {
-            if (const auto found = ENVPIN_TRY(catalog_.find_environment(ref.text))) {
+            if (const auto found = ENVPIN_TRY(metadata_.find_environment(ref.text))) {
                 auto current = ENVPIN_TRY(current_snapshot(*found));
                 if (!current)
                     return fail(ErrorCode::not_found, "environment '{}' has no snapshot yet", ref.text);
@@ -148,7 +148,7 @@ Expected<SnapshotInfo> Store::resolve(std::string_view text)
         if (!looks_like_commit_prefix(ref.text))
             return fail(ErrorCode::not_found, "unknown reference '{}': no environment of that name in store {}", text,
                         root_.string());
-        const auto matches = ENVPIN_TRY(catalog_.snapshots_by_commit_prefix(ref.text));
+        const auto matches = ENVPIN_TRY(metadata_.snapshots_by_commit_prefix(ref.text));
         if (matches.empty())
             return fail(ErrorCode::not_found, "unknown reference '{}': no environment or snapshot commit matches", text);
         if (matches.size() > 1)
@@ -157,7 +157,7 @@ Expected<SnapshotInfo> Store::resolve(std::string_view text)
         return matches.front();
     }
     const auto environment = ENVPIN_TRY(this->environment(ref.text));
-    const auto snapshots = ENVPIN_TRY(catalog_.snapshots(environment.id));
+    const auto snapshots = ENVPIN_TRY(metadata_.snapshots(environment.id));
     if (snapshots.empty())
         return fail(ErrorCode::not_found, "environment '{}' has no snapshot yet", ref.text);
     auto range = [&] { return fmt::format("'{}' has snapshots @1 to @{}", ref.text, snapshots.back().seq); };

@@ -1,9 +1,9 @@
 #pragma once
-// The store as one object: where it lives, its lock, and its three components (catalog,
+// The store as one object: where it lives, its lock, and its three components (metadata,
 // history, objects). Commands open it for reading (never blocks, never creates) or for
 // writing (creates it, takes the writer lock, finishes what an interrupted writer left).
 //
-//   <root>/envpin.db       Catalog (SQLite)
+//   <root>/envpin.db       Metadata (SQLite)
 //   <root>/manifests.git/  History (libgit2, bare)
 //   <root>/objects/        ObjectStore
 //   <root>/tmp/            staging on the same filesystem
@@ -16,11 +16,11 @@
 #include <string_view>
 
 #include "base/error.hpp"
-#include "store/catalog.hpp"
-#include "store/history.hpp"
-#include "store/manifest.hpp"
-#include "store/object_store.hpp"
-#include "store/store_lock.hpp"
+#include "store/core/metadata.hpp"
+#include "store/core/history.hpp"
+#include "store/core/manifest.hpp"
+#include "store/core/object_store.hpp"
+#include "store/core/store_lock.hpp"
 
 namespace envpin::store {
 
@@ -46,7 +46,7 @@ public:
 
     [[nodiscard]] const std::filesystem::path& root() const { return root_; }
     [[nodiscard]] bool writable() const { return lock_.has_value(); }
-    [[nodiscard]] Catalog& catalog() { return catalog_; }
+    [[nodiscard]] Metadata& metadata() { return metadata_; }
     [[nodiscard]] History& history() { return history_; }
     [[nodiscard]] ObjectStore& objects() { return objects_; }
 
@@ -66,16 +66,16 @@ public:
 
 private:
     [[nodiscard]] static Expected<Manifest> read_manifest(History& history, const SnapshotInfo& snapshot);
-    Store(std::filesystem::path root, Catalog catalog, History history, ObjectStore objects,
+    Store(std::filesystem::path root, Metadata metadata, History history, ObjectStore objects,
           std::optional<StoreLock> lock)
-        : root_(std::move(root)), catalog_(std::move(catalog)), history_(std::move(history)),
+        : root_(std::move(root)), metadata_(std::move(metadata)), history_(std::move(history)),
           objects_(std::move(objects)), lock_(std::move(lock))
     {
     }
     [[nodiscard]] Expected<void> recover();
 
     std::filesystem::path root_;
-    Catalog catalog_;
+    Metadata metadata_;
     History history_;
     ObjectStore objects_;
     std::optional<StoreLock> lock_;  // held by writers for the Store's lifetime

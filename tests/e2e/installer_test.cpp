@@ -2,7 +2,7 @@
 // wheelhouse and a real index on 127.0.0.1.
 #include <gtest/gtest.h>
 
-#include "store/installer.hpp"
+#include "store/lifecycle/installer.hpp"
 #include "sys/process.hpp"
 #include "tests/support/index_server.hpp"
 #include "tests/support/temp_dir.hpp"

@@ -12,8 +12,8 @@
 #include <thread>
 #include <variant>
 
-#include "store/reset.hpp"
-#include "store/snapshot.hpp"
+#include "store/lifecycle/reset.hpp"
+#include "store/lifecycle/snapshot.hpp"
 #include "store/store.hpp"
 #include "tests/support/python_env.hpp"
 #include "tests/support/store_fixture.hpp"

@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "base/strings.hpp"
-#include "store/manifest.hpp"
+#include "store/core/manifest.hpp"
 #include "sys/process.hpp"
 #include "tests/support/python_env.hpp"
 #include "tests/support/store_fixture.hpp"

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <future>
 
-#include "store/digest.hpp"
+#include "store/core/digest.hpp"
 #include "tests/support/python_env.hpp"
 #include "tests/support/store_fixture.hpp"
 

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "store/digest.hpp"
+#include "store/core/digest.hpp"
 
 namespace envpin::test {
 namespace fs = std::filesystem;

@@ -1,7 +1,7 @@
 // Differences between manifests: what status and diff report.
 #include <gtest/gtest.h>
 
-#include "store/compare.hpp"
+#include "store/lifecycle/compare.hpp"
 
 namespace envpin::store {
 namespace {

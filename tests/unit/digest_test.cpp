@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "store/digest.hpp"
+#include "store/core/digest.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace envpin::store {

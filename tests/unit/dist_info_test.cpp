@@ -1,7 +1,7 @@
 // Distributions read from *.dist-info.
 #include <gtest/gtest.h>
 
-#include "store/dist_info.hpp"
+#include "store/lifecycle/dist_info.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace envpin::store {

@@ -1,8 +1,8 @@
 // Parsers and validation of the installer backend, on the real output formats.
 #include <gtest/gtest.h>
 
-#include "store/installer.hpp"
-#include "store/manifest.hpp"
+#include "store/lifecycle/installer.hpp"
+#include "store/core/manifest.hpp"
 
 namespace envpin::store {
 namespace {

@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "base/strings.hpp"
-#include "store/manifest.hpp"
+#include "store/core/manifest.hpp"
 
 namespace envpin::store {
 namespace {

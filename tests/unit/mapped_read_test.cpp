@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "store/digest.hpp"
+#include "store/core/digest.hpp"
 #include "sys/mapped_read.hpp"
 #include "sys/unique_fd.hpp"
 #include "tests/support/temp_dir.hpp"

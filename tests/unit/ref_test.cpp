@@ -1,7 +1,7 @@
 // Snapshot references and environment names.
 #include <gtest/gtest.h>
 
-#include "store/ref.hpp"
+#include "store/core/ref.hpp"
 
 namespace envpin::store {
 namespace {

@@ -2,7 +2,7 @@
 // and payloads written before a field existed still parse.
 #include <gtest/gtest.h>
 
-#include "store/reset_journal.hpp"
+#include "store/lifecycle/reset_journal.hpp"
 
 namespace envpin::store {
 namespace {

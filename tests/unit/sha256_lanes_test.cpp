@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "store/file_lanes.hpp"
-#include "store/observe.hpp"
-#include "store/sha256_lanes.hpp"
+#include "store/core/file_lanes.hpp"
+#include "store/lifecycle/observe.hpp"
+#include "store/core/sha256_lanes.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace envpin::store {

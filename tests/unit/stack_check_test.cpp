@@ -2,7 +2,7 @@
 // environment's dist-info, and what it asks the installer for.
 #include <gtest/gtest.h>
 
-#include "store/stack_check.hpp"
+#include "store/lifecycle/stack_check.hpp"
 
 namespace envpin::store {
 namespace {

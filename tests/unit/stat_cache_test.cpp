@@ -2,9 +2,9 @@
 // SQLite file, including a database migrated from the row-per-file schema.
 #include <gtest/gtest.h>
 
-#include "store/catalog.hpp"
-#include "store/digest.hpp"
-#include "store/stat_cache.hpp"
+#include "store/core/metadata.hpp"
+#include "store/core/digest.hpp"
+#include "store/core/stat_cache.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace envpin::store {
@@ -97,7 +97,7 @@ TEST(StatCacheMatch, NeedsTheWholeStampUnlessTheRowTakesAnyCtime)
 TEST(StatCacheCatalog, StoresOnePackedValuePerEnvironmentAndMerges)
 {
     test::TempDir dir;
-    auto catalog = Catalog::open(dir / "envpin.db", OpenMode::create).value();
+    auto catalog = Metadata::open(dir / "envpin.db", OpenMode::create).value();
     const auto first = catalog.insert_environment({0, "a", "/x/a", LinkMode::copy, utc_now(), std::nullopt}).value();
     const auto second = catalog.insert_environment({0, "b", "/x/b", LinkMode::copy, utc_now(), std::nullopt}).value();
     EXPECT_TRUE(catalog.load_stat_cache(first).value().empty());
@@ -113,7 +113,7 @@ TEST(StatCacheCatalog, StoresOnePackedValuePerEnvironmentAndMerges)
 TEST(StatCacheCatalog, ADamagedValueReadsAsEmpty)
 {
     test::TempDir dir;
-    auto catalog = Catalog::open(dir / "envpin.db", OpenMode::create).value();
+    auto catalog = Metadata::open(dir / "envpin.db", OpenMode::create).value();
     const auto env = catalog.insert_environment({0, "a", "/x/a", LinkMode::copy, utc_now(), std::nullopt}).value();
     ASSERT_TRUE(catalog.replace_stat_cache(env, sample()));
     ASSERT_TRUE(catalog.database().exec("UPDATE stat_caches SET packed = substr(packed, 1, 40)"));
@@ -126,7 +126,7 @@ TEST(StatCacheCatalog, ADatabaseWithPerFileRowsMigratesAndKeepsItsEnvironments)
 {
     test::TempDir dir;
     {
-        auto catalog = Catalog::open(dir / "envpin.db", OpenMode::create).value();
+        auto catalog = Metadata::open(dir / "envpin.db", OpenMode::create).value();
         ASSERT_TRUE(catalog.insert_environment({0, "kept", "/x/kept", LinkMode::copy, utc_now(), std::nullopt}));
         // Back to schema 1's shape: the per-file table, with a row in it.
         ASSERT_TRUE(catalog.database().exec(R"sql(
@@ -140,7 +140,7 @@ INSERT INTO stat_cache VALUES (1, 'bin/python', 1, 2, 3, 4, 5, zeroblob(32));
 PRAGMA user_version = 1;
 )sql"));
     }
-    auto migrated = Catalog::open(dir / "envpin.db", OpenMode::read_write);
+    auto migrated = Metadata::open(dir / "envpin.db", OpenMode::read_write);
     ASSERT_TRUE(migrated) << migrated.error().describe();
     EXPECT_EQ(migrated->database().user_version().value(), 2);
     const auto kept = migrated->find_environment("kept").value();

@@ -9,13 +9,13 @@
 #include <vector>
 
 #include "base/strings.hpp"
-#include "store/catalog.hpp"
-#include "store/database.hpp"
-#include "store/git_stored_objects.hpp"
-#include "store/history.hpp"
-#include "store/object_store.hpp"
-#include "store/scanner.hpp"
-#include "store/store_lock.hpp"
+#include "store/core/metadata.hpp"
+#include "store/core/database.hpp"
+#include "store/core/git_stored_objects.hpp"
+#include "store/core/history.hpp"
+#include "store/core/object_store.hpp"
+#include "store/lifecycle/scanner.hpp"
+#include "store/core/store_lock.hpp"
 #include "sys/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -29,16 +29,16 @@ struct stat stat_of(const std::filesystem::path& path)
     return info;
 }
 
-TEST(Catalog, CreatesTheSchemaAndEnforcesForeignKeys)
+TEST(Metadata, CreatesTheSchemaAndEnforcesForeignKeys)
 {
     test::TempDir dir;
-    auto catalog = Catalog::open(dir / "envpin.db", OpenMode::create);
+    auto catalog = Metadata::open(dir / "envpin.db", OpenMode::create);
     ASSERT_TRUE(catalog) << catalog.error().describe();
     EXPECT_EQ(catalog->database().user_version().value(), schema_version);
     const auto orphan = catalog->insert_snapshot({999, std::string(40, 'a'), std::nullopt, utc_now(), "adopt", "", {}, 0, 0});
     ASSERT_FALSE(orphan);
     EXPECT_EQ(orphan.error().code, ErrorCode::sqlite);
-    auto reopened = Catalog::open(dir / "envpin.db", OpenMode::read_write);  // no migration twice
+    auto reopened = Metadata::open(dir / "envpin.db", OpenMode::read_write);  // no migration twice
     ASSERT_TRUE(reopened) << reopened.error().describe();
 }
 
@@ -76,7 +76,7 @@ TEST(Database, AnUnsyncedTransactionCommitsOrRollsBackAndTheStoreStaysSynced)
     ASSERT_TRUE(synced.commit());
 }
 
-TEST(Catalog, RefusesADatabaseFromANewerEnvpin)
+TEST(Metadata, RefusesADatabaseFromANewerEnvpin)
 {
     test::TempDir dir;
     {
@@ -84,15 +84,15 @@ TEST(Catalog, RefusesADatabaseFromANewerEnvpin)
         ASSERT_TRUE(database);
         ASSERT_TRUE(database->set_user_version(schema_version + 5));
     }
-    const auto catalog = Catalog::open(dir / "envpin.db", OpenMode::read_write);
+    const auto catalog = Metadata::open(dir / "envpin.db", OpenMode::read_write);
     ASSERT_FALSE(catalog);
     EXPECT_EQ(catalog.error().code, ErrorCode::corrupt);
 }
 
-TEST(Catalog, SnapshotsGetSequenceNumbersAndVerifyRunsMarkThem)
+TEST(Metadata, SnapshotsGetSequenceNumbersAndVerifyRunsMarkThem)
 {
     test::TempDir dir;
-    auto catalog = Catalog::open(dir / "envpin.db", OpenMode::create).value();
+    auto catalog = Metadata::open(dir / "envpin.db", OpenMode::create).value();
     const auto env = catalog.insert_environment({0, "train", "/x/.venv", LinkMode::copy, utc_now(), std::nullopt}).value();
     const auto first = catalog.insert_snapshot({env, std::string(40, '1'), std::nullopt, utc_now(), "adopt", "", sha256_of("a"), 3, 30}).value();
     const auto second = catalog.insert_snapshot({env, std::string(40, '2'), first.id, utc_now(), "snapshot", "m", sha256_of("b"), 4, 40}).value();

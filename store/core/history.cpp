@@ -1,0 +1,374 @@
+#include "store/core/history.hpp"
+
+#include <git2.h>
+
+#include "base/trace.hpp"
+#include "store/core/git_stored_objects.hpp"
+#include "store/core/parallel.hpp"
+#include "sys/file.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <mutex>
+#include <vector>
+#include <utility>
+
+namespace envpin::store {
+namespace {
+
+template <class T, void (*Free)(T*)>
+struct GitFree {
+    void operator()(T* p) const { Free(p); }
+};
+template <class T, void (*Free)(T*)>
+using GitPtr = std::unique_ptr<T, GitFree<T, Free>>;
+
+using Blob = GitPtr<git_blob, git_blob_free>;
+using Commit = GitPtr<git_commit, git_commit_free>;
+using Tree = GitPtr<git_tree, git_tree_free>;
+using TreeBuilder = GitPtr<git_treebuilder, git_treebuilder_free>;
+using Signature = GitPtr<git_signature, git_signature_free>;
+using Reference = GitPtr<git_reference, git_reference_free>;
+
+Error git_failure(std::string_view doing, int code)
+{
+    const auto* last = git_error_last();
+    return Error{ErrorCode::git, fmt::format("{}: {}", doing, last != nullptr && last->message ? last->message : fmt::format("libgit2 error {}", code)), {}};
+}
+
+// Once per process: libgit2's global state, and fsync of what libgit2 itself writes (refs;
+// off by default). A commit's objects go through the stored-object writer, synced once.
+void initialize_libgit2()
+{
+    static std::once_flag once;
+    std::call_once(once, [] {
+        git_libgit2_init();
+        git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
+    });
+}
+
+#define ENVPIN_GIT(doing, call)                                         \
+    do {                                                                \
+        if (const int git_code_ = (call); git_code_ < 0)                \
+            return std::unexpected(git_failure((doing), git_code_));   \
+    } while (false)
+
+Expected<git_oid> parse_oid(std::string_view hex)
+{
+    git_oid oid;
+    if (hex.size() != GIT_OID_HEXSZ || git_oid_fromstrn(&oid, hex.data(), hex.size()) < 0)
+        return fail(ErrorCode::corrupt, "'{}' is not a commit id", hex);
+    return oid;
+}
+
+std::string oid_hex(const git_oid& oid)
+{
+    char text[GIT_OID_HEXSZ + 1];
+    git_oid_tostr(text, sizeof text, &oid);
+    return text;
+}
+
+std::string branch_ref(std::string_view environment)
+{
+    return fmt::format("refs/heads/{}", environment);
+}
+
+}  // namespace
+
+Expected<History> History::open(const std::filesystem::path& git_dir, OpenMode mode)
+{
+    if (mode == OpenMode::read_write) {
+        std::error_code ec;
+        if (!std::filesystem::is_directory(git_dir, ec))
+            return fail(ErrorCode::corrupt, "{} is missing", git_dir.string());
+        return History(git_dir, nullptr);
+    }
+    initialize_libgit2();
+    git_repository* raw = nullptr;
+    int code = git_repository_open_bare(&raw, git_dir.c_str());
+    if (code == GIT_ENOTFOUND)
+        code = git_repository_init(&raw, git_dir.c_str(), 1);
+    History history(git_dir, raw);
+    if (code < 0)
+        return std::unexpected(git_failure(fmt::format("cannot open {}", git_dir.string()), code));
+    return history;
+}
+
+Expected<git_repository*> History::repository()
+{
+    if (repository_ != nullptr)
+        return repository_;
+    initialize_libgit2();
+    ENVPIN_GIT(fmt::format("cannot open {}", git_dir_.string()), git_repository_open_bare(&repository_, git_dir_.c_str()));
+    return repository_;
+}
+
+History::History(History&& other) noexcept
+    : git_dir_(std::move(other.git_dir_)), repository_(std::exchange(other.repository_, nullptr))
+{
+}
+
+History& History::operator=(History&& other) noexcept
+{
+    if (this != &other) {
+        git_repository_free(repository_);
+        git_dir_ = std::move(other.git_dir_);
+        repository_ = std::exchange(other.repository_, nullptr);
+    }
+    return *this;
+}
+
+History::~History()
+{
+    git_repository_free(repository_);
+}
+
+namespace {
+
+using Repository = GitPtr<git_repository, git_repository_free>;
+
+// A handle for writing a commit's objects: through the stored-object writer, unsynced (the
+// caller syncs once).
+Expected<Repository> open_for_writing(const std::filesystem::path& git_dir)
+{
+    git_repository* raw = nullptr;
+    ENVPIN_GIT(fmt::format("cannot open {}", git_dir.string()), git_repository_open_bare(&raw, git_dir.c_str()));
+    Repository repository(raw);
+    ENVPIN_GIT(fmt::format("cannot open the object database of {}", git_dir.string()),
+               add_stored_object_writer(repository.get(), git_dir / "objects"));
+    return repository;
+}
+
+// One repository handle per worker, opened on first use by that worker only.
+class WorkerRepositories {
+public:
+    WorkerRepositories(std::filesystem::path git_dir, unsigned workers) : git_dir_(std::move(git_dir)), handles_(workers) {}
+
+    Expected<git_repository*> get(unsigned worker)
+    {
+        auto& handle = handles_[worker];
+        if (!handle)
+            handle = ENVPIN_TRY(open_for_writing(git_dir_));
+        return handle.get();
+    }
+
+private:
+    std::filesystem::path git_dir_;
+    std::vector<Repository> handles_;
+};
+
+// A piece of a shard's text: entries [begin, end) of shard `shard`.
+struct ShardPiece {
+    size_t shard = 0;
+    size_t begin = 0;
+    size_t end = 0;
+};
+
+// Pieces small enough that the largest shard (torch's, 4 MB) prints on many cores.
+std::vector<ShardPiece> cut_into_pieces(const std::vector<size_t>& shard_entries)
+{
+    constexpr size_t entries_per_piece = 2048;
+    std::vector<ShardPiece> pieces;
+    for (size_t shard = 0; shard < shard_entries.size(); ++shard) {
+        size_t begin = 0;
+        do {
+            const size_t end = std::min(shard_entries[shard], begin + entries_per_piece);
+            pieces.push_back({shard, begin, end});
+            begin = end;
+        } while (begin < shard_entries[shard]);
+    }
+    return pieces;
+}
+
+// The files/ tree of a commit: one blob per shard, its pieces printed on all cores, then each
+// shard's blob hashed and written by one worker (write_stored_blob).
+Expected<git_oid> write_files_tree(git_repository* repo, const std::filesystem::path& git_dir, const CommitRequest& request)
+{
+    const auto& names = request.shard_names;
+    if (request.shard_entries.size() != names.size())
+        return fail(ErrorCode::internal, "{} shard names for {} shards", names.size(), request.shard_entries.size());
+    const auto pieces = cut_into_pieces(request.shard_entries);
+    std::vector<std::string> texts(pieces.size());
+    {
+        TraceSpan span("print");
+        ENVPIN_TRY(parallel_for(pieces.size(), 0, [&](size_t p, unsigned) -> Expected<void> {
+            texts[p] = request.print_shard(pieces[p].shard, pieces[p].begin, pieces[p].end);
+            return {};
+        }));
+    }
+    std::vector<size_t> first_piece(names.size() + 1, pieces.size());
+    for (size_t p = pieces.size(); p-- > 0;)
+        first_piece[pieces[p].shard] = p;
+    std::vector<git_oid> blobs(names.size());
+    std::vector<std::chrono::steady_clock::duration> write_times(names.size());
+    {
+        TraceSpan span("write blobs");
+        ENVPIN_TRY(parallel_for(names.size(), 0, [&](size_t i, unsigned) -> Expected<void> {
+            const auto start = std::chrono::steady_clock::now();
+            std::string text;
+            size_t size = 0;
+            for (size_t p = first_piece[i]; p < first_piece[i + 1]; ++p)
+                size += texts[p].size();
+            text.reserve(size);
+            for (size_t p = first_piece[i]; p < first_piece[i + 1]; ++p)
+                text.append(std::exchange(texts[p], {}));
+            blobs[i] = ENVPIN_TRY_CTX(fmt::format("writing the files manifest shard '{}'", names[i]),
+                                      write_stored_blob(git_dir / "objects", text));
+            write_times[i] = std::chrono::steady_clock::now() - start;
+            return {};
+        }));
+    }
+    if (tracing() && !names.empty()) {
+        const auto slowest = static_cast<size_t>(std::max_element(write_times.begin(), write_times.end()) - write_times.begin());
+        trace_note(fmt::format("{} shards in {} pieces; slowest to write: {} ({} entries) in {:.1f} ms", names.size(),
+                               pieces.size(), names[slowest], request.shard_entries[slowest],
+                               std::chrono::duration<double, std::milli>(write_times[slowest]).count()));
+    }
+    git_treebuilder* raw_builder = nullptr;
+    ENVPIN_GIT("building the files tree", git_treebuilder_new(&raw_builder, repo, nullptr));
+    TreeBuilder builder(raw_builder);
+    for (size_t i = 0; i < names.size(); ++i)
+        ENVPIN_GIT(fmt::format("adding the shard '{}'", names[i]),
+                   git_treebuilder_insert(nullptr, builder.get(), names[i].c_str(), &blobs[i], GIT_FILEMODE_BLOB));
+    git_oid tree;
+    ENVPIN_GIT("writing the files tree", git_treebuilder_write(&tree, builder.get()));
+    return tree;
+}
+
+}  // namespace
+
+// Every object goes through the stored-object writer, unsynced; one syncfs then makes them all
+// durable before the commit id is handed out (and so before the database can name it).
+Expected<std::string> History::write_commit(const CommitRequest& request)
+{
+    const auto writer = ENVPIN_TRY(open_for_writing(git_dir_));
+    auto* repo = writer.get();
+    git_oid distributions_oid, tree_oid, commit_oid;
+    const auto files_oid = ENVPIN_TRY(traced("manifest shards", [&] { return write_files_tree(repo, git_dir_, request); }));
+    TraceSpan rest("distributions, tree, commit");
+    ENVPIN_GIT("writing the distributions manifest",
+               git_blob_create_from_buffer(&distributions_oid, repo, request.distributions_text.data(),
+                                           request.distributions_text.size()));
+    git_treebuilder* raw_builder = nullptr;
+    ENVPIN_GIT("building the manifest tree", git_treebuilder_new(&raw_builder, repo, nullptr));
+    TreeBuilder builder(raw_builder);
+    ENVPIN_GIT("building the manifest tree", git_treebuilder_insert(nullptr, builder.get(), "distributions", &distributions_oid, GIT_FILEMODE_BLOB));
+    ENVPIN_GIT("building the manifest tree", git_treebuilder_insert(nullptr, builder.get(), "files", &files_oid, GIT_FILEMODE_TREE));
+    ENVPIN_GIT("writing the manifest tree", git_treebuilder_write(&tree_oid, builder.get()));
+    git_tree* raw_tree = nullptr;
+    ENVPIN_GIT("reading the manifest tree", git_tree_lookup(&raw_tree, repo, &tree_oid));
+    Tree tree(raw_tree);
+    Commit parent;
+    if (request.parent) {
+        const auto parent_oid = ENVPIN_TRY(parse_oid(*request.parent));
+        git_commit* raw_parent = nullptr;
+        ENVPIN_GIT(fmt::format("reading parent commit {}", *request.parent), git_commit_lookup(&raw_parent, repo, &parent_oid));
+        parent.reset(raw_parent);
+    }
+    git_signature* raw_signature = nullptr;
+    ENVPIN_GIT("making the commit signature", git_signature_new(&raw_signature, "envpin", "envpin@localhost", request.time_seconds, 0));
+    Signature signature(raw_signature);
+    const git_commit* parents[] = {parent.get()};
+    ENVPIN_GIT("writing the snapshot commit",
+               git_commit_create(&commit_oid, repo, nullptr, signature.get(), signature.get(), "UTF-8",
+                                 request.message.c_str(), tree.get(), parent ? 1 : 0, parents));
+    ENVPIN_TRY(traced("sync", [&] { return sys::sync_filesystem_of(git_dir_ / "objects"); }));
+    return oid_hex(commit_oid);
+}
+
+Expected<void> History::set_branch(std::string_view environment, std::string_view commit)
+{
+    auto* repo = ENVPIN_TRY(repository());
+    const auto oid = ENVPIN_TRY(parse_oid(commit));
+    const auto name = branch_ref(environment);
+    git_reference* raw = nullptr;
+    ENVPIN_GIT(fmt::format("updating {}", name), git_reference_create(&raw, repo, name.c_str(), &oid, 1, "envpin snapshot"));
+    Reference reference(raw);
+    if (git_repository_head_unborn(repo) == 1)
+        ENVPIN_GIT("pointing HEAD at the first environment", git_repository_set_head(repo, name.c_str()));
+    return {};
+}
+
+Expected<std::optional<std::string>> History::branch(std::string_view environment)
+{
+    auto* repo = ENVPIN_TRY(repository());
+    git_oid oid;
+    const int code = git_reference_name_to_id(&oid, repo, branch_ref(environment).c_str());
+    if (code == GIT_ENOTFOUND)
+        return std::optional<std::string>();
+    ENVPIN_GIT("reading a branch", code);
+    return std::optional<std::string>(oid_hex(oid));
+}
+
+Expected<size_t> History::clear_stale_locks()
+{
+    size_t removed = 0;
+    std::error_code ec;
+    std::vector<std::filesystem::path> locks = {git_dir_ / "HEAD.lock"};
+    for (const auto& entry : std::filesystem::directory_iterator(git_dir_ / "refs" / "heads", ec)) {
+        if (entry.path().extension() == ".lock")
+            locks.push_back(entry.path());
+    }
+    for (const auto& lock : locks)
+        removed += std::filesystem::remove(lock, ec) ? 1 : 0;
+    return removed;
+}
+
+Expected<ManifestTexts> History::read(std::string_view commit_id)
+{
+    auto* repo = ENVPIN_TRY(repository());
+    const auto oid = ENVPIN_TRY(parse_oid(commit_id));
+    git_commit* raw_commit = nullptr;
+    const int code = git_commit_lookup(&raw_commit, repo, &oid);
+    if (code == GIT_ENOTFOUND)
+        return fail(ErrorCode::not_found, "commit {} is missing from manifests.git", commit_id);
+    ENVPIN_GIT(fmt::format("reading commit {}", commit_id), code);
+    Commit commit(raw_commit);
+    git_tree* raw_tree = nullptr;
+    ENVPIN_GIT(fmt::format("reading the tree of {}", commit_id), git_commit_tree(&raw_tree, commit.get()));
+    Tree tree(raw_tree);
+    auto read_blob = [&](git_repository* handle, const git_oid* id, std::string_view name) -> Expected<std::string> {
+        git_blob* raw_blob = nullptr;
+        ENVPIN_GIT(fmt::format("reading '{}' of {}", name, commit_id), git_blob_lookup(&raw_blob, handle, id));
+        Blob blob(raw_blob);
+        return std::string(static_cast<const char*>(git_blob_rawcontent(blob.get())), static_cast<size_t>(git_blob_rawsize(blob.get())));
+    };
+    const git_tree_entry* distributions = git_tree_entry_byname(tree.get(), "distributions");
+    if (distributions == nullptr || git_tree_entry_type(distributions) != GIT_OBJECT_BLOB)
+        return fail(ErrorCode::corrupt, "commit {} has no 'distributions' manifest", commit_id);
+    const git_tree_entry* files = git_tree_entry_byname(tree.get(), "files");
+    if (files == nullptr)
+        return fail(ErrorCode::corrupt, "commit {} has no 'files' manifest", commit_id);
+    ManifestTexts texts;
+    texts.distributions = ENVPIN_TRY(read_blob(repo, git_tree_entry_id(distributions), "distributions"));
+    if (git_tree_entry_type(files) == GIT_OBJECT_BLOB) {
+        texts.sharded = false;
+        texts.files.push_back({"files", ENVPIN_TRY(read_blob(repo, git_tree_entry_id(files), "files"))});
+        return texts;
+    }
+    if (git_tree_entry_type(files) != GIT_OBJECT_TREE)
+        return fail(ErrorCode::corrupt, "commit {}: 'files' is neither a manifest nor a tree of shards", commit_id);
+    git_tree* raw_files = nullptr;
+    ENVPIN_GIT(fmt::format("reading the files tree of {}", commit_id), git_tree_lookup(&raw_files, repo, git_tree_entry_id(files)));
+    Tree files_tree(raw_files);
+    const size_t count = git_tree_entrycount(files_tree.get());
+    std::vector<const git_oid*> ids(count);
+    texts.files.resize(count);
+    for (size_t i = 0; i < count; ++i) {
+        const git_tree_entry* entry = git_tree_entry_byindex(files_tree.get(), i);
+        if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB)
+            return fail(ErrorCode::corrupt, "commit {}: files/{} is not a manifest shard", commit_id, git_tree_entry_name(entry));
+        texts.files[i].name = git_tree_entry_name(entry);
+        ids[i] = git_tree_entry_id(entry);
+    }
+    // Inflated on all cores, each worker on its own repository handle.
+    const unsigned workers = worker_count(0, count);
+    WorkerRepositories handles(git_dir_, workers);
+    ENVPIN_TRY(parallel_for(count, workers, [&](size_t i, unsigned worker) -> Expected<void> {
+        texts.files[i].text = ENVPIN_TRY(read_blob(ENVPIN_TRY(handles.get(worker)), ids[i], "files/" + texts.files[i].name));
+        return {};
+    }));
+    return texts;
+}
+
+}  // namespace envpin::store

@@ -1,0 +1,80 @@
+#pragma once
+// manifests.git: a bare repository with one branch per environment (refs/heads/<name>) and one
+// commit per snapshot, whose tree holds the manifest as text: "distributions", and "files/"
+// with the file list in shards (store/manifest.hpp, print_file_shards), so that stock
+// `git --git-dir manifests.git log -p <name>` reads a snapshot's changes. Stores written before
+// the shards hold "files" as one blob; reading takes both.
+// The only file that sees libgit2; libgit2's fsync of the git directory is switched on.
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/error.hpp"
+#include "store/core/database.hpp"
+#include "store/core/manifest.hpp"
+
+struct git_repository;
+
+namespace envpin::store {
+
+struct CommitRequest {
+    // The file list's shards: names, entry counts, and what prints entries [begin, end) of shard
+    // i (the header line comes with begin 0). Pieces of every shard are printed on all cores,
+    // then each shard is written as one blob, in index order (put the largest first:
+    // plan_file_shards does).
+    std::vector<std::string> shard_names;
+    std::vector<size_t> shard_entries;
+    std::function<std::string(size_t shard, size_t begin, size_t end)> print_shard;
+    std::string distributions_text;  // print_distributions(...)
+    std::optional<std::string> parent;  // the previous snapshot's commit id
+    std::string message;
+    long long time_seconds = 0;  // commit and author time (UTC)
+};
+
+struct ManifestTexts {
+    std::vector<FileShard> files;  // sharded: the shards of files/; else one, named "files"
+    bool sharded = true;
+    std::string distributions;
+};
+
+class History {
+public:
+    // Opens the bare repository at `git_dir`; with OpenMode::create, initializes it if absent.
+    [[nodiscard]] static Expected<History> open(const std::filesystem::path& git_dir, OpenMode mode);
+    History(History&&) noexcept;
+    History& operator=(History&&) noexcept;
+    ~History();
+
+    // Writes blobs, tree and commit (all fsynced) without moving any branch; returns the id.
+    // The shards are printed, compressed and written on all cores, each worker on its own
+    // repository handle (a git_repository is never shared between threads); a shard whose blob
+    // exists already costs only its printing and hash.
+    [[nodiscard]] Expected<std::string> write_commit(const CommitRequest& request);
+    // Points refs/heads/<environment> at `commit` (HEAD follows the first branch made).
+    [[nodiscard]] Expected<void> set_branch(std::string_view environment, std::string_view commit);
+    // The branch's commit id; nullopt when the branch does not exist.
+    [[nodiscard]] Expected<std::optional<std::string>> branch(std::string_view environment);
+    // Removes ref lock files (refs/heads/*.lock, HEAD.lock) that a killed writer left; the
+    // caller holds the store lock, so no envpin writer owns them. Returns how many.
+    [[nodiscard]] Expected<size_t> clear_stale_locks();
+    // The manifest texts of `commit`; not_found when the commit is absent, corrupt when its
+    // tree lacks the manifest files.
+    [[nodiscard]] Expected<ManifestTexts> read(std::string_view commit);
+
+private:
+    History(std::filesystem::path git_dir, git_repository* repository)
+        : git_dir_(std::move(git_dir)), repository_(repository)
+    {
+    }
+    // Opens the repository on first use, so a reader that never needs a manifest pays nothing
+    // for libgit2's start-up.
+    [[nodiscard]] Expected<git_repository*> repository();
+
+    std::filesystem::path git_dir_;
+    git_repository* repository_ = nullptr;
+};
+
+}  // namespace envpin::store

@@ -1,0 +1,80 @@
+#pragma once
+// The store's metadata database (envpin.db): a versioned schema and typed queries over it.
+// SQL lives here and in catalog_runs.cpp; the handles themselves live in database.cpp.
+#include <ctime>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "base/error.hpp"
+#include "store/core/database.hpp"
+#include "store/core/manifest.hpp"
+#include "store/core/records.hpp"
+#include "store/core/stat_cache.hpp"
+
+namespace envpin::store {
+
+// Schema version this build writes; older databases are migrated on open, newer ones refused.
+inline constexpr long long schema_version = 2;
+
+class Metadata {
+public:
+    // Opens (or with OpenMode::create, creates) envpin.db and migrates it to schema_version.
+    [[nodiscard]] static Expected<Metadata> open(const std::filesystem::path& path, OpenMode mode);
+
+    [[nodiscard]] Database& database() { return database_; }
+
+    // --- Environments ---
+    [[nodiscard]] Expected<std::optional<Environment>> find_environment(std::string_view name);
+    [[nodiscard]] Expected<std::optional<Environment>> find_environment_by_path(const std::filesystem::path& path);
+    [[nodiscard]] Expected<std::vector<Environment>> environments();
+    [[nodiscard]] Expected<long long> insert_environment(const Environment& environment);
+    [[nodiscard]] Expected<void> set_current_snapshot(long long environment_id, long long snapshot_id);
+
+    // --- Snapshots and their distributions ---
+    [[nodiscard]] Expected<std::vector<SnapshotInfo>> snapshots(long long environment_id);  // by seq
+    [[nodiscard]] Expected<std::vector<SnapshotInfo>> all_snapshots();
+    [[nodiscard]] Expected<std::optional<SnapshotInfo>> snapshot(long long snapshot_id);
+    [[nodiscard]] Expected<std::vector<SnapshotInfo>> snapshots_by_commit_prefix(std::string_view prefix);
+    // Assigns the next seq of the environment; returns the stored row.
+    [[nodiscard]] Expected<SnapshotInfo> insert_snapshot(const NewSnapshot& snapshot);
+    [[nodiscard]] Expected<void> insert_distributions(long long snapshot_id, const std::vector<Distribution>& distributions);
+    [[nodiscard]] Expected<std::vector<Distribution>> distributions(long long snapshot_id);
+
+    // --- Stat cache (path -> stat stamp -> sha256), per environment, sorted by path ---
+    // Empty when the environment has none (or it is damaged: a cache only saves hashing).
+    [[nodiscard]] Expected<StatCache> load_stat_cache(long long environment_id);
+    // Writes the environment's whole cache (one packed value).
+    [[nodiscard]] Expected<void> replace_stat_cache(long long environment_id, const StatCache& cache);
+    [[nodiscard]] Expected<void> replace_stat_cache(long long environment_id, const PackedStatCache& packed);
+
+    // --- Verification runs (catalog_runs.cpp) ---
+    [[nodiscard]] Expected<long long> record_verify_run(const VerifyRunRecord& run);
+    // The newest run of `snapshot_id` on `fingerprint`; nullopt when there is none.
+    [[nodiscard]] Expected<std::optional<VerifyRun>> latest_verify_run(long long snapshot_id, std::string_view fingerprint);
+    // Per snapshot of the environment: whether its latest run on `fingerprint` passed (any
+    // fingerprint when nullopt). Snapshots never verified are absent from the map.
+    [[nodiscard]] Expected<std::unordered_map<long long, bool>> verified_marks(
+        long long environment_id, const std::optional<std::string>& fingerprint);
+
+    // --- Journal of multi-step operations (catalog_runs.cpp) ---
+    [[nodiscard]] Expected<long long> begin_journal(long long environment_id, std::string_view operation,
+                                                    std::string_view state, std::string_view payload);
+    [[nodiscard]] Expected<void> update_journal(long long id, std::string_view state, std::string_view payload);
+    [[nodiscard]] Expected<void> end_journal(long long id);
+    [[nodiscard]] Expected<std::vector<JournalEntry>> open_journals();
+
+private:
+    explicit Metadata(Database database) : database_(std::move(database)) {}
+    [[nodiscard]] Expected<void> migrate();
+    Database database_;
+};
+
+// `time` (default: now) as ISO 8601 UTC with seconds ("2026-11-27T22:40:01Z").
+[[nodiscard]] std::string utc_time(std::time_t time);
+[[nodiscard]] std::string utc_now();
+
+}  // namespace envpin::store

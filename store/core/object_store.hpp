@@ -1,0 +1,134 @@
+#pragma once
+// objects/: file contents keyed by sha256, executables apart from the rest
+// (objects/ab/cdef... and objects/ab/cdef....x), so that a restore that links an object gets the
+// right exec bit. An object enters in two steps so that a crash never leaves a final name over
+// content that is not on disk: stage() (a tmp/ file, or nothing for a hardlink), then
+// publish(): syncfs -> link into place with no-replace ("already exists" is success) -> syncfs.
+// A hardlink to a file whose bytes were on disk before a syncfs can go in place at once
+// (link_durable); publish() then only adds the last syncfs.
+//
+// Link modes and what they cost the environment (see docs/CLI.md, "Link modes"):
+// - copy and reflink make an independent inode, read-only (0444 / 0555): writes into the
+//   environment can never reach it;
+// - hardlink makes the object *be* the environment's file (no bytes written: the only way to
+//   ingest a multi-GB tree at hashing speed on ext4). The object keeps the file's mode, because a
+//   chmod would change the environment itself. Installers replace files by rename, which leaves
+//   the object intact; a write *in place* into that file changes the object too. fsck re-hashes
+//   every object and names such damage and the snapshots it touches.
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/error.hpp"
+#include "store/core/digest.hpp"
+#include "store/core/link_mode.hpp"
+#include "store/core/records.hpp"
+#include "sys/unique_fd.hpp"
+
+namespace envpin::store {
+
+struct ObjectKey {
+    Digest digest;
+    bool executable = false;
+
+    // "ab/cdef...", with ".x" appended for executables: the path below objects/.
+    [[nodiscard]] std::string name() const;
+    // Inverse of name(); nullopt for anything else (a stray file in objects/).
+    [[nodiscard]] static std::optional<ObjectKey> from_name(std::string_view shard, std::string_view file);
+    auto operator<=>(const ObjectKey&) const = default;
+};
+
+struct ObjectKeyHash {
+    size_t operator()(const ObjectKey& key) const noexcept { return DigestHash{}(key.digest) ^ key.executable; }
+};
+
+// An object waiting for publish().
+struct StagedObject {
+    ObjectKey key;
+    // hardlink: to be linked by publish(); linked: already in place (link_durable); temporary:
+    // a file in tmp/ to be renamed into place by publish().
+    enum class Method { hardlink, linked, temporary } method = Method::temporary;
+    std::string source;  // hardlink, linked: path relative to the environment root; temporary: name in tmp/
+    StatStamp stamp;     // hardlink: the stamp the file had when it was hashed
+    StatStamp linked;    // hardlink, after publish(): the inode's stamp once linked (its ctime
+                         // moved); all zero when the object already existed
+    bool published = false;  // after publish(): this object is new in the store
+};
+
+class ObjectStore {
+public:
+    [[nodiscard]] static Expected<ObjectStore> open(const std::filesystem::path& objects_dir,
+                                                    const std::filesystem::path& tmp_dir);
+
+    [[nodiscard]] std::filesystem::path path(const ObjectKey& key) const { return objects_dir_ / key.name(); }
+    [[nodiscard]] bool contains(const ObjectKey& key) const;
+
+    // Decides what `automatic` means for files under `root` (opened as `root_fd`): reflink when
+    // the filesystem clones, else hardlink on the same filesystem, else copy. An explicit mode
+    // the filesystem cannot do is bad_input naming the mode.
+    [[nodiscard]] Expected<LinkMode> effective_mode(int root_fd, const std::filesystem::path& root, LinkMode requested) const;
+
+    // Stages `source_fd` (a regular file hashed to key.digest with `stamp`; `relative_path` under
+    // the environment root) per `mode`, which must be effective. A copy re-reads and re-checks the
+    // digest, a clone or link re-checks the stamp: a file that changed is io naming it.
+    [[nodiscard]] Expected<StagedObject> stage(int source_fd, const std::string& relative_path, const ObjectKey& key,
+                                               const StatStamp& stamp, LinkMode mode, std::span<char> buffer);
+
+    // Links `source_fd` (hashed to key.digest with `stamp`) into place at once, for a file whose
+    // bytes were already on disk when hashing began (the caller synced the filesystem first and
+    // checked the mtime), so the first barrier of publish() has nothing to add. Linking through
+    // /proc/self/fd links exactly the inode that was hashed. nullopt when the filesystem refuses
+    // the link (the caller stages a copy instead).
+    [[nodiscard]] Expected<std::optional<StagedObject>> link_durable(int source_fd, const std::string& relative_path,
+                                                                     const ObjectKey& key, const StatStamp& stamp) const;
+
+    // syncfs(2) of the store's filesystem.
+    [[nodiscard]] Expected<void> sync() const;
+
+    // Makes staged objects durable and visible (see the top of this file). `root_fd` resolves
+    // hardlink sources. Uses `threads` workers for the links.
+    [[nodiscard]] Expected<void> publish(int root_fd, std::vector<StagedObject>& staged, unsigned threads);
+    // Removes the tmp/ files of staged objects that will not be published.
+    void discard(const std::vector<StagedObject>& staged) const;
+
+    // Creates `name` in `dir_fd` holding the object's bytes, for restores: hardlink shares the
+    // object's inode (its mode and mtime win), reflink/copy make a new file with `file_mode` and
+    // `mtime_ns`; automatic is reflink, else copy. The file must not exist yet.
+    [[nodiscard]] Expected<void> materialize(const ObjectKey& key, int dir_fd, const std::string& name, LinkMode mode,
+                                             unsigned file_mode, long long mtime_ns) const;
+
+    // Re-reads the object and returns its actual digest (fsck, and restores that distrust it).
+    [[nodiscard]] Expected<Digest> rehash(const ObjectKey& key, Sha256& hasher, std::span<char> buffer) const;
+
+    // Every object with its size and mode bits; names that are not objects go to `strays`.
+    struct Listed {
+        ObjectKey key;
+        long long size = 0;
+        unsigned mode = 0;
+    };
+    [[nodiscard]] Expected<std::vector<Listed>> list(std::vector<std::string>* strays = nullptr) const;
+    [[nodiscard]] Expected<void> remove(const ObjectKey& key) const;
+    [[nodiscard]] Expected<void> remove_stray(const std::string& name) const;
+    // Removes leftovers of interrupted runs from tmp/ (callers hold the store lock); returns how many.
+    [[nodiscard]] Expected<size_t> clear_tmp() const;
+
+private:
+    ObjectStore(std::filesystem::path objects_dir, sys::UniqueFd objects_fd, sys::UniqueFd tmp_fd)
+        : objects_dir_(std::move(objects_dir)), objects_fd_(std::move(objects_fd)), tmp_fd_(std::move(tmp_fd))
+    {
+    }
+    [[nodiscard]] Expected<void> publish_one(int root_fd, StagedObject& staged) const;
+
+    std::filesystem::path objects_dir_;
+    sys::UniqueFd objects_fd_;
+    sys::UniqueFd tmp_fd_;
+};
+
+// Stamp of a stat(2) result.
+[[nodiscard]] StatStamp stamp_of(const struct ::stat& info);
+
+}  // namespace envpin::store

@@ -1,0 +1,60 @@
+#pragma once
+// The stat cache: for each file of an environment, the stat stamp under which its sha256 was
+// computed. It is kept in envpin.db as one packed value per environment (schema 2), because a
+// snapshot rewrites it whole: one blob costs a few milliseconds where 70,000 rows cost a third
+// of a second. Pure: packing, unpacking and merging values.
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.hpp"
+#include "store/core/records.hpp"
+
+namespace envpin::store {
+
+struct CachedFile {
+    std::string path;
+    CachedHash hash;
+    bool operator==(const CachedFile&) const = default;
+};
+// Sorted by path (byte order, as manifests are), so lookups are a merge with a scan.
+using StatCache = std::vector<CachedFile>;
+
+// A row's ctime that matches any ctime: only in memory, for rows a reader trusts while a reset's
+// cleanup is pending (its removal of the old tree moves the ctime of every file shared with it).
+inline constexpr long long any_ctime = std::numeric_limits<long long>::min();
+
+// True when a file seen with `seen` is the one the row was computed for.
+[[nodiscard]] inline bool stamp_matches(const StatStamp& row, const StatStamp& seen)
+{
+    return row.dev == seen.dev && row.ino == seen.ino && row.size == seen.size && row.mtime_ns == seen.mtime_ns &&
+           (row.ctime_ns == any_ctime || row.ctime_ns == seen.ctime_ns);
+}
+
+// The packed form's version, stored beside it; another version is read as an empty cache.
+inline constexpr long long stat_cache_format = 1;
+
+// Paths are front-coded against the previous one (a tree's sorted paths share long prefixes),
+// numbers are LEB128 varints (times zigzag-coded), digests are raw. Expects `cache` sorted.
+[[nodiscard]] std::string pack_stat_cache(const StatCache& cache);
+
+// A cache packed ahead of the transaction that stores it.
+struct PackedStatCache {
+    std::string bytes;
+    long long entries = 0;
+};
+[[nodiscard]] inline PackedStatCache pack_for_storing(const StatCache& cache)
+{
+    return {pack_stat_cache(cache), static_cast<long long>(cache.size())};
+}
+
+// corrupt when the bytes are not a packed cache of `entries` files in path order.
+[[nodiscard]] Expected<StatCache> unpack_stat_cache(std::string_view packed, long long entries);
+
+// `base` with each of `upserts` put in (replacing the file's row) and `removed` paths taken out.
+// All three sorted by path.
+[[nodiscard]] StatCache merge_stat_cache(const StatCache& base, const StatCache& upserts,
+                                         const std::vector<std::string>& removed);
+
+}  // namespace envpin::store

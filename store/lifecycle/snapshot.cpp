@@ -1,0 +1,301 @@
+#include "store/lifecycle/snapshot.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <ctime>
+#include <functional>
+#include <future>
+
+#include "base/trace.hpp"
+#include "store/lifecycle/dist_info.hpp"
+#include "store/core/ref.hpp"
+#include "store/lifecycle/reset.hpp"
+#include "sys/file.hpp"
+#include "sys/unique_fd.hpp"
+
+namespace envpin::store {
+namespace fs = std::filesystem;
+
+namespace {
+
+Expected<sys::UniqueFd> open_root(const fs::path& root)
+{
+    sys::UniqueFd fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd)
+        return fail(errno == ENOENT ? ErrorCode::not_found : ErrorCode::io, "cannot open environment {}: {}",
+                    root.string(), sys::errno_text(errno));
+    return fd;
+}
+
+std::string human_bytes(long long bytes)
+{
+    if (bytes >= 1LL << 30)
+        return fmt::format("{:.1f} GB", static_cast<double>(bytes) / (1LL << 30));
+    if (bytes >= 1LL << 20)
+        return fmt::format("{:.1f} MB", static_cast<double>(bytes) / (1LL << 20));
+    return fmt::format("{} kB", (bytes + 1023) / 1024);
+}
+
+std::string commit_message(const Environment& environment, long long seq, const SnapshotOptions& options,
+                           const Observation& observation, long long files, long long bytes)
+{
+    auto text = fmt::format("{}@{}: {}\n\nreason: {}\nenvironment: {}\nfiles: {} ({})\ndistributions: {}\n",
+                            environment.name, seq, options.message.empty() ? options.reason : options.message,
+                            options.reason, environment.path.string(), files, human_bytes(bytes),
+                            observation.manifest.distributions.size());
+    return text;
+}
+
+// The stat cache alone, in an unsynced transaction (see record()).
+Expected<void> store_stat_cache(Metadata& metadata, long long environment_id, const PackedStatCache& packed)
+{
+    auto transaction = ENVPIN_TRY(Transaction::begin(metadata.database(), Durability::unsynced));
+    ENVPIN_TRY(metadata.replace_stat_cache(environment_id, packed));
+    return transaction.commit();
+}
+
+// The manifest is committed to git, then the database is (the point of truth), then the branch.
+// `settle_objects` (publishing the new objects: a filesystem sync) runs while the commit is
+// written and the stat cache packed; the database commits only after all three.
+Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_environment,
+                              const SnapshotOptions& options, Observation& observation,
+                              const std::function<Digest()>& state,
+                              const std::optional<SnapshotInfo>& current,
+                              const std::function<Expected<void>()>& settle_objects)
+{
+    long long files = 0, bytes = 0;
+    for (const auto& entry : observation.manifest.entries) {
+        if (entry.kind == EntryKind::file) {
+            ++files;
+            bytes += entry.size;
+        }
+    }
+    auto& metadata = store.metadata();
+    const auto history = new_environment ? std::vector<SnapshotInfo>() : ENVPIN_TRY(metadata.snapshots(environment.id));
+    const long long seq = history.empty() ? 1 : history.back().seq + 1;
+    const auto now = std::time(nullptr);
+    // The git commit (printing and compressing the manifest's shards on all cores) runs beside
+    // the stat cache write; the snapshot row, which names the commit, waits for it. The
+    // future's destructor waits on any early return.
+    const auto shards = plan_file_shards(observation.manifest.entries);
+    CommitRequest request{{}, {}, [&shards](size_t i, size_t begin, size_t end) { return print_file_shard(shards[i], begin, end); },
+                          print_distributions(observation.manifest.distributions),
+                          history.empty() ? std::nullopt : std::optional<std::string>(history.back().commit),
+                          commit_message(environment, seq, options, observation, files, bytes), now};
+    for (const auto& shard : shards) {
+        request.shard_names.push_back(shard.name);
+        request.shard_entries.push_back(shard.entries.size());
+    }
+    auto writing = std::async(std::launch::async, [&store, &request] {
+        return traced("git commit (parallel)", [&] { return store.history().write_commit(request); });
+    });
+    // The cache is packed with the ctimes of the links made while hashing; links made by
+    // publish (rare: files too recent to link at once, or refused by the kernel) repack it.
+    auto packing = std::async(std::launch::async, [&observation] {
+        return traced("stat cache (parallel)", [&] { return pack_for_storing(cache_after(observation)); });
+    });
+    ENVPIN_TRY(settle_objects());
+    auto packed_cache = packing.get();
+    if (refresh_linked_stamps(observation) > 0)
+        packed_cache = pack_for_storing(cache_after(observation));
+    auto transaction = ENVPIN_TRY(Transaction::begin(metadata.database()));
+    if (new_environment)
+        environment.id = ENVPIN_TRY(metadata.insert_environment(environment));
+    const auto commit = ENVPIN_TRY(writing.get());
+    const auto snapshot = ENVPIN_TRY(metadata.insert_snapshot(
+        {environment.id, commit, current ? std::optional<long long>(current->id) : std::nullopt, utc_time(now),
+         options.reason, options.message, state(), files, bytes}));
+    ENVPIN_TRY(metadata.insert_distributions(snapshot.id, observation.manifest.distributions));
+    ENVPIN_TRY(metadata.set_current_snapshot(environment.id, snapshot.id));
+    ENVPIN_TRY(traced("database commit", [&] { return transaction.commit(); }));
+    environment.current_snapshot = snapshot.id;
+    ENVPIN_TRY(traced("move branch", [&] { return store.history().set_branch(environment.name, commit); }));
+    // The stat cache goes last, in a transaction of its own that is not flushed: its megabytes
+    // doubled the time of the snapshot's flushed commit, and losing it (to a power cut, or a
+    // write that fails now that the snapshot is recorded) costs the next snapshot the hashing
+    // this one did, nothing else: rows left from before still hold for the stamps they name.
+    if (auto stored = traced("stat cache", [&] { return store_stat_cache(metadata, environment.id, packed_cache); }); !stored)
+        trace_note(fmt::format("the stat cache was not stored: {}", stored.error().describe()));
+    return snapshot;
+}
+
+Expected<void> remember_hashes(Metadata& metadata, long long environment_id, const StatCache& cache,
+                               const Observation& observation)
+{
+    auto after = cache_after(observation);
+    if (after == cache)
+        return {};
+    return store_stat_cache(metadata, environment_id, pack_for_storing(after));
+}
+
+Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environment, bool new_environment,
+                                               const SnapshotOptions& options)
+{
+    if (!store.writable())
+        return fail(ErrorCode::internal, "snapshot needs the store opened for writing");
+    const auto root_fd = ENVPIN_TRY(open_root(environment.path));
+    auto& objects = store.objects();
+    SnapshotOutcome outcome;
+    outcome.link_mode = ENVPIN_TRY(objects.effective_mode(root_fd.get(), environment.path,
+                                                          options.link_mode.value_or(environment.link_mode)));
+    // For hardlinks: after this sync, files written before it are on disk, so hashing can link
+    // them into place at once instead of in a second pass. The sync, then the stat cache read
+    // from SQLite, run beside the walk; observe() waits for both before the first file is
+    // hashed (and so linked).
+    const long long synced_at_ns = outcome.link_mode == LinkMode::hardlink ? wall_clock_ns() : 0;
+    const auto load_cache = [&]() -> Expected<StatCache> {
+        if (synced_at_ns != 0)
+            ENVPIN_TRY(traced("sync before linking (parallel)", [&] { return objects.sync(); }));
+        if (new_environment)
+            return StatCache();
+        return with_pending_reset_rows(store, environment, ENVPIN_TRY(store.metadata().load_stat_cache(environment.id)),
+                                       options.threads);
+    };
+    StatCache cache;
+    auto observation = ENVPIN_TRY(traced("walk, hash, stage", [&] {
+        return observe(root_fd.get(), environment.path, load_cache, cache,
+                       {options.threads, options.progress, &objects, outcome.link_mode, synced_at_ns});
+    }));
+    outcome.hashed_files = observation.hashed_files;
+    outcome.hashed_bytes = observation.hashed_bytes;
+    outcome.distributions = observation.manifest.distributions.size();
+    outcome.previous = new_environment ? std::nullopt : ENVPIN_TRY(store.current_snapshot(environment));
+    // The state digest decides whether anything changed; a new environment has nothing to
+    // compare it with, so there it is computed while the snapshot is recorded.
+    std::optional<Digest> state;
+    if (outcome.previous)
+        state = traced("state digest", [&] { return state_digest(observation.manifest); });
+    const bool unchanged = state && outcome.previous->state == *state;
+    if (!unchanged)
+        ENVPIN_TRY(traced("stage missing", [&] {
+            return stage_missing(root_fd.get(), observation, objects, outcome.link_mode, options.threads);
+        }));
+    std::future<Digest> state_later;
+    if (!state)
+        state_later = std::async(std::launch::async, [&observation] {
+            return traced("state digest (parallel)", [&] { return state_digest(observation.manifest); });
+        });
+    const auto state_of = [&] { return state ? *state : state_later.get(); };
+    // A changed environment: the changes since the previous snapshot are listed while this one
+    // is recorded (from its own git handle).
+    std::future<Expected<Changes>> comparing;
+    if (!unchanged && outcome.previous && options.list_changes)
+        comparing = std::async(std::launch::async, [&]() -> Expected<Changes> {
+            return traced("compare (parallel)", [&]() -> Expected<Changes> {
+                return compare(ENVPIN_TRY(store.manifest_apart(*outcome.previous)), observation.manifest);
+            });
+        });
+    // Publishing makes the new objects durable (record() and the unchanged case below then take
+    // the ctimes their links gave the environment's files, for the stat cache). A failed
+    // comparison stops the snapshot here too, before the database records it.
+    const auto settle_objects = [&]() -> Expected<void> {
+        if (auto published = traced("publish objects", [&] { return objects.publish(root_fd.get(), observation.staged, options.threads); });
+            !published) {
+            objects.discard(observation.staged);
+            return std::unexpected(std::move(published.error()));
+        }
+        outcome.new_objects = std::ranges::count(observation.staged, true, &StagedObject::published);
+        if (comparing.valid())
+            outcome.changes = ENVPIN_TRY(comparing.get());
+        return {};
+    };
+    if (unchanged) {
+        ENVPIN_TRY(settle_objects());
+        refresh_linked_stamps(observation);
+        ENVPIN_TRY(remember_hashes(store.metadata(), environment.id, cache, observation));
+        outcome.snapshot = *outcome.previous;
+        outcome.manifest = std::move(observation.manifest);
+        return outcome;
+    }
+    outcome.snapshot = ENVPIN_TRY(
+        record(store, environment, new_environment, options, observation, state_of, outcome.previous, settle_objects));
+    outcome.created = true;
+    outcome.manifest = std::move(observation.manifest);
+    return outcome;
+}
+
+bool is_python_environment(const fs::path& path)
+{
+    std::error_code ec;
+    if (fs::is_regular_file(path / "pyvenv.cfg", ec))
+        return true;
+    for (const char* lib : {"lib", "lib64"}) {
+        for (const auto& entry : fs::directory_iterator(path / lib, ec)) {
+            if (entry.path().filename().string().starts_with("python3.") && fs::is_directory(entry.path() / "site-packages", ec))
+                return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+Expected<SnapshotOutcome> take_snapshot(Store& store, const Environment& environment, const SnapshotOptions& options)
+{
+    return snapshot_environment(store, environment, false, options);
+}
+
+Expected<fs::path> check_adoptable(const fs::path& path, std::string_view name)
+{
+    ENVPIN_TRY(check_environment_name(name));
+    struct ::stat info{};
+    if (::stat(path.c_str(), &info) != 0)
+        return fail(ErrorCode::bad_input, "{}: {}", path.string(), sys::errno_text(errno));
+    if (!S_ISDIR(info.st_mode))
+        return fail(ErrorCode::bad_input, "{} is not a directory", path.string());
+    if (!is_python_environment(path))
+        return fail(ErrorCode::bad_input,
+                    "{} is not a Python environment (no pyvenv.cfg and no lib/python3.*/site-packages)", path.string());
+    std::error_code ec;
+    auto canonical = fs::canonical(path, ec);
+    if (ec)
+        return fail(ErrorCode::io, "cannot resolve {}: {}", path.string(), ec.message());
+    return canonical;
+}
+
+Expected<SnapshotOutcome> adopt(Store& store, const AdoptOptions& options)
+{
+    const auto path = ENVPIN_TRY(check_adoptable(options.path, options.name));
+    const auto store_root = fs::weakly_canonical(store.root());
+    auto inside = [](const fs::path& outer, const fs::path& inner) {
+        const auto [end, _] = std::mismatch(outer.begin(), outer.end(), inner.begin(), inner.end());
+        return end == outer.end();
+    };
+    if (inside(path, store_root) || inside(store_root, path))
+        return fail(ErrorCode::bad_input, "{} and the store {} must not contain each other", path.string(),
+                    store_root.string());
+    if (const auto taken = ENVPIN_TRY(store.metadata().find_environment(options.name)))
+        return fail(ErrorCode::already_exists, "environment name '{}' is already in use (for {})", options.name,
+                    taken->path.string());
+    if (const auto taken = ENVPIN_TRY(store.metadata().find_environment_by_path(path)))
+        return fail(ErrorCode::already_exists, "{} is already managed as '{}'", path.string(), taken->name);
+    Environment environment{0, options.name, path, options.link_mode, utc_now(), std::nullopt};
+    return snapshot_environment(store, environment, true, options.snapshot);
+}
+
+Expected<Drift> status(Store& store, const Environment& environment, unsigned threads, const ProgressCallback& progress)
+{
+    const auto root_fd = ENVPIN_TRY(open_root(environment.path));
+    const auto current = ENVPIN_TRY(store.current_snapshot(environment));
+    if (!current)
+        return fail(ErrorCode::not_found, "environment '{}' has no snapshot yet", environment.name);
+    // Right after a reset, the files it restored are trusted by the cleanup's rule before the
+    // cleanup has written their rows.
+    const auto load_cache = [&]() -> Expected<StatCache> {
+        return with_pending_reset_rows(store, environment, ENVPIN_TRY(store.metadata().load_stat_cache(environment.id)),
+                                       threads);
+    };
+    StatCache cache;
+    const auto observation = ENVPIN_TRY(traced("status: walk and hash", [&] {
+        return observe(root_fd.get(), environment.path, load_cache, cache,
+                       {threads, progress, nullptr, LinkMode::copy});
+    }));
+    Drift drift{*current, {}, observation.hashed_files};
+    if (current->state != state_digest(observation.manifest))
+        drift.changes = compare(ENVPIN_TRY(store.manifest(*current)), observation.manifest);
+    return drift;
+}
+
+}  // namespace envpin::store
