@@ -25,7 +25,6 @@ Expected<ExitCode> run_reset(Context& context, const ResetFlags& flags)
     request.force = flags.force;
     request.keep_old = flags.keep_old;
     request.fingerprint = this_host_fingerprint();
-    request.cleanup_executable = sys::self_executable();
     request.progress = progress_line(context);
     auto store = ENVPIN_TRY(store::Store::open(store_options(context, store::Access::write, flags.wait)));
     const auto environment = ENVPIN_TRY(store.environment(flags.name));
@@ -55,20 +54,6 @@ void register_reset(CLI::App& app, Context& context, CommandRun& selected)
         ->check(CLI::NonNegativeNumber);
     command->callback([&context, &selected, flags] {
         selected = [&context, flags] { return run_reset(context, *flags); };
-    });
-}
-
-// `envpin recover`: finish or roll back what an interrupted writer left (any writer does this
-// on start; reset starts it in the background to remove the old tree).
-void register_recover(CLI::App& app, Context& context, CommandRun& selected)
-{
-    auto* command = app.add_subcommand("recover", "Finish or roll back interrupted store operations");
-    command->group("");
-    command->callback([&context, &selected] {
-        selected = [&context]() -> Expected<ExitCode> {
-            ENVPIN_TRY(store::Store::open(store_options(context, store::Access::write, 3600)));
-            return ExitCode::ok;
-        };
     });
 }
 

@@ -21,10 +21,12 @@ Expected<ExitCode> run_status(Context& context, const StatusFlags& flags)
     finish_progress(context);
     if (!drift)
         return std::unexpected(drift.error());
+    const auto detach = ENVPIN_TRY(store.metadata().latest_detach(environment.id));
     if (context.global.json) {
         auto body = changes_json(drift->changes);
         body["environment"] = environment.name;
         body["snapshot"] = {{"seq", drift->snapshot.seq}, {"commit", drift->snapshot.commit}};
+        body["detach"] = detach_json(detach);
         context.out << body.dump(2) << '\n';
     } else if (drift->clean()) {
         fmt::print(context.out, "{}: clean (at {}, {})\n", environment.name, drift->snapshot.label(),
@@ -37,6 +39,8 @@ Expected<ExitCode> run_status(Context& context, const StatusFlags& flags)
             fmt::print(context.out, "distributions:\n");
         render_changes(changes, context.out, true);
     }
+    if (!context.global.json)
+        render_detach(detach, context.out);
     return flags.exit_code && !drift->clean() ? ExitCode::no : ExitCode::ok;
 }
 

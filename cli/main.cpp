@@ -39,6 +39,7 @@ constexpr Registrar registrars[] = {
     register_fsck,
     register_gc,
     register_reset,
+    register_clone,
     register_recover,
 };
 

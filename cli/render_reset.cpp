@@ -36,10 +36,13 @@ nlohmann::json reset_json(const store::ResetOutcome& outcome)
             {"to", done.to.label()},
             {"saved", label_or_null(done.saved)},
             {"target_verified", done.target_verified ? nlohmann::json(*done.target_verified) : nlohmann::json()},
+            {"root", done.root},
+            {"steps", done.steps},
             {"reused_files", done.reused_files},
             {"restored_files", done.restored_files},
+            {"linked_files", done.linked_files},
+            {"detach_pending", done.detach_pending},
             {"switch_ms", done.switch_ms},
-            {"exchange", done.swapped_by_exchange},
             {"old_tree", done.old_tree ? nlohmann::json(done.old_tree->string()) : nlohmann::json()}};
 }
 
@@ -68,8 +71,18 @@ void render_reset(const store::ResetOutcome& outcome, const store::Environment& 
                                                      : "failed verification on this host";
     fmt::print(out, "reset {}: {} -> {} ({}) in {:.2f} s\n", environment.name, done.from.label(), done.to.label(),
                mark, static_cast<double>(done.switch_ms) / 1000);
-    fmt::print(out, "  {} files kept, {} restored from the store; {}\n", done.reused_files, done.restored_files,
-               done.old_tree ? "old tree kept at " + done.old_tree->string() : std::string("old tree removed"));
+    if (done.root == "missing")
+        fmt::print(out, "  the environment was missing: recreated from the store\n");
+    else if (done.root == "replaced")
+        fmt::print(out, "  something else stood at {}: kept as {}\n", environment.path.string(),
+                   done.old_tree ? done.old_tree->string() : std::string("?"));
+    fmt::print(out, "  {} {} applied: {} files restored from the store, {} left as they were; {}\n", done.steps,
+               done.steps == 1 ? "step" : "steps", done.restored_files, done.reused_files,
+               done.old_tree && done.root != "replaced" ? "old entries kept at " + done.old_tree->string()
+                                                        : std::string("old entries removed in the background"));
+    if (done.detach_pending)
+        fmt::print(out, "  {} files share their object's inode until the background copy into the store finishes "
+                        "(`envpin status {}` shows it)\n", done.linked_files, environment.name);
 }
 
 }  // namespace envpin::cli

@@ -1,5 +1,8 @@
 #include "cli/render_store.hpp"
 
+#include "store/lifecycle/observe.hpp"
+#include "sys/file.hpp"
+
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -13,6 +16,7 @@ store::StoreOptions store_options(const Context& context, store::Access access, 
     options.root = store::store_root(context.global.store);
     options.access = access;
     options.wait = std::chrono::milliseconds(static_cast<long long>(wait_seconds * 1000));
+    options.background = sys::self_executable();
     if (!context.global.quiet) {
         options.on_wait = [&context](int pid) {
             context.err << "envpin: waiting for the store lock"
@@ -133,6 +137,39 @@ void render_snapshot(const store::SnapshotOutcome& outcome, const store::Environ
     }
     fmt::print(out, "hashed {} files ({}), {} new objects, link mode {}\n", outcome.hashed_files,
                human_bytes(outcome.hashed_bytes), outcome.new_objects, store::to_string(outcome.link_mode));
+    if (outcome.link_mode == store::LinkMode::link_then_copy && outcome.new_objects > 0)
+        fmt::print(out, "the new objects are linked to the environment's files until a background copy gives each its "
+                        "own inode (`envpin status {}` shows it, `envpin recover` waits for it)\n",
+                   environment.name);
+}
+
+nlohmann::json detach_json(const std::optional<store::DetachRecord>& detach)
+{
+    if (!detach)
+        return nullptr;
+    nlohmann::json body = {{"snapshot_id", detach->snapshot_id}, {"pending", !detach->finished_ns}};
+    const long long end = detach->finished_ns.value_or(store::wall_clock_ns());
+    body[detach->finished_ns ? "window_s" : "elapsed_s"] = static_cast<double>(end - detach->queued_ns) / 1e9;
+    if (detach->finished_ns) {
+        body["copied_objects"] = detach->copied;
+        body["copied_bytes"] = detach->copied_bytes;
+        body["damaged_objects"] = detach->damaged;
+    }
+    return body;
+}
+
+void render_detach(const std::optional<store::DetachRecord>& detach, std::ostream& out)
+{
+    if (!detach)
+        return;
+    if (!detach->finished_ns) {
+        fmt::print(out, "store: objects still share their inode with this environment's files; a background copy has "
+                        "run for {:.1f} s (`envpin recover` waits for it)\n",
+                   static_cast<double>(store::wall_clock_ns() - detach->queued_ns) / 1e9);
+    } else if (detach->damaged > 0) {
+        fmt::print(out, "store: {} objects were written in place before the background copy; `envpin fsck` names them\n",
+                   detach->damaged);
+    }
 }
 
 nlohmann::json snapshot_json(const store::SnapshotOutcome& outcome, const store::Environment& environment)
@@ -168,6 +205,12 @@ void render_fsck(const store::FsckReport& report, std::ostream& out)
     if (report.unreferenced_objects + report.stray_files > 0)
         fmt::print(out, "{} and {} (envpin gc removes them)\n", counted(report.unreferenced_objects, "unreferenced object"),
                    counted(report.stray_files, "stray file"));
+    if (report.shared_pending > 0)
+        fmt::print(out, "{} still shared with an environment until the background copy finishes (`envpin recover` waits)\n",
+                   counted(report.shared_pending, "object"));
+    if (report.shared_by_choice > 0)
+        fmt::print(out, "{} shared with environments adopted with --link-mode hardlink (by choice)\n",
+                   counted(report.shared_by_choice, "object"));
 }
 
 nlohmann::json fsck_json(const store::FsckReport& report)
@@ -178,6 +221,7 @@ nlohmann::json fsck_json(const store::FsckReport& report)
                             {"detail", problem.detail}});
     return {{"clean", report.clean()}, {"objects", report.objects_checked}, {"snapshots", report.snapshots_checked},
             {"unreferenced_objects", report.unreferenced_objects}, {"stray_files", report.stray_files},
+            {"shared_pending", report.shared_pending}, {"shared_by_choice", report.shared_by_choice},
             {"problems", problems}};
 }
 

@@ -32,6 +32,9 @@ void finish_progress(const Context& context);
 [[nodiscard]] nlohmann::json changes_json(const store::Changes& changes);
 
 void render_snapshot(const store::SnapshotOutcome& outcome, const store::Environment& environment, std::ostream& out);
+// The environment's newest background detach (link-then-copy): pending, or its window.
+[[nodiscard]] nlohmann::json detach_json(const std::optional<store::DetachRecord>& detach);
+void render_detach(const std::optional<store::DetachRecord>& detach, std::ostream& out);
 [[nodiscard]] nlohmann::json snapshot_json(const store::SnapshotOutcome& outcome, const store::Environment& environment);
 void render_changes(const store::Changes& changes, std::ostream& out, bool list_files);
 void render_fsck(const store::FsckReport& report, std::ostream& out);

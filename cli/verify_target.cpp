@@ -39,12 +39,12 @@ Expected<void> find_verified(store::Store& store, VerifyTarget& target, const st
 
 Expected<void> materialize(store::Store& store, VerifyTarget& target, const store::SnapshotInfo& current)
 {
+    (void)current;
     const auto wanted = ENVPIN_TRY(store.manifest(target.snapshot));
-    const auto live = ENVPIN_TRY(store.manifest(current));
     const auto& root = target.environment.path;
     target.path = root.parent_path() / fmt::format(".{}.envpin-verify-{}", root.filename().string(), ::getpid());
     target.temporary = true;
-    auto built = store::build_tree(wanted, live, root, target.path, store.objects(), store::LinkMode::copy, 0);
+    auto built = store::build_tree(wanted, target.path, store.objects(), {store::LinkMode::copy, 0, false});
     if (!built) {
         release_verify_target(target);
         return std::unexpected(built.error().with_context("materializing " + target.snapshot.label()));

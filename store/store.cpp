@@ -12,6 +12,7 @@
 #include "base/trace.hpp"
 #include "store/core/ref.hpp"
 #include "sys/file.hpp"
+#include "sys/process.hpp"
 
 namespace envpin::store {
 namespace fs = std::filesystem;
@@ -92,7 +93,7 @@ Expected<Store> Store::open(const StoreOptions& options)
     auto objects = ObjectStore::open(root / "objects", root / "tmp");
     if (!objects)  // spelled out: ENVPIN_TRY here trips GCC 12's -Wfree-nonheap-object (a false positive)
         return std::unexpected(std::move(objects.error()));
-    Store store(root, std::move(metadata), std::move(history), std::move(*objects), std::move(lock));
+    Store store(root, std::move(metadata), std::move(history), std::move(*objects), std::move(lock), options.background);
     if (write)
         ENVPIN_TRY_CTX(fmt::format("recovering store {}", root.string()), traced("recover", [&] { return store.recover(); }));
     return store;
@@ -106,6 +107,9 @@ Expected<void> Store::recover()
     ENVPIN_TRY(objects_.clear_tmp());
     ENVPIN_TRY(history_.clear_stale_locks());
     ENVPIN_TRY(recover_resets(*this));
+    // A detach that a kill -9 interrupted (or that never started) is taken up again.
+    if (!ENVPIN_TRY(metadata_.pending_detaches()).empty())
+        start_background();
     for (const auto& environment : ENVPIN_TRY(metadata_.environments())) {
         const auto snapshots = ENVPIN_TRY(metadata_.snapshots(environment.id));
         if (snapshots.empty())
@@ -115,6 +119,20 @@ Expected<void> Store::recover()
             ENVPIN_TRY(history_.set_branch(environment.name, newest.commit));
     }
     return {};
+}
+
+bool Store::start_background(bool even_if_running) const
+{
+    if (background_.empty())
+        return false;
+    if (const char* off = std::getenv("ENVPIN_NO_BACKGROUND"); off != nullptr && std::string_view(off) == "1")
+        return false;
+    if (!even_if_running) {
+        const auto free = StoreLock::try_acquire(root_ / "detach.lock");
+        if (!free || !*free)
+            return false;  // a background detach runs, or the lock file cannot be opened
+    }
+    return static_cast<bool>(sys::spawn_detached({background_.string(), "--store", root_.string(), "recover"}));
 }
 
 Expected<Environment> Store::environment(std::string_view name)

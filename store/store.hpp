@@ -7,7 +7,8 @@
 //   <root>/manifests.git/  History (libgit2, bare)
 //   <root>/objects/        ObjectStore
 //   <root>/tmp/            staging on the same filesystem
-//   <root>/lock            StoreLock
+//   <root>/lock            StoreLock: one writer at a time
+//   <root>/detach.lock     StoreLock of the background detach (store/lifecycle/detach.hpp)
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -31,6 +32,10 @@ struct StoreOptions {
     Access access = Access::read;
     std::chrono::milliseconds wait{60'000};  // writers: how long to wait for the lock
     std::function<void(int pid)> on_wait;    // writers: told once when they have to wait
+    // The envpin executable that finishes work in the background (`<exe> --store ROOT recover`:
+    // the detach of link-then-copy, the removal of a reset's old entries); empty: nothing is
+    // started, the caller runs that work itself (run_detaches, recover_resets).
+    std::filesystem::path background;
 };
 
 // The store directory: `flag` (--store) if set, else $ENVPIN_HOME, else
@@ -64,12 +69,18 @@ public:
     // Store writes (a reset reads its target's manifest while it saves the unsaved state).
     [[nodiscard]] Expected<Manifest> manifest_apart(const SnapshotInfo& snapshot) const;
 
+    // Starts the background work (StoreOptions::background) unless none is set, it is turned off
+    // (ENVPIN_NO_BACKGROUND=1, for tests that act inside its window), or a background detach
+    // holds the detach lock (it takes every detach job before it ends) and `even_if_running` is
+    // false (a reset's old entries need a recover of their own). True when started.
+    bool start_background(bool even_if_running = false) const;
+
 private:
     [[nodiscard]] static Expected<Manifest> read_manifest(History& history, const SnapshotInfo& snapshot);
     Store(std::filesystem::path root, Metadata metadata, History history, ObjectStore objects,
-          std::optional<StoreLock> lock)
+          std::optional<StoreLock> lock, std::filesystem::path background)
         : root_(std::move(root)), metadata_(std::move(metadata)), history_(std::move(history)),
-          objects_(std::move(objects)), lock_(std::move(lock))
+          objects_(std::move(objects)), lock_(std::move(lock)), background_(std::move(background))
     {
     }
     [[nodiscard]] Expected<void> recover();
@@ -79,6 +90,7 @@ private:
     History history_;
     ObjectStore objects_;
     std::optional<StoreLock> lock_;  // held by writers for the Store's lifetime
+    std::filesystem::path background_;
 };
 
 }  // namespace envpin::store

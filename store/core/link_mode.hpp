@@ -1,15 +1,26 @@
 #pragma once
 // How file contents enter the object store (and how restores take them out).
+//
+// The rule the default keeps: no write through an environment (in place, truncation, chmod,
+// utimes, as root or owner) can change a stored object. A hardlinked object IS the environment's
+// file, so only the explicit `hardlink` mode leaves objects shared for good.
 #include <optional>
 #include <string_view>
 
 namespace envpin::store {
 
 enum class LinkMode {
-    automatic,  // reflink where the filesystem can, else hardlink on the same filesystem, else copy
-    hardlink,   // the object shares the environment file's inode: no bytes written
+    // What users ask for:
+    automatic,  // reflink where the filesystem clones; else, on the store's filesystem, link now
+                // and copy in the background (link_then_copy); else copy
+    hardlink,   // opt-in: the object shares the environment file's inode for good, no bytes
+                // written; a write in place into that file changes the snapshot (fsck names it)
     reflink,    // copy-on-write clone (btrfs, XFS, bcachefs): no bytes written, independent inode
-    copy,       // bytes copied: independent inode on any filesystem
+    copy,       // bytes copied before the command returns: independent inode on any filesystem
+    // What `automatic` becomes on a filesystem that cannot clone (never stored as a request):
+    link_then_copy,  // linked now (no bytes on the critical path), then a background `envpin
+                     // recover` copies each linked object to a fresh inode in the store and
+                     // renames it over the object: the window is measured and reported
 };
 
 [[nodiscard]] constexpr std::string_view to_string(LinkMode mode)
@@ -19,17 +30,28 @@ enum class LinkMode {
     case LinkMode::hardlink: return "hardlink";
     case LinkMode::reflink: return "reflink";
     case LinkMode::copy: return "copy";
+    case LinkMode::link_then_copy: return "link-then-copy";
     }
     return "auto";
 }
 
+// The modes a user may request (--link-mode, the environments table).
+inline constexpr LinkMode requestable_link_modes[] = {LinkMode::automatic, LinkMode::hardlink, LinkMode::reflink,
+                                                      LinkMode::copy};
+
 [[nodiscard]] constexpr std::optional<LinkMode> parse_link_mode(std::string_view text)
 {
-    for (const auto mode : {LinkMode::automatic, LinkMode::hardlink, LinkMode::reflink, LinkMode::copy}) {
+    for (const auto mode : requestable_link_modes) {
         if (to_string(mode) == text)
             return mode;
     }
     return std::nullopt;
+}
+
+// True for the effective modes that link environment files and objects (at least for a while).
+[[nodiscard]] constexpr bool links(LinkMode mode)
+{
+    return mode == LinkMode::hardlink || mode == LinkMode::link_then_copy;
 }
 
 }  // namespace envpin::store

@@ -92,6 +92,27 @@ CREATE TABLE stat_caches (
   packed BLOB NOT NULL
 );
 )sql",
+    // 3: the background detach of link-then-copy (store/lifecycle/detach.hpp): what is queued and
+    // what each run measured, and the objects a detach found written in place.
+    R"sql(
+CREATE TABLE detaches (
+  id INTEGER PRIMARY KEY,
+  environment_id INTEGER NOT NULL REFERENCES environments(id) ON DELETE CASCADE,
+  snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+  objects BLOB NOT NULL,
+  queued_ns INTEGER NOT NULL,
+  finished_ns INTEGER,
+  copied INTEGER NOT NULL DEFAULT 0,
+  copied_bytes INTEGER NOT NULL DEFAULT 0,
+  damaged INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX detaches_pending ON detaches(finished_ns, id);
+CREATE TABLE damaged_objects (
+  object TEXT PRIMARY KEY,
+  detected TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+)sql",
 };
 
 constexpr std::string_view environment_columns = "id, name, path, link_mode, created, current_snapshot";
@@ -185,6 +206,15 @@ Expected<std::optional<Environment>> Metadata::find_environment_by_path(const st
 {
     auto statement = ENVPIN_TRY(database_.prepare(fmt::format("SELECT {} FROM environments WHERE path = ?", environment_columns)));
     statement.bind(1, path.string());
+    if (!ENVPIN_TRY(statement.step()))
+        return std::optional<Environment>();
+    return environment_from(statement);
+}
+
+Expected<std::optional<Environment>> Metadata::environment_by_id(long long id)
+{
+    auto statement = ENVPIN_TRY(database_.prepare(fmt::format("SELECT {} FROM environments WHERE id = ?", environment_columns)));
+    statement.bind(1, id);
     if (!ENVPIN_TRY(statement.step()))
         return std::optional<Environment>();
     return environment_from(statement);

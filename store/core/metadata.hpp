@@ -1,6 +1,6 @@
 #pragma once
 // The store's metadata database (envpin.db): a versioned schema and typed queries over it.
-// SQL lives here and in catalog_runs.cpp; the handles themselves live in database.cpp.
+// SQL lives here and in metadata_runs.cpp and metadata_detach.cpp; the handles themselves live in database.cpp.
 #include <ctime>
 #include <filesystem>
 #include <optional>
@@ -18,7 +18,7 @@
 namespace envpin::store {
 
 // Schema version this build writes; older databases are migrated on open, newer ones refused.
-inline constexpr long long schema_version = 2;
+inline constexpr long long schema_version = 3;
 
 class Metadata {
 public:
@@ -30,6 +30,7 @@ public:
     // --- Environments ---
     [[nodiscard]] Expected<std::optional<Environment>> find_environment(std::string_view name);
     [[nodiscard]] Expected<std::optional<Environment>> find_environment_by_path(const std::filesystem::path& path);
+    [[nodiscard]] Expected<std::optional<Environment>> environment_by_id(long long id);
     [[nodiscard]] Expected<std::vector<Environment>> environments();
     [[nodiscard]] Expected<long long> insert_environment(const Environment& environment);
     [[nodiscard]] Expected<void> set_current_snapshot(long long environment_id, long long snapshot_id);
@@ -51,7 +52,7 @@ public:
     [[nodiscard]] Expected<void> replace_stat_cache(long long environment_id, const StatCache& cache);
     [[nodiscard]] Expected<void> replace_stat_cache(long long environment_id, const PackedStatCache& packed);
 
-    // --- Verification runs (catalog_runs.cpp) ---
+    // --- Verification runs (metadata_runs.cpp) ---
     [[nodiscard]] Expected<long long> record_verify_run(const VerifyRunRecord& run);
     // The newest run of `snapshot_id` on `fingerprint`; nullopt when there is none.
     [[nodiscard]] Expected<std::optional<VerifyRun>> latest_verify_run(long long snapshot_id, std::string_view fingerprint);
@@ -60,7 +61,21 @@ public:
     [[nodiscard]] Expected<std::unordered_map<long long, bool>> verified_marks(
         long long environment_id, const std::optional<std::string>& fingerprint);
 
-    // --- Journal of multi-step operations (catalog_runs.cpp) ---
+    // --- The background detach of link-then-copy (metadata_detach.cpp) ---
+    // Queues the objects (packed keys, store/lifecycle/detach.hpp; empty: every object of the
+    // snapshot) that `snapshot_id`'s operation linked at `queued_ns`. Inside the caller's
+    // transaction, so a committed snapshot or reset always has its detach queued.
+    [[nodiscard]] Expected<long long> queue_detach(long long environment_id, long long snapshot_id,
+                                                   std::string_view packed_objects, long long queued_ns);
+    [[nodiscard]] Expected<std::vector<DetachRecord>> pending_detaches();
+    [[nodiscard]] Expected<void> finish_detach(const DetachRecord& finished);
+    // The environment's newest detach, pending or finished; nullopt when it never had one.
+    [[nodiscard]] Expected<std::optional<DetachRecord>> latest_detach(long long environment_id);
+    [[nodiscard]] Expected<void> record_damaged_object(const DamagedObject& damaged);
+    [[nodiscard]] Expected<std::vector<DamagedObject>> damaged_objects();
+    [[nodiscard]] Expected<void> forget_damaged_object(std::string_view object);
+
+    // --- Journal of multi-step operations (metadata_runs.cpp) ---
     [[nodiscard]] Expected<long long> begin_journal(long long environment_id, std::string_view operation,
                                                     std::string_view state, std::string_view payload);
     [[nodiscard]] Expected<void> update_journal(long long id, std::string_view state, std::string_view payload);

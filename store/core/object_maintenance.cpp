@@ -5,8 +5,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <memory>
+#include <vector>
 
 #include "store/core/object_store.hpp"
 #include "sys/file.hpp"
@@ -37,27 +39,95 @@ Expected<DirHandle> read_directory(int fd, std::string_view what)
     return DirHandle(dir);
 }
 
-Expected<void> copy_range(int source, int target, std::string_view what)
+// Copies all of `source` into `target` (both at offset 0): in the kernel where it can, by read
+// and write where it cannot (EXDEV or EINVAL across filesystems, ENOSYS, EOPNOTSUPP).
+Expected<void> copy_bytes(int source, int target, std::string_view what)
 {
-    while (true) {
+    bool kernel = true;
+    while (kernel) {
         const ssize_t n = ::copy_file_range(source, nullptr, target, nullptr, 1u << 30, 0);
         if (n == 0)
             return {};
-        if (n < 0 && errno != EINTR)
+        if (n > 0 || errno == EINTR)
+            continue;
+        if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
             return fail(ErrorCode::io, "cannot copy {}: {}", what, errno_text(errno));
+        kernel = false;
     }
+    // Start over with plain reads and writes from where the kernel left off.
+    const off_t done = ::lseek(target, 0, SEEK_CUR);
+    if (done < 0 || ::lseek(source, done, SEEK_SET) != done)
+        return fail(ErrorCode::io, "cannot copy {}: {}", what, errno_text(errno));
+    std::vector<char> buffer(1u << 20);
+    while (true) {
+        const ssize_t n = ::read(source, buffer.data(), buffer.size());
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return fail(ErrorCode::io, "cannot read {}: {}", what, errno_text(errno));
+        if (n == 0)
+            return {};
+        ENVPIN_TRY(sys::write_all(target, std::string_view(buffer.data(), static_cast<size_t>(n)), std::string(what)));
+    }
+}
+
+long long mtime_of(const struct ::stat& info)
+{
+    return info.st_mtim.tv_sec * 1'000'000'000LL + info.st_mtim.tv_nsec;
+}
+
+Expected<void> set_mode_and_time(int fd, unsigned file_mode, long long mtime_ns, std::string_view what)
+{
+    const timespec times[2] = {{0, UTIME_OMIT}, {mtime_ns / 1'000'000'000, mtime_ns % 1'000'000'000}};
+    if (::fchmod(fd, file_mode & 07777) != 0 || ::futimens(fd, times) != 0)
+        return fail(ErrorCode::io, "cannot set mode and time of {}: {}", what, errno_text(errno));
+    return {};
+}
+
+// An object that shares its inode with an environment file may have been written through it:
+// its size and mtime tell cheaply that it is as it was ingested; when they differ from the
+// entry's, it is hashed again, and restoring refuses bytes that are not the snapshot's.
+Expected<void> check_shared(const ObjectStore& objects, const ObjectKey& key, const struct ::stat& info,
+                            const ManifestEntry& entry)
+{
+    if (info.st_nlink <= 1 || (info.st_size == entry.size && mtime_of(info) == entry.mtime_ns))
+        return {};
+    Sha256 hasher;
+    std::vector<char> buffer(1 << 20);
+    const auto actual = ENVPIN_TRY(objects.rehash(key, hasher, buffer));
+    if (actual != entry.digest)
+        return fail(ErrorCode::corrupt,
+                    "object {} for {} no longer holds the snapshot's bytes (sha256 {}): a file that shared it was "
+                    "written in place; run `envpin fsck`",
+                    key.name(), entry.path, actual.hex());
+    return {};
 }
 
 }  // namespace
 
-Expected<void> ObjectStore::materialize(const ObjectKey& key, int dir_fd, const std::string& name, LinkMode mode,
-                                        unsigned file_mode, long long mtime_ns) const
+Expected<ObjectStore::Placed> ObjectStore::place(const ManifestEntry& entry, int dir_fd, const std::string& name,
+                                                 LinkMode mode, bool may_link) const
 {
+    const ObjectKey key{entry.digest, entry.executable()};
     const auto object = key.name();
-    if (mode == LinkMode::hardlink) {
-        if (::linkat(objects_fd_.get(), object.c_str(), dir_fd, name.c_str(), 0) != 0)
-            return fail(ErrorCode::io, "cannot link object {} to {}: {}", object, name, errno_text(errno));
-        return {};
+    struct ::stat info{};
+    if (::fstatat(objects_fd_.get(), object.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(info.st_mode))
+        return fail(ErrorCode::corrupt, "object {} of {} is missing from the store", object, entry.path);
+    ENVPIN_TRY(check_shared(*this, key, info, entry));
+    const bool link = (mode == LinkMode::hardlink && (info.st_mode & 07777) == entry.mode) ||
+                      (mode == LinkMode::link_then_copy && may_link && info.st_nlink == 1);
+    if (link && ::linkat(objects_fd_.get(), object.c_str(), dir_fd, name.c_str(), 0) == 0) {
+        Placed placed{{}, true};
+        if (mode == LinkMode::link_then_copy && ((info.st_mode & 07777) != entry.mode || mtime_of(info) != entry.mtime_ns)) {
+            UniqueFd linked(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+            if (!linked)
+                return fail(ErrorCode::io, "cannot open {}: {}", name, errno_text(errno));
+            ENVPIN_TRY(set_mode_and_time(linked.get(), entry.mode, entry.mtime_ns, name));
+        }
+        if (::fstatat(dir_fd, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0)
+            return fail(ErrorCode::io, "cannot stat {}: {}", name, errno_text(errno));
+        placed.stamp = stamp_of(info);
+        return placed;
     }
     UniqueFd source(::openat(objects_fd_.get(), object.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (!source)
@@ -70,11 +140,122 @@ Expected<void> ObjectStore::materialize(const ObjectKey& key, int dir_fd, const 
     if (!cloned && mode == LinkMode::reflink)
         return fail(ErrorCode::io, "cannot clone object {}: {}", object, errno_text(errno));
     if (!cloned)
-        ENVPIN_TRY(copy_range(source.get(), target.get(), object));
-    const timespec times[2] = {{0, UTIME_OMIT}, {mtime_ns / 1'000'000'000, mtime_ns % 1'000'000'000}};
-    if (::fchmod(target.get(), file_mode & 07777) != 0 || ::futimens(target.get(), times) != 0)
-        return fail(ErrorCode::io, "cannot set mode and time of {}: {}", name, errno_text(errno));
-    return {};
+        ENVPIN_TRY(copy_bytes(source.get(), target.get(), object));
+    ENVPIN_TRY(set_mode_and_time(target.get(), entry.mode, entry.mtime_ns, name));
+    if (!cloned && ::fdatasync(target.get()) != 0)
+        return fail(ErrorCode::io, "cannot sync {}: {}", name, errno_text(errno));
+    if (::fstat(target.get(), &info) != 0)
+        return fail(ErrorCode::io, "cannot stat {}: {}", name, errno_text(errno));
+    return Placed{stamp_of(info), false};
+}
+
+Expected<std::optional<ObjectStore::SharedCopy>> ObjectStore::copy_shared(const ObjectKey& key, int staging_fd,
+                                                                          const std::string& name, Sha256& hasher,
+                                                                          std::span<char> buffer) const
+{
+    const auto object = key.name();
+    UniqueFd source(::openat(objects_fd_.get(), object.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!source && (errno == ENOENT || errno == ELOOP))
+        return std::optional<SharedCopy>();
+    struct ::stat info{};
+    if (!source || ::fstat(source.get(), &info) != 0)
+        return fail(ErrorCode::io, "cannot open object {}: {}", object, errno_text(errno));
+    if (!S_ISREG(info.st_mode) || info.st_nlink <= 1)
+        return std::optional<SharedCopy>();
+    UniqueFd target(::openat(staging_fd, name.c_str(), O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!target)
+        return fail(ErrorCode::io, "cannot create a copy of object {}: {}", object, errno_text(errno));
+    SharedCopy copy{key, name, static_cast<unsigned long long>(info.st_dev), static_cast<unsigned long long>(info.st_ino),
+                    info.st_size, false};
+    auto made = [&]() -> Expected<void> {
+        ENVPIN_TRY(copy_bytes(source.get(), target.get(), object));
+        // The copy is what the store keeps: its own bytes are checked, not the source's.
+        if (::lseek(target.get(), 0, SEEK_SET) != 0)
+            return fail(ErrorCode::io, "cannot read the copy of object {}: {}", object, errno_text(errno));
+        struct ::stat copied{};
+        if (::fstat(target.get(), &copied) != 0)
+            return fail(ErrorCode::io, "cannot stat the copy of object {}: {}", object, errno_text(errno));
+        copy.size = copied.st_size;
+        copy.intact = ENVPIN_TRY(sha256_fd(target.get(), hasher, buffer, object, copied.st_size)) == key.digest;
+        return set_mode_and_time(target.get(), info.st_mode & 0777, mtime_of(info), object);
+    }();
+    if (!made) {
+        ::unlinkat(staging_fd, name.c_str(), 0);
+        return std::unexpected(std::move(made.error()));
+    }
+    return std::optional<SharedCopy>(std::move(copy));
+}
+
+Expected<bool> ObjectStore::replace_shared(const SharedCopy& copy, int staging_fd) const
+{
+    const auto object = copy.key.name();
+    struct ::stat info{};
+    const bool same = ::fstatat(objects_fd_.get(), object.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0 &&
+                      static_cast<unsigned long long>(info.st_dev) == copy.dev &&
+                      static_cast<unsigned long long>(info.st_ino) == copy.ino && info.st_nlink > 1;
+    if (!copy.intact || !same) {
+        ::unlinkat(staging_fd, copy.name.c_str(), 0);
+        return false;
+    }
+    if (::renameat(staging_fd, copy.name.c_str(), objects_fd_.get(), object.c_str()) != 0)
+        return fail(ErrorCode::io, "cannot put the copy of object {} in place: {}", object, errno_text(errno));
+    return true;
+}
+
+Expected<bool> ObjectStore::remove_if_inode(const SharedCopy& copy) const
+{
+    const auto object = copy.key.name();
+    struct ::stat info{};
+    if (::fstatat(objects_fd_.get(), object.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0 ||
+        static_cast<unsigned long long>(info.st_dev) != copy.dev || static_cast<unsigned long long>(info.st_ino) != copy.ino)
+        return false;
+    if (::unlinkat(objects_fd_.get(), object.c_str(), 0) != 0)
+        return fail(ErrorCode::io, "cannot remove object {}: {}", object, errno_text(errno));
+    return true;
+}
+
+Expected<bool> ObjectStore::restore_from(const ObjectKey& key, int source_fd, int staging_fd, Sha256& hasher,
+                                         std::span<char> buffer) const
+{
+    auto name = key.name();
+    std::ranges::replace(name, '/', '-');
+    ::unlinkat(staging_fd, name.c_str(), 0);
+    UniqueFd target(::openat(staging_fd, name.c_str(), O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!target)
+        return fail(ErrorCode::io, "cannot create a copy for object {}: {}", key.name(), errno_text(errno));
+    auto restored = [&]() -> Expected<bool> {
+        if (::lseek(source_fd, 0, SEEK_SET) != 0)
+            return fail(ErrorCode::io, "cannot read a copy for object {}: {}", key.name(), errno_text(errno));
+        ENVPIN_TRY(copy_bytes(source_fd, target.get(), key.name()));
+        struct ::stat info{};
+        if (::fstat(target.get(), &info) != 0 || ::lseek(target.get(), 0, SEEK_SET) != 0)
+            return fail(ErrorCode::io, "cannot read the copy for object {}: {}", key.name(), errno_text(errno));
+        if (ENVPIN_TRY(sha256_fd(target.get(), hasher, buffer, key.name(), info.st_size)) != key.digest)
+            return false;
+        ENVPIN_TRY(set_mode_and_time(target.get(), key.executable ? 0555 : 0444, mtime_of(info), key.name()));
+        if (::fdatasync(target.get()) != 0)
+            return fail(ErrorCode::io, "cannot sync the copy for object {}: {}", key.name(), errno_text(errno));
+        const auto object = key.name();
+        if (::mkdirat(objects_fd_.get(), object.substr(0, 2).c_str(), 0755) != 0 && errno != EEXIST)
+            return fail(ErrorCode::io, "cannot create objects/{}: {}", object.substr(0, 2), errno_text(errno));
+        if (::renameat(staging_fd, name.c_str(), objects_fd_.get(), object.c_str()) != 0)
+            return fail(ErrorCode::io, "cannot put object {} in place: {}", object, errno_text(errno));
+        return true;
+    }();
+    if (!restored || !*restored)
+        ::unlinkat(staging_fd, name.c_str(), 0);
+    return restored;
+}
+
+Expected<UniqueFd> ObjectStore::open_staging(std::string_view name) const
+{
+    const std::string directory(name);
+    if (::mkdirat(tmp_fd_.get(), directory.c_str(), 0700) != 0 && errno != EEXIST)
+        return fail(ErrorCode::io, "cannot create tmp/{}: {}", directory, errno_text(errno));
+    UniqueFd fd(::openat(tmp_fd_.get(), directory.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd)
+        return fail(ErrorCode::io, "cannot open tmp/{}: {}", directory, errno_text(errno));
+    return fd;
 }
 
 Expected<Digest> ObjectStore::rehash(const ObjectKey& key, Sha256& hasher, std::span<char> buffer) const
@@ -114,7 +295,8 @@ Expected<std::vector<ObjectStore::Listed>> ObjectStore::list(std::vector<std::st
                     strays->push_back(shard_name + "/" + file);
                 continue;
             }
-            objects.push_back({*key, info.st_size, static_cast<unsigned>(info.st_mode & 07777)});
+            objects.push_back({*key, info.st_size, static_cast<unsigned>(info.st_mode & 07777),
+                               static_cast<unsigned long long>(info.st_nlink)});
         }
     }
     return objects;
@@ -140,7 +322,7 @@ Expected<size_t> ObjectStore::clear_tmp() const
     std::vector<std::string> names;
     while (const dirent* entry = ::readdir(dir.get())) {
         const std::string name = entry->d_name;
-        if (name != "." && name != "..")
+        if (name != "." && name != ".." && name != detach_staging)
             names.push_back(name);
     }
     size_t removed = 0;

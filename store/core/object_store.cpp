@@ -158,13 +158,13 @@ Expected<LinkMode> ObjectStore::effective_mode(int root_fd, const fs::path& root
     if (requested == LinkMode::reflink)
         return fail(ErrorCode::bad_input, "--link-mode reflink: the filesystem of {} and the store cannot clone files",
                     root.string());
-    return same_filesystem ? LinkMode::hardlink : LinkMode::copy;
+    return same_filesystem ? LinkMode::link_then_copy : LinkMode::copy;
 }
 
 Expected<StagedObject> ObjectStore::stage(int source_fd, const std::string& relative_path, const ObjectKey& key,
                                           const StatStamp& stamp, LinkMode mode, std::span<char> buffer)
 {
-    if (mode == LinkMode::hardlink)
+    if (links(mode))
         return StagedObject{key, StagedObject::Method::hardlink, relative_path, stamp};
     StagedObject staged{key, StagedObject::Method::temporary, temporary_name(), stamp};
     UniqueFd target(::openat(tmp_fd_.get(), staged.source.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600));

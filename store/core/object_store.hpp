@@ -2,19 +2,22 @@
 // objects/: file contents keyed by sha256, executables apart from the rest
 // (objects/ab/cdef... and objects/ab/cdef....x), so that a restore that links an object gets the
 // right exec bit. An object enters in two steps so that a crash never leaves a final name over
-// content that is not on disk: stage() (a tmp/ file, or nothing for a hardlink), then
+// content that is not on disk: stage() (a tmp/ file, or nothing for a link), then
 // publish(): syncfs -> link into place with no-replace ("already exists" is success) -> syncfs.
-// A hardlink to a file whose bytes were on disk before a syncfs can go in place at once
+// A link to a file whose bytes were on disk before a syncfs can go in place at once
 // (link_durable); publish() then only adds the last syncfs.
 //
-// Link modes and what they cost the environment (see docs/CLI.md, "Link modes"):
+// Link modes and what they cost the environment (store/core/link_mode.hpp):
 // - copy and reflink make an independent inode, read-only (0444 / 0555): writes into the
 //   environment can never reach it;
-// - hardlink makes the object *be* the environment's file (no bytes written: the only way to
-//   ingest a multi-GB tree at hashing speed on ext4). The object keeps the file's mode, because a
-//   chmod would change the environment itself. Installers replace files by rename, which leaves
-//   the object intact; a write *in place* into that file changes the object too. fsck re-hashes
-//   every object and names such damage and the snapshots it touches.
+// - link_then_copy (the default where the filesystem cannot clone) links now and has the
+//   background detach (store/lifecycle/detach.hpp) copy each linked object to a fresh inode and
+//   rename it over the object (copy_shared, replace_shared): after that, no write into the
+//   environment reaches the store; a write in place inside the window is found by the copy's
+//   hash and reported, never kept as the snapshot's bytes;
+// - hardlink (opt-in) keeps the object *being* the environment's file. Installers replace files
+//   by rename, which leaves the object intact; a write *in place* into that file changes the
+//   object too. fsck re-hashes every object and names such damage and the snapshots it touches.
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -26,10 +29,14 @@
 #include "base/error.hpp"
 #include "store/core/digest.hpp"
 #include "store/core/link_mode.hpp"
+#include "store/core/manifest.hpp"
 #include "store/core/records.hpp"
 #include "sys/unique_fd.hpp"
 
 namespace envpin::store {
+
+// The directory in tmp/ where the background detach stages its copies (clear_tmp leaves it).
+inline constexpr std::string_view detach_staging = "detach";
 
 struct ObjectKey {
     Digest digest;
@@ -95,11 +102,52 @@ public:
     // Removes the tmp/ files of staged objects that will not be published.
     void discard(const std::vector<StagedObject>& staged) const;
 
-    // Creates `name` in `dir_fd` holding the object's bytes, for restores: hardlink shares the
-    // object's inode (its mode and mtime win), reflink/copy make a new file with `file_mode` and
-    // `mtime_ns`; automatic is reflink, else copy. The file must not exist yet.
-    [[nodiscard]] Expected<void> materialize(const ObjectKey& key, int dir_fd, const std::string& name, LinkMode mode,
-                                             unsigned file_mode, long long mtime_ns) const;
+    // Creates `name` in `dir_fd` holding the entry's bytes, mode and mtime from its object, for
+    // restores (see Placed). `mode` is effective:
+    // - hardlink links the object when it already has the entry's mode, else copies;
+    // - link_then_copy links it when nothing else shares its inode and `may_link` (the caller's
+    //   claim that no other file of this restore links it), setting the entry's mode and mtime on
+    //   the shared inode (the detach copies them along), else copies;
+    // - reflink clones; automatic and copy clone where the filesystems can, else copy bytes
+    //   (read and write when the store and the target are on different filesystems).
+    // Copies are fdatasync'ed. An object shared with an environment file is checked first (size
+    // and mtime, else re-hashed): corrupt naming it when it no longer holds the entry's bytes.
+    // The name must not exist yet.
+    struct Placed {
+        StatStamp stamp;      // the new file's, once its mode and mtime are set
+        bool linked = false;  // it is the object's inode
+    };
+    [[nodiscard]] Expected<Placed> place(const ManifestEntry& entry, int dir_fd, const std::string& name, LinkMode mode,
+                                         bool may_link) const;
+
+    // The background detach of link_then_copy. copy_shared copies object `key`, when its inode is
+    // shared with another name (nlink > 1), into a new file `name` in `staging_fd`, with the
+    // inode's mode and mtime, and hashes the copy: `intact` says whether it holds the object's
+    // bytes (false: a file that shared the inode was written in place). nullopt when the
+    // object is absent or not shared.
+    struct SharedCopy {
+        ObjectKey key;
+        std::string name;  // in the staging directory
+        unsigned long long dev = 0, ino = 0;  // the object's inode, copied from
+        long long size = 0;
+        bool intact = false;
+    };
+    [[nodiscard]] Expected<std::optional<SharedCopy>> copy_shared(const ObjectKey& key, int staging_fd,
+                                                                  const std::string& name, Sha256& hasher,
+                                                                  std::span<char> buffer) const;
+    // Renames an intact copy over its object when the object is still the inode it was copied
+    // from and still shared; else drops the copy. True when it replaced the object. The caller
+    // holds the store lock and syncs the copies before and the store after.
+    [[nodiscard]] Expected<bool> replace_shared(const SharedCopy& copy, int staging_fd) const;
+    // Removes the object's name when it is still the inode `copy` was taken from (its bytes are
+    // not the object's any more). True when it removed it.
+    [[nodiscard]] Expected<bool> remove_if_inode(const SharedCopy& copy) const;
+    // fsck --repair: copies `source_fd` (any file that may hold the object's bytes) into a new
+    // file in `staging_fd`, hashes the copy, and when it holds the object's bytes, seals it
+    // read-only and renames it into place over whatever stands there (a damaged object). True
+    // when the object was restored; the caller syncs.
+    [[nodiscard]] Expected<bool> restore_from(const ObjectKey& key, int source_fd, int staging_fd, Sha256& hasher,
+                                              std::span<char> buffer) const;
 
     // Re-reads the object and returns its actual digest (fsck, and restores that distrust it).
     [[nodiscard]] Expected<Digest> rehash(const ObjectKey& key, Sha256& hasher, std::span<char> buffer) const;
@@ -109,12 +157,18 @@ public:
         ObjectKey key;
         long long size = 0;
         unsigned mode = 0;
+        unsigned long long links = 1;  // st_nlink: more than 1 while an environment file shares it
     };
     [[nodiscard]] Expected<std::vector<Listed>> list(std::vector<std::string>* strays = nullptr) const;
     [[nodiscard]] Expected<void> remove(const ObjectKey& key) const;
     [[nodiscard]] Expected<void> remove_stray(const std::string& name) const;
-    // Removes leftovers of interrupted runs from tmp/ (callers hold the store lock); returns how many.
+    // Removes leftovers of interrupted runs from tmp/ (callers hold the store lock), except the
+    // detach's own directory, which the detach clears under its own lock; returns how many.
     [[nodiscard]] Expected<size_t> clear_tmp() const;
+    // tmp/<name>/, created when absent, for a process that stages files outside the store
+    // lock (the detach); the caller removes what it leaves there.
+    [[nodiscard]] Expected<sys::UniqueFd> open_staging(std::string_view name) const;
+    [[nodiscard]] int objects_fd() const { return objects_fd_.get(); }
 
 private:
     ObjectStore(std::filesystem::path objects_dir, sys::UniqueFd objects_fd, sys::UniqueFd tmp_fd)

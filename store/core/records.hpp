@@ -94,6 +94,30 @@ struct VerifyRun {
     bool operator==(const VerifyRun&) const = default;
 };
 
+// Objects an operation linked into the store with link-then-copy, to be copied to fresh inodes
+// by the background detach; once finished, what it measured.
+struct DetachRecord {
+    long long id = 0;
+    long long environment_id = 0;
+    long long snapshot_id = 0;
+    std::string objects;  // packed object keys; empty: every object of the snapshot
+    long long queued_ns = 0;  // wall clock when the operation began linking
+    std::optional<long long> finished_ns;  // when the copies were in place and synced
+    long long copied = 0;
+    long long copied_bytes = 0;
+    long long damaged = 0;
+    bool operator==(const DetachRecord&) const = default;
+};
+
+// An object whose bytes a detach found changed (a file that shared its inode was written in
+// place): its name was removed from objects/, so no restore can use it.
+struct DamagedObject {
+    std::string object;    // "ab/cdef..."
+    std::string detected;  // ISO 8601 UTC
+    std::string detail;
+    bool operator==(const DamagedObject&) const = default;
+};
+
 // A multi-step operation (reset's swap) that the next writer must finish or roll back.
 struct JournalEntry {
     long long id = 0;

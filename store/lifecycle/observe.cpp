@@ -246,10 +246,10 @@ struct HashRun {
             return {};  // another file with these bytes is already on its way in
         // A copy or clone is skipped when the object exists; a hardlink just meets EEXIST at
         // publish, which costs less than asking first.
-        if (options.mode != LinkMode::hardlink && options.ingest->contains(key))
+        if (!links(options.mode) && options.ingest->contains(key))
             return {};
         const auto& stamp = observation.stamps[index];
-        if (options.mode == LinkMode::hardlink && options.synced_at_ns != 0 && !racy(stamp, options.synced_at_ns)) {
+        if (links(options.mode) && options.synced_at_ns != 0 && !racy(stamp, options.synced_at_ns)) {
             if (auto linked = ENVPIN_TRY(options.ingest->link_durable(fd, entry.path, key, stamp))) {
                 if (linked->linked.ino != 0)  // zero: the object existed, no link was made
                     take_linked_stamp(observation, index, linked->linked);

@@ -28,7 +28,7 @@ struct ObserveOptions {
     ProgressCallback progress;
     ObjectStore* ingest = nullptr;  // when set, stage hashed contents the store lacks
     LinkMode mode = LinkMode::copy; // effective mode for staging
-    // Hardlink mode: when the filesystem was synced at this wall-clock time (ns), files last
+    // Linking modes (hardlink, link_then_copy): when the filesystem was synced at this wall-clock time (ns), files last
     // written before it are linked into place while they are hashed (ObjectStore::link_durable).
     long long synced_at_ns = 0;
     // Files under 8 MB are hashed sixteen at a time (FileLanes) where the CPU runs AVX-512;

@@ -15,11 +15,14 @@
 #include <unordered_set>
 
 #include "base/trace.hpp"
+#include "store/lifecycle/detach.hpp"
+#include "store/lifecycle/reset_apply.hpp"
 #include "store/lifecycle/reset_journal.hpp"
+#include "store/lifecycle/reset_plan.hpp"
 #include "store/lifecycle/snapshot.hpp"
 #include "store/lifecycle/tree_builder.hpp"
+#include "sys/beneath.hpp"
 #include "sys/file.hpp"
-#include "sys/process.hpp"
 
 namespace envpin::store {
 namespace fs = std::filesystem;
@@ -97,115 +100,231 @@ Expected<std::variant<SnapshotInfo, ResetRefused>> choose_target(Store& store, c
     return target;
 }
 
-fs::path sibling(const fs::path& environment, std::string_view role)
-{
-    return environment.parent_path() /
-           fmt::format(".{}.envpin-{}-{}", environment.filename().string(), role, ::getpid());
-}
+// What stands at the environment's path.
+enum class RootState { directory, missing, other };
 
-Expected<unsigned long long> inode_of(const fs::path& path)
+RootState root_state(const fs::path& path)
 {
     struct ::stat info{};
     if (::lstat(path.c_str(), &info) != 0)
-        return fail(ErrorCode::io, "cannot stat {}: {}", path.string(), sys::errno_text(errno));
-    return static_cast<unsigned long long>(info.st_ino);
+        return RootState::missing;
+    return S_ISDIR(info.st_mode) ? RootState::directory : RootState::other;
 }
 
-// Swaps the staging tree in. Returns where the old tree is now.
-// ENVPIN_RESET_NO_EXCHANGE=1 takes the two-rename path as on a filesystem without
-// RENAME_EXCHANGE (for tests and for filesystems that misreport it).
-bool exchange_allowed()
+// What the plan compares the target with when the root is not a directory: nothing, or a
+// non-directory "." that is replaced as a whole.
+Manifest live_without_tree(RootState state)
 {
-    const char* value = std::getenv("ENVPIN_RESET_NO_EXCHANGE");
-    return value == nullptr || std::string_view(value) != "1";
+    Manifest live;
+    if (state == RootState::other)
+        live.entries.push_back({".", EntryKind::file, 0, -1, 0, {}, {}});
+    return live;
 }
 
-Expected<fs::path> swap_in(const ResetJournal& journal, bool& exchanged)
+// A name beside the environment that nothing uses: <environment>.envpin-<role>-<seq>[-N].
+fs::path unused_sibling(const fs::path& environment, std::string_view role, long long seq)
 {
-    if (exchange_allowed()) {
-        if (::renameat2(AT_FDCWD, journal.staging.c_str(), AT_FDCWD, journal.environment.c_str(), RENAME_EXCHANGE) == 0) {
-            exchanged = true;
-            return fs::path(journal.staging);
-        }
-    } else {
-        errno = EINVAL;
-    }
-    if (errno != EINVAL && errno != ENOSYS)
-        return fail(ErrorCode::io, "cannot swap {} into place: {}", journal.environment, sys::errno_text(errno));
-    // The filesystem cannot exchange: two renames; the journal rolls a crash between them back.
-    exchanged = false;
-    if (::rename(journal.environment.c_str(), journal.aside.c_str()) != 0)
-        return fail(ErrorCode::io, "cannot move {} aside: {}", journal.environment, sys::errno_text(errno));
-    if (::rename(journal.staging.c_str(), journal.environment.c_str()) != 0) {
-        const int error = errno;
-        ::rename(journal.aside.c_str(), journal.environment.c_str());
-        return fail(ErrorCode::io, "cannot move the new tree into {}: {}", journal.environment, sys::errno_text(error));
-    }
-    return fs::path(journal.aside);
-}
-
-// The clock file timestamps are taken from (a tick of a few ms): a file changed after this
-// instant gets a ctime no earlier than it.
-long long coarse_wall_clock_ns()
-{
-    timespec now{};
-    ::clock_gettime(CLOCK_REALTIME_COARSE, &now);
-    return static_cast<long long>(now.tv_sec) * 1'000'000'000LL + now.tv_nsec;
-}
-
-// The coarse clock once it has moved past `tick` (at most one tick, a few ms, of waiting; a
-// large tree's build is long past it): every file of a tree built by `tick` then has a ctime
-// strictly older than the exchange.
-long long clock_tick_after(long long tick)
-{
-    auto now = coarse_wall_clock_ns();
-    while (now <= tick) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        now = coarse_wall_clock_ns();
-    }
-    return now;
-}
-
-// Builds the target beside the environment; on failure removes it and closes the journal.
-Expected<TreeBuild> stage_target(Store& store, long long journal_id, const ResetJournal& journal,
-                                 const Manifest& target, const Manifest& current, LinkMode mode, unsigned threads)
-{
-    auto built = traced("build tree", [&] {
-        return build_tree(target, current, journal.environment, journal.staging, store.objects(), mode, threads);
-    });
-    if (built)
-        if (auto synced = traced("sync", [&] { return sys::sync_filesystem_of(journal.staging); }); !synced)
-            built = std::unexpected(synced.error());
-    if (!built) {
-        (void)remove_tree(journal.staging, threads);
-        (void)store.metadata().end_journal(journal_id);
-        return std::unexpected(built.error().with_context("building the target tree beside the environment"));
-    }
-    return *built;
-}
-
-// The switch in the database: the current snapshot and the journal's "swapped" state. The stat
-// cache is settled by finish_reset_journal, off the critical path; until then the rows of the
-// paths the reset changed name the old inodes, so a status in between hashes those files
-// instead of trusting them.
-Expected<void> record_switch(Store& store, const Environment& environment, long long journal_id,
-                             const ResetJournal& journal)
-{
-    auto transaction = ENVPIN_TRY(Transaction::begin(store.metadata().database()));
-    ENVPIN_TRY(store.metadata().set_current_snapshot(environment.id, journal.target));
-    ENVPIN_TRY(store.metadata().update_journal(journal_id, reset_swapped, print_reset_journal(journal)));
-    return transaction.commit();
-}
-
-// A name for the kept old tree that nothing else uses: <parent>/<name>.envpin-old-<seq>[-N].
-fs::path kept_name(const fs::path& environment, const SnapshotInfo& from)
-{
-    const auto base = environment.string() + ".envpin-old-" + std::to_string(from.seq);
+    const auto base = fmt::format("{}.envpin-{}-{}", environment.string(), role, seq);
     fs::path candidate = base;
     std::error_code ec;
     for (int n = 2; fs::exists(fs::symlink_status(candidate, ec)); ++n)
         candidate = base + "-" + std::to_string(n);
     return candidate;
+}
+
+// Phase 1: the staging directory beside the environment (a private, random name: nothing can be
+// planted there) and the journal entry that owns it.
+Expected<long long> open_journal(Store& store, const Environment& environment, ResetJournal& journal)
+{
+    std::error_code ec;
+    fs::create_directories(environment.path.parent_path(), ec);  // restoring from nothing
+    const auto staging = ENVPIN_TRY(sys::make_private_directory(
+        environment.path.parent_path(), fmt::format(".{}.envpin-reset-", environment.path.filename().string())));
+    journal.staging = staging.string();
+    auto id = store.metadata().begin_journal(environment.id, "reset", reset_building, print_reset_journal(journal));
+    if (!id)
+        (void)remove_tree(staging, 0);
+    return id;
+}
+
+// Phase 2: every add and replace staged as <staging>/<i>, synced, its inode noted in the step.
+Expected<TreeBuild> stage_steps(Store& store, ResetJournal& journal, const Manifest& target, LinkMode mode,
+                                unsigned threads)
+{
+    std::vector<SubtreeJob> jobs;
+    for (size_t i = 0; i < journal.ops.size(); ++i)
+        if (stages(journal.ops[i]))
+            jobs.push_back({journal.ops[i].path, fs::path(journal.staging) / staged_name(i)});
+    auto built = ENVPIN_TRY(traced("build steps", [&] {
+        return build_subtrees(target, jobs, store.objects(), {mode, threads, true});
+    }));
+    for (size_t i = 0; i < journal.ops.size(); ++i) {
+        if (!stages(journal.ops[i]))
+            continue;
+        struct ::stat info{};
+        const auto path = fs::path(journal.staging) / staged_name(i);
+        if (::lstat(path.c_str(), &info) != 0)
+            return fail(ErrorCode::io, "cannot stat {}: {}", path.string(), sys::errno_text(errno));
+        journal.ops[i].staged_inode = static_cast<unsigned long long>(info.st_ino);
+    }
+    return built;
+}
+
+// Phase 3: the steps applied and synced; on failure every applied step is taken back.
+Expected<void> apply_or_undo(const ResetJournal& journal)
+{
+    auto applied = traced("apply steps", [&] { return apply_steps(journal); });
+    if (applied)
+        applied = traced("sync steps", [&] { return sync_steps(journal); });
+    if (applied)
+        return {};
+    if (auto undone = undo_steps(journal); !undone)
+        return std::unexpected(applied.error().with_context(
+            fmt::format("and undoing it failed too ({}); the next envpin command retries", undone.error().describe())));
+    return std::unexpected(applied.error());
+}
+
+// The stat cache as the reset leaves it: rows below the steps' paths dropped, a row for each
+// file built, with the stamp it has now (a file that is a step's own entry got a new ctime from
+// its rename). Written unsynced: losing it costs the next status some hashing.
+Expected<void> remember_restored(Store& store, const Environment& environment, const ResetJournal& journal,
+                                 const TreeBuild& built)
+{
+    const auto cache = ENVPIN_TRY(store.metadata().load_stat_cache(environment.id));
+    std::unordered_set<std::string_view> moved;
+    for (const auto& op : journal.ops)
+        if (stages(op))
+            moved.insert(op.path);
+    StatCache rows;
+    rows.reserve(built.built_files.size());
+    for (const auto& file : built.built_files) {
+        auto stamp = file.stamp;
+        if (moved.contains(file.path)) {
+            struct ::stat info{};
+            if (::lstat((environment.path / file.path).c_str(), &info) != 0 || !S_ISREG(info.st_mode))
+                continue;
+            stamp = stamp_of(info);
+        }
+        rows.push_back({file.path, CachedHash{stamp, file.digest}});
+    }
+    std::ranges::sort(rows, {}, &CachedFile::path);
+    // Rows below a step's path name entries that are gone, unless the step built them again.
+    std::unordered_set<std::string_view> rebuilt;
+    for (const auto& row : rows)
+        rebuilt.insert(row.path);
+    std::vector<std::string> removed;
+    for (const auto& row : cache) {
+        if (rebuilt.contains(row.path))
+            continue;
+        for (const auto& op : journal.ops) {
+            if (op.step != ResetStep::chmod && (op.path == "." || row.path == op.path || row.path.starts_with(op.path + "/"))) {
+                removed.push_back(row.path);
+                break;
+            }
+        }
+    }
+    auto transaction = ENVPIN_TRY(Transaction::begin(store.metadata().database(), Durability::unsynced));
+    ENVPIN_TRY(store.metadata().replace_stat_cache(environment.id, merge_stat_cache(cache, rows, removed)));
+    return transaction.commit();
+}
+
+// Unsaved drift becomes a pre-reset snapshot (when `save`); returns the manifest of the state the
+// environment is in (empty when it was not read: the caller reads the current snapshot's).
+Expected<Manifest> save_drift(Store& store, const Environment& environment, const SnapshotInfo& target, bool save,
+                              const ResetRequest& request, std::optional<SnapshotInfo>& current, ResetDone& done)
+{
+    if (!save)
+        return Manifest();
+    SnapshotOptions options{.reason = "pre-reset", .message = "before reset to " + target.label()};
+    options.threads = request.threads;
+    options.progress = request.progress;
+    options.list_changes = false;
+    auto saved = ENVPIN_TRY_CTX("saving unsaved changes before the reset",
+                                traced("save drift", [&] { return take_snapshot(store, environment, options); }));
+    if (saved.created)
+        done.saved = saved.snapshot;
+    current = saved.snapshot;
+    return std::move(saved.manifest);
+}
+
+// The switch in the database: the current snapshot, the journal's "swapped" state and the
+// detach of the objects the build linked, in one transaction.
+Expected<void> record_switch(Store& store, const Environment& environment, long long journal_id,
+                             const ResetJournal& journal, const TreeBuild& built, long long started_ns,
+                             long long target_files)
+{
+    auto transaction = ENVPIN_TRY(Transaction::begin(store.metadata().database()));
+    ENVPIN_TRY(store.metadata().set_current_snapshot(environment.id, journal.target));
+    ENVPIN_TRY(store.metadata().update_journal(journal_id, reset_swapped, print_reset_journal(journal)));
+    ENVPIN_TRY(queue_detach(store.metadata(), environment.id, journal.target, built.linked_objects, target_files,
+                            started_ns));  // empty unless link_then_copy linked objects
+    return transaction.commit();
+}
+
+// How files come out of the store into this environment (its own link mode on the filesystem
+// it is on, or would be on when it is missing).
+LinkMode restore_mode(Store& store, const Environment& environment)
+{
+    auto where = environment.path;
+    if (root_state(where) != RootState::directory)
+        where = where.parent_path();
+    sys::UniqueFd fd(::open(where.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd)
+        return LinkMode::copy;
+    return store.objects().effective_mode(fd.get(), where, environment.link_mode).value_or(LinkMode::copy);
+}
+
+// Closes a journal entry whose steps were never applied (or were all taken back).
+std::unexpected<Error> abandon(Store& store, long long journal_id, const ResetJournal& journal, Error error)
+{
+    (void)remove_tree(journal.staging, 0);
+    (void)store.metadata().end_journal(journal_id);
+    return std::unexpected(std::move(error));
+}
+
+// Phases 1 to 4 of a reset that changes something: stage, apply, record, dispose.
+Expected<ResetOutcome> switch_to(Store& store, const Environment& environment, const ResetRequest& request,
+                                 const Manifest& target, const Manifest& live, const SnapshotInfo& target_info,
+                                 ResetDone done, Clock::time_point started)
+{
+    const long long started_ns = wall_clock_ns();
+    ResetJournal journal;
+    journal.environment = environment.path.string();
+    journal.from = done.from.id;
+    journal.target = target_info.id;
+    journal.ops = traced("plan", [&] { return plan_reset(live, target); });
+    // Whatever stood at the root when it is not a directory is kept, never deleted.
+    journal.keep_old = request.keep_old || done.root == "replaced";
+    if (journal.keep_old)
+        journal.kept = unused_sibling(environment.path, done.root == "replaced" ? "replaced" : "old", done.from.seq).string();
+    const auto mode = restore_mode(store, environment);
+    const auto journal_id = ENVPIN_TRY(open_journal(store, environment, journal));
+    auto built = stage_steps(store, journal, target, mode, request.threads);
+    if (!built)
+        return abandon(store, journal_id, journal, built.error().with_context("staging the target's entries beside the environment"));
+    if (auto noted = store.metadata().update_journal(journal_id, reset_built, print_reset_journal(journal)); !noted)
+        return abandon(store, journal_id, journal, noted.error());
+    if (auto applied = apply_or_undo(journal); !applied)
+        return abandon(store, journal_id, journal, applied.error());
+    done.switch_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+    ENVPIN_TRY(traced("record", [&] {
+        return record_switch(store, environment, journal_id, journal, *built, started_ns, target_info.files);
+    }));
+    if (auto remembered = traced("stat cache", [&] { return remember_restored(store, environment, journal, *built); }); !remembered)
+        trace_note(fmt::format("the stat cache was not updated: {}", remembered.error().describe()));
+    done.steps = static_cast<long long>(journal.ops.size());
+    done.restored_files = built->files;
+    done.linked_files = built->linked;
+    done.reused_files = std::max(0LL, target_info.files - built->files);
+    if (journal.keep_old)
+        done.old_tree = journal.kept;
+    // What is left is off the critical path: the old entries, and the copies of linked objects.
+    // Entries to keep are only renamed, so that is done before returning.
+    if (journal.keep_old || !store.start_background(true))
+        ENVPIN_TRY(finish_reset_journal(store, journal_id, journal, request.threads));
+
+    done.detach_pending = mode == LinkMode::link_then_copy && !built->linked_objects.empty();
+    return ResetOutcome(done);
 }
 
 }  // namespace
@@ -218,11 +337,12 @@ Expected<ResetOutcome> reset_environment(Store& store, const Environment& enviro
     auto current = ENVPIN_TRY(store.current_snapshot(environment));
     if (!current)
         return fail(ErrorCode::not_found, "environment '{}' has no snapshot to reset from", environment.name);
-    Manifest current_manifest;  // what the environment is now, once drift is saved
+    const auto root = root_state(environment.path);
     // The default target depends on whether there is drift; an explicit one does not. Drift is
-    // saved only once the reset goes ahead: a refusal changes nothing.
-    bool drifted = false;
-    if (request.target.empty())
+    // saved only once the reset goes ahead: a refusal changes nothing. A missing or replaced
+    // environment has nothing to save and counts as drifted (any verified snapshot will do).
+    bool drifted = root != RootState::directory;
+    if (request.target.empty() && root == RootState::directory)
         drifted = !ENVPIN_TRY(traced("drift check", [&] {
                        return status(store, environment, request.threads, request.progress);
                    })).clean();
@@ -230,90 +350,27 @@ Expected<ResetOutcome> reset_environment(Store& store, const Environment& enviro
     if (auto* refused = std::get_if<ResetRefused>(&chosen))
         return ResetOutcome(std::move(*refused));
     const auto target = std::get<SnapshotInfo>(chosen);
-
-    // The target's manifest is read on another thread, through its own repository handle,
-    // while the unsaved state is saved (both are git work of about 0.2 s on a large tree).
     auto target_reading = std::async(std::launch::async, [&store, &target] {
         return traced("read target manifest (beside)", [&] { return store.manifest_apart(target); });
     });
     ResetDone done;
     done.to = target;
     done.target_verified = ENVPIN_TRY(load_verification(store, environment, request.fingerprint)).of(target);
-    // Save unsaved drift first: nothing the user had is lost (a no-op when there is none).
-    if (drifted || !request.target.empty()) {
-        SnapshotOptions options{.reason = "pre-reset", .message = "before reset to " + target.label()};
-        options.threads = request.threads;
-        options.progress = request.progress;
-        options.list_changes = false;
-        auto saved = ENVPIN_TRY_CTX("saving unsaved changes before the reset", traced("save drift", [&] {
-                                        return take_snapshot(store, environment, options);
-                                    }));
-        if (saved.created)
-            done.saved = saved.snapshot;
-        current = saved.snapshot;
-        current_manifest = std::move(saved.manifest);
-    }
+    done.root = root == RootState::directory ? "present" : root == RootState::missing ? "missing" : "replaced";
+    Manifest live = live_without_tree(root);
+    if (root == RootState::directory)
+        live = ENVPIN_TRY(save_drift(store, environment, target, drifted || !request.target.empty(), request, current, done));
     done.from = *current;
-    if (current->state == target.state) {
+    if (root == RootState::directory && current->state == target.state) {
         if (current->id != target.id)
             ENVPIN_TRY(store.metadata().set_current_snapshot(environment.id, target.id));
         done.no_op = true;
         return ResetOutcome(done);
     }
-    if (current_manifest.entries.empty())
-        current_manifest = ENVPIN_TRY(traced("read manifest", [&] { return store.manifest(*current); }));
+    if (root == RootState::directory && live.entries.empty())
+        live = ENVPIN_TRY(traced("read manifest", [&] { return store.manifest(*current); }));
     const auto target_manifest = ENVPIN_TRY(target_reading.get());
-
-    ResetJournal journal;
-    journal.environment = environment.path.string();
-    journal.staging = sibling(environment.path, "reset").string();
-    journal.aside = sibling(environment.path, "aside").string();
-    journal.from = current->id;
-    journal.target = target.id;
-    journal.keep_old = request.keep_old;
-    if (request.keep_old)
-        journal.kept = kept_name(environment.path, *current).string();
-    sys::UniqueFd root(::open(environment.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!root)
-        return fail(ErrorCode::io, "cannot open {}: {}", environment.path.string(), sys::errno_text(errno));
-    const auto mode = store.objects().effective_mode(root.get(), environment.path, environment.link_mode)
-                          .value_or(LinkMode::copy);
-    const auto journal_id = ENVPIN_TRY(
-        store.metadata().begin_journal(environment.id, "reset", reset_building, print_reset_journal(journal)));
-    const auto built = ENVPIN_TRY(stage_target(store, journal_id, journal, target_manifest, current_manifest, mode,
-                                               request.threads));
-    const auto built_tick = coarse_wall_clock_ns();  // no file of the new tree has a later ctime
-    journal.staging_inode = ENVPIN_TRY(inode_of(journal.staging));
-    ENVPIN_TRY(store.metadata().update_journal(journal_id, reset_built, print_reset_journal(journal)));
-
-    bool exchanged = true;
-    {
-        TraceSpan span("swap");
-        journal.swapped_ns = clock_tick_after(built_tick);
-        journal.old_tree = ENVPIN_TRY(swap_in(journal, exchanged)).string();
-        ENVPIN_TRY(sys::fsync_directory(environment.path.parent_path()));
-    }
-    done.switch_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
-    done.swapped_by_exchange = exchanged;
-    done.reused_files = built.reused;
-    done.restored_files = built.from_objects;
-    ENVPIN_TRY(traced("record", [&] {
-        return record_switch(store, environment, journal_id, journal);
-    }));
-
-    // The environment is the target now; what is left is disposing of the old tree.
-    if (request.keep_old) {
-        ENVPIN_TRY(finish_reset_journal(store, journal_id, journal, request.threads));
-        done.old_tree = journal.kept;
-    } else if (!request.cleanup_executable.empty()) {
-        const auto spawned = sys::spawn_detached(
-            {request.cleanup_executable.string(), "--store", store.root().string(), "recover"});
-        if (!spawned)
-            ENVPIN_TRY(finish_reset_journal(store, journal_id, journal, request.threads));
-    } else {
-        ENVPIN_TRY(finish_reset_journal(store, journal_id, journal, request.threads));
-    }
-    return ResetOutcome(done);
+    return switch_to(store, environment, request, target_manifest, live, target, std::move(done), started);
 }
 
 }  // namespace envpin::store

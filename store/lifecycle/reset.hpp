@@ -1,18 +1,22 @@
 #pragma once
-// reset: put an environment back to an earlier snapshot, atomically.
+// reset: put an environment back to an earlier snapshot, at the cost of what differs.
 //
 // 1. Unsaved drift is snapshotted first (reason "pre-reset"): nothing the user had is lost, and
-//    the reset itself can be undone by another reset.
-// 2. The target tree is built beside the environment (same filesystem): unchanged files are
-//    hardlinked from the current tree, the rest come from the object store; then synced.
-// 3. renameat2(RENAME_EXCHANGE) swaps it in (where the filesystem refuses, two renames), the
-//    parent directory is synced, and one SQLite transaction moves the current snapshot and
-//    refreshes the stat cache.
-// 4. The old tree is removed by a detached `envpin recover` (off the critical path), or kept
-//    with --keep-old.
-// A journal row in envpin.db records each step; a kill -9 at any moment leaves the environment
-// exactly the old tree or exactly the new one, and the next writer (Store::open) finishes or
-// rolls back the journal (reset_recovery.cpp).
+//    the reset itself can be undone by another reset. A missing environment (deleted) has
+//    nothing to save; whatever else stands at its path (a file) is kept beside it.
+// 2. The plan (reset_plan.hpp): the fewest whole entries to add, replace or remove, and the
+//    directories whose mode alone differs. Unchanged entries are never touched.
+// 3. Each added or replaced entry is staged in a private directory beside the environment from
+//    the object store (linked, cloned or copied by the environment's link mode), synced.
+// 4. The steps are applied, one rename each (RENAME_EXCHANGE for a replace, no-replace for the
+//    others), the directories they changed synced; one SQLite transaction then moves the
+//    current snapshot and queues the detach of the objects linked (detach.hpp).
+// 5. The old entries are removed by a background `envpin recover` (off the critical path), or
+//    kept with --keep-old.
+// A journal row in envpin.db records each phase with the staged inodes; a kill -9 at any
+// moment leaves every entry exactly old or new, and the next writer (Store::open) takes back
+// the steps of a reset that had not recorded its switch, or finishes one that had
+// (reset_recovery.cpp): the tree is then exactly the old snapshot or exactly the new one.
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -32,9 +36,6 @@ struct ResetRequest {
     bool keep_old = false;                   // keep the old tree beside the environment
     unsigned threads = 0;                    // 0: all cores
     ProgressCallback progress;
-    // The executable that removes the old tree in the background (`<exe> --store S recover`);
-    // empty: remove it before returning.
-    std::filesystem::path cleanup_executable;
 };
 
 struct ResetDone {
@@ -43,10 +44,13 @@ struct ResetDone {
     std::optional<SnapshotInfo> saved;  // the pre-reset snapshot of unsaved drift
     bool no_op = false;                 // already at the target's state
     std::optional<bool> target_verified;
-    long long reused_files = 0;         // hardlinked from the current tree
+    std::string root = "present";       // what stood at the path: present, missing, replaced
+    long long steps = 0;                // entries added, replaced or removed, directory modes set
+    long long reused_files = 0;         // files of the target left as they were
     long long restored_files = 0;       // taken from the object store
-    std::optional<std::filesystem::path> old_tree;  // --keep-old: where the old tree is
-    bool swapped_by_exchange = true;    // false: the two-rename fallback was used
+    long long linked_files = 0;         // of which linked to their object until the detach
+    bool detach_pending = false;        // link_then_copy: the background copy follows
+    std::optional<std::filesystem::path> old_tree;  // --keep-old, or a replaced root: where the old entries are
     long long switch_ms = 0;            // from the start until the environment was the target
 };
 
@@ -62,14 +66,6 @@ using ResetOutcome = std::variant<ResetDone, ResetRefused>;
 // Requires a store opened for writing.
 [[nodiscard]] Expected<ResetOutcome> reset_environment(Store& store, const Environment& environment,
                                                        const ResetRequest& request);
-
-// `cache` with the rows a reader may trust while a finished reset's cleanup is still pending,
-// by the rules the cleanup settles them with (finish_reset_journal): rows of files shared with
-// the old tree match whatever their ctime (any_ctime; the cleanup's removal moves it), files that
-// came from the object store get the target's digest where untouched since the exchange. Unchanged when no such reset is
-// open or its manifest cannot be read (the files are then hashed). Uses its own git handle.
-[[nodiscard]] Expected<StatCache> with_pending_reset_rows(Store& store, const Environment& environment, StatCache cache,
-                                                          unsigned threads);
 
 // Finishes or rolls back every open reset journal entry (called by Store::recover).
 [[nodiscard]] Expected<void> recover_resets(Store& store);

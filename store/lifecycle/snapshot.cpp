@@ -9,6 +9,7 @@
 #include <future>
 
 #include "base/trace.hpp"
+#include "store/lifecycle/detach.hpp"
 #include "store/lifecycle/dist_info.hpp"
 #include "store/core/ref.hpp"
 #include "store/lifecycle/reset.hpp"
@@ -48,6 +49,16 @@ std::string commit_message(const Environment& environment, long long seq, const 
     return text;
 }
 
+// The objects this snapshot linked into the store (new names on environment files' inodes).
+std::vector<ObjectKey> linked_objects(const Observation& observation)
+{
+    std::vector<ObjectKey> keys;
+    for (const auto& staged : observation.staged)
+        if (staged.published && staged.method != StagedObject::Method::temporary)
+            keys.push_back(staged.key);
+    return keys;
+}
+
 // The stat cache alone, in an unsynced transaction (see record()).
 Expected<void> store_stat_cache(Metadata& metadata, long long environment_id, const PackedStatCache& packed)
 {
@@ -59,7 +70,7 @@ Expected<void> store_stat_cache(Metadata& metadata, long long environment_id, co
 // The manifest is committed to git, then the database is (the point of truth), then the branch.
 // `settle_objects` (publishing the new objects: a filesystem sync) runs while the commit is
 // written and the stat cache packed; the database commits only after all three.
-Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_environment,
+Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_environment, bool detach,
                               const SnapshotOptions& options, Observation& observation,
                               const std::function<Digest()>& state,
                               const std::optional<SnapshotInfo>& current,
@@ -109,6 +120,9 @@ Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_e
          options.reason, options.message, state(), files, bytes}));
     ENVPIN_TRY(metadata.insert_distributions(snapshot.id, observation.manifest.distributions));
     ENVPIN_TRY(metadata.set_current_snapshot(environment.id, snapshot.id));
+    if (detach)
+        ENVPIN_TRY(queue_detach(metadata, environment.id, snapshot.id, linked_objects(observation), files,
+                                observation.started_ns));
     ENVPIN_TRY(traced("database commit", [&] { return transaction.commit(); }));
     environment.current_snapshot = snapshot.id;
     ENVPIN_TRY(traced("move branch", [&] { return store.history().set_branch(environment.name, commit); }));
@@ -144,14 +158,13 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
     // them into place at once instead of in a second pass. The sync, then the stat cache read
     // from SQLite, run beside the walk; observe() waits for both before the first file is
     // hashed (and so linked).
-    const long long synced_at_ns = outcome.link_mode == LinkMode::hardlink ? wall_clock_ns() : 0;
+    const long long synced_at_ns = links(outcome.link_mode) ? wall_clock_ns() : 0;
     const auto load_cache = [&]() -> Expected<StatCache> {
         if (synced_at_ns != 0)
             ENVPIN_TRY(traced("sync before linking (parallel)", [&] { return objects.sync(); }));
         if (new_environment)
             return StatCache();
-        return with_pending_reset_rows(store, environment, ENVPIN_TRY(store.metadata().load_stat_cache(environment.id)),
-                                       options.threads);
+        return store.metadata().load_stat_cache(environment.id);
     };
     StatCache cache;
     auto observation = ENVPIN_TRY(traced("walk, hash, stage", [&] {
@@ -203,6 +216,14 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
     };
     if (unchanged) {
         ENVPIN_TRY(settle_objects());
+        if (const auto linked = linked_objects(observation); outcome.link_mode == LinkMode::link_then_copy && !linked.empty()) {
+            // Objects missing from the store were linked again: they too get their own inode.
+            auto transaction = ENVPIN_TRY(Transaction::begin(store.metadata().database()));
+            ENVPIN_TRY(queue_detach(store.metadata(), environment.id, outcome.previous->id, linked,
+                                    outcome.previous->files, observation.started_ns));
+            ENVPIN_TRY(transaction.commit());
+            outcome.detach_started = store.start_background();
+        }
         refresh_linked_stamps(observation);
         ENVPIN_TRY(remember_hashes(store.metadata(), environment.id, cache, observation));
         outcome.snapshot = *outcome.previous;
@@ -210,8 +231,11 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
         return outcome;
     }
     outcome.snapshot = ENVPIN_TRY(
-        record(store, environment, new_environment, options, observation, state_of, outcome.previous, settle_objects));
+        record(store, environment, new_environment, outcome.link_mode == LinkMode::link_then_copy, options,
+               observation, state_of, outcome.previous, settle_objects));
     outcome.created = true;
+    if (outcome.link_mode == LinkMode::link_then_copy && outcome.new_objects > 0)
+        outcome.detach_started = store.start_background();
     outcome.manifest = std::move(observation.manifest);
     return outcome;
 }
@@ -281,11 +305,8 @@ Expected<Drift> status(Store& store, const Environment& environment, unsigned th
     const auto current = ENVPIN_TRY(store.current_snapshot(environment));
     if (!current)
         return fail(ErrorCode::not_found, "environment '{}' has no snapshot yet", environment.name);
-    // Right after a reset, the files it restored are trusted by the cleanup's rule before the
-    // cleanup has written their rows.
     const auto load_cache = [&]() -> Expected<StatCache> {
-        return with_pending_reset_rows(store, environment, ENVPIN_TRY(store.metadata().load_stat_cache(environment.id)),
-                                       threads);
+        return store.metadata().load_stat_cache(environment.id);
     };
     StatCache cache;
     const auto observation = ENVPIN_TRY(traced("status: walk and hash", [&] {

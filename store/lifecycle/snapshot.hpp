@@ -39,6 +39,7 @@ struct SnapshotOutcome {
     long long hashed_files = 0;
     long long hashed_bytes = 0;
     long long new_objects = 0;
+    bool detach_started = false;           // link_then_copy: the background copy was started
     size_t distributions = 0;
     Manifest manifest;                     // the state observed (the snapshot's manifest)
 };

@@ -9,9 +9,12 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <iterator>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "store/core/parallel.hpp"
+#include "sys/beneath.hpp"
 #include "sys/file.hpp"
 
 namespace envpin::store {
@@ -20,186 +23,253 @@ namespace {
 
 using sys::errno_text;
 
-fs::path under(const fs::path& root, const std::string& relative)
-{
-    return relative == "." ? root : root / relative;
-}
+// What one build shares between its workers.
+struct BuildState {
+    const ObjectStore& objects;
+    const BuildOptions& options;
+    std::mutex mutex;  // guards the claims and the results below
+    std::unordered_set<ObjectKey, ObjectKeyHash> claimed;
+    TreeBuild result;
 
-// A hardlinked object is an environment file: a write in place into that file changes it. Its
-// size and mtime tell cheaply that it is as it was ingested; when they differ from the entry's,
-// the object is hashed again, and restoring refuses bytes that are not the snapshot's.
-Expected<void> check_object(const ObjectKey& key, const struct ::stat& info, const ManifestEntry& entry,
-                            const ObjectStore& objects)
-{
-    const long long mtime_ns = info.st_mtim.tv_sec * 1'000'000'000LL + info.st_mtim.tv_nsec;
-    if (info.st_size == entry.size && mtime_ns == entry.mtime_ns)
-        return {};
-    Sha256 hasher;
-    std::vector<char> buffer(1 << 20);
-    const auto actual = ENVPIN_TRY(objects.rehash(key, hasher, buffer));
-    if (actual != entry.digest)
-        return fail(ErrorCode::corrupt,
-                    "object {} for {} no longer holds the snapshot's bytes (sha256 {}): a file that shared it was "
-                    "written in place; run `envpin fsck`",
-                    key.name(), entry.path, actual.hex());
-    return {};
-}
-
-// A file of the target taken from the object store, created as `name` in `directory`;
-// hardlinks only an object that carries the entry's permission bits (hardlink-ingested objects
-// keep the mode their file had).
-Expected<void> from_object(const ManifestEntry& entry, int directory, const std::string& name,
-                           const ObjectStore& objects, LinkMode mode)
-{
-    const ObjectKey key{entry.digest, entry.executable()};
-    const auto object = objects.path(key);
-    struct ::stat info{};
-    if (::lstat(object.c_str(), &info) != 0)
-        return fail(ErrorCode::corrupt, "object {} of {} is missing from the store", key.name(), entry.path);
-    ENVPIN_TRY(check_object(key, info, entry, objects));
-    if (mode == LinkMode::hardlink && (info.st_mode & 07777) == entry.mode &&
-        ::linkat(AT_FDCWD, object.c_str(), directory, name.c_str(), 0) == 0)
-        return {};
-    const LinkMode copy_mode = mode == LinkMode::hardlink ? LinkMode::automatic : mode;
-    return objects.materialize(key, directory, name, copy_mode, entry.mode, entry.mtime_ns);
-}
-
-struct Counters {
-    std::atomic<long long> reused{0}, from_objects{0}, symlinks{0};
-};
-
-// The files and symlinks of one directory, placed with descriptors of the directory in the new
-// tree and, when it exists, the same directory in the current tree: no path walks, and no two
-// workers contend for one directory's lock.
-struct DirectoryJob {
-    std::string parent;  // relative path of the directory ("." for the root)
-    std::vector<const ManifestEntry*> entries;
-};
-
-std::string_view base_name(std::string_view path)
-{
-    const size_t slash = path.rfind('/');
-    return slash == std::string_view::npos ? path : path.substr(slash + 1);
-}
-
-Expected<void> place_directory(const DirectoryJob& job,
-                               const std::unordered_map<std::string_view, const ManifestEntry*>& current_files,
-                               const fs::path& current_root, const fs::path& new_root, const ObjectStore& objects,
-                               LinkMode mode, Counters& counters)
-{
-    const auto destination_path = under(new_root, job.parent);
-    sys::UniqueFd destination(::open(destination_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!destination)
-        return fail(ErrorCode::io, "cannot open {}: {}", destination_path.string(), errno_text(errno));
-    sys::UniqueFd source(::open(under(current_root, job.parent).c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    for (const auto* entry : job.entries) {
-        const std::string name(base_name(entry->path));
-        if (entry->kind == EntryKind::symlink) {
-            if (::symlinkat(entry->target.c_str(), destination.get(), name.c_str()) != 0)
-                return fail(ErrorCode::io, "cannot create symlink {}: {}", entry->path, errno_text(errno));
-            ++counters.symlinks;
-            continue;
-        }
-        // The current tree's copy is the same inode the last snapshot recorded: link it. If it
-        // has gone since the drift check, fall back to the object.
-        const auto same = current_files.find(entry->path);
-        if (source && same != current_files.end() && same_state(*same->second, *entry) &&
-            ::linkat(source.get(), name.c_str(), destination.get(), name.c_str(), 0) == 0) {
-            ++counters.reused;
-            continue;
-        }
-        ENVPIN_TRY(from_object(*entry, destination.get(), name, objects, mode));
-        ++counters.from_objects;
+    // True for the first file of this build with these bytes: only it may link the object.
+    bool claim(const ObjectKey& key)
+    {
+        std::lock_guard lock(mutex);
+        return claimed.insert(key).second;
     }
+};
+
+// The files and symlinks of one directory of the new tree, placed through one descriptor of it.
+struct DirectoryJob {
+    fs::path directory;
+    std::vector<std::pair<const ManifestEntry*, std::string>> entries;  // entry, name in the directory
+};
+
+Expected<void> place_entries(const DirectoryJob& job, BuildState& state)
+{
+    sys::UniqueFd directory(::open(job.directory.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!directory)
+        return fail(ErrorCode::io, "cannot open {}: {}", job.directory.string(), errno_text(errno));
+    TreeBuild mine;
+    for (const auto& [entry, name] : job.entries) {
+        if (entry->kind == EntryKind::symlink) {
+            if (::symlinkat(entry->target.c_str(), directory.get(), name.c_str()) != 0)
+                return fail(ErrorCode::io, "cannot create symlink {}: {}", entry->path, errno_text(errno));
+            ++mine.symlinks;
+            continue;
+        }
+        const ObjectKey key{entry->digest, entry->executable()};
+        const bool may_link = state.options.mode == LinkMode::link_then_copy && state.claim(key);
+        const auto placed = ENVPIN_TRY(state.objects.place(*entry, directory.get(), name, state.options.mode, may_link));
+        ++mine.files;
+        mine.built_files.push_back({entry->path, placed.stamp, entry->digest});
+        if (placed.linked) {
+            ++mine.linked;
+            mine.linked_bytes += entry->size;
+            if (may_link)  // link_then_copy: the detach gives the object its own inode again
+                mine.linked_objects.push_back(key);
+        }
+    }
+    std::lock_guard lock(state.mutex);
+    auto& all = state.result;
+    all.files += mine.files;
+    all.symlinks += mine.symlinks;
+    all.linked += mine.linked;
+    all.linked_bytes += mine.linked_bytes;
+    all.linked_objects.insert(all.linked_objects.end(), mine.linked_objects.begin(), mine.linked_objects.end());
+    std::ranges::move(mine.built_files, std::back_inserter(all.built_files));
     return {};
+}
+
+// The entry at `path` and every entry below it (a contiguous range of the sorted list).
+std::vector<const ManifestEntry*> subtree_of(const Manifest& target, const std::string& path)
+{
+    std::vector<const ManifestEntry*> found;
+    const auto& entries = target.entries;
+    const auto self = std::ranges::lower_bound(entries, path, {}, &ManifestEntry::path);
+    if (self == entries.end() || self->path != path)
+        return found;
+    found.push_back(&*self);
+    if (self->kind != EntryKind::directory)
+        return found;
+    if (path == ".") {
+        for (const auto& entry : entries)
+            if (entry.path != ".")
+                found.push_back(&entry);
+        return found;
+    }
+    const std::string prefix = path + "/";
+    for (auto it = std::ranges::lower_bound(entries, prefix, {}, &ManifestEntry::path);
+         it != entries.end() && it->path.starts_with(prefix); ++it)
+        found.push_back(&*it);
+    return found;
+}
+
+fs::path destination_of(const SubtreeJob& job, const std::string& path)
+{
+    if (path == job.path)
+        return job.destination;
+    return job.destination / (job.path == "." ? path : path.substr(job.path.size() + 1));
+}
+
+// The directories of every job (created here, parents first), and the other entries grouped by
+// the directory they go into.
+Expected<std::vector<DirectoryJob>> make_directories(const Manifest& target, const std::vector<SubtreeJob>& jobs,
+                                                     std::vector<std::pair<fs::path, unsigned>>& made)
+{
+    std::vector<DirectoryJob> groups;
+    std::unordered_map<std::string, size_t> group_of;
+    for (const auto& job : jobs) {
+        const auto entries = subtree_of(target, job.path);
+        if (entries.empty())
+            return fail(ErrorCode::internal, "{} is not in the manifest", job.path);
+        for (const auto* entry : entries) {
+            const auto destination = destination_of(job, entry->path);
+            if (entry->kind == EntryKind::directory) {
+                if (::mkdir(destination.c_str(), 0700) != 0)
+                    return fail(ErrorCode::io, "cannot create {}: {}", destination.string(), errno_text(errno));
+                made.emplace_back(destination, entry->mode);
+                continue;
+            }
+            auto parent = destination.parent_path();
+            auto [it, inserted] = group_of.emplace(parent.string(), groups.size());
+            if (inserted)
+                groups.push_back({std::move(parent), {}});
+            groups[it->second].entries.emplace_back(entry, destination.filename().string());
+        }
+    }
+    return groups;
+}
+
+// Modes deepest first (a read-only directory is filled before it is closed), then, for a
+// durable build, every directory synced on all cores.
+Expected<void> seal_directories(const std::vector<std::pair<fs::path, unsigned>>& made, const BuildOptions& options)
+{
+    for (auto it = made.rbegin(); it != made.rend(); ++it)
+        if (::chmod(it->first.c_str(), it->second & 07777) != 0)
+            return fail(ErrorCode::io, "cannot set the mode of {}: {}", it->first.string(), errno_text(errno));
+    if (!options.durable)
+        return {};
+    return parallel_for(made.size(), options.threads, [&](size_t i, unsigned) -> Expected<void> {
+        sys::UniqueFd fd(::open(made[i].first.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!fd || ::fsync(fd.get()) != 0)
+            return fail(ErrorCode::io, "cannot sync {}: {}", made[i].first.string(), errno_text(errno));
+        return {};
+    });
 }
 
 }  // namespace
 
-Expected<TreeBuild> build_tree(const Manifest& target, const Manifest& current, const fs::path& current_root,
-                               const fs::path& new_root, const ObjectStore& objects, LinkMode mode, unsigned threads)
+Expected<TreeBuild> build_subtrees(const Manifest& target, const std::vector<SubtreeJob>& jobs,
+                                   const ObjectStore& objects, const BuildOptions& options)
 {
-    TreeBuild build;
-    // Directories first, owner-writable until the end; parents sort before their children.
-    std::vector<const ManifestEntry*> directories;
-    std::vector<const ManifestEntry*> others;
-    for (const auto& entry : target.entries)
-        (entry.kind == EntryKind::directory ? directories : others).push_back(&entry);
-    for (const auto* entry : directories) {
-        const auto path = under(new_root, entry->path);
-        if (::mkdir(path.c_str(), 0700) != 0)
-            return fail(ErrorCode::io, "cannot create {}: {}", path.string(), errno_text(errno));
-        ++build.directories;
-    }
-    std::unordered_map<std::string_view, const ManifestEntry*> current_files;
-    current_files.reserve(current.entries.size());
-    for (const auto& entry : current.entries)
-        if (entry.kind == EntryKind::file)
-            current_files.emplace(entry.path, &entry);
-    std::unordered_map<std::string_view, size_t> job_of;
-    std::vector<DirectoryJob> jobs;
-    for (const auto* entry : others) {
-        const size_t slash = entry->path.rfind('/');
-        const std::string_view parent = slash == std::string::npos ? std::string_view(".") : std::string_view(entry->path).substr(0, slash);
-        auto [it, inserted] = job_of.emplace(parent, jobs.size());
-        if (inserted)
-            jobs.push_back({std::string(parent), {}});
-        jobs[it->second].entries.push_back(entry);
-    }
+    std::vector<std::pair<fs::path, unsigned>> made;
+    auto groups = ENVPIN_TRY(make_directories(target, jobs, made));
     // Big directories first, so that one does not finish alone at the end.
-    std::ranges::sort(jobs, [](const DirectoryJob& a, const DirectoryJob& b) { return a.entries.size() > b.entries.size(); });
-    Counters counters;
-    ENVPIN_TRY(parallel_for(jobs.size(), threads, [&](size_t index, unsigned) {
-        return place_directory(jobs[index], current_files, current_root, new_root, objects, mode, counters);
-    }));
-    for (auto it = directories.rbegin(); it != directories.rend(); ++it) {
-        const auto path = under(new_root, (*it)->path);
-        if (::chmod(path.c_str(), (*it)->mode & 07777) != 0)
-            return fail(ErrorCode::io, "cannot set the mode of {}: {}", path.string(), errno_text(errno));
+    std::ranges::sort(groups, std::greater<>(), [](const DirectoryJob& job) { return job.entries.size(); });
+    BuildState state{objects, options, {}, {}, {}};
+    ENVPIN_TRY(parallel_for(groups.size(), options.threads,
+                            [&](size_t i, unsigned) { return place_entries(groups[i], state); }));
+    ENVPIN_TRY(seal_directories(made, options));
+    if (options.durable && !jobs.empty()) {  // the entries of the jobs' parents (a file job's own)
+        std::unordered_set<std::string> parents;
+        for (const auto& job : jobs)
+            parents.insert(job.destination.parent_path().string());
+        for (const auto& parent : parents)
+            ENVPIN_TRY(sys::fsync_directory(parent));
     }
-    build.reused = counters.reused;
-    build.from_objects = counters.from_objects;
-    build.symlinks = counters.symlinks;
-    return build;
+    state.result.directories = static_cast<long long>(made.size());
+    return std::move(state.result);
 }
+
+Expected<TreeBuild> build_tree(const Manifest& target, const fs::path& new_root, const ObjectStore& objects,
+                               const BuildOptions& options)
+{
+    return build_subtrees(target, {SubtreeJob{".", new_root}}, objects, options);
+}
+
+namespace {
+
+struct DirCloser {
+    void operator()(DIR* dir) const { ::closedir(dir); }
+};
+
+// The names in the directory `fd` (which the listing takes over), each with whether it is a
+// directory (never through a symlink).
+Expected<std::vector<std::pair<std::string, bool>>> list_directory(sys::UniqueFd fd, const fs::path& what)
+{
+    std::unique_ptr<DIR, DirCloser> listing(::fdopendir(fd.get()));
+    if (!listing)
+        return fail(ErrorCode::io, "cannot read {}: {}", what.string(), errno_text(errno));
+    const int dir_fd = fd.release();
+    std::vector<std::pair<std::string, bool>> names;
+    while (const dirent* item = ::readdir(listing.get())) {
+        const std::string name = item->d_name;
+        if (name == "." || name == "..")
+            continue;
+        bool directory = item->d_type == DT_DIR;
+        if (item->d_type == DT_UNKNOWN) {
+            struct ::stat info{};
+            directory = ::fstatat(dir_fd, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(info.st_mode);
+        }
+        names.emplace_back(name, directory);
+    }
+    return names;
+}
+
+std::string child_of(const std::string& parent, const std::string& name)
+{
+    return parent == "." ? name : parent + "/" + name;
+}
+
+}  // namespace
 
 Expected<void> remove_tree(const fs::path& root, unsigned threads)
 {
-    std::error_code ec;
-    if (!fs::exists(fs::symlink_status(root, ec)))
+    struct ::stat info{};
+    if (::lstat(root.c_str(), &info) != 0)
+        return errno == ENOENT ? Expected<void>() : fail(ErrorCode::io, "cannot stat {}: {}", root.string(), errno_text(errno));
+    if (!S_ISDIR(info.st_mode)) {  // a file or a symlink: the name goes, nothing is followed
+        if (::unlink(root.c_str()) != 0 && errno != ENOENT)
+            return fail(ErrorCode::io, "cannot remove {}: {}", root.string(), errno_text(errno));
         return {};
-    // Collect directories (parents first) without following symlinks.
-    std::vector<fs::path> directories{root};
+    }
+    sys::UniqueFd root_fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!root_fd)
+        return fail(ErrorCode::io, "cannot open {}: {}", root.string(), errno_text(errno));
+    // Every directory below the root (parents first), reached beneath it without symlinks, made
+    // writable through its descriptor; then their other entries removed on all cores, then the
+    // directories deepest first.
+    std::vector<std::string> directories{"."};
     for (size_t i = 0; i < directories.size(); ++i) {
-        ::chmod(directories[i].c_str(), 0700);
-        for (const auto& entry : fs::directory_iterator(directories[i], ec))
-            if (entry.is_directory(ec) && !entry.is_symlink(ec))
-                directories.push_back(entry.path());
-        if (ec)
-            return fail(ErrorCode::io, "cannot read {}: {}", directories[i].string(), ec.message());
+        auto fd = ENVPIN_TRY(sys::open_directory_beneath(root_fd.get(), directories[i], root / directories[i]));
+        ::fchmod(fd.get(), 0700);
+        for (const auto& [name, directory] : ENVPIN_TRY(list_directory(std::move(fd), root / directories[i])))
+            if (directory)
+                directories.push_back(child_of(directories[i], name));
     }
     ENVPIN_TRY(parallel_for(directories.size(), threads, [&](size_t index, unsigned) -> Expected<void> {
-        const int fd = ::open(directories[index].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-            return fail(ErrorCode::io, "cannot open {}: {}", directories[index].string(), errno_text(errno));
-        DIR* listing = ::fdopendir(fd);  // owns fd from here
-        if (listing == nullptr) {
-            ::close(fd);
-            return fail(ErrorCode::io, "cannot read {}: {}", directories[index].string(), errno_text(errno));
-        }
-        std::unique_ptr<DIR, int (*)(DIR*)> closer(listing, ::closedir);
-        while (const dirent* item = ::readdir(listing)) {
-            if (item->d_type == DT_DIR)
-                continue;  // "." and "..", and subdirectories (removed deepest first below)
-            if (::unlinkat(fd, item->d_name, 0) != 0 && errno != ENOENT && errno != EISDIR)
-                return fail(ErrorCode::io, "cannot remove {}/{}: {}", directories[index].string(), item->d_name,
-                            errno_text(errno));
-        }
+        const auto what = root / directories[index];
+        auto fd = ENVPIN_TRY(sys::open_directory_beneath(root_fd.get(), directories[index], what));
+        const int dir_fd = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0);
+        sys::UniqueFd keep(dir_fd);
+        for (const auto& [name, directory] : ENVPIN_TRY(list_directory(std::move(fd), what)))
+            if (!directory && ::unlinkat(dir_fd, name.c_str(), 0) != 0 && errno != ENOENT)
+                return fail(ErrorCode::io, "cannot remove {}/{}: {}", what.string(), name, errno_text(errno));
         return {};
     }));
-    for (auto it = directories.rbegin(); it != directories.rend(); ++it)
-        if (::rmdir(it->c_str()) != 0 && errno != ENOENT)
-            return fail(ErrorCode::io, "cannot remove {}: {}", it->string(), errno_text(errno));
+    for (auto it = directories.rbegin(); it != directories.rend(); ++it) {
+        if (*it == ".")
+            break;
+        const size_t slash = it->rfind('/');
+        const auto parent = slash == std::string::npos ? std::string(".") : it->substr(0, slash);
+        auto parent_fd = ENVPIN_TRY(sys::open_directory_beneath(root_fd.get(), parent, root / parent));
+        const auto name = slash == std::string::npos ? *it : it->substr(slash + 1);
+        if (::unlinkat(parent_fd.get(), name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
+            return fail(ErrorCode::io, "cannot remove {}: {}", (root / *it).string(), errno_text(errno));
+    }
+    if (::rmdir(root.c_str()) != 0 && errno != ENOENT)
+        return fail(ErrorCode::io, "cannot remove {}: {}", root.string(), errno_text(errno));
     return {};
 }
 

@@ -1,36 +1,64 @@
 #pragma once
-// Builds an environment tree from a manifest, beside the live one, for reset: every file the
-// current tree already has in the same state is hardlinked from it (no bytes move), the rest
-// comes from the object store. The result is complete and synced before anything swaps it in.
+// Builds parts of an environment tree from a manifest and the object store: for reset (each
+// entry that differs from the live tree, staged beside it), for clone (a whole tree at a new
+// path) and for verify of an older snapshot (a whole tree beside the environment).
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "base/error.hpp"
-#include "store/core/metadata.hpp"
 #include "store/core/manifest.hpp"
 #include "store/core/object_store.hpp"
+#include "store/core/records.hpp"
 
 namespace envpin::store {
 
-struct TreeBuild {
-    long long directories = 0;
-    long long reused = 0;        // files hardlinked from the current tree
-    long long from_objects = 0;  // files taken from the object store
-    long long symlinks = 0;
+// One subtree to build: the manifest's entry at `path` (a file, a symlink, or a directory with
+// everything below it), created as `destination`, which must not exist; its parent must.
+struct SubtreeJob {
+    std::string path;
+    std::filesystem::path destination;
 };
 
-// Creates `new_root` (which must not exist) holding exactly `target`. `current` is the manifest
-// the tree at `current_root` is known to match (its drift was checked and saved); files with the
-// same state in both are linked from `current_root`. Other files: hardlinked objects when `mode`
-// is hardlink and the object has the entry's permission bits, else cloned or copied with the
-// entry's mode and mtime. Directory modes are applied last, deepest first. `threads` workers.
-[[nodiscard]] Expected<TreeBuild> build_tree(const Manifest& target, const Manifest& current,
-                                             const std::filesystem::path& current_root,
-                                             const std::filesystem::path& new_root, const ObjectStore& objects,
-                                             LinkMode mode, unsigned threads);
+// A regular file as built, for the stat cache: the manifest's path and digest, and the stamp
+// the file got.
+struct BuiltFile {
+    std::string path;
+    StatStamp stamp;
+    Digest digest;
+};
+
+struct TreeBuild {
+    long long directories = 0;
+    long long files = 0;
+    long long symlinks = 0;
+    long long linked = 0;        // files that share their object's inode (no bytes written)
+    long long linked_bytes = 0;
+    std::vector<ObjectKey> linked_objects;  // link_then_copy: the objects linked (each once), to detach
+    std::vector<BuiltFile> built_files;     // every regular file, in no particular order
+};
+
+struct BuildOptions {
+    LinkMode mode = LinkMode::copy;  // effective (ObjectStore::place)
+    unsigned threads = 0;            // 0: all cores
+    bool durable = true;             // fsync every directory made (copies are always synced)
+};
+
+// Builds each job's subtree from `target`. Directories are created owner-writable, filled on
+// all cores (a worker per directory), then given their modes deepest first. Files come from
+// the object store (ObjectStore::place); with link_then_copy, each object is linked at most once
+// per build (a second file with the same bytes is copied), so that two files of a tree never
+// share an inode. On failure, what was made stays for the caller to remove.
+[[nodiscard]] Expected<TreeBuild> build_subtrees(const Manifest& target, const std::vector<SubtreeJob>& jobs,
+                                                 const ObjectStore& objects, const BuildOptions& options);
+
+// The whole tree of `target` at `new_root`.
+[[nodiscard]] Expected<TreeBuild> build_tree(const Manifest& target, const std::filesystem::path& new_root,
+                                             const ObjectStore& objects, const BuildOptions& options);
 
 // Removes a directory tree that envpin owns (an old tree after a reset), in parallel: files of
 // each directory by a worker, then the directories deepest first. Read-only directories are
-// made writable first. A missing `root` is success.
+// made writable first. A missing `root` is success; a `root` that is a file is removed.
 [[nodiscard]] Expected<void> remove_tree(const std::filesystem::path& root, unsigned threads);
 
 }  // namespace envpin::store

@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <tuple>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "store/core/parallel.hpp"
@@ -67,6 +68,54 @@ Expected<void> check_objects(Store& store, const References& references, const s
     return {};
 }
 
+// Objects that share their inode with another name (an environment's file): a problem unless
+// every environment using the object asked for hardlinks, or a detach that will copy them is
+// still pending.
+Expected<void> check_sharing(Store& store, const References& references, const std::vector<ObjectStore::Listed>& listed,
+                             FsckReport& report)
+{
+    std::unordered_map<long long, LinkMode> modes;
+    for (const auto& environment : ENVPIN_TRY(store.metadata().environments()))
+        modes[environment.id] = environment.link_mode;
+    const bool pending = !ENVPIN_TRY(store.metadata().pending_detaches()).empty();
+    for (const auto& object : listed) {
+        if (object.links <= 1)
+            continue;
+        const auto use = references.objects.find(object.key);
+        bool by_choice = use != references.objects.end() && !use->second.snapshots.empty();
+        if (use != references.objects.end())
+            for (const size_t index : use->second.snapshots)
+                by_choice = by_choice && modes[references.snapshots[index].environment_id] == LinkMode::hardlink;
+        if (by_choice) {
+            ++report.shared_by_choice;
+        } else if (pending) {
+            ++report.shared_pending;
+        } else {
+            report.problems.push_back(
+                {"shared-object", object.key.name(),
+                 use == references.objects.end() ? std::vector<std::string>() : references.labels(use->second),
+                 fmt::format("shares its inode with {} other name(s), an environment's file: a write in place there "
+                             "changes the snapshot; `envpin fsck --repair` gives it its own inode",
+                             object.links - 1)});
+        }
+    }
+    return {};
+}
+
+// A missing object that a detach removed says why.
+Expected<void> explain_missing(Store& store, FsckReport& report)
+{
+    const auto damaged = ENVPIN_TRY(store.metadata().damaged_objects());
+    for (auto& problem : report.problems) {
+        if (problem.kind != "missing-object")
+            continue;
+        for (const auto& record : damaged)
+            if (record.object == problem.object)
+                problem.detail = fmt::format("removed by the detach at {}: {}", record.detected, record.detail);
+    }
+    return {};
+}
+
 }  // namespace
 
 Expected<FsckReport> fsck(Store& store, const FsckOptions& options)
@@ -90,6 +139,8 @@ Expected<FsckReport> fsck(Store& store, const FsckOptions& options)
         if (!present.contains(key))
             report.problems.push_back({"missing-object", key.name(), references.labels(use), "not in objects/"});
     }
+    ENVPIN_TRY(check_sharing(store, references, listed, report));
+    ENVPIN_TRY(explain_missing(store, report));
     std::ranges::sort(report.problems, [](const FsckProblem& a, const FsckProblem& b) {
         return std::tie(a.kind, a.object, a.snapshots) < std::tie(b.kind, b.object, b.snapshots);
     });

@@ -1,5 +1,5 @@
-// The reset journal's payload: what recovery reads after a crash must be what reset wrote,
-// and payloads written before a field existed still parse.
+// The reset journal's payload: what recovery reads after a crash must be what reset wrote, and
+// a payload of another format is refused (recovery then sets its staging aside, deleting nothing).
 #include <gtest/gtest.h>
 
 #include "store/lifecycle/reset_journal.hpp"
@@ -11,15 +11,15 @@ ResetJournal sample()
 {
     ResetJournal journal;
     journal.environment = "/work/.venv";
-    journal.staging = "/work/.venv.envpin-reset";
-    journal.aside = "/work/.venv.envpin-aside";
-    journal.staging_inode = 1234567;
-    journal.old_tree = "/work/.venv.envpin-reset";
+    journal.staging = "/work/..venv.envpin-reset-Ab3xYz";
     journal.from = 7;
     journal.target = 3;
     journal.keep_old = true;
     journal.kept = "/work/.venv.envpin-old-7";
-    journal.swapped_ns = 1795837222423655406LL;
+    journal.ops = {{ResetStep::replace, "lib/python3.12/site-packages/torch", 0, 0, 1234567},
+                   {ResetStep::add, "bin/torchrun", 0, 0, 99},
+                   {ResetStep::remove, "lib/python3.12/site-packages/torch-2.12.0.dist-info"},
+                   {ResetStep::chmod, "include", 0700, 0755}};
     return journal;
 }
 
@@ -30,19 +30,20 @@ TEST(ResetJournal, RoundTrips)
     EXPECT_EQ(*parsed, sample());
 }
 
-TEST(ResetJournal, APayloadWithoutTheExchangeTimeTrustsNoRestoredFile)
+TEST(ResetJournal, RefusesWhatIsNotAJournalOfThisFormat)
 {
-    const auto parsed = parse_reset_journal(
-        R"({"environment":"/e","staging":"/e.s","aside":"/e.a","from":2,"target":1,"staging_inode":null})");
-    ASSERT_TRUE(parsed) << parsed.error().describe();
-    EXPECT_EQ(parsed->swapped_ns, 0);
-    EXPECT_FALSE(parsed->staging_inode);
+    for (const char* bad : {"", "[]", "{", R"({"environment":"/e"})",
+                            R"({"format":2,"environment":"","staging":"/s","from":1,"target":2,"ops":[]})",
+                            R"({"format":2,"environment":"/e","staging":"/s","from":1,"target":2,"ops":[{"step":"move","path":"a"}]})",
+                            // the whole-tree journal of earlier versions
+                            R"({"environment":"/e","staging":"/e.s","aside":"/e.a","from":2,"target":1,"staging_inode":null})"})
+        EXPECT_FALSE(parse_reset_journal(bad)) << bad;
 }
 
-TEST(ResetJournal, RefusesWhatIsNotAJournal)
+TEST(ResetJournal, StagedAndAsideNamesDiffer)
 {
-    for (const char* bad : {"", "[]", "{", R"({"environment":"/e"})", R"({"environment":"","staging":"/s","aside":"/a","from":1,"target":2})"})
-        EXPECT_FALSE(parse_reset_journal(bad)) << bad;
+    EXPECT_EQ(staged_name(12), "12");
+    EXPECT_EQ(aside_name(12), "12.old");
 }
 
 }  // namespace

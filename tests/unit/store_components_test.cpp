@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <memory>
 #include <vector>
 
@@ -292,18 +293,112 @@ TEST_F(ObjectStoreTest, AnExistingObjectWinsAndIsNeverReplaced)
     EXPECT_EQ(objects->list().value().size(), 1u);
 }
 
-TEST_F(ObjectStoreTest, MaterializesWithTheRequestedModeAndTime)
+ManifestEntry entry_for(const std::string& path, const ObjectKey& key, unsigned mode, long long size, long long mtime_ns)
+{
+    ManifestEntry entry{path, EntryKind::file, mode, size, mtime_ns};
+    entry.digest = key.digest;
+    return entry;
+}
+
+TEST_F(ObjectStoreTest, PlacesACopyWithTheEntrysModeAndTime)
 {
     test::write_text(dir / "env/a", "content");
     auto staged = stage("a", LinkMode::copy);
     ASSERT_TRUE(publish(staged));
-    ASSERT_TRUE(objects->materialize(staged.key, root_fd, "restored", LinkMode::copy, 0640, 1'500'000'000'123'456'789LL));
+    const auto entry = entry_for("restored", staged.key, 0640, 7, 1'500'000'000'123'456'789LL);
+    const auto placed = objects->place(entry, root_fd, "restored", LinkMode::copy, true);
+    ASSERT_TRUE(placed) << placed.error().describe();
+    EXPECT_FALSE(placed->linked);
     const auto info = stat_of(dir / "env/restored");
     EXPECT_EQ(test::read_text(dir / "env/restored"), "content");
     EXPECT_EQ(info.st_mode & 07777, 0640u);
     EXPECT_EQ(info.st_mtim.tv_sec, 1'500'000'000);
     EXPECT_EQ(info.st_mtim.tv_nsec, 123'456'789);
-    EXPECT_FALSE(objects->materialize(staged.key, root_fd, "restored", LinkMode::copy, 0640, 0));  // exists
+    EXPECT_EQ(placed->stamp.ino, info.st_ino);
+    EXPECT_NE(info.st_ino, stat_of(objects->path(staged.key)).st_ino);
+    EXPECT_FALSE(objects->place(entry, root_fd, "restored", LinkMode::copy, true));  // exists
+}
+
+TEST_F(ObjectStoreTest, LinkThenCopyLinksAnUnsharedObjectOnceAndCopiesOtherwise)
+{
+    test::write_text(dir / "env/a", "content");
+    auto staged = stage("a", LinkMode::copy);
+    ASSERT_TRUE(publish(staged));
+    const auto object_inode = stat_of(objects->path(staged.key)).st_ino;
+    const auto entry = entry_for("first", staged.key, 0644, 7, 1'600'000'000'000'000'000LL);
+    const auto first = objects->place(entry, root_fd, "first", LinkMode::link_then_copy, true);
+    ASSERT_TRUE(first) << first.error().describe();
+    EXPECT_TRUE(first->linked);
+    EXPECT_EQ(stat_of(dir / "env/first").st_ino, object_inode);
+    EXPECT_EQ(stat_of(dir / "env/first").st_mode & 07777, 0644u);  // the entry's, on the shared inode
+    // The object is shared now: a second file with these bytes gets its own copy.
+    const auto second = objects->place(entry, root_fd, "second", LinkMode::link_then_copy, true);
+    ASSERT_TRUE(second);
+    EXPECT_FALSE(second->linked);
+    EXPECT_NE(stat_of(dir / "env/second").st_ino, object_inode);
+    // Without the caller's claim it copies too.
+    const auto unclaimed = objects->place(entry, root_fd, "third", LinkMode::link_then_copy, false);
+    ASSERT_TRUE(unclaimed);
+    EXPECT_FALSE(unclaimed->linked);
+}
+
+TEST_F(ObjectStoreTest, ASharedObjectWrittenInPlaceIsNeverPlaced)
+{
+    test::write_text(dir / "env/a", "content");
+    auto staged = stage("a", LinkMode::hardlink);
+    ASSERT_TRUE(publish(staged));
+    test::write_text(dir / "env/a", "CONTENT");  // same size, new mtime: through the shared inode
+    const auto entry = entry_for("b", staged.key, 0644, 7, staged.stamp.mtime_ns);
+    const auto placed = objects->place(entry, root_fd, "b", LinkMode::copy, true);
+    ASSERT_FALSE(placed);
+    EXPECT_EQ(placed.error().code, ErrorCode::corrupt);
+    EXPECT_NE(placed.error().message.find("written in place"), std::string::npos) << placed.error().message;
+}
+
+TEST_F(ObjectStoreTest, ADetachCopyReplacesASharedObjectAndLeavesTheEnvironmentFile)
+{
+    test::write_text(dir / "env/a", "content");
+    ::chmod((dir / "env/a").c_str(), 0640);
+    auto staged = stage("a", LinkMode::link_then_copy);
+    ASSERT_TRUE(publish(staged));
+    const auto shared = stat_of(dir / "env/a").st_ino;
+    ASSERT_EQ(stat_of(objects->path(staged.key)).st_ino, shared);
+    auto staging = objects->open_staging(detach_staging).value();
+    Sha256 hasher;
+    const auto copy = objects->copy_shared(staged.key, staging.get(), "copy", hasher, buffer);
+    ASSERT_TRUE(copy && *copy) << (copy ? "not shared" : copy.error().describe());
+    EXPECT_TRUE((*copy)->intact);
+    ASSERT_TRUE(objects->replace_shared(**copy, staging.get()).value());
+    const auto object = stat_of(objects->path(staged.key));
+    EXPECT_NE(object.st_ino, shared);
+    EXPECT_EQ(object.st_nlink, 1u);
+    EXPECT_EQ(object.st_mode & 07777, 0640u);  // the inode's mode travels with the copy
+    EXPECT_EQ(stat_of(dir / "env/a").st_ino, shared);  // the environment keeps its file
+    test::write_text(dir / "env/a", "changed in place");
+    EXPECT_EQ(test::read_text(objects->path(staged.key)), "content");
+    // Not shared any more: nothing to copy.
+    EXPECT_FALSE(objects->copy_shared(staged.key, staging.get(), "again", hasher, buffer).value());
+}
+
+TEST_F(ObjectStoreTest, ADetachCopyOfBytesWrittenInPlaceIsNotIntactAndNeverReplacesTheObject)
+{
+    test::write_text(dir / "env/a", "content");
+    auto staged = stage("a", LinkMode::link_then_copy);
+    ASSERT_TRUE(publish(staged));
+    {
+        std::FILE* file = std::fopen((dir / "env/a").c_str(), "r+");  // in place, as open(.., "r+")
+        std::fputs("C", file);
+        std::fclose(file);
+    }
+    auto staging = objects->open_staging(detach_staging).value();
+    Sha256 hasher;
+    const auto copy = objects->copy_shared(staged.key, staging.get(), "copy", hasher, buffer).value();
+    ASSERT_TRUE(copy);
+    EXPECT_FALSE(copy->intact);
+    EXPECT_FALSE(objects->replace_shared(*copy, staging.get()).value());
+    EXPECT_TRUE(objects->remove_if_inode(*copy).value());
+    EXPECT_FALSE(objects->contains(staged.key));
+    EXPECT_EQ(test::read_text(dir / "env/a"), "Content");
 }
 
 TEST_F(ObjectStoreTest, ListsObjectsAndStraysAndRemovesThem)
