@@ -1,6 +1,6 @@
 #pragma once
 // The store's metadata database (envpin.db): a versioned schema and typed queries over it.
-// SQL lives here and in catalog_runs.cpp; the handles themselves live in database.cpp.
+// SQL lives here and in metadata_runs.cpp; the handles themselves live in database.cpp.
 #include <ctime>
 #include <filesystem>
 #include <optional>
@@ -18,7 +18,7 @@
 namespace envpin::store {
 
 // Schema version this build writes; older databases are migrated on open, newer ones refused.
-inline constexpr long long schema_version = 2;
+inline constexpr long long schema_version = 3;
 
 class Metadata {
 public:
@@ -51,16 +51,16 @@ public:
     [[nodiscard]] Expected<void> replace_stat_cache(long long environment_id, const StatCache& cache);
     [[nodiscard]] Expected<void> replace_stat_cache(long long environment_id, const PackedStatCache& packed);
 
-    // --- Verification runs (catalog_runs.cpp) ---
+    // --- Verification runs (metadata_runs.cpp); what they mean: store/lifecycle/verdicts.hpp ---
     [[nodiscard]] Expected<long long> record_verify_run(const VerifyRunRecord& run);
-    // The newest run of `snapshot_id` on `fingerprint`; nullopt when there is none.
-    [[nodiscard]] Expected<std::optional<VerifyRun>> latest_verify_run(long long snapshot_id, std::string_view fingerprint);
-    // Per snapshot of the environment: whether its latest run on `fingerprint` passed (any
-    // fingerprint when nullopt). Snapshots never verified are absent from the map.
-    [[nodiscard]] Expected<std::unordered_map<long long, bool>> verified_marks(
-        long long environment_id, const std::optional<std::string>& fingerprint);
+    // Every run of the environment's snapshots on `fingerprint` (any fingerprint when nullopt),
+    // oldest first, without their checks.
+    [[nodiscard]] Expected<std::vector<VerifyRun>> verify_runs(long long environment_id,
+                                                               const std::optional<std::string>& fingerprint);
+    // One run with its checks; nullopt when there is no run `run_id`.
+    [[nodiscard]] Expected<std::optional<VerifyRun>> verify_run(long long run_id);
 
-    // --- Journal of multi-step operations (catalog_runs.cpp) ---
+    // --- Journal of multi-step operations (metadata_runs.cpp) ---
     [[nodiscard]] Expected<long long> begin_journal(long long environment_id, std::string_view operation,
                                                     std::string_view state, std::string_view payload);
     [[nodiscard]] Expected<void> update_journal(long long id, std::string_view state, std::string_view payload);

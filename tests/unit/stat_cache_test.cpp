@@ -128,8 +128,9 @@ TEST(StatCacheCatalog, ADatabaseWithPerFileRowsMigratesAndKeepsItsEnvironments)
     {
         auto catalog = Metadata::open(dir / "envpin.db", OpenMode::create).value();
         ASSERT_TRUE(catalog.insert_environment({0, "kept", "/x/kept", LinkMode::copy, utc_now(), std::nullopt}));
-        // Back to schema 1's shape: the per-file table, with a row in it.
+        // Back to schema 1's shape: the per-file table, with a row in it, and runs without contexts.
         ASSERT_TRUE(catalog.database().exec(R"sql(
+ALTER TABLE verify_runs DROP COLUMN context;
 DROP TABLE stat_caches;
 CREATE TABLE stat_cache (
   environment_id INTEGER NOT NULL REFERENCES environments(id) ON DELETE CASCADE,
@@ -142,7 +143,7 @@ PRAGMA user_version = 1;
     }
     auto migrated = Metadata::open(dir / "envpin.db", OpenMode::read_write);
     ASSERT_TRUE(migrated) << migrated.error().describe();
-    EXPECT_EQ(migrated->database().user_version().value(), 2);
+    EXPECT_EQ(migrated->database().user_version().value(), schema_version);
     const auto kept = migrated->find_environment("kept").value();
     ASSERT_TRUE(kept);
     EXPECT_TRUE(migrated->load_stat_cache(kept->id).value().empty());
