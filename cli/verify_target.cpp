@@ -106,20 +106,25 @@ Expected<VerifyTarget> prepare_verify_target(store::Store& store, const std::str
     return target;
 }
 
-Expected<void> record_verify_result(store::Store& store, const VerifyTarget& target, verify::Report& report)
+namespace {
+
+// A failure of bytes that passed on this host before: the cause is outside the environment.
+std::optional<verify::PassedBefore> passed_before(const VerifyTarget& target, const verify::Report& report)
 {
-    report.snapshot = {{"environment", target.environment.name},
-                       {"ref", target.snapshot.label()},
-                       {"commit", target.snapshot.commit},
-                       {"path", target.environment.path.string()}};
-    if (target.baseline)
-        report.regressions = verify::find_regressions(report, *target.baseline);
-    if (!report.passed && target.earlier_pass) {
-        const auto& pass = *target.earlier_pass;
-        report.passed_before = verify::PassedBefore{pass.ref, pass.at, std::nullopt};
-        if (pass.context)
-            report.passed_before->differences = verify::context_differences(*pass.context, report.context);
-    }
+    if (report.passed || !target.earlier_pass)
+        return std::nullopt;
+    const auto& pass = *target.earlier_pass;
+    verify::PassedBefore passed{pass.ref, pass.at, std::nullopt};
+    if (pass.context)
+        passed.differences = verify::context_differences(*pass.context, report.context);
+    return passed;
+}
+
+store::VerifyRunRecord run_record(const VerifyTarget& target, const verify::Report& report)
+{
+    const auto text = [](const nlohmann::json& json) {
+        return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    };
     store::VerifyRunRecord record;
     record.snapshot_id = target.snapshot.id;
     record.fingerprint = report.fingerprint;
@@ -128,11 +133,24 @@ Expected<void> record_verify_result(store::Store& store, const VerifyTarget& tar
     record.duration_ms = report.duration_ms;
     record.suite_version = report.suite_version;
     record.host_json = verify::to_json(report).at("host").dump();
-    record.context_json = verify::to_json(report.context).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    record.context_json = text(verify::to_json(report.context));
     for (const auto& check : report.checks)
-        record.checks.push_back({check.name, std::string(verify::to_string(check.status)),
-                                 verify::to_json(check).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
-    ENVPIN_TRY(store.metadata().record_verify_run(record));
+        record.checks.push_back({check.name, std::string(verify::to_string(check.status)), text(verify::to_json(check))});
+    return record;
+}
+
+}  // namespace
+
+Expected<void> record_verify_result(store::Store& store, const VerifyTarget& target, verify::Report& report)
+{
+    report.snapshot = {{"environment", target.environment.name},
+                       {"ref", target.snapshot.label()},
+                       {"commit", target.snapshot.commit},
+                       {"path", target.environment.path.string()}};
+    if (target.baseline)
+        report.regressions = verify::find_regressions(report, *target.baseline);
+    report.passed_before = passed_before(target, report);
+    ENVPIN_TRY(store.metadata().record_verify_run(run_record(target, report)));
     return {};
 }
 
