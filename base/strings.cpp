@@ -4,6 +4,8 @@
 #include <cctype>
 #include <charconv>
 
+#include <fmt/format.h>
+
 namespace envpin {
 
 std::string_view trim(std::string_view text)
@@ -81,6 +83,17 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
         joined += parts[i];
     }
     return joined;
+}
+
+std::string human_bytes(long long bytes)
+{
+    if (bytes >= 1LL << 30)
+        return fmt::format("{:.1f} GB", static_cast<double>(bytes) / (1LL << 30));
+    if (bytes >= 1LL << 20)
+        return fmt::format("{:.1f} MB", static_cast<double>(bytes) / (1LL << 20));
+    if (bytes >= 1LL << 10)
+        return fmt::format("{:.1f} kB", static_cast<double>(bytes) / (1LL << 10));
+    return fmt::format("{} B", bytes);
 }
 
 }  // namespace envpin

@@ -16,5 +16,7 @@ namespace envpin {
 // Parses a non-negative decimal integer that fits in int64; nullopt otherwise.
 [[nodiscard]] std::optional<long long> parse_integer(std::string_view text);
 [[nodiscard]] std::string join(const std::vector<std::string>& parts, std::string_view separator);
+// "7.6 GB", "41.3 MB", "12.1 kB", "512 B" (binary multiples, one decimal).
+[[nodiscard]] std::string human_bytes(long long bytes);
 
 }  // namespace envpin

@@ -1,34 +1,43 @@
-// `envpin log NAME`: the environment's snapshots, newest first, with verified marks.
+// `envpin log NAME`: the environment's snapshots, newest first, each with its verdict on this
+// host and the runs behind it.
 #include <fmt/ostream.h>
 
 #include "cli/command.hpp"
 #include "cli/host_fingerprint.hpp"
 #include "cli/render_store.hpp"
+#include "cli/render_verdicts.hpp"
 
 namespace envpin::cli {
 namespace {
+
+// "verified:pass (pass 15:19, fail 15:20)": the verdict, then the runs of its bytes.
+std::string mark_text(const store::Verdicts& verdicts, const store::SnapshotInfo& snapshot, std::string_view today)
+{
+    const auto runs = verdicts.history(snapshot);
+    const auto mark = verdict_mark(verdicts.verdict(snapshot));
+    return runs.empty() ? mark : fmt::format("{} ({})", mark, runs_text(runs, today));
+}
 
 Expected<ExitCode> run_log(Context& context, const std::string& name)
 {
     auto store = ENVPIN_TRY(store::Store::open(store_options(context, store::Access::read)));
     const auto environment = ENVPIN_TRY(store.environment(name));
-    auto snapshots = ENVPIN_TRY(store.metadata().snapshots(environment.id));
-    // Marks are per host: the newest run on this host's fingerprint (GPU models + driver).
-    const auto marks = ENVPIN_TRY(store.metadata().verified_marks(environment.id, this_host_fingerprint()));
+    // Verdicts are per host: runs on this host's fingerprint (GPU models + driver + suite).
+    const auto verdicts = ENVPIN_TRY(store::load_verdicts(store.metadata(), environment, this_host_fingerprint()));
+    const auto& snapshots = verdicts.snapshots();
+    const auto today = today_utc();
     auto json = nlohmann::json::array();
     for (auto it = snapshots.rbegin(); it != snapshots.rend(); ++it) {
-        const auto mark = marks.find(it->id);
-        const auto verified = mark == marks.end() ? nlohmann::json(nullptr) : nlohmann::json(mark->second ? "pass" : "fail");
         const bool current = environment.current_snapshot == it->id;
         if (context.global.json) {
             json.push_back({{"seq", it->seq}, {"commit", it->commit}, {"created", it->created}, {"reason", it->reason},
-                            {"message", it->message}, {"verified", verified}, {"current", current},
+                            {"message", it->message}, {"verified", verdict_json(verdicts.verdict(*it))},
+                            {"runs", runs_json(verdicts.history(*it), verdicts)}, {"current", current},
                             {"files", it->files}, {"bytes", it->bytes}});
             continue;
         }
         fmt::print(context.out, "{:<16} {}  {}  {:<9} {:<10} {}{}\n", it->label(), short_commit(it->commit),
-                   it->created, it->reason, verified.is_null() ? "unverified" : "verified:" + verified.get<std::string>(),
-                   it->message, current ? "  (current)" : "");
+                   it->created, it->reason, mark_text(verdicts, *it, today), it->message, current ? "  (current)" : "");
     }
     if (context.global.json)
         context.out << json.dump(2) << '\n';
@@ -40,7 +49,7 @@ Expected<ExitCode> run_log(Context& context, const std::string& name)
 void register_log(CLI::App& app, Context& context, CommandRun& selected)
 {
     auto name = std::make_shared<std::string>();
-    auto* command = app.add_subcommand("log", "List an environment's snapshots with verified marks");
+    auto* command = app.add_subcommand("log", "List an environment's snapshots with their verdicts on this host");
     command->add_option("name", *name, "Environment name")->required();
     command->callback([&context, &selected, name] {
         selected = [&context, name] { return run_log(context, *name); };

@@ -1,9 +1,13 @@
-// `envpin status NAME [--exit-code]`: drift of the environment against its current snapshot.
-// Reads only: never waits for a writer.
+// `envpin status NAME [--exit-code]`: drift of the environment against its current snapshot,
+// and that snapshot's verdict on this host. Reads only: never waits for a writer.
 #include <fmt/ostream.h>
 
+#include <future>
+
 #include "cli/command.hpp"
+#include "cli/host_fingerprint.hpp"
 #include "cli/render_store.hpp"
+#include "cli/render_verdicts.hpp"
 
 namespace envpin::cli {
 namespace {
@@ -17,24 +21,29 @@ Expected<ExitCode> run_status(Context& context, const StatusFlags& flags)
 {
     auto store = ENVPIN_TRY(store::Store::open(store_options(context, store::Access::read)));
     const auto environment = ENVPIN_TRY(store.environment(flags.name));
+    // The host probe (a child process) runs while the tree is walked and hashed.
+    auto fingerprint = std::async(std::launch::async, this_host_fingerprint);
     const auto drift = store::status(store, environment, 0, progress_line(context));
     finish_progress(context);
     if (!drift)
         return std::unexpected(drift.error());
     const auto detach = ENVPIN_TRY(store.metadata().latest_detach(environment.id));
+    const auto verdicts = ENVPIN_TRY(store::load_verdicts(store.metadata(), environment, fingerprint.get()));
+    const auto verdict = verdicts.verdict(drift->snapshot);
     if (context.global.json) {
         auto body = changes_json(drift->changes);
         body["environment"] = environment.name;
         body["snapshot"] = {{"seq", drift->snapshot.seq}, {"commit", drift->snapshot.commit}};
         body["detach"] = detach_json(detach);
+        body["verified"] = verdict_json(verdict);
         context.out << body.dump(2) << '\n';
     } else if (drift->clean()) {
-        fmt::print(context.out, "{}: clean (at {}, {})\n", environment.name, drift->snapshot.label(),
-                   short_commit(drift->snapshot.commit));
+        fmt::print(context.out, "{}: clean (at {}, {}; {})\n", environment.name, drift->snapshot.label(),
+                   short_commit(drift->snapshot.commit), verdict_words(verdict));
     } else {
         const auto& changes = drift->changes;
-        fmt::print(context.out, "{}: changed since {} ({})\n", environment.name, drift->snapshot.label(),
-                   short_commit(drift->snapshot.commit));
+        fmt::print(context.out, "{}: changed since {} ({}; {})\n", environment.name, drift->snapshot.label(),
+                   short_commit(drift->snapshot.commit), verdict_words(verdict));
         if (!changes.distributions.empty())
             fmt::print(context.out, "distributions:\n");
         render_changes(changes, context.out, true);

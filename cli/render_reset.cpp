@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "cli/render_verdicts.hpp"
+
 namespace envpin::cli {
 namespace {
 
@@ -66,11 +68,8 @@ void render_reset(const store::ResetOutcome& outcome, const store::Environment& 
         fmt::print(out, "{} is already at the state of {}: nothing to do\n", environment.name, done.to.label());
         return;
     }
-    const std::string mark = !done.target_verified ? "never verified on this host"
-                             : *done.target_verified ? "verified on this host"
-                                                     : "failed verification on this host";
     fmt::print(out, "reset {}: {} -> {} ({}) in {:.2f} s\n", environment.name, done.from.label(), done.to.label(),
-               mark, static_cast<double>(done.switch_ms) / 1000);
+               verdict_words(done.target_verified), static_cast<double>(done.switch_ms) / 1000);
     if (done.root == "missing")
         fmt::print(out, "  the environment was missing: recreated from the store\n");
     else if (done.root == "replaced")

@@ -46,17 +46,6 @@ void finish_progress(const Context& context)
         context.err << "\r\033[K" << std::flush;
 }
 
-std::string human_bytes(long long bytes)
-{
-    if (bytes >= 1LL << 30)
-        return fmt::format("{:.1f} GB", static_cast<double>(bytes) / (1LL << 30));
-    if (bytes >= 1LL << 20)
-        return fmt::format("{:.1f} MB", static_cast<double>(bytes) / (1LL << 20));
-    if (bytes >= 1LL << 10)
-        return fmt::format("{:.1f} kB", static_cast<double>(bytes) / (1LL << 10));
-    return fmt::format("{} B", bytes);
-}
-
 std::string short_commit(const std::string& commit)
 {
     return commit.substr(0, 12);

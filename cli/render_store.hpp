@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/strings.hpp"  // human_bytes
 #include "cli/command.hpp"
 #include "store/lifecycle/compare.hpp"
 #include "store/maintenance/fsck.hpp"
@@ -22,7 +23,6 @@ namespace envpin::cli {
 [[nodiscard]] store::ProgressCallback progress_line(const Context& context);
 void finish_progress(const Context& context);
 
-[[nodiscard]] std::string human_bytes(long long bytes);
 [[nodiscard]] std::string short_commit(const std::string& commit);
 
 [[nodiscard]] nlohmann::json to_json(const store::SnapshotInfo& snapshot);

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "cli/render_verdicts.hpp"
+
 namespace envpin::cli {
 namespace {
 
@@ -40,6 +42,21 @@ std::string figure(const verify::CheckResult& check)
     return text;
 }
 
+// "these exact bytes passed here at 15:19 (train@1): the cause is outside the environment",
+// then what differs around the run.
+void render_passed_before(const verify::PassedBefore& passed, std::ostream& out)
+{
+    fmt::print(out, "these exact bytes passed here at {} ({}): the cause is outside the environment\n",
+               short_time(passed.at, today_utc()), passed.ref);
+    if (!passed.differences)
+        fmt::print(out, "  that run recorded no context to compare with\n");
+    else if (passed.differences->empty())
+        fmt::print(out, "  no difference in what envpin records around a run (CUDA_*, NCCL_* and loader variables, "
+                        "visible GPUs, memory limits)\n");
+    for (const auto& difference : passed.differences.value_or(std::vector<verify::ContextDifference>{}))
+        fmt::print(out, "  {}\n", verify::describe(difference));
+}
+
 }  // namespace
 
 void render_check(const verify::CheckResult& check, std::ostream& out, bool color)
@@ -60,7 +77,10 @@ void render_verify_summary(const verify::Report& report, std::ostream& out, bool
     for (const auto& check : report.checks)
         ++counts[static_cast<int>(check.status)];
     const auto verdict = report.passed ? CheckStatus::pass : CheckStatus::fail;
-    fmt::print(out, "\nverify: {}  {} passed, {} failed, {} errors, {} skipped in {:.1f} s  (host {}, suite {})\n",
+    fmt::print(out, "\n");
+    if (report.passed_before)
+        render_passed_before(*report.passed_before, out);
+    fmt::print(out, "verify: {}  {} passed, {} failed, {} errors, {} skipped in {:.1f} s  (host {}, suite {})\n",
                paint(report.passed ? "PASS" : "FAIL", verdict, color), counts[0], counts[1], counts[3], counts[2],
                static_cast<double>(report.duration_ms) / 1000, report.fingerprint, report.suite_version);
     for (const auto& r : report.regressions)

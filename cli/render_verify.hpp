@@ -9,7 +9,10 @@ namespace envpin::cli {
 // "host     pass    0.12 s" + the figure, then the detail and, when it did not pass, the hint.
 void render_check(const verify::CheckResult& check, std::ostream& out, bool color);
 
-// "verify: FAIL  1 failed, 2 skipped, 5 passed in 4.2 s  (host fingerprint ..., suite 1)" plus
+// After the checks, the report: first, for a failure of bytes that passed on this host before,
+// "these exact bytes passed here at 15:19 (train@1): the cause is outside the environment"
+// and what differs around the run ("  memory limit (ulimit -v): none -> 2.0 GB"); then
+// "verify: FAIL  1 failed, 2 skipped, 5 passed in 4.2 s  (host fingerprint ..., suite 1)" and
 // any regression warnings.
 void render_verify_summary(const verify::Report& report, std::ostream& out, bool color);
 

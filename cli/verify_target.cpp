@@ -4,36 +4,49 @@
 
 #include "store/lifecycle/snapshot.hpp"
 #include "store/lifecycle/tree_builder.hpp"
+#include "store/lifecycle/verdicts.hpp"
 
 namespace envpin::cli {
 namespace fs = std::filesystem;
 namespace {
 
-// The newest snapshot of the environment whose newest run on this host passed (other than
-// `except`), and that run's report.
-Expected<void> find_verified(store::Store& store, VerifyTarget& target, const std::string& fingerprint)
+// The run's checks as a report to compare figures with.
+Expected<std::optional<verify::Report>> baseline_of(store::Store& store, long long run_id)
 {
-    const auto marks = ENVPIN_TRY(store.metadata().verified_marks(target.environment.id, fingerprint));
-    const auto snapshots = ENVPIN_TRY(store.metadata().snapshots(target.environment.id));
-    for (auto it = snapshots.rbegin(); it != snapshots.rend(); ++it) {
-        const auto mark = marks.find(it->id);
-        if (mark == marks.end() || !mark->second)
-            continue;
-        if (!target.reset_suggestion && it->state != target.snapshot.state)
+    const auto run = ENVPIN_TRY(store.metadata().verify_run(run_id));
+    if (!run)
+        return std::optional<verify::Report>();
+    verify::Report baseline;
+    baseline.fingerprint = run->record.fingerprint;
+    baseline.passed = run->record.passed;
+    for (const auto& check : run->record.checks)
+        if (auto parsed = verify::check_result_from_json(nlohmann::json::parse(check.json, nullptr, false)))
+            baseline.checks.push_back(std::move(*parsed));
+    return baseline;
+}
+
+EarlierPass earlier_pass(const store::Verdicts& verdicts, const store::VerifyRun& run)
+{
+    const auto snapshot = verdicts.snapshot_of(run);
+    auto context = verify::run_context_from_json(nlohmann::json::parse(run.record.context_json, nullptr, false));
+    return {snapshot ? snapshot->label() : std::string("?"), run.record.started,
+            context ? std::optional(std::move(*context)) : std::nullopt};
+}
+
+// From the verdicts on this host: the snapshot to suggest in hints (the newest verified one
+// with other bytes), the regression baseline (the newest passing run), and the newest pass of
+// the target's own bytes.
+Expected<void> read_verdicts(store::Store& store, VerifyTarget& target, const std::string& fingerprint)
+{
+    const auto verdicts = ENVPIN_TRY(store::load_verdicts(store.metadata(), target.environment, fingerprint));
+    const auto verified = verdicts.verified_snapshots();
+    for (auto it = verified.rbegin(); it != verified.rend() && !target.reset_suggestion; ++it)
+        if (it->state != target.snapshot.state)
             target.reset_suggestion = it->label();
-        if (!target.baseline) {
-            const auto run = ENVPIN_TRY(store.metadata().latest_verify_run(it->id, fingerprint));
-            if (run) {
-                verify::Report baseline;
-                baseline.fingerprint = run->record.fingerprint;
-                baseline.passed = run->record.passed;
-                for (const auto& check : run->record.checks)
-                    if (auto parsed = verify::check_result_from_json(nlohmann::json::parse(check.json, nullptr, false)))
-                        baseline.checks.push_back(std::move(*parsed));
-                target.baseline = std::move(baseline);
-            }
-        }
-    }
+    if (const auto newest = verdicts.newest_pass())
+        target.baseline = ENVPIN_TRY(baseline_of(store, newest->id));
+    if (const auto pass = verdicts.last_pass(target.snapshot))
+        target.earlier_pass = earlier_pass(verdicts, *pass);
     return {};
 }
 
@@ -88,10 +101,45 @@ Expected<VerifyTarget> prepare_verify_target(store::Store& store, const std::str
         target.snapshot = wanted;
         ENVPIN_TRY(materialize(store, target, *current));
     }
-    ENVPIN_TRY(find_verified(store, target, fingerprint));
+    ENVPIN_TRY(read_verdicts(store, target, fingerprint));
     target.held_torch = ENVPIN_TRY(held_torch(store, target.environment));
     return target;
 }
+
+namespace {
+
+// A failure of bytes that passed on this host before: the cause is outside the environment.
+std::optional<verify::PassedBefore> passed_before(const VerifyTarget& target, const verify::Report& report)
+{
+    if (report.passed || !target.earlier_pass)
+        return std::nullopt;
+    const auto& pass = *target.earlier_pass;
+    verify::PassedBefore passed{pass.ref, pass.at, std::nullopt};
+    if (pass.context)
+        passed.differences = verify::context_differences(*pass.context, report.context);
+    return passed;
+}
+
+store::VerifyRunRecord run_record(const VerifyTarget& target, const verify::Report& report)
+{
+    const auto text = [](const nlohmann::json& json) {
+        return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    };
+    store::VerifyRunRecord record;
+    record.snapshot_id = target.snapshot.id;
+    record.fingerprint = report.fingerprint;
+    record.passed = report.passed;
+    record.started = store::utc_now();
+    record.duration_ms = report.duration_ms;
+    record.suite_version = report.suite_version;
+    record.host_json = verify::to_json(report).at("host").dump();
+    record.context_json = text(verify::to_json(report.context));
+    for (const auto& check : report.checks)
+        record.checks.push_back({check.name, std::string(verify::to_string(check.status)), text(verify::to_json(check))});
+    return record;
+}
+
+}  // namespace
 
 Expected<void> record_verify_result(store::Store& store, const VerifyTarget& target, verify::Report& report)
 {
@@ -101,18 +149,8 @@ Expected<void> record_verify_result(store::Store& store, const VerifyTarget& tar
                        {"path", target.environment.path.string()}};
     if (target.baseline)
         report.regressions = verify::find_regressions(report, *target.baseline);
-    store::VerifyRunRecord record;
-    record.snapshot_id = target.snapshot.id;
-    record.fingerprint = report.fingerprint;
-    record.passed = report.passed;
-    record.started = store::utc_now();
-    record.duration_ms = report.duration_ms;
-    record.suite_version = report.suite_version;
-    record.host_json = verify::to_json(report).at("host").dump();
-    for (const auto& check : report.checks)
-        record.checks.push_back({check.name, std::string(verify::to_string(check.status)),
-                                 verify::to_json(check).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
-    ENVPIN_TRY(store.metadata().record_verify_run(record));
+    report.passed_before = passed_before(target, report);
+    ENVPIN_TRY(store.metadata().record_verify_run(run_record(target, report)));
     return {};
 }
 

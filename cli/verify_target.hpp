@@ -1,7 +1,8 @@
 #pragma once
 // `verify NAME [REF]` over the store: which tree is proven (the live environment, after saving
-// its drift; or REF materialized beside it), what the result is recorded against, and the
-// run it is compared with for regressions.
+// its drift; or REF materialized beside it), what the result is recorded against, the run it
+// is compared with for regressions, and the earlier pass of the same bytes a failure is told
+// against. What counts as verified comes from store/lifecycle/verdicts.hpp.
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -13,6 +14,13 @@
 
 namespace envpin::cli {
 
+// The newest run on this host that passed for the target's bytes.
+struct EarlierPass {
+    std::string ref;  // the snapshot it was recorded for ("train@1")
+    std::string at;   // ISO 8601 UTC
+    std::optional<verify::RunContext> context;  // nullopt: that run recorded none
+};
+
 struct VerifyTarget {
     store::Environment environment;
     store::SnapshotInfo snapshot;  // the result is recorded for this snapshot
@@ -21,6 +29,7 @@ struct VerifyTarget {
     std::vector<store::Distribution> distributions;
     std::optional<std::string> reset_suggestion;  // "NAME@N": verified on this host, for hints
     std::optional<verify::Report> baseline;       // the newest passing run on this host
+    std::optional<EarlierPass> earlier_pass;      // these bytes passed on this host before
     bool held_torch = true;  // false: no snapshot of the environment ever listed torch
 };
 
@@ -30,7 +39,8 @@ struct VerifyTarget {
 [[nodiscard]] Expected<VerifyTarget> prepare_verify_target(store::Store& store, const std::string& name,
                                                            const std::string& ref, const std::string& fingerprint);
 
-// Fills the report's snapshot and regressions, then records the run in the store.
+// Fills the report's snapshot, regressions and (for a failure of bytes that passed here
+// before) passed_before, then records the run with its context in the store.
 [[nodiscard]] Expected<void> record_verify_result(store::Store& store, const VerifyTarget& target,
                                                   verify::Report& report);
 

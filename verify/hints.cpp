@@ -84,6 +84,18 @@ constexpr std::array rules{
                     "LD_LIBRARY_PATH or the container image, or upgrade the driver.";
          }},
     Rule{[](std::string_view t) {
+             // Python's MemoryError, not torch.cuda.OutOfMemoryError (the GPU's, below).
+             static const std::regex python_memory_error(R"((^|[^A-Za-z])MemoryError)");
+             return contains_any(t, {"failed to map segment from shared object", "std::bad_alloc",
+                                     "Cannot allocate memory", "can't allocate memory"}) ||
+                    std::regex_search(t.begin(), t.end(), python_memory_error);
+         },
+         [](std::string_view) -> std::string {
+             return "The process could not get host memory (not GPU memory): a memory limit applies to it "
+                    "(`ulimit -v`, `ulimit -d`, a cgroup's memory.max: the run's context lists them) or the "
+                    "machine is out of memory; lift the limit and run verify again.";
+         }},
+    Rule{[](std::string_view t) {
              return contains_any(t, {"out of memory", "CUDA_ERROR_OUT_OF_MEMORY", "cudaErrorMemoryAllocation",
                                      "OutOfMemoryError"});
          },

@@ -11,7 +11,7 @@ namespace envpin::verify {
 
 // The hint for the first known signature found in `error_text`, or "" when none matches.
 // Known: CUDA 35 (driver too old), 209 (no kernel image), 802 (Fabric Manager), 804 (forward
-// compatibility), out of memory, NCCL "unhandled cuda error", CUDNN_STATUS_NOT_INITIALIZED,
+// compatibility), host memory refused (a memory limit), GPU out of memory, NCCL "unhandled cuda error", CUDNN_STATUS_NOT_INITIALIZED,
 // "cannot open shared object file" (names the library), "undefined symbol" (LD_LIBRARY_PATH
 // shadowing), corrupt ELF files, a missing torch module, NaN/Inf losses, timeouts and crashes.
 [[nodiscard]] std::string hint_for(std::string_view error_text);

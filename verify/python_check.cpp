@@ -11,6 +11,7 @@
 #include "verify/embedded_sources.hpp"
 #include "verify/env_distributions.hpp"
 #include "verify/hints.hpp"
+#include "verify/run_context.hpp"
 #include "verify/shadowing.hpp"
 #include "verify/suite_checks.hpp"
 
@@ -33,16 +34,12 @@ std::optional<fs::path> find_interpreter(const fs::path& environment)
 // GPUs torch should see: the host's, or fewer when CUDA_VISIBLE_DEVICES narrows them.
 long expected_gpus(const ProbeRequest& request, std::string& note)
 {
-    const auto host = static_cast<long>(request.number(param::gpu_count, 0));
+    const auto host = static_cast<long long>(request.number(param::gpu_count, 0));
     const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
-    if (visible == nullptr)
-        return host;
-    long listed = 0;
-    for (auto entry : split(visible, ','))
-        if (!trim(entry).empty() && trim(entry) != "-1")
-            ++listed;
-    note = fmt::format(" (CUDA_VISIBLE_DEVICES={})", visible);
-    return std::min(host, listed);
+    if (visible != nullptr)
+        note = fmt::format(" (CUDA_VISIBLE_DEVICES={})", visible);
+    return static_cast<long>(
+        visible_gpu_count(host, visible != nullptr ? std::optional<std::string>(visible) : std::nullopt));
 }
 
 std::optional<nlohmann::json> find_result(std::string_view out)

@@ -17,6 +17,33 @@ nlohmann::json regression_to_json(const Regression& r)
             {"baseline", r.baseline}, {"current", r.current}, {"change", r.change}};
 }
 
+nlohmann::json passed_before_to_json(const std::optional<PassedBefore>& passed)
+{
+    if (!passed)
+        return nullptr;
+    auto differences = nlohmann::json(nullptr);
+    if (passed->differences) {
+        differences = nlohmann::json::array();
+        for (const auto& difference : *passed->differences)
+            differences.push_back(to_json(difference));
+    }
+    return {{"ref", passed->ref}, {"at", passed->at}, {"context_differences", differences}};
+}
+
+std::optional<PassedBefore> passed_before_from_json(const nlohmann::json& document)
+{
+    if (!document.is_object())
+        return std::nullopt;
+    PassedBefore passed{document.at("ref").get<std::string>(), document.at("at").get<std::string>(), std::nullopt};
+    if (const auto& differences = document.at("context_differences"); differences.is_array()) {
+        passed.differences.emplace();
+        for (const auto& d : differences)
+            passed.differences->push_back({d.at("what").get<std::string>(), d.at("before").get<std::string>(),
+                                           d.at("after").get<std::string>()});
+    }
+    return passed;
+}
+
 bool is_rate_unit(std::string_view unit)
 {
     return unit.ends_with("/s");
@@ -69,7 +96,9 @@ nlohmann::json to_json(const Report& report)
     for (const auto& r : report.regressions)
         regressions.push_back(regression_to_json(r));
     return {{"status", report.passed ? "pass" : "fail"},
+            {"passed_before", passed_before_to_json(report.passed_before)},
             {"host", host_to_json(report.host)},
+            {"context", to_json(report.context)},
             {"snapshot", report.snapshot},
             {"checks", checks},
             {"fingerprint", report.fingerprint},
@@ -86,6 +115,9 @@ Expected<Report> report_from_json(const nlohmann::json& document)
         Report report;
         report.passed = document.at("status").get<std::string>() == "pass";
         report.host = ENVPIN_TRY(host_facts_from_json(document.at("host")));
+        if (document.contains("context"))
+            report.context = ENVPIN_TRY(run_context_from_json(document.at("context")));
+        report.passed_before = passed_before_from_json(document.value("passed_before", nlohmann::json()));
         report.snapshot = document.value("snapshot", nlohmann::json::object());
         for (const auto& check : document.at("checks"))
             report.checks.push_back(ENVPIN_TRY(check_result_from_json(check)));

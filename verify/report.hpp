@@ -1,7 +1,9 @@
 #pragma once
-// A verification run as a value: the host it ran on, every check's result, and the verdict;
-// its `verify --json` form (DESIGN.md section 6), the host fingerprint that keys stored runs,
-// and the regression comparison against an earlier run on the same host.
+// A verification run as a value: the host it ran on, the context around it, every check's
+// result, and the verdict; its `verify --json` form (docs/VERIFY.md, "Reports"), the host
+// fingerprint that keys stored runs, and the regression comparison against an earlier run on
+// the same host.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +13,7 @@
 #include "base/error.hpp"
 #include "resolver/host_facts.hpp"
 #include "verify/check_result.hpp"
+#include "verify/run_context.hpp"
 
 namespace envpin::verify {
 
@@ -29,22 +32,35 @@ struct Regression {
     bool operator==(const Regression&) const = default;
 };
 
+// A failed run of bytes that passed on this host before: the cause is outside the environment.
+struct PassedBefore {
+    std::string ref;  // "train@1": the snapshot the passing run was recorded for
+    std::string at;   // when it passed, ISO 8601 UTC
+    // What differs from that run's context to this one's; nullopt when that run recorded none.
+    std::optional<std::vector<ContextDifference>> differences;
+    bool operator==(const PassedBefore&) const = default;
+};
+
 struct Report {
     bool passed = false;  // no check failed or errored (skips allowed)
     HostFacts host;
+    RunContext context;       // captured by the parent before the checks ran
     std::string fingerprint;  // host_fingerprint(host, suite_version)
     std::string suite_version{verify::suite_version};
     nlohmann::json snapshot = nlohmann::json::object();  // filled by the caller that knows the snapshot
     std::vector<CheckResult> checks;
     std::vector<Regression> regressions;  // filled by the caller from find_regressions
+    std::optional<PassedBefore> passed_before;  // filled by the caller that knows the store
     long long duration_ms = 0;
 };
 
 // pass iff no check failed or errored.
 [[nodiscard]] bool suite_passed(const std::vector<CheckResult>& checks);
 
-// {"status": "pass"|"fail", "host", "snapshot", "checks": [...], "fingerprint", "suite_version",
-//  "duration_ms", "regressions": [{"check", "figure", "unit", "baseline", "current", "change"}]}
+// {"status": "pass"|"fail", "passed_before": null | {"ref", "at", "context_differences":
+//  null | [{"what", "before", "after"}]}, "host", "context", "snapshot", "checks": [...],
+//  "fingerprint", "suite_version", "duration_ms", "regressions": [{"check", "figure", "unit",
+//  "baseline", "current", "change"}]}
 [[nodiscard]] nlohmann::json to_json(const Report& report);
 // Reads to_json's form back (a stored baseline); bad_input when it is not one.
 [[nodiscard]] Expected<Report> report_from_json(const nlohmann::json& document);

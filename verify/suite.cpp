@@ -213,6 +213,7 @@ Expected<Report> run_suite(const SuiteRequest& request)
     Report report;
     report.host = probe_host_for(request, executable);
     report.fingerprint = host_fingerprint(report.host, suite_version);
+    report.context = capture_run_context(report.host);
     const sys::Subreaper reaper;
     for (const auto& name : names) {
         if (request.on_check_start)

@@ -92,7 +92,12 @@ CREATE TABLE stat_caches (
   packed BLOB NOT NULL
 );
 )sql",
-    // 3: the background detach of link-then-copy (store/lifecycle/detach.hpp): what is queued and
+    // 3: each verification run records its context (verify/run_context.hpp: the CUDA_*, NCCL_*
+    // and loader variables, visible GPUs, memory limits) as JSON; older runs read as '{}'.
+    R"sql(
+ALTER TABLE verify_runs ADD COLUMN context TEXT NOT NULL DEFAULT '{}';
+)sql",
+    // 4: the background detach of link-then-copy (store/lifecycle/detach.hpp): what is queued and
     // what each run measured, and the objects a detach found written in place.
     R"sql(
 CREATE TABLE detaches (

@@ -18,7 +18,7 @@
 namespace envpin::store {
 
 // Schema version this build writes; older databases are migrated on open, newer ones refused.
-inline constexpr long long schema_version = 3;
+inline constexpr long long schema_version = 4;
 
 class Metadata {
 public:
@@ -52,14 +52,14 @@ public:
     [[nodiscard]] Expected<void> replace_stat_cache(long long environment_id, const StatCache& cache);
     [[nodiscard]] Expected<void> replace_stat_cache(long long environment_id, const PackedStatCache& packed);
 
-    // --- Verification runs (metadata_runs.cpp) ---
+    // --- Verification runs (metadata_runs.cpp); what they mean: store/lifecycle/verdicts.hpp ---
     [[nodiscard]] Expected<long long> record_verify_run(const VerifyRunRecord& run);
-    // The newest run of `snapshot_id` on `fingerprint`; nullopt when there is none.
-    [[nodiscard]] Expected<std::optional<VerifyRun>> latest_verify_run(long long snapshot_id, std::string_view fingerprint);
-    // Per snapshot of the environment: whether its latest run on `fingerprint` passed (any
-    // fingerprint when nullopt). Snapshots never verified are absent from the map.
-    [[nodiscard]] Expected<std::unordered_map<long long, bool>> verified_marks(
-        long long environment_id, const std::optional<std::string>& fingerprint);
+    // Every run of the environment's snapshots on `fingerprint` (any fingerprint when nullopt),
+    // oldest first, without their checks.
+    [[nodiscard]] Expected<std::vector<VerifyRun>> verify_runs(long long environment_id,
+                                                               const std::optional<std::string>& fingerprint);
+    // One run with its checks; nullopt when there is no run `run_id`.
+    [[nodiscard]] Expected<std::optional<VerifyRun>> verify_run(long long run_id);
 
     // --- The background detach of link-then-copy (metadata_detach.cpp) ---
     // Queues the objects (packed keys, store/lifecycle/detach.hpp; empty: every object of the

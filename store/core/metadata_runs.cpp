@@ -3,14 +3,29 @@
 
 namespace envpin::store {
 
+namespace {
+
+constexpr std::string_view run_columns =
+    "r.id, r.snapshot_id, r.fingerprint, r.status, r.started, r.duration_ms, r.suite_version, r.host, r.context";
+
+VerifyRun run_from(const Statement& row)
+{
+    return VerifyRun{row.integer(0),
+                     {row.integer(1), row.text(2), row.text(3) == "pass", row.text(4), row.integer(5), row.text(6),
+                      row.text(7), row.text(8), {}}};
+}
+
+}  // namespace
+
 Expected<long long> Metadata::record_verify_run(const VerifyRunRecord& run)
 {
     auto transaction = ENVPIN_TRY(Transaction::begin(database_));
     auto insert_run = ENVPIN_TRY(database_.prepare(
-        "INSERT INTO verify_runs (snapshot_id, fingerprint, status, started, duration_ms, suite_version, host) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+        "INSERT INTO verify_runs (snapshot_id, fingerprint, status, started, duration_ms, suite_version, host, context) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
     insert_run.bind(1, run.snapshot_id).bind(2, run.fingerprint).bind(3, run.passed ? "pass" : "fail");
     insert_run.bind(4, run.started).bind(5, run.duration_ms).bind(6, run.suite_version).bind(7, run.host_json);
+    insert_run.bind(8, run.context_json);
     ENVPIN_TRY(insert_run.run());
     const auto run_id = database_.last_insert_id();
     auto insert_check = ENVPIN_TRY(database_.prepare(
@@ -26,43 +41,36 @@ Expected<long long> Metadata::record_verify_run(const VerifyRunRecord& run)
     return run_id;
 }
 
-Expected<std::optional<VerifyRun>> Metadata::latest_verify_run(long long snapshot_id, std::string_view fingerprint)
+Expected<std::vector<VerifyRun>> Metadata::verify_runs(long long environment_id,
+                                                       const std::optional<std::string>& fingerprint)
 {
-    auto select_run = ENVPIN_TRY(database_.prepare(
-        "SELECT id, status, started, duration_ms, suite_version, host FROM verify_runs "
-        "WHERE snapshot_id = ? AND fingerprint = ? ORDER BY id DESC LIMIT 1"));
-    select_run.bind(1, snapshot_id).bind(2, fingerprint);
+    auto statement = ENVPIN_TRY(database_.prepare(fmt::format(
+        "SELECT {} FROM verify_runs r JOIN snapshots s ON s.id = r.snapshot_id "
+        "WHERE s.environment_id = ?1 AND (?2 IS NULL OR r.fingerprint = ?2) ORDER BY r.id", run_columns)));
+    statement.bind(1, environment_id);
+    if (fingerprint)
+        statement.bind(2, *fingerprint);
+    else
+        statement.bind_null(2);
+    std::vector<VerifyRun> runs;
+    while (ENVPIN_TRY(statement.step()))
+        runs.push_back(run_from(statement));
+    return runs;
+}
+
+Expected<std::optional<VerifyRun>> Metadata::verify_run(long long run_id)
+{
+    auto select_run = ENVPIN_TRY(database_.prepare(fmt::format("SELECT {} FROM verify_runs r WHERE r.id = ?", run_columns)));
+    select_run.bind(1, run_id);
     if (!ENVPIN_TRY(select_run.step()))
         return std::optional<VerifyRun>();
-    VerifyRun run{select_run.integer(0),
-                  {snapshot_id, std::string(fingerprint), select_run.text(1) == "pass", select_run.text(2),
-                   select_run.integer(3), select_run.text(4), select_run.text(5), {}}};
+    auto run = run_from(select_run);
     auto select_checks = ENVPIN_TRY(database_.prepare(
         "SELECT name, status, result FROM verify_checks WHERE run_id = ? ORDER BY position"));
     select_checks.bind(1, run.id);
     while (ENVPIN_TRY(select_checks.step()))
         run.record.checks.push_back({select_checks.text(0), select_checks.text(1), select_checks.text(2)});
     return run;
-}
-
-Expected<std::unordered_map<long long, bool>> Metadata::verified_marks(long long environment_id,
-                                                                    const std::optional<std::string>& fingerprint)
-{
-    // The newest run per snapshot (on the fingerprint, when one is given) decides its mark.
-    auto statement = ENVPIN_TRY(database_.prepare(
-        "SELECT r.snapshot_id, r.status FROM verify_runs r JOIN snapshots s ON s.id = r.snapshot_id "
-        "WHERE s.environment_id = ?1 AND (?2 IS NULL OR r.fingerprint = ?2) AND r.id = ("
-        "  SELECT max(r2.id) FROM verify_runs r2 WHERE r2.snapshot_id = r.snapshot_id "
-        "  AND (?2 IS NULL OR r2.fingerprint = ?2))"));
-    statement.bind(1, environment_id);
-    if (fingerprint)
-        statement.bind(2, *fingerprint);
-    else
-        statement.bind_null(2);
-    std::unordered_map<long long, bool> marks;
-    while (ENVPIN_TRY(statement.step()))
-        marks[statement.integer(0)] = statement.text(1) == "pass";
-    return marks;
 }
 
 Expected<long long> Metadata::begin_journal(long long environment_id, std::string_view operation,

@@ -222,8 +222,12 @@ Expected<void> ObjectStore::publish_one(int root_fd, StagedObject& staged) const
         ::unlinkat(tmp_fd_.get(), staged.source.c_str(), 0);  // left behind when the object existed
         return {};
     }
-    if (!created)
+    if (!created) {
+        struct ::stat object{};
+        staged.existed_shared = ::fstatat(objects_fd_.get(), name.c_str(), &object, AT_SYMLINK_NOFOLLOW) == 0 &&
+                                object.st_nlink > 1;
         return {};
+    }
     // The new link must be the inode that was hashed, unchanged since; else take it back out.
     struct ::stat info{};
     if (::fstatat(objects_fd_.get(), name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0)
@@ -273,8 +277,12 @@ Expected<std::optional<StagedObject>> ObjectStore::link_durable(int source_fd, c
             staged.published = true;
             break;
         }
-        if (errno == EEXIST)
+        if (errno == EEXIST) {
+            struct ::stat object{};
+            staged.existed_shared = ::fstatat(objects_fd_.get(), name.c_str(), &object, AT_SYMLINK_NOFOLLOW) == 0 &&
+                                    object.st_nlink > 1;
             return staged;
+        }
         if (errno == ENOENT && attempt == 0 &&
             (::mkdirat(objects_fd_.get(), name.substr(0, 2).c_str(), 0755) == 0 || errno == EEXIST))
             continue;

@@ -64,6 +64,10 @@ struct StagedObject {
     StatStamp linked;    // hardlink, after publish(): the inode's stamp once linked (its ctime
                          // moved); all zero when the object already existed
     bool published = false;  // after publish(): this object is new in the store
+    // The object existed already and shares its inode with another name (the environment's
+    // file, linked by a killed snapshot that never recorded it, or another environment's): the
+    // detach must copy it all the same.
+    bool existed_shared = false;
 };
 
 class ObjectStore {

@@ -78,6 +78,7 @@ struct VerifyRunRecord {
     long long duration_ms = 0;
     std::string suite_version;
     std::string host_json = "{}";  // host facts as JSON
+    std::string context_json = "{}";  // the run's context as JSON (verify/run_context.hpp); "{}": not recorded
     struct Check {
         std::string name;
         std::string status;  // pass | fail | skip | error
@@ -88,6 +89,7 @@ struct VerifyRunRecord {
     bool operator==(const VerifyRunRecord&) const = default;
 };
 
+// A stored run; `record.checks` is empty where a query reads runs without their checks.
 struct VerifyRun {
     long long id = 0;
     VerifyRunRecord record;

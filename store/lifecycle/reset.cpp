@@ -22,6 +22,7 @@
 #include "store/lifecycle/snapshot.hpp"
 #include "store/lifecycle/tree_builder.hpp"
 #include "sys/beneath.hpp"
+#include "store/lifecycle/verdicts.hpp"
 #include "sys/file.hpp"
 
 namespace envpin::store {
@@ -30,43 +31,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Whether each snapshot counts as verified on this host: its own newest run, or that of
-// another snapshot of the environment with the same state (a pre-reset snapshot of a state
-// that passed is as proven as the original).
-struct Verification {
-    std::unordered_map<long long, bool> marks;
-    std::vector<SnapshotInfo> snapshots;
-
-    [[nodiscard]] std::optional<bool> of(const SnapshotInfo& snapshot) const
-    {
-        std::optional<bool> result;
-        for (const auto& other : snapshots) {
-            if (other.state != snapshot.state)
-                continue;
-            if (const auto it = marks.find(other.id); it != marks.end())
-                result = result.value_or(false) || it->second;
-        }
-        return result;
-    }
-    [[nodiscard]] std::vector<SnapshotInfo> verified() const
-    {
-        std::vector<SnapshotInfo> list;
-        for (const auto& snapshot : snapshots)
-            if (of(snapshot).value_or(false))
-                list.push_back(snapshot);
-        return list;
-    }
-};
-
-Expected<Verification> load_verification(Store& store, const Environment& environment,
-                                         const std::optional<std::string>& fingerprint)
-{
-    Verification verification;
-    verification.marks = ENVPIN_TRY(store.metadata().verified_marks(environment.id, fingerprint));
-    verification.snapshots = ENVPIN_TRY(store.metadata().snapshots(environment.id));
-    return verification;
-}
-
 // The target, or a refusal when it is not verified on this host and --force is absent.
 // With unsaved drift, the state to leave is newer than every snapshot (it is saved as the next
 // one), so every verified snapshot is "before" it.
@@ -74,28 +38,28 @@ Expected<std::variant<SnapshotInfo, ResetRefused>> choose_target(Store& store, c
                                                                  const SnapshotInfo& current, bool drifted,
                                                                  const ResetRequest& request)
 {
-    const auto verification = ENVPIN_TRY(load_verification(store, environment, request.fingerprint));
+    const auto verdicts = ENVPIN_TRY(load_verdicts(store.metadata(), environment, request.fingerprint));
     if (request.target.empty()) {
-        const auto& all = verification.snapshots;
+        const auto& all = verdicts.snapshots();
         for (auto it = all.rbegin(); it != all.rend(); ++it)
-            if ((drifted || it->seq < current.seq) && verification.of(*it).value_or(false))
+            if ((drifted || it->seq < current.seq) && verdicts.verified(*it))
                 return *it;
         return ResetRefused{std::nullopt,
                             drifted ? std::string("no snapshot passed verification on this host")
                                     : fmt::format("no snapshot before {} passed verification on this host",
                                                   current.label()),
-                            verification.verified()};
+                            verdicts.verified_snapshots()};
     }
     auto target = ENVPIN_TRY(store.resolve(request.target));
     if (target.environment_id != environment.id)
         return fail(ErrorCode::bad_input, "{} is a snapshot of '{}', not of '{}'", request.target, target.environment,
                     environment.name);
-    if (!request.force && !verification.of(target).value_or(false)) {
-        const auto mark = verification.of(target);
+    if (!request.force && !verdicts.verified(target)) {
+        const auto mark = verdicts.verdict(target);
         return ResetRefused{target,
                             fmt::format("{} {} on this host", target.label(),
                                         mark ? "failed verification" : "was never verified"),
-                            verification.verified()};
+                            verdicts.verified_snapshots()};
     }
     return target;
 }
@@ -355,7 +319,7 @@ Expected<ResetOutcome> reset_environment(Store& store, const Environment& enviro
     });
     ResetDone done;
     done.to = target;
-    done.target_verified = ENVPIN_TRY(load_verification(store, environment, request.fingerprint)).of(target);
+    done.target_verified = ENVPIN_TRY(load_verdicts(store.metadata(), environment, request.fingerprint)).verdict(target);
     done.root = root == RootState::directory ? "present" : root == RootState::missing ? "missing" : "replaced";
     Manifest live = live_without_tree(root);
     if (root == RootState::directory)

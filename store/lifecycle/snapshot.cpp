@@ -54,7 +54,7 @@ std::vector<ObjectKey> linked_objects(const Observation& observation)
 {
     std::vector<ObjectKey> keys;
     for (const auto& staged : observation.staged)
-        if (staged.published && staged.method != StagedObject::Method::temporary)
+        if ((staged.published || staged.existed_shared) && staged.method != StagedObject::Method::temporary)
             keys.push_back(staged.key);
     return keys;
 }
@@ -230,11 +230,12 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
         outcome.manifest = std::move(observation.manifest);
         return outcome;
     }
+    const auto linked = linked_objects(observation);
     outcome.snapshot = ENVPIN_TRY(
         record(store, environment, new_environment, outcome.link_mode == LinkMode::link_then_copy, options,
                observation, state_of, outcome.previous, settle_objects));
     outcome.created = true;
-    if (outcome.link_mode == LinkMode::link_then_copy && outcome.new_objects > 0)
+    if (outcome.link_mode == LinkMode::link_then_copy && !linked.empty())
         outcome.detach_started = store.start_background();
     outcome.manifest = std::move(observation.manifest);
     return outcome;

@@ -7,6 +7,7 @@
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
+#include <unordered_set>
 
 #include "store/core/parallel.hpp"
 #include "store/maintenance/references.hpp"
@@ -78,22 +79,24 @@ Expected<void> check_sharing(Store& store, const References& references, const s
     for (const auto& environment : ENVPIN_TRY(store.metadata().environments()))
         modes[environment.id] = environment.link_mode;
     const bool pending = !ENVPIN_TRY(store.metadata().pending_detaches()).empty();
+    std::unordered_set<std::string> corrupt;  // reported already: repair takes their bytes back
+    for (const auto& problem : report.problems)
+        corrupt.insert(problem.object);
     for (const auto& object : listed) {
-        if (object.links <= 1)
-            continue;
         const auto use = references.objects.find(object.key);
-        bool by_choice = use != references.objects.end() && !use->second.snapshots.empty();
-        if (use != references.objects.end())
-            for (const size_t index : use->second.snapshots)
-                by_choice = by_choice && modes[references.snapshots[index].environment_id] == LinkMode::hardlink;
+        // An unreferenced object (a killed snapshot's) serves no snapshot: gc removes it.
+        if (object.links <= 1 || use == references.objects.end() || corrupt.contains(object.key.name()))
+            continue;
+        bool by_choice = !use->second.snapshots.empty();
+        for (const size_t index : use->second.snapshots)
+            by_choice = by_choice && modes[references.snapshots[index].environment_id] == LinkMode::hardlink;
         if (by_choice) {
             ++report.shared_by_choice;
         } else if (pending) {
             ++report.shared_pending;
         } else {
             report.problems.push_back(
-                {"shared-object", object.key.name(),
-                 use == references.objects.end() ? std::vector<std::string>() : references.labels(use->second),
+                {"shared-object", object.key.name(), references.labels(use->second),
                  fmt::format("shares its inode with {} other name(s), an environment's file: a write in place there "
                              "changes the snapshot; `envpin fsck --repair` gives it its own inode",
                              object.links - 1)});

@@ -16,6 +16,7 @@
 #include "store/lifecycle/reset.hpp"
 #include "store/lifecycle/snapshot.hpp"
 #include "store/store.hpp"
+#include "sys/process.hpp"
 #include "tests/support/python_env.hpp"
 #include "tests/support/store_fixture.hpp"
 
@@ -209,14 +210,23 @@ TEST_F(ResetTest, ResetToTheCurrentStateIsANoOp)
     EXPECT_EQ(picture(venv), second);
 }
 
-TEST_F(ResetTest, KeepOldLeavesTheReplacedTreeBeside)
+// --keep-old keeps what the reset replaced or removed, under the same paths, beside the
+// environment; nothing else of the old tree moved.
+TEST_F(ResetTest, KeepOldLeavesTheReplacedEntriesBeside)
 {
     make_history();
     const auto reset = envpin({"reset", "train", "train@1", "--force", "--keep-old", "--json"});
     ASSERT_EQ(reset.exit_code, 0) << reset.err;
-    const fs::path kept = reset.json()["old_tree"].get<std::string>();
-    EXPECT_EQ(picture(kept), second);
     EXPECT_EQ(picture(venv), first);
+    const fs::path kept = reset.json()["old_tree"].get<std::string>();
+    const auto old_entries = picture(kept);
+    ASSERT_FALSE(old_entries.empty());
+    for (const auto& [path, what] : old_entries)
+        EXPECT_EQ(second.at(path), what) << path;  // each kept entry is exactly the old one
+    const auto changed = delta(second, first);
+    for (const auto* paths : {&changed.modified, &changed.removed})
+        for (const auto& path : *paths)
+            EXPECT_TRUE(old_entries.contains(path)) << path << " was replaced but not kept";
 }
 
 TEST_F(ResetTest, TwoRenameFallbackRestoresTheSameTree)
@@ -303,6 +313,37 @@ pid_t start_envpin(const std::vector<std::string>& arguments)
         ::_exit(127);
     }
     return pid;
+}
+
+// A kill between any two steps of a reset (the crash point lands it exactly there): every entry
+// is its old or its new self, and the next command takes the applied steps back, so the tree
+// is exactly the old snapshot and the store says so.
+TEST_F(ResetTest, AKillBetweenAnyTwoStepsIsTakenBackByTheNextCommand)
+{
+    make_history(200);
+    const auto plan = envpin({"reset", "train", "train@1", "--force", "--json"});  // counts the steps
+    ASSERT_EQ(plan.exit_code, 0) << plan.err;
+    const int steps = plan.json()["steps"].get<int>();
+    ASSERT_GT(steps, 10);
+    ASSERT_EQ(envpin({"reset", "train", "train@2", "--force"}).exit_code, 0);
+    ASSERT_EQ(envpin({"recover"}).exit_code, 0);
+    for (const int after : {1, 2, steps / 2, steps - 1}) {
+        const auto killed = sys::run_process({{ENVPIN_BIN, "--store", store().string(), "reset", "train", "train@1", "--force"},
+                                              {{"ENVPIN_CRASH_AT", fmt::format("reset-step:{}", after)}}}).value();
+        ASSERT_EQ(killed.term_signal, SIGKILL) << "after step " << after << ": " << killed.err;
+        const auto now = picture(venv);
+        EXPECT_TRUE(each_entry_old_or_new(now, first, second)) << "after step " << after;
+        EXPECT_NE(now, second) << "after step " << after << ": the kill landed before any step";
+        EXPECT_NE(now, first) << "after step " << after << ": the kill landed after the last step";
+        ASSERT_EQ(envpin({"recover"}).exit_code, 0);
+        EXPECT_EQ(picture(venv), second) << "after step " << after;
+        EXPECT_EQ(envpin({"status", "train", "--exit-code"}).exit_code, 0) << "after step " << after;
+        EXPECT_TRUE(leftovers().empty()) << "after step " << after;
+    }
+    EXPECT_EQ(envpin({"fsck"}).exit_code, 0);
+    // And the reset goes through once nothing kills it.
+    ASSERT_EQ(envpin({"reset", "train", "train@1", "--force"}).exit_code, 0);
+    EXPECT_EQ(picture(venv), first);
 }
 
 TEST_F(ResetTest, KillNineAtRandomMomentsLeavesTheOldOrTheNewTree)

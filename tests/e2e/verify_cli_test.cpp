@@ -1,5 +1,5 @@
-// `envpin verify` through the built binary: exit codes, bad inputs, the --json contract, JUnit
-// XML, and the host check's verdicts on facts given as parameters.
+// `envpin verify` through the built binary: exit codes, bad inputs, the --json contract (with
+// the run's context), JUnit XML, and the host check's verdicts on facts given as parameters.
 #include <gtest/gtest.h>
 
 #include "sys/process.hpp"
@@ -56,7 +56,8 @@ TEST(VerifyCommand, JsonFollowsTheContractAndEverySkipSaysWhy)
     TempDir env;
     const auto run = run_envpin({"verify", "--path", env.path().string(), "--skip", "python", "--json"});
     const auto report = run.json();
-    for (const char* key : {"status", "host", "snapshot", "checks", "fingerprint", "suite_version"})
+    for (const char* key : {"status", "passed_before", "host", "context", "snapshot", "checks", "fingerprint",
+                            "suite_version"})
         EXPECT_TRUE(report.contains(key)) << key;
     std::vector<std::string> names;
     for (const auto& check : report["checks"]) {
@@ -126,6 +127,20 @@ TEST(VerifyCommand, JunitIntoAMissingDirectoryIsAnError)
                                  (dir / "no/such/dir/out.xml").string()});
     EXPECT_EQ(run.exit_code, 3);
     EXPECT_TRUE(has(run.err, "--junit")) << run.err;
+}
+
+TEST(VerifyCommand, TheReportCarriesTheRunsContext)
+{
+    TempDir env;
+    const std::vector<std::string> args{"verify", "--path", env.path().string(), "--only", "host", "--json"};
+    const auto hidden = run_envpin(args, {{"CUDA_VISIBLE_DEVICES", ""}, {"NCCL_DEBUG", "INFO"}}).json()["context"];
+    EXPECT_EQ(hidden["variables"]["CUDA_VISIBLE_DEVICES"], "");  // set, empty: no GPU visible
+    EXPECT_EQ(hidden["variables"]["NCCL_DEBUG"], "INFO");
+    EXPECT_FALSE(hidden["variables"].contains("HOME"));
+    EXPECT_EQ(hidden["visible_gpus"], 0);
+    const auto limited = run_envpin_after("unset CUDA_VISIBLE_DEVICES; ulimit -v 2000000", args).json()["context"];
+    EXPECT_FALSE(limited["variables"].contains("CUDA_VISIBLE_DEVICES"));
+    EXPECT_EQ(limited["memory_limits"]["address_space"], 2000000LL * 1024);
 }
 
 // The host check on facts handed in as parameters (--set overrides what the runner probed).

@@ -11,21 +11,17 @@ nlohmann::json EnvpinRun::json() const
     return nlohmann::json::parse(out);
 }
 
-EnvpinRun run_envpin(const std::vector<std::string>& arguments,
-                     const std::vector<std::pair<std::string, std::string>>& environment,
-                     int timeout_seconds, const std::optional<std::string>& stdin_data,
-                     const std::optional<std::filesystem::path>& cwd)
+namespace {
+
+std::string envpin_binary()
 {
-    sys::ProcessSpec spec;
     // ENVPIN_TEST_BIN points the tests at a relocated binary (the GPU machine's bundle).
     const char* relocated = std::getenv("ENVPIN_TEST_BIN");
-    spec.argv = {relocated != nullptr && *relocated ? relocated : ENVPIN_BIN};
-    spec.argv.insert(spec.argv.end(), arguments.begin(), arguments.end());
-    spec.set_env = environment;
-    spec.timeout = std::chrono::seconds(timeout_seconds);
-    spec.stdin_data = stdin_data;
-    spec.cwd = cwd;
-    auto result = sys::run_process(spec);
+    return relocated != nullptr && *relocated ? relocated : ENVPIN_BIN;
+}
+
+EnvpinRun finished(Expected<sys::ProcessResult> result)
+{
     EnvpinRun run;
     if (!result) {
         ADD_FAILURE() << "cannot run envpin: " << result.error().describe();
@@ -36,6 +32,32 @@ EnvpinRun run_envpin(const std::vector<std::string>& arguments,
     run.out = std::move(result->out);
     run.err = std::move(result->err);
     return run;
+}
+
+}  // namespace
+
+EnvpinRun run_envpin(const std::vector<std::string>& arguments,
+                     const std::vector<std::pair<std::string, std::string>>& environment,
+                     int timeout_seconds, const std::optional<std::string>& stdin_data,
+                     const std::optional<std::filesystem::path>& cwd)
+{
+    sys::ProcessSpec spec;
+    spec.argv = {envpin_binary()};
+    spec.argv.insert(spec.argv.end(), arguments.begin(), arguments.end());
+    spec.set_env = environment;
+    spec.timeout = std::chrono::seconds(timeout_seconds);
+    spec.stdin_data = stdin_data;
+    spec.cwd = cwd;
+    return finished(sys::run_process(spec));
+}
+
+EnvpinRun run_envpin_after(const std::string& setup, const std::vector<std::string>& arguments, int timeout_seconds)
+{
+    sys::ProcessSpec spec;
+    spec.argv = {"/bin/sh", "-c", setup + "; exec \"$0\" \"$@\"", envpin_binary()};
+    spec.argv.insert(spec.argv.end(), arguments.begin(), arguments.end());
+    spec.timeout = std::chrono::seconds(timeout_seconds);
+    return finished(sys::run_process(spec));
 }
 
 }  // namespace envpin::test

@@ -28,4 +28,10 @@ EnvpinRun run_envpin(const std::vector<std::string>& arguments,
                      const std::optional<std::string>& stdin_data = std::nullopt,
                      const std::optional<std::filesystem::path>& cwd = std::nullopt);
 
+// `envpin <arguments>` started by `sh -c '<setup>; exec envpin "$@"'`, so that `setup` decides
+// what envpin and its children inherit: "ulimit -v 400000", "export CUDA_VISIBLE_DEVICES=",
+// "unset CUDA_VISIBLE_DEVICES". Fails the test as run_envpin does.
+EnvpinRun run_envpin_after(const std::string& setup, const std::vector<std::string>& arguments,
+                           int timeout_seconds = 120);
+
 }  // namespace envpin::test

@@ -28,6 +28,18 @@ TEST(Hints, NoKernelImage)
                     "arch list"));
 }
 
+TEST(Hints, HostMemoryRefusedPointsAtTheLimitNotTheGpu)
+{
+    for (const char* text : {"ImportError: libgdal.so.32: failed to map segment from shared object",
+                             "MemoryError", "terminate called after throwing an instance of 'std::bad_alloc'",
+                             "DefaultCPUAllocator: can't allocate memory: you tried to allocate 4096 bytes. Error code "
+                             "12 (Cannot allocate memory)"}) {
+        EXPECT_TRUE(has(hint_for(text), "ulimit -v")) << text;
+        EXPECT_FALSE(has(hint_for(text), "nvidia-smi")) << text;
+    }
+    EXPECT_TRUE(has(hint_for("torch.cuda.OutOfMemoryError: CUDA out of memory"), "nvidia-smi"));
+}
+
 TEST(Hints, FabricManagerAndForwardCompatibility)
 {
     EXPECT_TRUE(has(hint_for("cuInit: Error 802: system not yet initialized"), "nvidia-fabricmanager"));

@@ -128,8 +128,9 @@ TEST(StatCacheCatalog, ADatabaseWithPerFileRowsMigratesAndKeepsItsEnvironments)
     {
         auto catalog = Metadata::open(dir / "envpin.db", OpenMode::create).value();
         ASSERT_TRUE(catalog.insert_environment({0, "kept", "/x/kept", LinkMode::copy, utc_now(), std::nullopt}));
-        // Back to schema 1's shape: the per-file table, with a row in it (and no later tables).
+        // Back to schema 1's shape: the per-file table, with a row in it, runs without contexts, no later tables.
         ASSERT_TRUE(catalog.database().exec(R"sql(
+ALTER TABLE verify_runs DROP COLUMN context;
 DROP TABLE stat_caches;
 DROP TABLE detaches;
 DROP TABLE damaged_objects;

@@ -90,7 +90,7 @@ TEST(Metadata, RefusesADatabaseFromANewerEnvpin)
     EXPECT_EQ(catalog.error().code, ErrorCode::corrupt);
 }
 
-TEST(Metadata, SnapshotsGetSequenceNumbersAndVerifyRunsMarkThem)
+TEST(Metadata, SnapshotsGetSequenceNumbersAndVerifyRunsAreKept)
 {
     test::TempDir dir;
     auto catalog = Metadata::open(dir / "envpin.db", OpenMode::create).value();
@@ -102,21 +102,20 @@ TEST(Metadata, SnapshotsGetSequenceNumbersAndVerifyRunsMarkThem)
     EXPECT_EQ(second.state, sha256_of("b"));
     EXPECT_EQ(catalog.snapshots_by_commit_prefix("2222").value().size(), 1u);
 
-    VerifyRunRecord run{first.id, "H100|580.95.05|suite-1", false, utc_now(), 1200, "1", "{}",
+    VerifyRunRecord run{first.id, "H100|580.95.05|suite-1", false, utc_now(), 1200, "1", "{}", "{}",
                         {{"kernels", "fail", R"({"name":"kernels"})"}, {"nccl", "skip", "{}"}}};
-    ASSERT_TRUE(catalog.record_verify_run(run));
+    const auto failed_id = catalog.record_verify_run(run).value();
     run.passed = true;
     run.checks[0].status = "pass";
     const auto run_id = catalog.record_verify_run(run).value();
-    const auto latest = catalog.latest_verify_run(first.id, "H100|580.95.05|suite-1").value();
-    ASSERT_TRUE(latest);
-    EXPECT_EQ(latest->id, run_id);
-    EXPECT_EQ(latest->record, run);
-    EXPECT_FALSE(catalog.latest_verify_run(first.id, "other host").value());
-    const auto marks = catalog.verified_marks(env, std::string("H100|580.95.05|suite-1")).value();
-    EXPECT_EQ(marks.size(), 1u);
-    EXPECT_TRUE(marks.at(first.id));
-    EXPECT_TRUE(catalog.verified_marks(env, std::string("other host")).value().empty());
+    const auto stored = catalog.verify_run(run_id).value();
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(stored->record, run);
+    const auto runs = catalog.verify_runs(env, std::string("H100|580.95.05|suite-1")).value();
+    ASSERT_EQ(runs.size(), 2u);  // every run is kept, oldest first
+    EXPECT_EQ(runs[0].id, failed_id);
+    EXPECT_EQ(runs[1].id, run_id);
+    EXPECT_TRUE(catalog.verify_runs(env, std::string("other host")).value().empty());
 
     const auto journal = catalog.begin_journal(env, "reset", "building", "{}").value();
     ASSERT_TRUE(catalog.update_journal(journal, "swapped", R"({"old":"/x/.venv.old"})"));

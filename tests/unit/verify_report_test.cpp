@@ -79,6 +79,29 @@ TEST(VerifyReport, RoundTripsThroughJson)
     EXPECT_FALSE(report_from_json(nlohmann::json::array()));
 }
 
+TEST(VerifyReport, ContextAndPassedBeforeRoundTripThroughJson)
+{
+    auto report = sample_report();
+    report.context.variables = {{"CUDA_VISIBLE_DEVICES", ""}, {"NCCL_DEBUG", "INFO"}};
+    report.context.visible_gpus = 0;
+    report.context.memory.address_space = 2LL << 30;
+    report.passed_before = PassedBefore{"train@1", "2026-11-27T15:19:02Z",
+                                        std::vector<ContextDifference>{{"visible GPUs", "1", "0"}}};
+    const auto json = to_json(report);
+    EXPECT_EQ(json["passed_before"]["ref"], "train@1");
+    EXPECT_EQ(json["passed_before"]["context_differences"][0]["what"], "visible GPUs");
+    EXPECT_EQ(json["context"]["variables"]["CUDA_VISIBLE_DEVICES"], "");
+    const auto back = report_from_json(json);
+    ASSERT_TRUE(back) << back.error().describe();
+    EXPECT_EQ(back->context, report.context);
+    EXPECT_EQ(back->passed_before, report.passed_before);
+
+    report.passed_before->differences.reset();  // the earlier run recorded no context
+    EXPECT_TRUE(to_json(report)["passed_before"]["context_differences"].is_null());
+    EXPECT_EQ(report_from_json(to_json(report))->passed_before, report.passed_before);
+    EXPECT_TRUE(to_json(sample_report())["passed_before"].is_null());
+}
+
 TEST(HostFingerprint, DependsOnDriverGpuModelsAndSuite)
 {
     const auto host = h200_host();
