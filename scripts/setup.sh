@@ -11,6 +11,8 @@ packages=(
   libcli11-dev libsqlite3-dev libgit2-dev libssl-dev zlib1g-dev libtomlplusplus-dev
   nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   sqlite3 hyperfine
+  # the reflink test mounts a small XFS image (skipped where the machine refuses loop mounts)
+  xfsprogs
   # verify's CPU tests: the training probe builds against libtorch-dev, the python check
   # imports python3-torch from a venv with system site-packages
   libtorch-dev python3-torch

@@ -46,7 +46,8 @@ struct ProcessResult {
 [[nodiscard]] Expected<ProcessResult> run_process(const ProcessSpec& spec);
 
 // Starts `argv` in a new session with stdin/stdout/stderr on /dev/null and does not wait for
-// it: background work that must outlive this process (removing an old tree after a reset).
+// it: background work that must outlive this process (the detach of link-then-copy, removing
+// a reset's old entries). It is not a child of this process.
 [[nodiscard]] Expected<void> spawn_detached(const std::vector<std::string>& argv);
 
 // Finds an executable on PATH; nullopt when absent.

@@ -24,8 +24,9 @@ struct TreeDelta {
 };
 [[nodiscard]] TreeDelta delta(const TreePicture& before, const TreePicture& after);
 
-// Digest over every file of the store except the lock file and SQLite's transient files:
-// equal before and after a command means the command changed nothing.
+// Digest over every file of the store except the lock files and SQLite's transient files, once
+// the background work of earlier commands is done (`envpin recover`): equal before and after a
+// command means the command changed nothing.
 [[nodiscard]] std::string store_fingerprint(const std::filesystem::path& store);
 
 class StoreTest : public ::testing::Test {
