@@ -42,18 +42,31 @@ if has bench; then
 timed "find -printf (stat walk)" sh -c "find '$work/bench' -printf '%s %T@ %i\n' > /dev/null"
 timed "parallel openssl dgst -sha256" sh -c "find '$work/bench' -type f -print0 | xargs -0 -P$(nproc) -n 200 openssl dgst -sha256 > /dev/null"
 
-echo "== store benchmark (link mode auto: hardlinks on this filesystem)"
+echo "== the disk's floor: write bandwidth, a durable copy"
+timed "dd 4 GiB conv=fdatasync (disk write bandwidth)" dd if=/dev/zero of="$work/dd" bs=64M count=64 conv=fdatasync status=none
+rm -f "$work/dd"
+timed "cp -a && sync" sh -c "cp -a '$work/bench' '$work/bench-copy' && sync"
+rm -rf "$work/bench-copy"
+
+echo "== store benchmark (default link mode: reflink, else link now and copy in the background)"
 export ENVPIN_HOME="$work/store-bench" ENVPIN_TRACE=1
-# Three rounds, each parallel sha256sum then a first snapshot into a fresh store: the pairs'
-# ratios, not one lucky run.
-# Each round also times the issue's command as written (xargs' default batches, about 1,300
-# paths each here, balance worse than -n 200's).
-for round in 1 2 3; do
-  timed "sha256sum, xargs default batches (round $round)" sh -c "find '$work/bench' -type f -print0 | xargs -0 -P$(nproc) sha256sum > /dev/null"
+# detach_window: the newest detach's measured window (link to synced copy), from status --json.
+detach_window() { "$envpin" status bench --json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin)["detach"]; print("detach window", d and d.get("window_s"), "s, copied", d and d.get("copied_bytes"), "bytes")' | tee -a "$summary"; }
+# Two rounds, each parallel sha256sum then adopt into a fresh store, returning and then durable
+# (`envpin recover` waits for the background copy); the pairs' ratios, not one lucky run.
+for round in 1 2; do
   timed "parallel sha256sum (round $round)" sh -c "find '$work/bench' -type f -print0 | xargs -0 -P$(nproc) -n 200 sha256sum > /dev/null"
   rm -rf "$ENVPIN_HOME"
-  timed "envpin adopt (auto, round $round)" "$envpin" adopt "$work/bench" --name bench
+  timed "envpin adopt (default, returns; round $round)" "$envpin" adopt "$work/bench" --name bench
+  timed "envpin status right after adopt (copy running)" "$envpin" status bench --exit-code
+  timed "envpin recover (until objects independent + durable)" "$envpin" recover
+  detach_window
 done
+rm -rf "$work/store-floor"
+timed "envpin adopt --link-mode hardlink (hashing, no bytes)" "$envpin" --store "$work/store-floor" adopt "$work/bench" --name floor --link-mode hardlink
+rm -rf "$work/store-floor"
+timed "envpin adopt --link-mode copy" "$envpin" --store "$work/store-floor" adopt "$work/bench" --name floor --link-mode copy
+rm -rf "$work/store-floor"
 timed "envpin snapshot (unchanged)" "$envpin" snapshot bench
 timed "envpin status (unchanged)" "$envpin" status bench --exit-code
 timed "find -printf (stat walk, again)" sh -c "find '$work/bench' -printf '%s %T@ %i\n' > /dev/null"
@@ -61,17 +74,26 @@ echo "print('one new module')" > "$(site "$work/bench")/torch/envpin_bench_added
 timed "envpin snapshot (one file added)" "$envpin" snapshot bench
 rm "$(site "$work/bench")/torch/envpin_bench_added.py"
 timed "envpin snapshot (back to @1's files)" "$envpin" snapshot bench
+"$envpin" recover
+# One file written in place (after the detach: the store is not touched), then back.
+: > "$(site "$work/bench")/torch/nn/modules/linear.py"
+timed "envpin reset: one file -> @1" "$envpin" reset bench bench@1 --force
+timed "envpin status after reset" "$envpin" status bench --exit-code
+timed "envpin recover (copy of what reset linked)" "$envpin" recover
 torch_dir="$(site "$work/bench")/torch"
 echo "torch package: $(find "$torch_dir" -type f | wc -l) files, $(du -sh "$torch_dir" | cut -f1)" | tee -a "$summary"
 rm -rf "$torch_dir" "$(site "$work/bench")"/torch-*.dist-info
 timed "envpin reset: torch removed -> @1" "$envpin" reset bench bench@1 --force
 timed "envpin status after reset" "$envpin" status bench --exit-code
-"$envpin" recover  # waits for the detached removal of the old tree
-timed "envpin status after the old tree is gone" "$envpin" status bench --exit-code
-find "$work/bench" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
+timed "envpin recover (copy of what reset linked)" "$envpin" recover
+detach_window
+timed "envpin status after the copy" "$envpin" status bench --exit-code
+rm -rf "$work/bench"
 timed "envpin reset: whole tree gone -> @1" "$envpin" reset bench bench@1 --force
 timed "envpin status after full reset" "$envpin" status bench --exit-code
-"$envpin" recover
+timed "envpin recover (copy of what reset linked)" "$envpin" recover
+detach_window
+timed "envpin fsck" "$envpin" fsck
 "$work/bench/bin/python" -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'
 rm -rf "$work/bench" "$work/store-bench"  # disk: the GPU machine has 64 GB
 
@@ -108,9 +130,10 @@ timed "verify the created environment" "$envpin" verify gpu --color never
 fi
 
 has faults || has shadow || has drill || { echo "== done"; cat "$summary"; exit 0; }
-echo "== the drill: adopt with independent (copied) objects, verify, faults"
+echo "== the drill: adopt in the default mode, verify, faults"
 export ENVPIN_HOME="$work/store"
-timed "envpin adopt (copy)" "$envpin" adopt "$work/drill" --name torch --link-mode copy
+timed "envpin adopt (default)" "$envpin" adopt "$work/drill" --name torch
+timed "envpin recover (objects independent before the faults write in place)" "$envpin" recover
 timed "verify (first: builds the training probe)" "$envpin" verify torch --json > "$out/verify-first.json"
 timed "verify (warm)" "$envpin" verify torch --color never
 cp "$out/verify-first.json" /dev/null

@@ -98,7 +98,8 @@ CREATE TABLE stat_caches (
 ALTER TABLE verify_runs ADD COLUMN context TEXT NOT NULL DEFAULT '{}';
 )sql",
     // 4: the background detach of link-then-copy (store/lifecycle/detach.hpp): what is queued and
-    // what each run measured, and the objects a detach found written in place.
+    // what each run measured, and the objects a detach found written in place; the stat cache's
+    // overlay of small changes.
     R"sql(
 CREATE TABLE detaches (
   id INTEGER PRIMARY KEY,
@@ -116,6 +117,12 @@ CREATE TABLE damaged_objects (
   object TEXT PRIMARY KEY,
   detected TEXT NOT NULL,
   detail TEXT NOT NULL
+);
+-- the stat cache's small changes, applied on top of stat_caches.packed (store/stat_cache.hpp)
+CREATE TABLE stat_cache_overlays (
+  environment_id INTEGER PRIMARY KEY REFERENCES environments(id) ON DELETE CASCADE,
+  entries INTEGER NOT NULL,
+  packed BLOB NOT NULL
 );
 )sql",
 };
@@ -325,6 +332,16 @@ Expected<std::vector<Distribution>> Metadata::distributions(long long snapshot_i
     });
 }
 
+namespace {
+
+// A packed cache value of `entries` rows; empty when absent or damaged (a cache only saves hashing).
+StatCache unpacked_or_empty(const Statement& row, int entries_column, int packed_column)
+{
+    return unpack_stat_cache(row.blob(packed_column), row.integer(entries_column)).value_or(StatCache());
+}
+
+}  // namespace
+
 Expected<StatCache> Metadata::load_stat_cache(long long environment_id)
 {
     auto statement = ENVPIN_TRY(
@@ -332,8 +349,19 @@ Expected<StatCache> Metadata::load_stat_cache(long long environment_id)
     statement.bind(1, environment_id);
     if (!ENVPIN_TRY(statement.step()) || statement.integer(0) != stat_cache_format)
         return StatCache();
-    // A damaged cache only costs hashing again: it reads as empty.
-    return unpack_stat_cache(statement.blob(2), statement.integer(1)).value_or(StatCache());
+    const auto base = unpacked_or_empty(statement, 1, 2);
+    const auto overlay = ENVPIN_TRY(load_stat_cache_overlay(environment_id));
+    return overlay.empty() ? base : apply_overlay(base, overlay);
+}
+
+Expected<StatCache> Metadata::load_stat_cache_overlay(long long environment_id)
+{
+    auto statement = ENVPIN_TRY(
+        database_.prepare("SELECT entries, packed FROM stat_cache_overlays WHERE environment_id = ?"));
+    statement.bind(1, environment_id);
+    if (!ENVPIN_TRY(statement.step()))
+        return StatCache();
+    return unpacked_or_empty(statement, 0, 1);
 }
 
 Expected<void> Metadata::replace_stat_cache(long long environment_id, const StatCache& cache)
@@ -347,6 +375,26 @@ Expected<void> Metadata::replace_stat_cache(long long environment_id, const Pack
         "INSERT OR REPLACE INTO stat_caches (environment_id, format, entries, packed) VALUES (?, ?, ?, ?)"));
     statement.bind(1, environment_id).bind(2, stat_cache_format).bind(3, packed.entries);
     statement.bind_blob(4, packed.bytes);
+    ENVPIN_TRY(statement.run());
+    auto clear = ENVPIN_TRY(database_.prepare("DELETE FROM stat_cache_overlays WHERE environment_id = ?"));
+    clear.bind(1, environment_id);
+    return clear.run();
+}
+
+Expected<void> Metadata::update_stat_cache(long long environment_id, const StatCacheDelta& delta)
+{
+    if (delta.size() == 0)
+        return {};
+    auto overlay = add_to_overlay(ENVPIN_TRY(load_stat_cache_overlay(environment_id)), delta);
+    // Beyond a few thousand rows the overlay costs readers more than one rewrite of the value.
+    if (overlay.size() > stat_cache_overlay_limit) {
+        auto whole = ENVPIN_TRY(load_stat_cache(environment_id));
+        return replace_stat_cache(environment_id, apply_overlay(whole, add_to_overlay({}, delta)));
+    }
+    auto statement = ENVPIN_TRY(database_.prepare(
+        "INSERT OR REPLACE INTO stat_cache_overlays (environment_id, entries, packed) VALUES (?, ?, ?)"));
+    statement.bind(1, environment_id).bind(2, static_cast<long long>(overlay.size()));
+    statement.bind_blob(3, pack_stat_cache(overlay));
     return statement.run();
 }
 

@@ -17,6 +17,9 @@
 
 namespace envpin::store {
 
+// Overlay rows beyond which a stat cache update rewrites the whole value.
+inline constexpr size_t stat_cache_overlay_limit = 4096;
+
 // Schema version this build writes; older databases are migrated on open, newer ones refused.
 inline constexpr long long schema_version = 4;
 
@@ -48,9 +51,12 @@ public:
     // --- Stat cache (path -> stat stamp -> sha256), per environment, sorted by path ---
     // Empty when the environment has none (or it is damaged: a cache only saves hashing).
     [[nodiscard]] Expected<StatCache> load_stat_cache(long long environment_id);
-    // Writes the environment's whole cache (one packed value).
+    // Writes the environment's whole cache (one packed value; the overlay is cleared).
     [[nodiscard]] Expected<void> replace_stat_cache(long long environment_id, const StatCache& cache);
     [[nodiscard]] Expected<void> replace_stat_cache(long long environment_id, const PackedStatCache& packed);
+    // Puts a few changed rows in the overlay (stat_cache.hpp), folding it into the value once it
+    // passes stat_cache_overlay_limit rows.
+    [[nodiscard]] Expected<void> update_stat_cache(long long environment_id, const StatCacheDelta& delta);
 
     // --- Verification runs (metadata_runs.cpp); what they mean: store/lifecycle/verdicts.hpp ---
     [[nodiscard]] Expected<long long> record_verify_run(const VerifyRunRecord& run);
@@ -83,6 +89,7 @@ public:
     [[nodiscard]] Expected<std::vector<JournalEntry>> open_journals();
 
 private:
+    [[nodiscard]] Expected<StatCache> load_stat_cache_overlay(long long environment_id);
     explicit Metadata(Database database) : database_(std::move(database)) {}
     [[nodiscard]] Expected<void> migrate();
     Database database_;

@@ -142,8 +142,8 @@ Expected<ObjectStore::Placed> ObjectStore::place(const ManifestEntry& entry, int
     if (!cloned)
         ENVPIN_TRY(copy_bytes(source.get(), target.get(), object));
     ENVPIN_TRY(set_mode_and_time(target.get(), entry.mode, entry.mtime_ns, name));
-    if (!cloned && ::fdatasync(target.get()) != 0)
-        return fail(ErrorCode::io, "cannot sync {}: {}", name, errno_text(errno));
+    if (!cloned)  // writeback starts now; the caller's sync of the filesystem waits for it
+        ::sync_file_range(target.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
     if (::fstat(target.get(), &info) != 0)
         return fail(ErrorCode::io, "cannot stat {}: {}", name, errno_text(errno));
     return Placed{stamp_of(info), false};
@@ -169,6 +169,8 @@ Expected<std::optional<ObjectStore::SharedCopy>> ObjectStore::copy_shared(const 
                     info.st_size, false};
     auto made = [&]() -> Expected<void> {
         ENVPIN_TRY(copy_bytes(source.get(), target.get(), object));
+        // Writeback starts now, beside the other copies, instead of all at the final sync.
+        ::sync_file_range(target.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
         // The copy is what the store keeps: its own bytes are checked, not the source's.
         if (::lseek(target.get(), 0, SEEK_SET) != 0)
             return fail(ErrorCode::io, "cannot read the copy of object {}: {}", object, errno_text(errno));

@@ -114,7 +114,8 @@ public:
     //   the shared inode (the detach copies them along), else copies;
     // - reflink clones; automatic and copy clone where the filesystems can, else copy bytes
     //   (read and write when the store and the target are on different filesystems).
-    // Copies are fdatasync'ed. An object shared with an environment file is checked first (size
+    // Copies start their writeback; the caller syncs the filesystem before anything relies on
+    // them. An object shared with an environment file is checked first (size
     // and mtime, else re-hashed): corrupt naming it when it no longer holds the entry's bytes.
     // The name must not exist yet.
     struct Placed {

@@ -147,4 +147,47 @@ StatCache merge_stat_cache(const StatCache& base, const StatCache& upserts, cons
     return merged;
 }
 
+StatCacheDelta diff_stat_cache(const StatCache& before, const StatCache& after)
+{
+    StatCacheDelta delta;
+    auto old_row = before.begin();
+    for (const auto& row : after) {
+        while (old_row != before.end() && old_row->path < row.path)
+            delta.removed.push_back((old_row++)->path);
+        if (old_row != before.end() && old_row->path == row.path) {
+            if (!(old_row->hash == row.hash))
+                delta.upserts.push_back(row);
+            ++old_row;
+        } else {
+            delta.upserts.push_back(row);
+        }
+    }
+    for (; old_row != before.end(); ++old_row)
+        delta.removed.push_back(old_row->path);
+    return delta;
+}
+
+StatCache add_to_overlay(const StatCache& overlay, const StatCacheDelta& delta)
+{
+    StatCache changes = delta.upserts;
+    for (const auto& path : delta.removed)
+        changes.push_back({path, CachedHash{StatStamp{0, 0, removed_row_size, 0, 0}, {}}});
+    std::ranges::sort(changes, {}, &CachedFile::path);
+    return merge_stat_cache(overlay, changes, {});
+}
+
+StatCache apply_overlay(const StatCache& base, const StatCache& overlay)
+{
+    StatCache upserts;
+    std::vector<std::string> removed;
+    for (const auto& row : overlay) {
+        if (row.hash.stamp.size == removed_row_size)
+            removed.push_back(row.path);
+        else
+            upserts.push_back(row);
+    }
+    // merge_stat_cache drops removed paths even among the upserts: none are both here.
+    return merge_stat_cache(base, upserts, removed);
+}
+
 }  // namespace envpin::store

@@ -57,4 +57,25 @@ struct PackedStatCache {
 [[nodiscard]] StatCache merge_stat_cache(const StatCache& base, const StatCache& upserts,
                                          const std::vector<std::string>& removed);
 
+// --- Small changes without rewriting the whole value ---
+// A snapshot that hashed a few files, or a reset that restored a few, changes a few rows: those
+// go to an overlay stored beside the packed value (a few hundred bytes instead of megabytes),
+// which readers apply on top; a large overlay is folded into the value.
+
+// An overlay row that takes its path out (no file has this size).
+inline constexpr long long removed_row_size = -1;
+
+struct StatCacheDelta {
+    StatCache upserts;                  // sorted by path
+    std::vector<std::string> removed;   // sorted
+    [[nodiscard]] size_t size() const { return upserts.size() + removed.size(); }
+};
+
+// The rows that differ from `before` to `after` (both sorted).
+[[nodiscard]] StatCacheDelta diff_stat_cache(const StatCache& before, const StatCache& after);
+// `overlay` with `delta` put on top (removals become rows of removed_row_size).
+[[nodiscard]] StatCache add_to_overlay(const StatCache& overlay, const StatCacheDelta& delta);
+// `base` as `overlay` changes it.
+[[nodiscard]] StatCache apply_overlay(const StatCache& base, const StatCache& overlay);
+
 }  // namespace envpin::store

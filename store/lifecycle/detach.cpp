@@ -185,7 +185,7 @@ Expected<void> refresh_stat_cache(Store& store, long long environment_id, const 
     if (updates.empty())
         return {};
     auto transaction = ENVPIN_TRY(Transaction::begin(store.metadata().database(), Durability::unsynced));
-    ENVPIN_TRY(store.metadata().replace_stat_cache(environment_id, merge_stat_cache(cache, updates, {})));
+    ENVPIN_TRY(store.metadata().update_stat_cache(environment_id, {std::move(updates), {}}));
     return transaction.commit();
 }
 

@@ -148,19 +148,19 @@ Expected<void> apply_or_undo(const ResetJournal& journal)
     return std::unexpected(applied.error());
 }
 
-// The stat cache as the reset leaves it: rows below the steps' paths dropped, a row for each
+// The stat cache as the reset leaves it, as an overlay of the rows it changed: a row for each
 // file built, with the stamp it has now (a file that is a step's own entry got a new ctime from
-// its rename). Written unsynced: losing it costs the next status some hashing.
+// its rename), none for the files the steps took out of the live tree. Written unsynced:
+// losing it costs the next status some hashing.
 Expected<void> remember_restored(Store& store, const Environment& environment, const ResetJournal& journal,
-                                 const TreeBuild& built)
+                                 const Manifest& live, const TreeBuild& built)
 {
-    const auto cache = ENVPIN_TRY(store.metadata().load_stat_cache(environment.id));
     std::unordered_set<std::string_view> moved;
     for (const auto& op : journal.ops)
         if (stages(op))
             moved.insert(op.path);
-    StatCache rows;
-    rows.reserve(built.built_files.size());
+    StatCacheDelta delta;
+    delta.upserts.reserve(built.built_files.size());
     for (const auto& file : built.built_files) {
         auto stamp = file.stamp;
         if (moved.contains(file.path)) {
@@ -169,26 +169,29 @@ Expected<void> remember_restored(Store& store, const Environment& environment, c
                 continue;
             stamp = stamp_of(info);
         }
-        rows.push_back({file.path, CachedHash{stamp, file.digest}});
+        delta.upserts.push_back({file.path, CachedHash{stamp, file.digest}});
     }
-    std::ranges::sort(rows, {}, &CachedFile::path);
-    // Rows below a step's path name entries that are gone, unless the step built them again.
+    std::ranges::sort(delta.upserts, {}, &CachedFile::path);
     std::unordered_set<std::string_view> rebuilt;
-    for (const auto& row : rows)
+    for (const auto& row : delta.upserts)
         rebuilt.insert(row.path);
-    std::vector<std::string> removed;
-    for (const auto& row : cache) {
-        if (rebuilt.contains(row.path))
-            continue;
-        for (const auto& op : journal.ops) {
-            if (op.step != ResetStep::chmod && (op.path == "." || row.path == op.path || row.path.starts_with(op.path + "/"))) {
-                removed.push_back(row.path);
-                break;
-            }
-        }
-    }
+    std::unordered_set<std::string_view> stepped;  // paths a step added, replaced or removed whole
+    for (const auto& op : journal.ops)
+        if (op.step != ResetStep::chmod)
+            stepped.insert(op.path);
+    auto under_a_step = [&](std::string_view path) {
+        if (stepped.contains(".") || stepped.contains(path))
+            return true;
+        for (size_t slash = path.rfind('/'); slash != std::string_view::npos && slash > 0; slash = path.rfind('/', slash - 1))
+            if (stepped.contains(path.substr(0, slash)))
+                return true;
+        return false;
+    };
+    for (const auto& entry : live.entries)
+        if (entry.kind == EntryKind::file && !rebuilt.contains(entry.path) && under_a_step(entry.path))
+            delta.removed.push_back(entry.path);
     auto transaction = ENVPIN_TRY(Transaction::begin(store.metadata().database(), Durability::unsynced));
-    ENVPIN_TRY(store.metadata().replace_stat_cache(environment.id, merge_stat_cache(cache, rows, removed)));
+    ENVPIN_TRY(store.metadata().update_stat_cache(environment.id, delta));
     return transaction.commit();
 }
 
@@ -274,7 +277,7 @@ Expected<ResetOutcome> switch_to(Store& store, const Environment& environment, c
     ENVPIN_TRY(traced("record", [&] {
         return record_switch(store, environment, journal_id, journal, *built, started_ns, target_info.files);
     }));
-    if (auto remembered = traced("stat cache", [&] { return remember_restored(store, environment, journal, *built); }); !remembered)
+    if (auto remembered = traced("stat cache", [&] { return remember_restored(store, environment, journal, live, *built); }); !remembered)
         trace_note(fmt::format("the stat cache was not updated: {}", remembered.error().describe()));
     done.steps = static_cast<long long>(journal.ops.size());
     done.restored_files = built->files;

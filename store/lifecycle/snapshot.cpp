@@ -59,11 +59,32 @@ std::vector<ObjectKey> linked_objects(const Observation& observation)
     return keys;
 }
 
+// What the stat cache becomes, ready to store: the rows that changed when they are few (the
+// overlay), else the whole value packed.
+struct CacheWrite {
+    std::optional<StatCacheDelta> delta;
+    PackedStatCache packed;
+};
+
+CacheWrite prepare_cache_write(const StatCache& loaded, const Observation& observation)
+{
+    auto after = cache_after(observation);
+    if (!loaded.empty()) {
+        auto delta = diff_stat_cache(loaded, after);
+        if (delta.size() <= stat_cache_overlay_limit / 2)
+            return {std::move(delta), {}};
+    }
+    return {std::nullopt, pack_for_storing(after)};
+}
+
 // The stat cache alone, in an unsynced transaction (see record()).
-Expected<void> store_stat_cache(Metadata& metadata, long long environment_id, const PackedStatCache& packed)
+Expected<void> store_stat_cache(Metadata& metadata, long long environment_id, const CacheWrite& write)
 {
     auto transaction = ENVPIN_TRY(Transaction::begin(metadata.database(), Durability::unsynced));
-    ENVPIN_TRY(metadata.replace_stat_cache(environment_id, packed));
+    if (write.delta)
+        ENVPIN_TRY(metadata.update_stat_cache(environment_id, *write.delta));
+    else
+        ENVPIN_TRY(metadata.replace_stat_cache(environment_id, write.packed));
     return transaction.commit();
 }
 
@@ -71,7 +92,7 @@ Expected<void> store_stat_cache(Metadata& metadata, long long environment_id, co
 // `settle_objects` (publishing the new objects: a filesystem sync) runs while the commit is
 // written and the stat cache packed; the database commits only after all three.
 Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_environment, bool detach,
-                              const SnapshotOptions& options, Observation& observation,
+                              const SnapshotOptions& options, Observation& observation, const StatCache& loaded,
                               const std::function<Digest()>& state,
                               const std::optional<SnapshotInfo>& current,
                               const std::function<Expected<void>()>& settle_objects)
@@ -104,13 +125,13 @@ Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_e
     });
     // The cache is packed with the ctimes of the links made while hashing; links made by
     // publish (rare: files too recent to link at once, or refused by the kernel) repack it.
-    auto packing = std::async(std::launch::async, [&observation] {
-        return traced("stat cache (parallel)", [&] { return pack_for_storing(cache_after(observation)); });
+    auto packing = std::async(std::launch::async, [&observation, &loaded] {
+        return traced("stat cache (parallel)", [&] { return prepare_cache_write(loaded, observation); });
     });
     ENVPIN_TRY(settle_objects());
     auto packed_cache = packing.get();
     if (refresh_linked_stamps(observation) > 0)
-        packed_cache = pack_for_storing(cache_after(observation));
+        packed_cache = prepare_cache_write(loaded, observation);
     auto transaction = ENVPIN_TRY(Transaction::begin(metadata.database()));
     if (new_environment)
         environment.id = ENVPIN_TRY(metadata.insert_environment(environment));
@@ -138,10 +159,9 @@ Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_e
 Expected<void> remember_hashes(Metadata& metadata, long long environment_id, const StatCache& cache,
                                const Observation& observation)
 {
-    auto after = cache_after(observation);
-    if (after == cache)
+    if (cache_after(observation) == cache)
         return {};
-    return store_stat_cache(metadata, environment_id, pack_for_storing(after));
+    return store_stat_cache(metadata, environment_id, prepare_cache_write(cache, observation));
 }
 
 Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environment, bool new_environment,
@@ -233,7 +253,7 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
     const auto linked = linked_objects(observation);
     outcome.snapshot = ENVPIN_TRY(
         record(store, environment, new_environment, outcome.link_mode == LinkMode::link_then_copy, options,
-               observation, state_of, outcome.previous, settle_objects));
+               observation, cache, state_of, outcome.previous, settle_objects));
     outcome.created = true;
     if (outcome.link_mode == LinkMode::link_then_copy && !linked.empty())
         outcome.detach_started = store.start_background();

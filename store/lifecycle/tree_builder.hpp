@@ -41,7 +41,7 @@ struct TreeBuild {
 struct BuildOptions {
     LinkMode mode = LinkMode::copy;  // effective (ObjectStore::place)
     unsigned threads = 0;            // 0: all cores
-    bool durable = true;             // fsync every directory made (copies are always synced)
+    bool durable = true;             // sync the filesystem once the tree is built (syncfs)
 };
 
 // Builds each job's subtree from `target`. Directories are created owner-writable, filled on

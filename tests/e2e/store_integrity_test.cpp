@@ -159,6 +159,7 @@ TEST_F(StoreTest, ABusyStoreNamesTheHolderAndReadersDoNotWait)
     const auto venv = dir / "venv";
     make_venv(venv);
     ASSERT_EQ(envpin({"adopt", venv.string(), "--name", "train"}).exit_code, 0);
+    ASSERT_EQ(envpin({"recover"}).exit_code, 0);  // the background copy is done: the lock is free
     const int lock = ::open((store() / "lock").c_str(), O_RDWR);
     ASSERT_GE(lock, 0);
     ASSERT_EQ(::flock(lock, LOCK_EX | LOCK_NB), 0);

@@ -2,6 +2,8 @@
 // SQLite file, including a database migrated from the row-per-file schema.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "store/core/metadata.hpp"
 #include "store/core/digest.hpp"
 #include "store/core/stat_cache.hpp"
@@ -122,6 +124,53 @@ TEST(StatCacheCatalog, ADamagedValueReadsAsEmpty)
     EXPECT_TRUE(loaded->empty());
 }
 
+TEST(StatCacheOverlay, ADiffAppliedAsAnOverlayGivesTheNewCache)
+{
+    const auto before = sample();
+    auto after = sample();
+    after.erase(after.begin() + 1);                                  // a file gone
+    after[1].hash.stamp.ctime_ns += 1;                               // a file touched
+    after.insert(after.begin() + 2, file("lib/python3.12/site-packages/torch/new.py", 3));  // a file added
+    const auto delta = diff_stat_cache(before, after);
+    EXPECT_EQ(delta.removed, std::vector<std::string>{"lib/python3.12/site-packages/torch/__init__.py"});
+    EXPECT_EQ(delta.upserts.size(), 2u);
+    const auto overlay = add_to_overlay({}, delta);
+    EXPECT_EQ(overlay.size(), 3u);
+    EXPECT_EQ(apply_overlay(before, overlay), after);
+    // A later change of the same path replaces its overlay row; a path put back is a row again.
+    StatCacheDelta back{{before[1]}, {}};
+    const auto again = add_to_overlay(overlay, back);
+    EXPECT_EQ(again.size(), 3u);
+    auto expected = after;
+    expected.insert(expected.begin() + 1, before[1]);
+    EXPECT_EQ(apply_overlay(before, again), expected);
+}
+
+TEST(StatCacheOverlay, SmallUpdatesGoToTheOverlayAndLargeOnesAreFolded)
+{
+    test::TempDir dir;
+    auto metadata = Metadata::open(dir / "envpin.db", OpenMode::create).value();
+    const auto env = metadata.insert_environment({0, "a", "/x/a", LinkMode::copy, utc_now(), std::nullopt}).value();
+    ASSERT_TRUE(metadata.replace_stat_cache(env, sample()));
+    auto changed = sample();
+    changed.pop_back();
+    ASSERT_TRUE(metadata.update_stat_cache(env, diff_stat_cache(sample(), changed)));
+    EXPECT_EQ(metadata.load_stat_cache(env).value(), changed);
+    auto packed_size = [&] {
+        auto statement = metadata.database().prepare("SELECT entries FROM stat_caches WHERE environment_id = 1").value();
+        EXPECT_TRUE(statement.step().value());
+        return statement.integer(0);
+    };
+    EXPECT_EQ(packed_size(), static_cast<long long>(sample().size()));  // the value was not rewritten
+    StatCache many = changed;
+    for (size_t i = 0; i < stat_cache_overlay_limit + 10; ++i)
+        many.push_back(file("zz/" + std::to_string(1000000 + i), static_cast<long long>(i)));
+    std::ranges::sort(many, {}, &CachedFile::path);
+    ASSERT_TRUE(metadata.update_stat_cache(env, diff_stat_cache(changed, many)));
+    EXPECT_EQ(metadata.load_stat_cache(env).value(), many);
+    EXPECT_EQ(packed_size(), static_cast<long long>(many.size()));  // folded into the value
+}
+
 TEST(StatCacheCatalog, ADatabaseWithPerFileRowsMigratesAndKeepsItsEnvironments)
 {
     test::TempDir dir;
@@ -134,6 +183,7 @@ ALTER TABLE verify_runs DROP COLUMN context;
 DROP TABLE stat_caches;
 DROP TABLE detaches;
 DROP TABLE damaged_objects;
+DROP TABLE stat_cache_overlays;
 CREATE TABLE stat_cache (
   environment_id INTEGER NOT NULL REFERENCES environments(id) ON DELETE CASCADE,
   path BLOB NOT NULL, dev INTEGER NOT NULL, ino INTEGER NOT NULL, size INTEGER NOT NULL,
