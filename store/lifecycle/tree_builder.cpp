@@ -115,11 +115,15 @@ fs::path destination_of(const SubtreeJob& job, const std::string& path)
 
 // The directories of every job (created here, parents first), and the other entries grouped by
 // the directory they go into.
+// The directories of every job (made owner-writable, on all cores, a level of depth at a time:
+// parents before children), and the other entries grouped by the directory they go into.
 Expected<std::vector<DirectoryJob>> make_directories(const Manifest& target, const std::vector<SubtreeJob>& jobs,
-                                                     std::vector<std::pair<fs::path, unsigned>>& made)
+                                                     std::vector<std::pair<fs::path, unsigned>>& made,
+                                                     unsigned threads)
 {
     std::vector<DirectoryJob> groups;
     std::unordered_map<std::string, size_t> group_of;
+    std::vector<std::vector<size_t>> levels;  // indexes into `made` by depth
     for (const auto& job : jobs) {
         const auto entries = subtree_of(target, job.path);
         if (entries.empty())
@@ -127,8 +131,10 @@ Expected<std::vector<DirectoryJob>> make_directories(const Manifest& target, con
         for (const auto* entry : entries) {
             const auto destination = destination_of(job, entry->path);
             if (entry->kind == EntryKind::directory) {
-                if (::mkdir(destination.c_str(), 0700) != 0)
-                    return fail(ErrorCode::io, "cannot create {}: {}", destination.string(), errno_text(errno));
+                const auto depth = entry->path == "." ? 0 : static_cast<size_t>(std::ranges::count(entry->path, '/')) + 1;
+                if (levels.size() <= depth)
+                    levels.resize(depth + 1);
+                levels[depth].push_back(made.size());
                 made.emplace_back(destination, entry->mode);
                 continue;
             }
@@ -138,6 +144,14 @@ Expected<std::vector<DirectoryJob>> make_directories(const Manifest& target, con
                 groups.push_back({std::move(parent), {}});
             groups[it->second].entries.emplace_back(entry, destination.filename().string());
         }
+    }
+    for (const auto& level : levels) {
+        ENVPIN_TRY(parallel_for(level.size(), threads, [&](size_t i, unsigned) -> Expected<void> {
+            const auto& path = made[level[i]].first;
+            if (::mkdir(path.c_str(), 0700) != 0)
+                return fail(ErrorCode::io, "cannot create {}: {}", path.string(), errno_text(errno));
+            return {};
+        }));
     }
     return groups;
 }
@@ -157,7 +171,7 @@ Expected<TreeBuild> build_subtrees(const Manifest& target, const std::vector<Sub
                                    const ObjectStore& objects, const BuildOptions& options)
 {
     std::vector<std::pair<fs::path, unsigned>> made;
-    auto groups = ENVPIN_TRY(traced("directories", [&] { return make_directories(target, jobs, made); }));
+    auto groups = ENVPIN_TRY(traced("directories", [&] { return make_directories(target, jobs, made, options.threads); }));
     // Big directories first, so that one does not finish alone at the end.
     std::ranges::sort(groups, std::greater<>(), [](const DirectoryJob& job) { return job.entries.size(); });
     BuildState state{objects, options, {}, {}, {}};
