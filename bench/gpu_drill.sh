@@ -26,7 +26,7 @@ timed() {
 files=$(find "$source_env" -type f | wc -l); bytes=$(du -sb "$source_env" | cut -f1)
 echo "source $source_env: $files files, $bytes bytes; $(nproc) cores; $(uv --version)" | tee -a "$summary"
 
-parts=${DRILL_PARTS:-bench create faults}  # drill: adopt and verify a copy only; create: `envpin create` from the wheels rebuilt from SOURCE_ENV, then verify
+parts=${DRILL_PARTS:-bench create faults}  # drill: adopt and verify a copy only; create: `envpin create` from the wheels rebuilt from SOURCE_ENV, then verify; trust: the host-caused failure, a write in place, a deleted environment
 # make_wheelhouse: every distribution of SOURCE_ENV as a wheel in $work/wheels (once).
 make_wheelhouse() {
   [ -d "$work/wheels" ] && return 0
@@ -129,7 +129,7 @@ timed "verify the created environment" "$envpin" verify gpu --color never
 "$envpin" log gpu | tee -a "$summary"
 fi
 
-has faults || has shadow || has drill || { echo "== done"; cat "$summary"; exit 0; }
+has faults || has shadow || has drill || has trust || { echo "== done"; cat "$summary"; exit 0; }
 echo "== the drill: adopt in the default mode, verify, faults"
 export ENVPIN_HOME="$work/store"
 timed "envpin adopt (default)" "$envpin" adopt "$work/drill" --name torch
@@ -185,6 +185,20 @@ recover_and_prove "the corrupted library"
 VERIFY_ARGS="--set train_learning_rate=1e9" fault "training diverges (NaN)"
 prove_again
 VERIFY_ARGS="--set torch_arch_list=sm_80" fault "torch build with sm_80 kernels only, on this GPU"
+prove_again
+fi
+if has faults || has trust; then
+# The host, not the bytes: the pass of the same bytes stays, and reset still finds it.
+fault "CUDA_VISIBLE_DEVICES= (the host, not the bytes)" env CUDA_VISIBLE_DEVICES=
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("  passed_before:", json.dumps(r.get("passed_before")))' "$work/fault.json" | tee -a "$summary"
+"$envpin" log torch | head -3 | tee -a "$summary"
+# A write in place into the environment after the detach: the store is untouched.
+: > "$sp/torch/nn/modules/linear.py"
+fault "torch/nn/modules/linear.py truncated in place"
+"$envpin" fsck | tail -1 | tee -a "$summary"
+recover_and_prove "linear.py truncated in place"
+rm -rf "$work/drill"
+timed "  reset after the environment was deleted" "$envpin" reset torch
 prove_again
 fi
 "$envpin" log torch | tee -a "$summary"

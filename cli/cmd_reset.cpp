@@ -1,5 +1,7 @@
 // `envpin reset NAME [REF] [--force] [--keep-old]`: put the environment back to a snapshot
 // (default: the newest one before the current that passed verification on this host).
+#include <future>
+
 #include "cli/command.hpp"
 #include "cli/host_fingerprint.hpp"
 #include "cli/render_reset.hpp"
@@ -24,7 +26,9 @@ Expected<ExitCode> run_reset(Context& context, const ResetFlags& flags)
     request.target = flags.ref;
     request.force = flags.force;
     request.keep_old = flags.keep_old;
-    request.fingerprint = this_host_fingerprint();
+    // The host probe (a child that may take a GPU driver's start-up) runs beside the reset.
+    auto probe = std::async(std::launch::async, this_host_fingerprint).share();
+    request.fingerprint = [probe] { return std::optional<std::string>(probe.get()); };
     request.progress = progress_line(context);
     auto store = ENVPIN_TRY(store::Store::open(store_options(context, store::Access::write, flags.wait)));
     const auto environment = ENVPIN_TRY(store.environment(flags.name));

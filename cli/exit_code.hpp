@@ -1,5 +1,5 @@
 #pragma once
-// envpin's documented exit codes (DESIGN.md section 6). main.cpp is the only place that
+// envpin's documented exit codes (docs/CLI.md, README "Exit codes"). main.cpp is the only place that
 // turns results into a process exit status.
 #include "base/error.hpp"
 

@@ -16,7 +16,7 @@ enum class Detail { summary, explain };
 void render_resolution(const Resolution& resolution, const Request& request, const HostFacts& host,
                        Detail detail, std::ostream& out);
 
-// DESIGN.md section 6: {"status", "torch", "variant", "cuda", "python", "cudnn", "nccl", "triton",
+// The contract of docs/CLI.md, "resolve --json": {"status", "torch", "variant", "cuda", "python", "cudnn", "nccl", "triton",
 // "min_driver", "compat", "index_url", "packages", "warnings", "rejected"} plus envpin's extra
 // fields (arch, coverage, pins, rests_on, summary, host, ...).
 [[nodiscard]] nlohmann::json resolution_to_json(const Resolution& resolution,

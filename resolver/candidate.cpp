@@ -1,4 +1,4 @@
-// The checks of one candidate build, in the order of DESIGN.md section 3, each failing check
+// The checks of one candidate build, in the order of the resolution policy (docs/CLI.md, "Policy"), each failing check
 // adding a sentence a CUDA expert would write.
 #include "resolver/candidate.hpp"
 

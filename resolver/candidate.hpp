@@ -1,5 +1,5 @@
 #pragma once
-// Internal to the solver: the checks of one candidate build (DESIGN.md section 3, step 2) and
+// Internal to the solver: the checks of one candidate build (docs/CLI.md, "Policy", step 2) and
 // the sentences that explain them. Used by resolve.cpp and conflict_summary.cpp.
 #include <optional>
 #include <string>

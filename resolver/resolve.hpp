@@ -1,6 +1,6 @@
 #pragma once
 // The solver: catalog + request + host facts -> Plan or Conflict, by the resolution policy of
-// DESIGN.md section 3:
+// docs/CLI.md, "Policy":
 //   1. candidates are the releases matching the torch spec, newest first;
 //   2. a build is usable when it matches the cuda request ("auto": CUDA builds when the host
 //      has an NVIDIA driver, else cpu), the driver runs its CUDA natively or under

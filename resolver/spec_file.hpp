@@ -1,5 +1,5 @@
 #pragma once
-// envpin.toml, the spec a user writes (or `envpin init` writes for them), DESIGN.md section 3:
+// envpin.toml, the spec a user writes (or `envpin init` writes for them), docs/CLI.md:
 //   [environment]
 //   name = "train"; path = ".venv"; python = "3.12"; torch = ">=2.6,<2.9"; cuda = "auto"
 //   companions = ["torchvision", "torchaudio"]; requirements = ["numpy<2"]
@@ -31,7 +31,7 @@ struct Spec {
 // The request part of a spec, as a lock records it.
 [[nodiscard]] LockRequest lock_request(const Spec& spec);
 
-// A commented envpin.toml for an environment called `name` (DESIGN.md section 3's example).
+// A commented envpin.toml for an environment called `name` (the example in docs/CLI.md).
 [[nodiscard]] std::string init_spec_text(std::string_view name);
 
 } // namespace envpin

@@ -13,6 +13,8 @@ packages=(
   sqlite3 hyperfine
   # the reflink test mounts a small XFS image (skipped where the machine refuses loop mounts)
   xfsprogs
+  # scripts/bundle.sh (binaries carried to the GPU machine)
+  patchelf
   # verify's CPU tests: the training probe builds against libtorch-dev, the python check
   # imports python3-torch from a venv with system site-packages
   libtorch-dev python3-torch

@@ -1,6 +1,6 @@
 #pragma once
 // Whether a CUDA build's architecture list can run on a GPU: the binary compatibility rule of
-// DESIGN.md section 3. Pure.
+// docs/CLI.md, "Policy". Pure.
 #include <optional>
 #include <string>
 #include <string_view>

@@ -1,6 +1,6 @@
 #pragma once
 // One check's outcome, as the probe child prints it and the suite report carries it
-// (the `checks` entries of the verify --json contract, DESIGN.md section 6).
+// (the `checks` entries of the verify --json contract, docs/VERIFY.md).
 #include <filesystem>
 #include <map>
 #include <optional>

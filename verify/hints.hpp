@@ -1,7 +1,7 @@
 #pragma once
 // Turns the error text of a failed check into what the user should do. Pure functions: the
 // signatures are the exact strings CUDA, NCCL, cuDNN, the loader and torch print
-// (../shared/reference/verify.md section 6), matched case-sensitively where they are fixed
+// (and docs/VERIFY.md lists with their hints), matched case-sensitively where they are fixed
 // strings and by error number where only the number may show.
 #include <optional>
 #include <string>

@@ -24,7 +24,7 @@ struct HostProbeOptions {
 // /proc/driver/nvidia/version, NVML (child), nvidia-smi.
 [[nodiscard]] HostFacts probe_host(const HostProbeOptions& options);
 
-// The `host --json` contract (DESIGN.md section 6).
+// The `host --json` contract (docs/CLI.md).
 [[nodiscard]] nlohmann::json host_to_json(const HostFacts& facts);
 
 }  // namespace envpin::verify

@@ -1,5 +1,6 @@
 #include "store/core/metadata.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
@@ -386,8 +387,12 @@ Expected<void> Metadata::update_stat_cache(long long environment_id, const StatC
     if (delta.size() == 0)
         return {};
     auto overlay = add_to_overlay(ENVPIN_TRY(load_stat_cache_overlay(environment_id)), delta);
-    // Beyond a few thousand rows the overlay costs readers more than one rewrite of the value.
-    if (overlay.size() > stat_cache_overlay_limit) {
+    // Beyond a quarter of the value's rows (and a few thousand) the overlay costs readers more
+    // than one rewrite of the value.
+    auto count = ENVPIN_TRY(database_.prepare("SELECT entries FROM stat_caches WHERE environment_id = ?"));
+    count.bind(1, environment_id);
+    const long long base = ENVPIN_TRY(count.step()) ? count.integer(0) : 0;
+    if (overlay.size() > std::max<size_t>(stat_cache_overlay_limit, static_cast<size_t>(base / 4))) {
         auto whole = ENVPIN_TRY(load_stat_cache(environment_id));
         return replace_stat_cache(environment_id, apply_overlay(whole, add_to_overlay({}, delta)));
     }

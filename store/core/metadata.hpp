@@ -17,7 +17,8 @@
 
 namespace envpin::store {
 
-// Overlay rows beyond which a stat cache update rewrites the whole value.
+// Overlay rows beyond which a stat cache update rewrites the whole value (when they are also
+// more than a quarter of its rows).
 inline constexpr size_t stat_cache_overlay_limit = 4096;
 
 // Schema version this build writes; older databases are migrated on open, newer ones refused.
@@ -55,7 +56,7 @@ public:
     [[nodiscard]] Expected<void> replace_stat_cache(long long environment_id, const StatCache& cache);
     [[nodiscard]] Expected<void> replace_stat_cache(long long environment_id, const PackedStatCache& packed);
     // Puts a few changed rows in the overlay (stat_cache.hpp), folding it into the value once it
-    // passes stat_cache_overlay_limit rows.
+    // passes stat_cache_overlay_limit rows and a quarter of the value's.
     [[nodiscard]] Expected<void> update_stat_cache(long long environment_id, const StatCacheDelta& delta);
 
     // --- Verification runs (metadata_runs.cpp); what they mean: store/lifecycle/verdicts.hpp ---

@@ -34,11 +34,23 @@ using Clock = std::chrono::steady_clock;
 // The target, or a refusal when it is not verified on this host and --force is absent.
 // With unsaved drift, the state to leave is newer than every snapshot (it is saved as the next
 // one), so every verified snapshot is "before" it.
+std::optional<std::string> fingerprint_of(const ResetRequest& request)
+{
+    return request.fingerprint ? request.fingerprint() : std::nullopt;
+}
+
 Expected<std::variant<SnapshotInfo, ResetRefused>> choose_target(Store& store, const Environment& environment,
                                                                  const SnapshotInfo& current, bool drifted,
                                                                  const ResetRequest& request)
 {
-    const auto verdicts = ENVPIN_TRY(load_verdicts(store.metadata(), environment, request.fingerprint));
+    if (!request.target.empty() && request.force) {  // no verdict needed: the host probe may go on
+        auto target = ENVPIN_TRY(store.resolve(request.target));
+        if (target.environment_id != environment.id)
+            return fail(ErrorCode::bad_input, "{} is a snapshot of '{}', not of '{}'", request.target,
+                        target.environment, environment.name);
+        return target;
+    }
+    const auto verdicts = ENVPIN_TRY(load_verdicts(store.metadata(), environment, fingerprint_of(request)));
     if (request.target.empty()) {
         const auto& all = verdicts.snapshots();
         for (auto it = all.rbegin(); it != all.rend(); ++it)
@@ -191,7 +203,10 @@ Expected<void> remember_restored(Store& store, const Environment& environment, c
         if (entry.kind == EntryKind::file && !rebuilt.contains(entry.path) && under_a_step(entry.path))
             delta.removed.push_back(entry.path);
     auto transaction = ENVPIN_TRY(Transaction::begin(store.metadata().database(), Durability::unsynced));
-    ENVPIN_TRY(store.metadata().update_stat_cache(environment.id, delta));
+    if (stepped.contains("."))  // the whole tree was built: its rows are the whole cache
+        ENVPIN_TRY(store.metadata().replace_stat_cache(environment.id, delta.upserts));
+    else
+        ENVPIN_TRY(store.metadata().update_stat_cache(environment.id, delta));
     return transaction.commit();
 }
 
@@ -322,13 +337,17 @@ Expected<ResetOutcome> reset_environment(Store& store, const Environment& enviro
     });
     ResetDone done;
     done.to = target;
-    done.target_verified = ENVPIN_TRY(load_verdicts(store.metadata(), environment, request.fingerprint)).verdict(target);
     done.root = root == RootState::directory ? "present" : root == RootState::missing ? "missing" : "replaced";
     Manifest live = live_without_tree(root);
     if (root == RootState::directory)
         live = ENVPIN_TRY(save_drift(store, environment, target, drifted || !request.target.empty(), request, current, done));
     done.from = *current;
+    // Whether the target passed here, for the report (the host probe has had the reset's time).
+    const auto verdict_of_target = [&]() -> Expected<std::optional<bool>> {
+        return ENVPIN_TRY(load_verdicts(store.metadata(), environment, fingerprint_of(request))).verdict(target);
+    };
     if (root == RootState::directory && current->state == target.state) {
+        done.target_verified = ENVPIN_TRY(verdict_of_target());
         if (current->id != target.id)
             ENVPIN_TRY(store.metadata().set_current_snapshot(environment.id, target.id));
         done.no_op = true;
@@ -337,7 +356,9 @@ Expected<ResetOutcome> reset_environment(Store& store, const Environment& enviro
     if (root == RootState::directory && live.entries.empty())
         live = ENVPIN_TRY(traced("read manifest", [&] { return store.manifest(*current); }));
     const auto target_manifest = ENVPIN_TRY(target_reading.get());
-    return switch_to(store, environment, request, target_manifest, live, target, std::move(done), started);
+    auto outcome = ENVPIN_TRY(switch_to(store, environment, request, target_manifest, live, target, std::move(done), started));
+    std::get<ResetDone>(outcome).target_verified = ENVPIN_TRY(verdict_of_target());
+    return outcome;
 }
 
 }  // namespace envpin::store

@@ -18,6 +18,7 @@
 // the steps of a reset that had not recorded its switch, or finishes one that had
 // (reset_recovery.cpp): the tree is then exactly the old snapshot or exactly the new one.
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
@@ -31,7 +32,9 @@ namespace envpin::store {
 
 struct ResetRequest {
     std::string target;                      // a ref; empty: the newest verified snapshot before the current one
-    std::optional<std::string> fingerprint;  // this host's verify fingerprint; "verified" means on this host
+    // This host's verify fingerprint ("verified" means on this host), asked for only when the
+    // answer matters: the caller may be probing the host beside the reset. Unset: any host.
+    std::function<std::optional<std::string>()> fingerprint;
     bool force = false;                      // allow a target never verified on this host
     bool keep_old = false;                   // keep the old tree beside the environment
     unsigned threads = 0;                    // 0: all cores

@@ -71,7 +71,7 @@ CacheWrite prepare_cache_write(const StatCache& loaded, const Observation& obser
     auto after = cache_after(observation);
     if (!loaded.empty()) {
         auto delta = diff_stat_cache(loaded, after);
-        if (delta.size() <= stat_cache_overlay_limit / 2)
+        if (delta.size() <= std::max(stat_cache_overlay_limit, loaded.size() / 4))
             return {std::move(delta), {}};
     }
     return {std::nullopt, pack_for_storing(after)};

@@ -48,8 +48,9 @@ std::string store_fingerprint(const fs::path& store)
 {
     // Background work a command before started (the detach of link-then-copy) would change the
     // store under the comparison: wait for it first.
+    // (A store envpin refuses, another user's, is refused by recover too: nothing runs there.)
     if (fs::exists(store / "envpin.db"))
-        EXPECT_EQ(run_envpin({"--store", store.string(), "recover", "-q"}).exit_code, 0);
+        (void)run_envpin({"--store", store.string(), "recover", "-q"});
     if (!fs::exists(store))
         return "absent";
     std::string all;

@@ -1,4 +1,4 @@
-// The binary compatibility rule (DESIGN.md section 3) on real arch lists.
+// The binary compatibility rule (docs/CLI.md, "Policy") on real arch lists.
 #include <gtest/gtest.h>
 
 #include "verify/arch_coverage.hpp"
