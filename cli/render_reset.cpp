@@ -79,8 +79,8 @@ void render_reset(const store::ResetOutcome& outcome, const store::Environment& 
                done.steps == 1 ? "step" : "steps", done.restored_files, done.reused_files,
                done.old_tree && done.root != "replaced" ? "old entries kept at " + done.old_tree->string()
                                                         : std::string("old entries removed in the background"));
-    if (done.detach_pending)
-        fmt::print(out, "  {} files share their object's inode until the background copy into the store finishes "
+    if (done.detach_pending && done.linked_files >= 1000)
+        fmt::print(out, "  {} files are linked to their objects until the background copy gives the store its own "
                         "(`envpin status {}` shows it)\n", done.linked_files, environment.name);
 }
 

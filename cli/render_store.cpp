@@ -124,12 +124,11 @@ void render_snapshot(const store::SnapshotOutcome& outcome, const store::Environ
         fmt::print(out, "changes since {}:\n", outcome.previous->label());
         render_changes(outcome.changes, out, false);
     }
-    fmt::print(out, "hashed {} files ({}), {} new objects, link mode {}\n", outcome.hashed_files,
-               human_bytes(outcome.hashed_bytes), outcome.new_objects, store::to_string(outcome.link_mode));
-    if (outcome.link_mode == store::LinkMode::link_then_copy && outcome.new_objects > 0)
-        fmt::print(out, "the new objects are linked to the environment's files until a background copy gives each its "
-                        "own inode (`envpin status {}` shows it, `envpin recover` waits for it)\n",
-                   environment.name);
+    const bool copying = outcome.link_mode == store::LinkMode::link_then_copy && outcome.new_objects > 0;
+    fmt::print(out, "hashed {} files ({}), {} new objects, link mode {}{}\n", outcome.hashed_files,
+               human_bytes(outcome.hashed_bytes), outcome.new_objects, store::to_string(outcome.link_mode),
+               copying ? " (each gets its own inode in the background)" : "");
+    (void)environment;
 }
 
 nlohmann::json detach_json(const std::optional<store::DetachRecord>& detach)
@@ -151,10 +150,11 @@ void render_detach(const std::optional<store::DetachRecord>& detach, std::ostrea
 {
     if (!detach)
         return;
-    if (!detach->finished_ns) {
-        fmt::print(out, "store: objects still share their inode with this environment's files; a background copy has "
-                        "run for {:.1f} s (`envpin recover` waits for it)\n",
-                   static_cast<double>(store::wall_clock_ns() - detach->queued_ns) / 1e9);
+    const double elapsed = static_cast<double>(store::wall_clock_ns() - detach->queued_ns) / 1e9;
+    if (!detach->finished_ns && elapsed >= 1.0) {  // a copy of a few files is done before anyone reads this
+        fmt::print(out, "store: the background copy of the objects this environment's files share has run for {:.1f} s "
+                        "(`envpin recover` waits for it)\n",
+                   elapsed);
     } else if (detach->damaged > 0) {
         fmt::print(out, "store: {} objects were written in place before the background copy; `envpin fsck` names them\n",
                    detach->damaged);
