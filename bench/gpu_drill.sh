@@ -200,6 +200,10 @@ recover_and_prove "linear.py truncated in place"
 rm -rf "$work/drill"
 timed "  reset after the environment was deleted" "$envpin" reset torch
 prove_again
+timed "  recover (the restored files' objects copied)" "$envpin" recover
+rm -rf "$work/drill"
+timed "  reset after the environment was deleted (again)" "$envpin" reset torch
+"$envpin" status torch --exit-code | head -2 | tee -a "$summary"
 fi
 "$envpin" log torch | tee -a "$summary"
 "$envpin" fsck | tail -2 | tee -a "$summary"
