@@ -17,7 +17,7 @@ Expected<ExitCode> run_recover(Context& context, double wait)
     auto options = store_options(context, store::Access::write, wait);
     options.background.clear();  // this is the background work: it starts no other
     ENVPIN_TRY(store::Store::open(options));  // finishes or takes back interrupted resets
-    const auto outcome = ENVPIN_TRY(store::run_detaches(options.root, {0, options.wait}));
+    const auto outcome = ENVPIN_TRY(store::run_detaches(options.root, {store::DetachOptions{}.threads, options.wait}));
     if (context.global.json) {
         auto damaged = nlohmann::json::array();
         for (const auto& object : outcome.damaged)

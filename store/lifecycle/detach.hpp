@@ -39,7 +39,7 @@ namespace envpin::store {
                                           long long queued_ns);
 
 struct DetachOptions {
-    unsigned threads = 0;                                 // 0: all cores
+    unsigned threads = 4;  // copies at once: the disk, not the cores, sets the pace
     std::chrono::milliseconds wait{3'600'000};            // for the store lock and the detach lock
 };
 
