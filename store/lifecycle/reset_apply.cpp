@@ -195,60 +195,64 @@ Expected<void> undo_step(const Trees& trees, const ResetOp& op, size_t index)
     return {};
 }
 
+// Runs `body` on the journal's trees.
+template <class Body>
+Expected<void> with_trees(const ResetJournal& journal, Body body)
+{
+    auto opened = Trees::open(journal);
+    if (!opened)  // spelled out: ENVPIN_TRY here trips GCC 12's -Wfree-nonheap-object (a false positive)
+        return std::unexpected(std::move(opened.error()));
+    return body(*opened);
+}
+
 }  // namespace
 
 Expected<void> apply_steps(const ResetJournal& journal)
 {
-    auto opened = Trees::open(journal);
-    if (!opened)  // spelled out: ENVPIN_TRY here trips GCC 12's -Wfree-nonheap-object (a false positive)
-        return std::unexpected(std::move(opened.error()));
-    auto& trees = *opened;
-    for (size_t i = 0; i < journal.ops.size(); ++i) {
-        ENVPIN_TRY(apply_step(trees, journal.ops[i], i));
-        sys::crash_point("reset-step");
-        if (journal.ops[i].path == "." && !trees.root)  // the root arrived: later steps go beneath it
-            trees.root.reset(::open(journal.environment.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    }
-    return {};
+    return with_trees(journal, [&](Trees& trees) -> Expected<void> {
+        for (size_t i = 0; i < journal.ops.size(); ++i) {
+            ENVPIN_TRY(apply_step(trees, journal.ops[i], i));
+            sys::crash_point("reset-step");
+            if (journal.ops[i].path == "." && !trees.root)  // the root arrived: later steps go beneath it
+                trees.root.reset(::open(journal.environment.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        }
+        return {};
+    });
 }
 
 Expected<void> undo_steps(const ResetJournal& journal)
 {
-    auto opened = Trees::open(journal);
-    if (!opened)  // spelled out: ENVPIN_TRY here trips GCC 12's -Wfree-nonheap-object (a false positive)
-        return std::unexpected(std::move(opened.error()));
-    auto& trees = *opened;
-    for (size_t i = journal.ops.size(); i-- > 0;) {
-        if (journal.ops[i].path == ".")  // the root may have moved: reach it afresh
-            trees.root.reset();
-        ENVPIN_TRY(undo_step(trees, journal.ops[i], i));
-        if (!trees.root)
-            trees.root.reset(::open(journal.environment.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    }
-    return {};
+    return with_trees(journal, [&](Trees& trees) -> Expected<void> {
+        for (size_t i = journal.ops.size(); i-- > 0;) {
+            if (journal.ops[i].path == ".")  // the root may have moved: reach it afresh
+                trees.root.reset();
+            ENVPIN_TRY(undo_step(trees, journal.ops[i], i));
+            if (!trees.root)
+                trees.root.reset(::open(journal.environment.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        }
+        return {};
+    });
 }
 
 Expected<void> sync_steps(const ResetJournal& journal)
 {
-    auto opened = Trees::open(journal);
-    if (!opened)  // spelled out: ENVPIN_TRY here trips GCC 12's -Wfree-nonheap-object (a false positive)
-        return std::unexpected(std::move(opened.error()));
-    auto& trees = *opened;
-    std::set<std::string> parents;
-    for (const auto& op : journal.ops)
-        parents.insert(op.path == "." ? std::string("..") : op.step == ResetStep::chmod ? op.path : parent_of(op.path));
-    for (const auto& parent : parents) {
-        UniqueFd fd;
-        if (parent == "..")
-            fd.reset(::open(trees.environment.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        else if (trees.root)
-            fd = ENVPIN_TRY(sys::open_directory_beneath(trees.root.get(), parent, trees.environment / parent));
-        if (fd && ::fsync(fd.get()) != 0)
-            return fail(ErrorCode::io, "cannot sync {}: {}", (trees.environment / parent).string(), errno_text(errno));
-    }
-    if (::fsync(trees.staging.get()) != 0)
-        return fail(ErrorCode::io, "cannot sync {}: {}", journal.staging, errno_text(errno));
-    return {};
+    return with_trees(journal, [&](Trees& trees) -> Expected<void> {
+        std::set<std::string> parents;
+        for (const auto& op : journal.ops)
+            parents.insert(op.path == "." ? std::string("..") : op.step == ResetStep::chmod ? op.path : parent_of(op.path));
+        for (const auto& parent : parents) {
+            UniqueFd fd;
+            if (parent == "..")
+                fd.reset(::open(trees.environment.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+            else if (trees.root)
+                fd = ENVPIN_TRY(sys::open_directory_beneath(trees.root.get(), parent, trees.environment / parent));
+            if (fd && ::fsync(fd.get()) != 0)
+                return fail(ErrorCode::io, "cannot sync {}: {}", (trees.environment / parent).string(), errno_text(errno));
+        }
+        if (::fsync(trees.staging.get()) != 0)
+            return fail(ErrorCode::io, "cannot sync {}: {}", journal.staging, errno_text(errno));
+        return {};
+    });
 }
 
 Expected<void> dispose_old_entries(const ResetJournal& journal, unsigned threads)

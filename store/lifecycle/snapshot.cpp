@@ -8,6 +8,7 @@
 #include <functional>
 #include <future>
 
+#include "base/strings.hpp"
 #include "base/trace.hpp"
 #include "store/lifecycle/detach.hpp"
 #include "store/lifecycle/dist_info.hpp"
@@ -28,15 +29,6 @@ Expected<sys::UniqueFd> open_root(const fs::path& root)
         return fail(errno == ENOENT ? ErrorCode::not_found : ErrorCode::io, "cannot open environment {}: {}",
                     root.string(), sys::errno_text(errno));
     return fd;
-}
-
-std::string human_bytes(long long bytes)
-{
-    if (bytes >= 1LL << 30)
-        return fmt::format("{:.1f} GB", static_cast<double>(bytes) / (1LL << 30));
-    if (bytes >= 1LL << 20)
-        return fmt::format("{:.1f} MB", static_cast<double>(bytes) / (1LL << 20));
-    return fmt::format("{} kB", (bytes + 1023) / 1024);
 }
 
 std::string commit_message(const Environment& environment, long long seq, const SnapshotOptions& options,

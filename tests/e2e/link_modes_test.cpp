@@ -56,17 +56,6 @@ private:
     std::string reason_;
 };
 
-int shared_objects(const fs::path& store)
-{
-    int shared = 0;
-    for (const auto& entry : fs::recursive_directory_iterator(store / "objects")) {
-        struct ::stat info{};
-        if (::lstat(entry.path().c_str(), &info) == 0 && S_ISREG(info.st_mode) && info.st_nlink > 1)
-            ++shared;
-    }
-    return shared;
-}
-
 // adopt, a write in place, a reset, a deleted environment back: the same promise on any pair of
 // filesystems.
 void exercise(const fs::path& store, const fs::path& venv, const std::string& expected_mode)

@@ -298,23 +298,6 @@ bool each_entry_old_or_new(const TreePicture& now, const TreePicture& old_tree, 
     return true;
 }
 
-pid_t start_envpin(const std::vector<std::string>& arguments)
-{
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        std::vector<char*> argv;
-        static std::string binary = ENVPIN_BIN;
-        argv.push_back(binary.data());
-        std::vector<std::string> copies = arguments;
-        for (auto& argument : copies)
-            argv.push_back(argument.data());
-        argv.push_back(nullptr);
-        ::execv(binary.c_str(), argv.data());
-        ::_exit(127);
-    }
-    return pid;
-}
-
 // A kill between any two steps of a reset (the crash point lands it exactly there): every entry
 // is its old or its new self, and the next command takes the applied steps back, so the tree
 // is exactly the old snapshot and the store says so.

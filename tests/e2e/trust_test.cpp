@@ -19,23 +19,9 @@
 #include "tests/support/python_env.hpp"
 #include "tests/support/store_fixture.hpp"
 
-extern char** environ;
-
 namespace envpin::test {
 namespace {
 namespace fs = std::filesystem;
-
-// Objects whose inode has another name (an environment's file).
-int shared_objects(const fs::path& store)
-{
-    int shared = 0;
-    for (const auto& entry : fs::recursive_directory_iterator(store / "objects")) {
-        struct ::stat info{};
-        if (::lstat(entry.path().c_str(), &info) == 0 && S_ISREG(info.st_mode) && info.st_nlink > 1)
-            ++shared;
-    }
-    return shared;
-}
 
 // An environment whose files are written every way a program can write in place.
 void write_in_place(const fs::path& file, int how)
@@ -288,24 +274,6 @@ TEST_F(TrustTest, CloneMakesASecondWorkingEnvironmentFromAnySnapshot)
     EXPECT_FALSE(fs::exists(dir / "other"));
 }
 
-// kill -9 at random moments of adopt and of snapshot in the default mode: after the next
-// command the store is consistent, every snapshot restorable, no object left shared.
-pid_t start(const std::vector<std::string>& arguments)
-{
-    const std::string binary = ENVPIN_BIN;
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        std::vector<std::string> copies = arguments;
-        std::vector<char*> argv{const_cast<char*>(binary.c_str())};
-        for (auto& argument : copies)
-            argv.push_back(argument.data());
-        argv.push_back(nullptr);
-        ::execv(binary.c_str(), argv.data());
-        ::_exit(127);
-    }
-    return pid;
-}
-
 // Kills `pid` after `delay` unless it ended first; true when the kill landed while it ran.
 bool kill_after(pid_t pid, std::chrono::microseconds delay)
 {
@@ -318,6 +286,8 @@ bool kill_after(pid_t pid, std::chrono::microseconds delay)
     return true;
 }
 
+// kill -9 at random moments of adopt and of snapshot in the default mode: after the next
+// command the store is consistent, every snapshot restorable, no object left shared.
 TEST_F(TrustTest, KillNineDuringAdoptAndSnapshotInTheDefaultMode)
 {
     make_env();
@@ -350,7 +320,7 @@ TEST_F(TrustTest, KillNineDuringAdoptAndSnapshotInTheDefaultMode)
         }
         const long long span = adopt ? adopt_us : snapshot_us;
         const auto delay = std::chrono::microseconds(std::uniform_int_distribution<long long>(span / 50, span / 2)(random));
-        landed[adopt ? 0 : 1] += kill_after(start(arguments), delay) ? 1 : 0;
+        landed[adopt ? 0 : 1] += kill_after(start_envpin(arguments), delay) ? 1 : 0;
         const auto fsck = envpin({"fsck", "--json"});  // the next writer: it recovers first
         ASSERT_EQ(fsck.exit_code, 0) << "round " << round << ": " << fsck.out << fsck.err;
     }

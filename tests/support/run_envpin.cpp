@@ -60,4 +60,20 @@ EnvpinRun run_envpin_after(const std::string& setup, const std::vector<std::stri
     return finished(sys::run_process(spec));
 }
 
+pid_t start_envpin(const std::vector<std::string>& arguments)
+{
+    const std::string binary = envpin_binary();
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        std::vector<std::string> copies = arguments;
+        std::vector<char*> argv{const_cast<char*>(binary.c_str())};
+        for (auto& argument : copies)
+            argv.push_back(argument.data());
+        argv.push_back(nullptr);
+        ::execv(binary.c_str(), argv.data());
+        ::_exit(127);
+    }
+    return pid;
+}
+
 }  // namespace envpin::test

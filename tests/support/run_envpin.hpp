@@ -1,4 +1,5 @@
 #pragma once
+#include <sys/types.h>
 // Runs the built envpin binary as a real subprocess, for end-to-end tests.
 #include <filesystem>
 #include <optional>
@@ -33,5 +34,9 @@ EnvpinRun run_envpin(const std::vector<std::string>& arguments,
 // "unset CUDA_VISIBLE_DEVICES". Fails the test as run_envpin does.
 EnvpinRun run_envpin_after(const std::string& setup, const std::vector<std::string>& arguments,
                            int timeout_seconds = 120);
+
+// Starts `envpin <arguments>` (fork and exec, inheriting this process's environment) and
+// returns its pid without waiting: for tests that kill it mid-way.
+[[nodiscard]] pid_t start_envpin(const std::vector<std::string>& arguments);
 
 }  // namespace envpin::test

@@ -62,6 +62,17 @@ std::string store_fingerprint(const fs::path& store)
     return store::sha256_of(all).hex();
 }
 
+int shared_objects(const fs::path& store)
+{
+    int shared = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(store / "objects")) {
+        struct stat info{};
+        if (::lstat(entry.path().c_str(), &info) == 0 && S_ISREG(info.st_mode) && info.st_nlink > 1)
+            ++shared;
+    }
+    return shared;
+}
+
 EnvpinRun StoreTest::envpin(std::vector<std::string> arguments, int timeout_seconds) const
 {
     arguments.insert(arguments.begin(), {"--store", store().string()});

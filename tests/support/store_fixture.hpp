@@ -29,6 +29,9 @@ struct TreeDelta {
 // command means the command changed nothing.
 [[nodiscard]] std::string store_fingerprint(const std::filesystem::path& store);
 
+// Objects of the store whose inode has another name (an environment's file shares it).
+[[nodiscard]] int shared_objects(const std::filesystem::path& store);
+
 class StoreTest : public ::testing::Test {
 protected:
     // `envpin --store <store> <arguments>`.
