@@ -146,17 +146,22 @@ Expected<TreeBuild> stage_steps(Store& store, ResetJournal& journal, const Manif
     return built;
 }
 
-// Phase 3: the steps applied and synced; on failure every applied step is taken back.
-Expected<void> apply_or_undo(const ResetJournal& journal)
+// Phase 3: the steps applied and synced. On failure every applied step is taken back; when
+// that fails too, the journal stays "built" and nothing is removed: the next envpin command
+// takes the steps back (reset_recovery.cpp). `undone` says whether the tree is the old one.
+Expected<void> apply_or_undo(const ResetJournal& journal, bool& undone)
 {
     auto applied = traced("apply steps", [&] { return apply_steps(journal); });
     if (applied)
         applied = traced("sync steps", [&] { return sync_steps(journal); });
     if (applied)
         return {};
-    if (auto undone = undo_steps(journal); !undone)
-        return std::unexpected(applied.error().with_context(
-            fmt::format("and undoing it failed too ({}); the next envpin command retries", undone.error().describe())));
+    auto taken_back = undo_steps(journal);
+    undone = static_cast<bool>(taken_back);
+    if (!taken_back)
+        return std::unexpected(applied.error().with_context(fmt::format(
+            "and taking the applied steps back failed too ({}); the next envpin command takes them back",
+            taken_back.error().describe())));
     return std::unexpected(applied.error());
 }
 
@@ -286,8 +291,9 @@ Expected<ResetOutcome> switch_to(Store& store, const Environment& environment, c
         return abandon(store, journal_id, journal, built.error().with_context("staging the target's entries beside the environment"));
     if (auto noted = store.metadata().update_journal(journal_id, reset_built, print_reset_journal(journal)); !noted)
         return abandon(store, journal_id, journal, noted.error());
-    if (auto applied = apply_or_undo(journal); !applied)
-        return abandon(store, journal_id, journal, applied.error());
+    bool undone = false;
+    if (auto applied = apply_or_undo(journal, undone); !applied)
+        return undone ? abandon(store, journal_id, journal, applied.error()) : std::unexpected(applied.error());
     done.switch_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
     ENVPIN_TRY(traced("record", [&] {
         return record_switch(store, environment, journal_id, journal, *built, started_ns, target_info.files);
