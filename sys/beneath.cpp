@@ -2,12 +2,14 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
+#include <ctime>
 #include <vector>
 
 #include "sys/file.hpp"
@@ -63,6 +65,21 @@ Expected<UniqueFd> open_directory_beneath(int root_fd, const std::string& relati
     if (fd < 0)
         return fail(ErrorCode::io, "cannot open directory {}: {}", what.string(), errno_text(errno));
     return UniqueFd(fd);
+}
+
+std::string random_name(std::string_view prefix)
+{
+    static constexpr std::string_view letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    unsigned char random[6] = {};
+    if (::getrandom(random, sizeof random, 0) != static_cast<ssize_t>(sizeof random)) {
+        const auto seed = static_cast<unsigned long long>(::getpid()) * 2654435761ULL ^ static_cast<unsigned long long>(::time(nullptr));
+        for (size_t i = 0; i < sizeof random; ++i)
+            random[i] = static_cast<unsigned char>(seed >> (8 * i));
+    }
+    std::string name(prefix);
+    for (const unsigned char byte : random)
+        name.push_back(letters[byte % letters.size()]);
+    return name;
 }
 
 Expected<fs::path> make_private_directory(const fs::path& parent, std::string_view prefix)

@@ -17,6 +17,10 @@ namespace envpin::sys {
 
 // Creates a new directory named `<prefix>XXXXXX` in `parent` with mkdtemp-style randomness,
 // mode 0700, never an existing name; returns its path.
+
+// `<prefix>` and six random letters and digits (from getrandom): a name to record before the
+// directory is made (make it with mkdir, which refuses an existing name).
+[[nodiscard]] std::string random_name(std::string_view prefix);
 [[nodiscard]] Expected<std::filesystem::path> make_private_directory(const std::filesystem::path& parent,
                                                                      std::string_view prefix);
 

@@ -48,6 +48,16 @@ inline constexpr LinkMode requestable_link_modes[] = {LinkMode::automatic, LinkM
     return std::nullopt;
 }
 
+// link_then_copy writes no bytes on the command's path, at the price of a window; when the bytes
+// to store or restore are few, copying them at once costs a fraction of a second of disk and
+// leaves no window. Below this many bytes (ENVPIN_COPY_BELOW, default 64 MiB; 0 links always),
+// link_then_copy copies instead.
+[[nodiscard]] long long copy_below_bytes();
+
+// The mode to use for `bytes` of new contents: `effective`, or copy where link_then_copy would
+// link fewer than copy_below_bytes().
+[[nodiscard]] LinkMode for_bytes(LinkMode effective, long long bytes);
+
 // True for the effective modes that link environment files and objects (at least for a while).
 [[nodiscard]] constexpr bool links(LinkMode mode)
 {

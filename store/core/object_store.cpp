@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 
 #include "store/core/parallel.hpp"
 #include "sys/file.hpp"
@@ -91,6 +92,27 @@ Expected<void> seal(int fd, const ObjectKey& key, long long mtime_ns)
 }
 
 }  // namespace
+
+long long copy_below_bytes()
+{
+    static const long long bytes = [] {
+        const char* text = std::getenv("ENVPIN_COPY_BELOW");
+        long long value = 64LL << 20;
+        if (text != nullptr && *text != '\0') {
+            char* end = nullptr;
+            const long long parsed = std::strtoll(text, &end, 10);
+            if (end != nullptr && *end == '\0' && parsed >= 0)
+                value = parsed;
+        }
+        return value;
+    }();
+    return bytes;
+}
+
+LinkMode for_bytes(LinkMode effective, long long bytes)
+{
+    return effective == LinkMode::link_then_copy && bytes < copy_below_bytes() ? LinkMode::copy : effective;
+}
 
 StatStamp stamp_of(const struct ::stat& info)
 {

@@ -103,7 +103,8 @@ Expected<CloneOutcome> clone_environment(Store& store, const CloneRequest& reque
     const auto manifest = ENVPIN_TRY(store.manifest(outcome.source));
     const auto path = ENVPIN_TRY(check_destination(request.path));
     const auto requested = request.link_mode.value_or(source.link_mode);
-    const auto mode = build_mode(store, path.parent_path(), requested);
+    const auto mode = for_bytes(build_mode(store, path.parent_path(), requested),
+                                bytes_to_build(manifest, {SubtreeJob{".", path}}));
     // Built in a private directory beside the path, then renamed into place.
     const long long started_ns = wall_clock_ns();
     const auto staging = ENVPIN_TRY(sys::make_private_directory(path.parent_path(), fmt::format(".{}.envpin-clone-", path.filename().string())));

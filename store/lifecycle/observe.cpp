@@ -353,7 +353,11 @@ Expected<Observation> observe_scanned(int root_fd, const std::filesystem::path& 
     std::ranges::sort(by_size, std::greater<>());
     for (size_t k = 0; k < todo.size(); ++k)
         todo[k] = by_size[k].second;
-    HashRun run{root_fd, observation, options, {}, {}, {}, {}, {}, {}};
+    // Few new bytes: copied at once rather than linked and copied in the background.
+    ObserveOptions staging = options;
+    staging.mode = for_bytes(options.mode, bytes_total);
+    observation.link_mode = staging.mode;
+    HashRun run{root_fd, observation, staging, {}, {}, {}, {}, {}, {}};
     // The dist-info directories are read while the files are hashed: that reads only entries'
     // paths and kinds, hashing writes their sizes, modes, mtimes and digests.
     auto distributions = std::async(std::launch::async, [&] {

@@ -45,6 +45,8 @@ struct Observation {
     long long hashed_files = 0;
     long long hashed_bytes = 0;
     long long started_ns = 0;  // wall clock when hashing began (see cache_after)
+    LinkMode link_mode = LinkMode::copy;  // how contents were staged: the options' mode, or copy
+                                          // where link_then_copy had few bytes (for_bytes)
 };
 
 // CLOCK_REALTIME in nanoseconds, the clock file timestamps follow.

@@ -108,19 +108,24 @@ fs::path unused_sibling(const fs::path& environment, std::string_view role, long
     return candidate;
 }
 
-// Phase 1: the staging directory beside the environment (a private, random name: nothing can be
-// planted there) and the journal entry that owns it.
+// Phase 1: the journal entry, then the staging directory it names, beside the environment (a
+// private, random name: nothing can be planted there, and a kill between the two leaves a
+// journal whose directory is missing, never a directory no journal knows).
 Expected<long long> open_journal(Store& store, const Environment& environment, ResetJournal& journal)
 {
+    const auto parent = environment.path.parent_path();
     std::error_code ec;
-    fs::create_directories(environment.path.parent_path(), ec);  // restoring from nothing
-    const auto staging = ENVPIN_TRY(sys::make_private_directory(
-        environment.path.parent_path(), fmt::format(".{}.envpin-reset-", environment.path.filename().string())));
-    journal.staging = staging.string();
-    auto id = store.metadata().begin_journal(environment.id, "reset", reset_building, print_reset_journal(journal));
-    if (!id)
-        (void)remove_tree(staging, 0);
-    return id;
+    fs::create_directories(parent, ec);  // restoring from nothing
+    for (int attempt = 0;; ++attempt) {
+        journal.staging = (parent / sys::random_name(fmt::format(".{}.envpin-reset-", environment.path.filename().string()))).string();
+        const auto id = ENVPIN_TRY(store.metadata().begin_journal(environment.id, "reset", reset_building, print_reset_journal(journal)));
+        if (::mkdir(journal.staging.c_str(), 0700) == 0)
+            return id;
+        const int error = errno;
+        ENVPIN_TRY(store.metadata().end_journal(id));
+        if (error != EEXIST || attempt == 8)
+            return fail(ErrorCode::io, "cannot create a directory in {}: {}", parent.string(), sys::errno_text(error));
+    }
 }
 
 // Phase 2: every add and replace staged as <staging>/<i>, synced, its inode noted in the step.
@@ -131,6 +136,7 @@ Expected<TreeBuild> stage_steps(Store& store, ResetJournal& journal, const Manif
     for (size_t i = 0; i < journal.ops.size(); ++i)
         if (stages(journal.ops[i]))
             jobs.push_back({journal.ops[i].path, fs::path(journal.staging) / staged_name(i)});
+    mode = for_bytes(mode, bytes_to_build(target, jobs));  // a few files back: copied, no window
     auto built = ENVPIN_TRY(traced("build steps", [&] {
         return build_subtrees(target, jobs, store.objects(), {mode, threads, true});
     }));
@@ -311,7 +317,7 @@ Expected<ResetOutcome> switch_to(Store& store, const Environment& environment, c
     if (journal.keep_old || !store.start_background(true))
         ENVPIN_TRY(finish_reset_journal(store, journal_id, journal, request.threads));
 
-    done.detach_pending = mode == LinkMode::link_then_copy && !built->linked_objects.empty();
+    done.detach_pending = !built->linked_objects.empty();
     return ResetOutcome(done);
 }
 

@@ -26,6 +26,9 @@ std::string staging_of_any_format(std::string_view payload)
 // removed. The environment is exactly its old tree again.
 Expected<void> take_back(Store& store, const JournalEntry& entry, const ResetJournal& journal, unsigned threads)
 {
+    struct ::stat info{};
+    if (::lstat(journal.staging.c_str(), &info) != 0)  // killed before its directory was made
+        return store.metadata().end_journal(entry.id);
     ENVPIN_TRY(undo_steps(journal));
     ENVPIN_TRY(remove_tree(journal.staging, threads));
     return store.metadata().end_journal(entry.id);

@@ -185,6 +185,8 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
     }));
     outcome.hashed_files = observation.hashed_files;
     outcome.hashed_bytes = observation.hashed_bytes;
+    if (observation.link_mode != outcome.link_mode && observation.hashed_files > 0)
+        outcome.link_mode = observation.link_mode;  // few bytes: copied at once
     outcome.distributions = observation.manifest.distributions.size();
     outcome.previous = new_environment ? std::nullopt : ENVPIN_TRY(store.current_snapshot(environment));
     // The state digest decides whether anything changed; a new environment has nothing to

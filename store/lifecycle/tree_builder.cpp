@@ -180,6 +180,16 @@ Expected<TreeBuild> build_subtrees(const Manifest& target, const std::vector<Sub
     return std::move(state.result);
 }
 
+long long bytes_to_build(const Manifest& target, const std::vector<SubtreeJob>& jobs)
+{
+    long long bytes = 0;
+    for (const auto& job : jobs)
+        for (const auto* entry : subtree_of(target, job.path))
+            if (entry->kind == EntryKind::file)
+                bytes += entry->size;
+    return bytes;
+}
+
 Expected<TreeBuild> build_tree(const Manifest& target, const fs::path& new_root, const ObjectStore& objects,
                                const BuildOptions& options)
 {

@@ -52,6 +52,9 @@ struct BuildOptions {
 [[nodiscard]] Expected<TreeBuild> build_subtrees(const Manifest& target, const std::vector<SubtreeJob>& jobs,
                                                  const ObjectStore& objects, const BuildOptions& options);
 
+// The bytes of the regular files the jobs would build (what a copy would write).
+[[nodiscard]] long long bytes_to_build(const Manifest& target, const std::vector<SubtreeJob>& jobs);
+
 // The whole tree of `target` at `new_root`.
 [[nodiscard]] Expected<TreeBuild> build_tree(const Manifest& target, const std::filesystem::path& new_root,
                                              const ObjectStore& objects, const BuildOptions& options);

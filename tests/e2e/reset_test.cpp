@@ -26,6 +26,10 @@ namespace fs = std::filesystem;
 
 class ResetTest : public StoreTest {
 protected:
+    // Link as for a real environment (these are below ENVPIN_COPY_BELOW, which would copy).
+    void SetUp() override { ::setenv("ENVPIN_COPY_BELOW", "0", 1); }
+    void TearDown() override { ::unsetenv("ENVPIN_COPY_BELOW"); }
+
     // A venv with tinypkg 1.0 (snapshot @1) and then 2.0 (snapshot @2), plus `bulk` small files
     // under site-packages/bulk/ of which every tenth changes between the two.
     void make_history(int bulk = 0, const std::string& link_mode = "auto")

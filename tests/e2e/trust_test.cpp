@@ -59,6 +59,12 @@ void write_in_place(const fs::path& file, int how)
 
 class TrustTest : public StoreTest {
 protected:
+    // These environments are small; below ENVPIN_COPY_BELOW bytes link-then-copy copies at once
+    // (no window: TheFewBytesOfASmallChangeAreCopiedAtOnce). 0 makes it link, as it does for a
+    // real environment, so that the window and its background copy are what is tested.
+    void SetUp() override { ::setenv("ENVPIN_COPY_BELOW", "0", 1); }
+    void TearDown() override { ::unsetenv("ENVPIN_COPY_BELOW"); }
+
     void make_env()
     {
         make_venv(venv);
@@ -102,6 +108,27 @@ TEST_F(TrustTest, NoWriteThroughTheEnvironmentReachesTheStore)
     EXPECT_EQ(envpin({"fsck"}).exit_code, 0);
     ASSERT_EQ(envpin({"reset", "train", "train@1", "--force"}).exit_code, 0);
     EXPECT_EQ(picture(venv), original);
+}
+
+// Below ENVPIN_COPY_BELOW (64 MiB by default) there is no window at all: adopt, snapshot and
+// reset copy the few bytes at once, and nothing is shared even before any background work.
+TEST_F(TrustTest, TheFewBytesOfASmallChangeAreCopiedAtOnce)
+{
+    ::unsetenv("ENVPIN_COPY_BELOW");
+    make_env();
+    const auto adopted = envpin_without_background({"adopt", venv.string(), "--name", "train", "--json"});
+    ASSERT_EQ(adopted.exit_code, 0) << adopted.err;
+    EXPECT_EQ(adopted.json()["link_mode"], "copy");
+    EXPECT_EQ(shared_objects(store()), 0);
+    write_text(site_packages(venv) / "work" / "m0.py", "VALUE = 'changed'\n");
+    ASSERT_EQ(envpin_without_background({"snapshot", "train"}).exit_code, 0);
+    const auto reset = envpin_without_background({"reset", "train", "train@1", "--force", "--json"});
+    ASSERT_EQ(reset.exit_code, 0) << reset.err;
+    EXPECT_EQ(reset.json()["detach_pending"], false);
+    EXPECT_EQ(reset.json()["linked_files"], 0);
+    EXPECT_EQ(shared_objects(store()), 0);
+    write_in_place(site_packages(venv) / "work" / "m0.py", 2);  // at once: no window to land in
+    EXPECT_EQ(envpin({"fsck"}).exit_code, 0);
 }
 
 TEST_F(TrustTest, AWriteInPlaceInsideTheWindowIsFoundAndNeverRestored)
