@@ -219,8 +219,7 @@ Expected<bool> ObjectStore::remove_if_inode(const SharedCopy& copy) const
 Expected<bool> ObjectStore::restore_from(const ObjectKey& key, int source_fd, int staging_fd, Sha256& hasher,
                                          std::span<char> buffer) const
 {
-    auto name = key.name();
-    std::ranges::replace(name, '/', '-');
+    const auto name = key.staging_name();
     ::unlinkat(staging_fd, name.c_str(), 0);
     UniqueFd target(::openat(staging_fd, name.c_str(), O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!target)
@@ -318,21 +317,38 @@ Expected<void> ObjectStore::remove_stray(const std::string& name) const
     return {};
 }
 
-Expected<size_t> ObjectStore::clear_tmp() const
+namespace {
+
+// Removes the entries of the directory `fd` (files, and directories when empty) but `keep`;
+// returns how many.
+Expected<size_t> clear_directory(int fd, std::string_view what, std::string_view keep = {})
 {
-    auto dir = ENVPIN_TRY(read_directory(tmp_fd_.get(), "tmp/"));
+    auto dir = ENVPIN_TRY(read_directory(fd, what));
     std::vector<std::string> names;
     while (const dirent* entry = ::readdir(dir.get())) {
         const std::string name = entry->d_name;
-        if (name != "." && name != ".." && name != detach_staging)
+        if (name != "." && name != ".." && name != keep)
             names.push_back(name);
     }
     size_t removed = 0;
     for (const auto& name : names) {
-        if (::unlinkat(tmp_fd_.get(), name.c_str(), 0) == 0 || ::unlinkat(tmp_fd_.get(), name.c_str(), AT_REMOVEDIR) == 0)
+        if (::unlinkat(fd, name.c_str(), 0) == 0 || ::unlinkat(fd, name.c_str(), AT_REMOVEDIR) == 0)
             ++removed;
     }
     return removed;
+}
+
+}  // namespace
+
+Expected<size_t> ObjectStore::clear_tmp() const
+{
+    return clear_directory(tmp_fd_.get(), "tmp/", detach_staging);
+}
+
+Expected<void> ObjectStore::clear_staging(int staging_fd) const
+{
+    ENVPIN_TRY(clear_directory(staging_fd, "a staging directory in tmp/"));
+    return {};
 }
 
 }  // namespace envpin::store

@@ -127,6 +127,13 @@ std::string ObjectKey::name() const
     return hex.substr(0, 2) + "/" + hex.substr(2) + (executable ? std::string(exec_suffix) : "");
 }
 
+std::string ObjectKey::staging_name() const
+{
+    auto flat = name();
+    flat[2] = '-';
+    return flat;
+}
+
 std::optional<ObjectKey> ObjectKey::from_name(std::string_view shard, std::string_view file)
 {
     ObjectKey key;

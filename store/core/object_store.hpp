@@ -44,6 +44,8 @@ struct ObjectKey {
 
     // "ab/cdef...", with ".x" appended for executables: the path below objects/.
     [[nodiscard]] std::string name() const;
+    // name() as one file name ("ab-cdef..."), for a copy of the object in a staging directory.
+    [[nodiscard]] std::string staging_name() const;
     // Inverse of name(); nullopt for anything else (a stray file in objects/).
     [[nodiscard]] static std::optional<ObjectKey> from_name(std::string_view shard, std::string_view file);
     auto operator<=>(const ObjectKey&) const = default;
@@ -173,7 +175,8 @@ public:
     // tmp/<name>/, created when absent, for a process that stages files outside the store
     // lock (the detach); the caller removes what it leaves there.
     [[nodiscard]] Expected<sys::UniqueFd> open_staging(std::string_view name) const;
-    [[nodiscard]] int objects_fd() const { return objects_fd_.get(); }
+    // Removes the files a killed run left in a staging directory (the caller holds its lock).
+    [[nodiscard]] Expected<void> clear_staging(int staging_fd) const;
 
 private:
     ObjectStore(std::filesystem::path objects_dir, sys::UniqueFd objects_fd, sys::UniqueFd tmp_fd)

@@ -1,7 +1,5 @@
 #include "store/lifecycle/detach.hpp"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -85,27 +83,6 @@ Expected<std::vector<Job>> load_jobs(Store& store)
     return jobs;
 }
 
-// Empties the detach's staging directory (copies a killed detach left; the detach lock is held).
-Expected<void> clear_staging(int staging_fd)
-{
-    const int copy = ::fcntl(staging_fd, F_DUPFD_CLOEXEC, 0);
-    DIR* listing = copy >= 0 ? ::fdopendir(copy) : nullptr;
-    if (listing == nullptr) {
-        if (copy >= 0)
-            ::close(copy);
-        return fail(ErrorCode::io, "cannot read tmp/{}: {}", detach_staging, sys::errno_text(errno));
-    }
-    std::unique_ptr<DIR, int (*)(DIR*)> closer(listing, ::closedir);
-    ::rewinddir(listing);
-    std::vector<std::string> names;
-    while (const dirent* item = ::readdir(listing))
-        if (std::string_view(item->d_name) != "." && std::string_view(item->d_name) != "..")
-            names.emplace_back(item->d_name);
-    for (const auto& name : names)
-        ::unlinkat(staging_fd, name.c_str(), 0);
-    return {};
-}
-
 // Phase 1, without the store lock: a fresh, hashed copy of every queued object still shared.
 Expected<std::vector<ObjectStore::SharedCopy>> copy_shared_objects(const ObjectStore& objects, int staging_fd,
                                                                    const std::vector<ObjectKey>& keys, unsigned threads)
@@ -121,9 +98,7 @@ Expected<std::vector<ObjectStore::SharedCopy>> copy_shared_objects(const ObjectS
     std::mutex mutex;
     std::vector<ObjectStore::SharedCopy> copies;
     ENVPIN_TRY(parallel_for(keys.size(), workers, [&](size_t i, unsigned worker) -> Expected<void> {
-        auto name = keys[i].name();
-        std::ranges::replace(name, '/', '-');
-        auto copy = ENVPIN_TRY(objects.copy_shared(keys[i], staging_fd, name, *hashers[worker],
+        auto copy = ENVPIN_TRY(objects.copy_shared(keys[i], staging_fd, keys[i].staging_name(), *hashers[worker],
                                                    {buffers[worker].get(), buffer_size}));
         if (copy) {
             std::lock_guard lock(mutex);
@@ -258,7 +233,7 @@ Expected<bool> detach_round(const fs::path& root, const DetachOptions& options, 
                 if (unique.insert(key).second)
                     keys.push_back(key);
         staging = ENVPIN_TRY(reader.objects().open_staging(detach_staging));
-        ENVPIN_TRY(clear_staging(staging.get()));
+        ENVPIN_TRY(reader.objects().clear_staging(staging.get()));  // a killed detach's copies
         copies = ENVPIN_TRY(traced("detach: copy shared objects", [&] {
             return copy_shared_objects(reader.objects(), staging.get(), keys, options.threads);
         }));

@@ -58,9 +58,8 @@ struct CacheWrite {
     PackedStatCache packed;
 };
 
-CacheWrite prepare_cache_write(const StatCache& loaded, const Observation& observation)
+CacheWrite prepare_cache_write(const StatCache& loaded, StatCache after)
 {
-    auto after = cache_after(observation);
     if (!loaded.empty()) {
         auto delta = diff_stat_cache(loaded, after);
         if (delta.size() <= std::max(stat_cache_overlay_limit, loaded.size() / 4))
@@ -118,12 +117,12 @@ Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_e
     // The cache is packed with the ctimes of the links made while hashing; links made by
     // publish (rare: files too recent to link at once, or refused by the kernel) repack it.
     auto packing = std::async(std::launch::async, [&observation, &loaded] {
-        return traced("stat cache (parallel)", [&] { return prepare_cache_write(loaded, observation); });
+        return traced("stat cache (parallel)", [&] { return prepare_cache_write(loaded, cache_after(observation)); });
     });
     ENVPIN_TRY(settle_objects());
     auto packed_cache = packing.get();
     if (refresh_linked_stamps(observation) > 0)
-        packed_cache = prepare_cache_write(loaded, observation);
+        packed_cache = prepare_cache_write(loaded, cache_after(observation));
     auto transaction = ENVPIN_TRY(Transaction::begin(metadata.database()));
     if (new_environment)
         environment.id = ENVPIN_TRY(metadata.insert_environment(environment));
@@ -151,9 +150,10 @@ Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_e
 Expected<void> remember_hashes(Metadata& metadata, long long environment_id, const StatCache& cache,
                                const Observation& observation)
 {
-    if (cache_after(observation) == cache)
+    auto after = cache_after(observation);
+    if (after == cache)
         return {};
-    return store_stat_cache(metadata, environment_id, prepare_cache_write(cache, observation));
+    return store_stat_cache(metadata, environment_id, prepare_cache_write(cache, std::move(after)));
 }
 
 Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environment, bool new_environment,

@@ -27,21 +27,29 @@ std::optional<ObjectKey> key_of(const std::string& name)
     return ObjectKey::from_name(name.substr(0, 2), name.substr(3));
 }
 
-// The object gets an inode of its own; false when the shared bytes are not the object's any more.
-Expected<bool> detach_one(Store& store, const ObjectKey& key, int staging_fd, Scratch& scratch)
+// Gives every shared object an inode of its own, as the detach does: all copies, one sync, then
+// the renames. Returns the objects whose shared bytes were not theirs any more (to take back).
+Expected<std::vector<ObjectKey>> detach_shared(Store& store, const std::vector<ObjectKey>& keys, int staging_fd,
+                                               Scratch& scratch, RepairOutcome& outcome)
 {
-    auto name = key.name();
-    std::ranges::replace(name, '/', '-');
-    ::unlinkat(staging_fd, name.c_str(), 0);
-    const auto copy = ENVPIN_TRY(store.objects().copy_shared(key, staging_fd, name, scratch.hasher, scratch.buffer));
-    if (!copy)
-        return true;  // not shared (any more)
-    if (!copy->intact) {
-        ::unlinkat(staging_fd, name.c_str(), 0);
-        return false;
+    std::vector<ObjectStore::SharedCopy> copies;
+    std::vector<ObjectKey> changed;
+    for (const auto& key : keys) {
+        auto copy = ENVPIN_TRY(store.objects().copy_shared(key, staging_fd, key.staging_name(), scratch.hasher, scratch.buffer));
+        if (!copy) {
+            outcome.detached.push_back(key.name());  // not shared any more
+        } else if (!copy->intact) {
+            ::unlinkat(staging_fd, copy->name.c_str(), 0);
+            changed.push_back(key);
+        } else {
+            copies.push_back(std::move(*copy));
+        }
     }
     ENVPIN_TRY(store.objects().sync());
-    return store.objects().replace_shared(*copy, staging_fd);
+    for (const auto& copy : copies)
+        if (ENVPIN_TRY(store.objects().replace_shared(copy, staging_fd)))
+            outcome.detached.push_back(copy.key.name());
+    return changed;
 }
 
 // Files that may hold the object's bytes: its twin with the other exec bit, and every path of
@@ -96,20 +104,24 @@ Expected<RepairOutcome> repair(Store& store, const FsckReport& report, unsigned 
     const auto references = ENVPIN_TRY(collect_references(store));
     const auto staging = ENVPIN_TRY(store.objects().open_staging(repair_staging));
     Scratch scratch;
+    std::vector<ObjectKey> shared;
+    std::vector<std::pair<ObjectKey, FsckProblem>> damaged;
     for (const auto& problem : report.problems) {
         const auto key = key_of(problem.object);
-        const bool object_problem = problem.kind == "shared-object" || problem.kind == "corrupt-object" ||
-                                    problem.kind == "missing-object";
-        if (!key || !object_problem) {
+        if (key && problem.kind == "shared-object")
+            shared.push_back(*key);
+        else if (key && (problem.kind == "corrupt-object" || problem.kind == "missing-object"))
+            damaged.emplace_back(*key, problem);
+        else
             outcome.unrepaired.push_back(problem);
-            continue;
-        }
-        if (problem.kind == "shared-object" && ENVPIN_TRY(detach_one(store, *key, staging.get(), scratch))) {
-            outcome.detached.push_back(problem.object);
-            continue;
-        }
-        // Damaged (or shared and already changed): its bytes from another copy.
-        if (const auto from = ENVPIN_TRY(restore_one(store, *key, references, staging.get(), scratch))) {
+    }
+    // Shared bytes that changed already are damaged too: their bytes from another copy.
+    for (const auto& key : ENVPIN_TRY(detach_shared(store, shared, staging.get(), scratch, outcome)))
+        for (const auto& problem : report.problems)
+            if (problem.object == key.name() && problem.kind == "shared-object")
+                damaged.emplace_back(key, problem);
+    for (const auto& [key, problem] : damaged) {
+        if (const auto from = ENVPIN_TRY(restore_one(store, key, references, staging.get(), scratch))) {
             ENVPIN_TRY(store.metadata().forget_damaged_object(problem.object));
             outcome.restored.push_back(fmt::format("{} from {}", problem.object, from->string()));
             continue;
