@@ -1,18 +1,40 @@
-// `envpin fsck [--repair]`: re-hash every object, check every manifest, find objects still
-// shared with an environment; exit 1 naming what is damaged. --repair fixes what it can first.
+// `envpin fsck [--repair] [--rebuild-database]`: re-hash every object, check every manifest, find
+// objects still shared with an environment; exit 1 naming what is damaged. --repair fixes what it
+// can first; --rebuild-database first rebuilds a database that disagrees with manifests.git.
 #include <fmt/ostream.h>
+#include <fmt/ranges.h>
 
 #include "cli/command.hpp"
 #include "cli/render_store.hpp"
+#include "store/maintenance/rebuild.hpp"
 #include "store/maintenance/repair.hpp"
 
 namespace envpin::cli {
 namespace {
 
-Expected<ExitCode> run_fsck(Context& context, double wait, bool repair)
+// The rebuild, said as it happened (before the check that follows it).
+Expected<store::RebuildReport> rebuild(Context& context, store::Store& store)
+{
+    auto rebuilt = ENVPIN_TRY(store::rebuild_database(store));
+    if (context.global.json)
+        return rebuilt;
+    if (!rebuilt.set_aside.empty())
+        fmt::print(context.out, "kept the old database as {}\n", rebuilt.set_aside.string());
+    fmt::print(context.out, "rebuilt the database from manifests.git: {} snapshot(s) of {}\n", rebuilt.snapshots,
+               fmt::join(rebuilt.environments, ", "));
+    fmt::print(context.out, "each environment is at its newest snapshot; verify runs start anew\n");
+    return rebuilt;
+}
+
+Expected<ExitCode> run_fsck(Context& context, double wait, bool repair, bool rebuild_database)
 {
     // Under the writer lock: a concurrent gc must not make live objects look missing.
-    auto store = ENVPIN_TRY(store::Store::open(store_options(context, store::Access::write, wait)));
+    auto options = store_options(context, store::Access::write, wait);
+    options.rebuild_database = rebuild_database;
+    auto store = ENVPIN_TRY(store::Store::open(options));
+    std::optional<store::RebuildReport> rebuilt;
+    if (rebuild_database)
+        rebuilt = ENVPIN_TRY(rebuild(context, store));
     auto report = store::fsck(store, {0, progress_line(context)});
     finish_progress(context);
     if (!report)
@@ -29,6 +51,9 @@ Expected<ExitCode> run_fsck(Context& context, double wait, bool repair)
         auto body = fsck_json(*report);
         if (repaired)
             body["repaired"] = {{"detached", repaired->detached}, {"restored", repaired->restored}};
+        if (rebuilt)
+            body["rebuilt"] = {{"environments", rebuilt->environments}, {"snapshots", rebuilt->snapshots},
+                               {"set_aside", rebuilt->set_aside.string()}};
         context.out << body.dump(2) << '\n';
     } else {
         if (repaired) {
@@ -48,13 +73,18 @@ void register_fsck(CLI::App& app, Context& context, CommandRun& selected)
 {
     auto wait = std::make_shared<double>(60);
     auto repair = std::make_shared<bool>(false);
+    auto rebuild_database = std::make_shared<bool>(false);
     auto* command = app.add_subcommand("fsck", "Check every object and manifest in the store");
     command->add_flag("--repair", *repair,
                       "Give shared objects their own inode and take damaged ones back from any copy that has their bytes");
+    command->add_flag("--rebuild-database", *rebuild_database,
+                      "Rebuild a database that was deleted, emptied or replaced from manifests.git (the old one is kept)");
     command->add_option("--wait", *wait, "Seconds to wait for another envpin writing the store")
         ->check(CLI::NonNegativeNumber);
-    command->callback([&context, &selected, wait, repair] {
-        selected = [&context, wait, repair] { return run_fsck(context, *wait, *repair); };
+    command->callback([&context, &selected, wait, repair, rebuild_database] {
+        selected = [&context, wait, repair, rebuild_database] {
+            return run_fsck(context, *wait, *repair, *rebuild_database);
+        };
     });
 }
 

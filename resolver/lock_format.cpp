@@ -2,7 +2,10 @@
 // locks print byte-identically and parse(print(x)) == x.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "resolver/lock.hpp"
+#include "resolver/lock_fields.hpp"
 #include "resolver/toml_reader.hpp"
 #include "resolver/toml_writer.hpp"
 
@@ -57,6 +60,8 @@ Expected<LockRequest> parse_request(const Reader& reader, const toml::table& roo
     request.python = ENVPIN_TRY(reader.string(*table, "python")).value_or("");
     request.companions = ENVPIN_TRY(reader.strings(*table, "companions"));
     request.native_only = ENVPIN_TRY(reader.boolean(*table, "native_only")).value_or(false);
+    if (const auto wrong = lock_fields::check_request(request))
+        return reader.error(*table, *wrong);
     return request;
 }
 
@@ -80,6 +85,8 @@ Expected<LockStack> parse_stack(const Reader& reader, const toml::table& root)
     stack.cudnn = ENVPIN_TRY(reader.string(*table, "cudnn"));
     stack.nccl = ENVPIN_TRY(reader.string(*table, "nccl"));
     stack.triton = ENVPIN_TRY(reader.string(*table, "triton"));
+    if (const auto wrong = lock_fields::check_stack(stack))
+        return reader.error(*table, *wrong);
     return stack;
 }
 
@@ -116,19 +123,28 @@ Expected<LockHost> parse_host(const Reader& reader, const toml::table& root)
     return host;
 }
 
-// [[key]] tables whose fields are all required strings, in `fields` order.
+// [[key]] tables whose fields are all required strings, in `fields` order, each checked to its
+// grammar by `check`; the first field names an entry, which may appear once.
 template <class T>
 Expected<std::vector<T>>
 parse_records(const Reader& reader, const toml::table& root, std::string_view key,
-              std::initializer_list<std::string_view> fields, T (*make)(std::vector<std::string>&&))
+              std::initializer_list<std::string_view> fields, T (*make)(std::vector<std::string>&&),
+              std::optional<std::string> (*check)(const T&))
 {
     std::vector<T> records;
+    std::vector<std::string> seen;
     for (const auto* table : ENVPIN_TRY(reader.tables(root, key))) {
         ENVPIN_TRY(reader.only_keys(*table, fmt::format("[[{}]]", key), fields));
         std::vector<std::string> values;
         for (auto field : fields)
             values.push_back(ENVPIN_TRY(reader.required_string(*table, field)));
+        const auto identity = values.front() + "\n" + (key == "pin" ? values[1] : std::string());
+        if (std::ranges::find(seen, identity) != seen.end())
+            return reader.error(*table, fmt::format("[[{}]] {} appears twice", key, values.front()));
+        seen.push_back(identity);
         records.push_back(make(std::move(values)));
+        if (const auto wrong = check(records.back()))
+            return reader.error(*table, fmt::format("[[{}]]: {}", key, *wrong));
     }
     return records;
 }
@@ -203,11 +219,11 @@ Expected<Lock> parse_lock(std::string_view text, std::string_view origin)
     lock.stack = ENVPIN_TRY(parse_stack(reader, root));
     lock.host = ENVPIN_TRY(parse_host(reader, root));
     lock.packages = ENVPIN_TRY(parse_records<LockPackage>(
-        reader, root, "package", {"name", "version", "index"}, make_package));
+        reader, root, "package", {"name", "version", "index"}, make_package, lock_fields::check_package));
     lock.pins = ENVPIN_TRY(parse_records<LockPin>(
-        reader, root, "pin", {"role", "name", "version", "kind", "evidence"}, make_pin));
+        reader, root, "pin", {"role", "name", "version", "kind", "evidence"}, make_pin, lock_fields::check_pin));
     lock.installed = ENVPIN_TRY(parse_records<InstalledDistribution>(
-        reader, root, "installed", {"name", "version", "source", "sha256"}, make_installed));
+        reader, root, "installed", {"name", "version", "source", "sha256"}, make_installed, lock_fields::check_installed));
     return lock;
 }
 

@@ -10,6 +10,7 @@
 #include <cstdlib>
 
 #include "base/trace.hpp"
+#include "store/core/agreement.hpp"
 #include "store/core/ref.hpp"
 #include "sys/file.hpp"
 #include "sys/process.hpp"
@@ -54,6 +55,38 @@ Expected<void> create_layout(const fs::path& root)
     return make_directory(root / "tmp", 0700);
 }
 
+// fsck --rebuild-database: refused when the database agrees with manifests.git (a rebuild would
+// only lose the verify runs); else the database and its WAL files are renamed to
+// envpin.db.envpin-replaced-N[-wal|-shm] (nothing deleted). Returns the new name, empty when there
+// was no database.
+Expected<fs::path> set_database_aside(const fs::path& root)
+{
+    const auto database = root / "envpin.db";
+    if (check_database_present(root)) {
+        auto metadata = ENVPIN_TRY(Metadata::open(database, OpenMode::read_write));
+        auto history = ENVPIN_TRY(History::open(root / "manifests.git", OpenMode::read_write));
+        if (check_agreement(root, metadata, history))
+            return fail(ErrorCode::bad_input, "store {}: its database agrees with manifests.git; there is nothing to rebuild",
+                        root.string());
+    }
+    std::error_code ec;
+    if (!fs::exists(database, ec))
+        return fs::path();
+    fs::path aside;
+    for (int n = 1;; ++n) {
+        aside = root / fmt::format("envpin.db.envpin-replaced-{}", n);
+        if (!fs::exists(aside, ec))
+            break;
+    }
+    for (const std::string suffix : {"-wal", "-shm", ""}) {
+        const fs::path from = database.string() + suffix;
+        if (fs::exists(from, ec) && ::rename(from.c_str(), (aside.string() + suffix).c_str()) != 0)
+            return fail(ErrorCode::io, "cannot set {} aside as {}: {}", from.string(), aside.string() + suffix,
+                        sys::errno_text(errno));
+    }
+    return aside;
+}
+
 Error as_corrupt(Error error, const SnapshotInfo& snapshot)
 {
     if (error.code != ErrorCode::io)
@@ -85,15 +118,24 @@ Expected<Store> Store::open(const StoreOptions& options)
     std::optional<StoreLock> lock;
     if (write)
         lock = ENVPIN_TRY(StoreLock::acquire(root / "lock", options.wait, options.on_wait));
-    else if (!fs::exists(root / "envpin.db"))
+    fs::path set_aside;
+    if (options.rebuild_database)
+        set_aside = ENVPIN_TRY(set_database_aside(root));
+    else
+        ENVPIN_TRY(check_database_present(root));
+    if (!write && !fs::exists(root / "envpin.db"))
         return fail(ErrorCode::not_found, "no envpin store at {} (adopt an environment first)", root.string());
     const auto mode = write ? OpenMode::create : OpenMode::read_write;
     auto metadata = ENVPIN_TRY(traced("database", [&] { return Metadata::open(root / "envpin.db", mode); }));
+    ENVPIN_TRY(check_history_present(root, metadata));
     auto history = ENVPIN_TRY(traced("manifests.git", [&] { return History::open(root / "manifests.git", mode); }));
+    if (!options.rebuild_database)
+        ENVPIN_TRY(traced("agreement", [&] { return check_agreement(root, metadata, history); }));
     auto objects = ObjectStore::open(root / "objects", root / "tmp");
     if (!objects)  // spelled out: ENVPIN_TRY here trips GCC 12's -Wfree-nonheap-object (a false positive)
         return std::unexpected(std::move(objects.error()));
     Store store(root, std::move(metadata), std::move(history), std::move(*objects), std::move(lock), options.background);
+    store.database_set_aside_ = std::move(set_aside);
     if (write)
         ENVPIN_TRY_CTX(fmt::format("recovering store {}", root.string()), traced("recover", [&] { return store.recover(); }));
     return store;

@@ -36,6 +36,10 @@ struct StoreOptions {
     // the detach of link-then-copy, the removal of a reset's old entries); empty: nothing is
     // started, the caller runs that work itself (run_detaches, recover_resets).
     std::filesystem::path background;
+    // fsck --rebuild-database: a writer that skips the check that the database and manifests.git
+    // agree (core/agreement.hpp), sets the disagreeing database aside (never deleted) and opens a
+    // new one for store/maintenance/rebuild.hpp to fill. Refused (bad_input) when they agree.
+    bool rebuild_database = false;
 };
 
 // The store directory: `flag` (--store) if set, else $ENVPIN_HOME, else
@@ -54,6 +58,9 @@ public:
     [[nodiscard]] Metadata& metadata() { return metadata_; }
     [[nodiscard]] History& history() { return history_; }
     [[nodiscard]] ObjectStore& objects() { return objects_; }
+    // Opened with rebuild_database: where the database that disagreed was set aside (empty when
+    // there was none).
+    [[nodiscard]] const std::filesystem::path& database_set_aside() const { return database_set_aside_; }
 
     // The environment called `name`; not_found naming it otherwise.
     [[nodiscard]] Expected<Environment> environment(std::string_view name);
@@ -91,6 +98,7 @@ private:
     ObjectStore objects_;
     std::optional<StoreLock> lock_;  // held by writers for the Store's lifetime
     std::filesystem::path background_;
+    std::filesystem::path database_set_aside_;  // rebuild_database: where the old database went
 };
 
 }  // namespace envpin::store

@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <mutex>
+#include <ranges>
 #include <vector>
 #include <utility>
 
@@ -298,6 +300,54 @@ Expected<std::optional<std::string>> History::branch(std::string_view environmen
         return std::optional<std::string>();
     ENVPIN_GIT("reading a branch", code);
     return std::optional<std::string>(oid_hex(oid));
+}
+
+Expected<std::vector<std::pair<std::string, std::string>>> History::branches() const
+{
+    std::map<std::string, std::string> found;
+    // packed-refs first: a loose ref file overrides its packed line.
+    if (auto packed = sys::read_file(git_dir_ / "packed-refs")) {
+        for (const auto line : std::views::split(std::string_view(*packed), '\n')) {
+            const std::string_view text(line.begin(), line.end());
+            constexpr std::string_view prefix = " refs/heads/";
+            if (text.size() > GIT_OID_HEXSZ + prefix.size() && text.substr(GIT_OID_HEXSZ, prefix.size()) == prefix)
+                found[std::string(text.substr(GIT_OID_HEXSZ + prefix.size()))] = std::string(text.substr(0, GIT_OID_HEXSZ));
+        }
+    }
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(git_dir_ / "refs" / "heads", ec)) {
+        if (!entry.is_regular_file(ec) || entry.path().extension() == ".lock")
+            continue;
+        const auto text = ENVPIN_TRY(sys::read_file(entry.path()));
+        const auto id = std::string_view(text).substr(0, text.find_first_of("\n "));
+        if (id.size() != GIT_OID_HEXSZ)
+            return fail(ErrorCode::corrupt, "{} does not hold a commit id", entry.path().string());
+        found[entry.path().filename().string()] = std::string(id);
+    }
+    if (ec && ec != std::errc::no_such_file_or_directory)
+        return fail(ErrorCode::io, "cannot list {}: {}", (git_dir_ / "refs" / "heads").string(), ec.message());
+    return std::vector<std::pair<std::string, std::string>>(found.begin(), found.end());
+}
+
+Expected<std::vector<LoggedCommit>> History::log(std::string_view commit_id)
+{
+    auto* repo = ENVPIN_TRY(repository());
+    std::vector<LoggedCommit> commits;
+    std::optional<std::string> next = std::string(commit_id);
+    while (next) {
+        const auto oid = ENVPIN_TRY(parse_oid(*next));
+        git_commit* raw = nullptr;
+        ENVPIN_GIT(fmt::format("reading commit {}", *next), git_commit_lookup(&raw, repo, &oid));
+        Commit commit(raw);
+        LoggedCommit logged{*next, std::nullopt, git_commit_message(commit.get()), static_cast<long long>(git_commit_time(commit.get()))};
+        if (git_commit_parentcount(commit.get()) > 0)
+            logged.parent = oid_hex(*git_commit_parent_id(commit.get(), 0));
+        next = logged.parent;
+        commits.push_back(std::move(logged));
+        if (commits.size() > 10'000'000)
+            return fail(ErrorCode::corrupt, "the history of {} does not end", commit_id);
+    }
+    return commits;
 }
 
 Expected<size_t> History::clear_stale_locks()

@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/error.hpp"
 #include "store/core/database.hpp"
@@ -40,6 +42,14 @@ struct ManifestTexts {
     std::string distributions;
 };
 
+// A commit as `History::log` walks it.
+struct LoggedCommit {
+    std::string id;
+    std::optional<std::string> parent;  // first parent
+    std::string message;
+    long long time_seconds = 0;
+};
+
 class History {
 public:
     // Opens the bare repository at `git_dir`; with OpenMode::create, initializes it if absent.
@@ -57,6 +67,11 @@ public:
     [[nodiscard]] Expected<void> set_branch(std::string_view environment, std::string_view commit);
     // The branch's commit id; nullopt when the branch does not exist.
     [[nodiscard]] Expected<std::optional<std::string>> branch(std::string_view environment);
+    // Every branch (environment name, commit id), from the ref files and packed-refs as stock git
+    // keeps them, without starting libgit2; empty when the repository is absent.
+    [[nodiscard]] Expected<std::vector<std::pair<std::string, std::string>>> branches() const;
+    // The commits from `commit` back to the first, along first parents (newest first).
+    [[nodiscard]] Expected<std::vector<LoggedCommit>> log(std::string_view commit);
     // Removes ref lock files (refs/heads/*.lock, HEAD.lock) that a killed writer left; the
     // caller holds the store lock, so no envpin writer owns them. Returns how many.
     [[nodiscard]] Expected<size_t> clear_stale_locks();

@@ -126,6 +126,16 @@ CREATE TABLE stat_cache_overlays (
   packed BLOB NOT NULL
 );
 )sql",
+    // 5: objects whose bytes were verified, with the stamp they had then (metadata_objects.cpp).
+    R"sql(
+CREATE TABLE verified_objects (
+  object TEXT PRIMARY KEY,
+  ino INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ns INTEGER NOT NULL,
+  ctime_ns INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
 };
 
 constexpr std::string_view environment_columns = "id, name, path, link_mode, created, current_snapshot";

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "base/error.hpp"
@@ -22,7 +24,11 @@ namespace envpin::store {
 inline constexpr size_t stat_cache_overlay_limit = 4096;
 
 // Schema version this build writes; older databases are migrated on open, newer ones refused.
-inline constexpr long long schema_version = 4;
+inline constexpr long long schema_version = 5;
+
+// Object name ("ab/cdef...") -> the stamp (inode, size, mtime, ctime; dev unset) the object had
+// when its bytes were last verified.
+using VerifiedStamps = std::unordered_map<std::string, StatStamp>;
 
 class Metadata {
 public:
@@ -67,6 +73,14 @@ public:
                                                                const std::optional<std::string>& fingerprint);
     // One run with its checks; nullopt when there is no run `run_id`.
     [[nodiscard]] Expected<std::optional<VerifyRun>> verify_run(long long run_id);
+
+    // --- Objects whose bytes were verified (metadata_objects.cpp) ---
+    // Every write to a file moves its ctime, which no program can set back: an object whose
+    // stamp is the one recorded when its bytes were hashed still holds those bytes (bit rot
+    // below the filesystem aside: fsck re-reads everything). Restores read only objects
+    // without a matching stamp (store/lifecycle/tree_builder.hpp).
+    [[nodiscard]] Expected<VerifiedStamps> verified_stamps(const std::vector<std::string>& objects);
+    [[nodiscard]] Expected<void> record_verified(const std::vector<std::pair<std::string, StatStamp>>& verified);
 
     // --- The background detach of link-then-copy (metadata_detach.cpp) ---
     // Queues the objects (packed keys, store/lifecycle/detach.hpp; empty: every object of the

@@ -114,10 +114,12 @@ Expected<ObjectStore::Placed> ObjectStore::place(const ManifestEntry& entry, int
     if (::fstatat(objects_fd_.get(), object.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(info.st_mode))
         return fail(ErrorCode::corrupt, "object {} of {} is missing from the store", object, entry.path);
     ENVPIN_TRY(check_shared(*this, key, info, entry));
+    auto object_before = stamp_of(info);
+    object_before.dev = 0;
     const bool link = (mode == LinkMode::hardlink && (info.st_mode & 07777) == entry.mode) ||
                       (mode == LinkMode::link_then_copy && may_link && info.st_nlink == 1);
     if (link && ::linkat(objects_fd_.get(), object.c_str(), dir_fd, name.c_str(), 0) == 0) {
-        Placed placed{{}, true};
+        Placed placed{{}, true, object_before};
         if (mode == LinkMode::link_then_copy && ((info.st_mode & 07777) != entry.mode || mtime_of(info) != entry.mtime_ns)) {
             UniqueFd linked(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
             if (!linked)
@@ -146,7 +148,20 @@ Expected<ObjectStore::Placed> ObjectStore::place(const ManifestEntry& entry, int
         ::sync_file_range(target.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
     if (::fstat(target.get(), &info) != 0)
         return fail(ErrorCode::io, "cannot stat {}: {}", name, errno_text(errno));
-    return Placed{stamp_of(info), false};
+    return Placed{stamp_of(info), false, object_before};
+}
+
+Expected<std::optional<StatStamp>> ObjectStore::stamp(const ObjectKey& key) const
+{
+    struct ::stat info{};
+    if (::fstatat(objects_fd_.get(), key.name().c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT)
+            return std::optional<StatStamp>();
+        return fail(ErrorCode::io, "cannot stat object {}: {}", key.name(), errno_text(errno));
+    }
+    auto found = stamp_of(info);
+    found.dev = 0;
+    return std::optional<StatStamp>(found);
 }
 
 Expected<std::optional<ObjectStore::SharedCopy>> ObjectStore::copy_shared(const ObjectKey& key, int staging_fd,

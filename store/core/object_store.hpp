@@ -123,6 +123,7 @@ public:
     struct Placed {
         StatStamp stamp;      // the new file's, once its mode and mtime are set
         bool linked = false;  // it is the object's inode
+        StatStamp object_before;  // the object's, before anything was placed from it
     };
     [[nodiscard]] Expected<Placed> place(const ManifestEntry& entry, int dir_fd, const std::string& name, LinkMode mode,
                                          bool may_link) const;
@@ -155,6 +156,10 @@ public:
     // when the object was restored; the caller syncs.
     [[nodiscard]] Expected<bool> restore_from(const ObjectKey& key, int source_fd, int staging_fd, Sha256& hasher,
                                               std::span<char> buffer) const;
+
+    // The object's stamp as it is now (dev left 0, as the verified stamps keep it); nullopt when
+    // it is absent.
+    [[nodiscard]] Expected<std::optional<StatStamp>> stamp(const ObjectKey& key) const;
 
     // Re-reads the object and returns its actual digest (fsck, and restores that distrust it).
     [[nodiscard]] Expected<Digest> rehash(const ObjectKey& key, Sha256& hasher, std::span<char> buffer) const;

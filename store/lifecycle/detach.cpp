@@ -113,6 +113,8 @@ struct Applied {
     std::unordered_set<Digest, DigestHash> replaced;  // digests whose objects got a fresh inode
     std::unordered_map<ObjectKey, long long, ObjectKeyHash> bytes;  // per replaced object
     std::vector<ObjectStore::SharedCopy> damaged;
+    // The replaced objects' new stamps: their bytes were hashed as they were copied.
+    std::vector<std::pair<std::string, StatStamp>> verified;
 };
 
 // Phase 2, under the store lock: intact copies over their objects, damaged objects' names out.
@@ -129,6 +131,8 @@ Expected<Applied> apply_copies(Store& store, int staging_fd, const std::vector<O
         if (ENVPIN_TRY(store.objects().replace_shared(copy, staging_fd))) {
             applied.replaced.insert(copy.key.digest);
             applied.bytes[copy.key] = copy.size;
+            if (const auto stamp = ENVPIN_TRY(store.objects().stamp(copy.key)))
+                applied.verified.emplace_back(copy.key.name(), *stamp);
             sys::crash_point("detach-replaced");
         }
     }
@@ -202,6 +206,7 @@ Expected<void> finish_jobs(Store& store, std::vector<Job>& jobs, const Applied& 
         outcome.longest_window_ns = std::max(outcome.longest_window_ns, now - job.record.queued_ns);
         ++outcome.jobs;
     }
+    ENVPIN_TRY(store.metadata().record_verified(applied.verified));
     return transaction.commit();
 }
 

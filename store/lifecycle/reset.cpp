@@ -14,6 +14,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <fmt/ranges.h>
+
 #include "base/trace.hpp"
 #include "store/lifecycle/detach.hpp"
 #include "store/lifecycle/reset_apply.hpp"
@@ -108,6 +110,36 @@ fs::path unused_sibling(const fs::path& environment, std::string_view role, long
     return candidate;
 }
 
+// "train@1, train@3": the snapshots whose manifests name any of `keys` (a damaged object's
+// reach, on the failure path only: it reads every manifest).
+std::string snapshots_using(Store& store, const std::vector<ObjectKey>& keys)
+{
+    const std::unordered_set<ObjectKey, ObjectKeyHash> wanted(keys.begin(), keys.end());
+    std::vector<std::string> labels;
+    const auto snapshots = store.metadata().all_snapshots();
+    if (!snapshots)
+        return "unknown (" + snapshots.error().describe() + ")";
+    for (const auto& snapshot : *snapshots) {
+        const auto manifest = store.manifest_apart(snapshot);
+        if (manifest && std::ranges::any_of(manifest->entries, [&](const ManifestEntry& entry) {
+                return entry.kind == EntryKind::file && wanted.contains(ObjectKey{entry.digest, entry.executable()});
+            }))
+            labels.push_back(snapshot.label());
+    }
+    return labels.empty() ? std::string("none") : fmt::format("{}", fmt::join(labels, ", "));
+}
+
+// The stamps of the objects the build verified, unsynced: losing them costs the next restore
+// some reading, nothing else.
+Expected<void> remember_verified(Store& store, const TreeBuild& built)
+{
+    if (built.verified_objects.empty())
+        return {};
+    auto transaction = ENVPIN_TRY(Transaction::begin(store.metadata().database(), Durability::unsynced));
+    ENVPIN_TRY(store.metadata().record_verified(built.verified_objects));
+    return transaction.commit();
+}
+
 // Phase 1: the journal entry, then the staging directory it names, beside the environment (a
 // private, random name: nothing can be planted there, and a kill between the two leaves a
 // journal whose directory is missing, never a directory no journal knows).
@@ -137,9 +169,19 @@ Expected<TreeBuild> stage_steps(Store& store, ResetJournal& journal, const Manif
         if (stages(journal.ops[i]))
             jobs.push_back({journal.ops[i].path, fs::path(journal.staging) / staged_name(i)});
     mode = for_bytes(mode, bytes_to_build(target, jobs));  // a few files back: copied, no window
-    auto built = ENVPIN_TRY(traced("build steps", [&] {
-        return build_subtrees(target, jobs, store.objects(), {mode, threads, true});
-    }));
+    std::vector<ObjectKey> damaged;
+    BuildOptions options{mode, threads, true, &damaged,
+                         [&store](const std::vector<std::string>& objects) { return store.metadata().verified_stamps(objects); }};
+    auto building = traced("build steps", [&] { return build_subtrees(target, jobs, store.objects(), options); });
+    if (!building && !damaged.empty()) {
+        auto error = std::move(building.error());
+        error.message += fmt::format(". Snapshots that use them: {}. Nothing was changed; `envpin fsck --repair` "
+                                     "restores an object from any copy that still holds its bytes",
+                                     snapshots_using(store, damaged));
+        return std::unexpected(std::move(error));
+    }
+    auto built = ENVPIN_TRY(std::move(building));
+    ENVPIN_TRY(remember_verified(store, built));
     for (size_t i = 0; i < journal.ops.size(); ++i) {
         if (!stages(journal.ops[i]))
             continue;

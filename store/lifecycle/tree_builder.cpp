@@ -62,7 +62,8 @@ Expected<void> place_entries(const DirectoryJob& job, BuildState& state)
         const bool may_link = state.options.mode == LinkMode::link_then_copy && state.claim(key);
         const auto placed = ENVPIN_TRY(state.objects.place(*entry, directory.get(), name, state.options.mode, may_link));
         ++mine.files;
-        mine.built_files.push_back({entry->path, placed.stamp, entry->digest});
+        mine.built_files.push_back({entry->path, placed.stamp, entry->digest, job.directory / name, entry->size, entry->executable(),
+                                   placed.linked, placed.object_before});
         if (placed.linked) {
             ++mine.linked;
             mine.linked_bytes += entry->size;
@@ -157,6 +158,92 @@ Expected<void> seal_directories(const std::vector<std::pair<fs::path, unsigned>>
     return {};
 }
 
+// What verifying one built file found.
+struct FileCheck {
+    bool hashed = false;
+    std::optional<Digest> differs;     // the digest it has, when not the manifest's
+    std::optional<StatStamp> verified;  // the object's stamp to record, when its bytes are known good
+};
+
+// A file whose object still had its verified stamp is known good without reading it; else it is
+// hashed. The object's stamp to record: a linked file is the object (its stamp, unchanged while
+// it was hashed); a copy leaves the object as it was (its stamp before the build, if unchanged).
+Expected<FileCheck> check_built(const BuiltFile& file, const ObjectStore& objects, const VerifiedStamps& verified)
+{
+    const ObjectKey key{file.digest, file.executable};
+    FileCheck check;
+    const auto known = verified.find(key.name());
+    if (known != verified.end() && known->second == file.object_before) {
+        if (file.linked)
+            check.verified = ENVPIN_TRY(objects.stamp(key));
+        return check;
+    }
+    thread_local Sha256 hasher;
+    thread_local std::vector<char> buffer(1 << 20);
+    sys::UniqueFd fd(::open(file.built.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd)
+        return fail(ErrorCode::io, "cannot open {} to verify it: {}", file.built.string(), errno_text(errno));
+    const auto before = ENVPIN_TRY(objects.stamp(key));
+    const auto actual = ENVPIN_TRY(sha256_fd(fd.get(), hasher, buffer, file.built.string(), file.size));
+    check.hashed = true;
+    if (actual != file.digest) {
+        check.differs = actual;
+        return check;
+    }
+    const auto after = ENVPIN_TRY(objects.stamp(key));
+    if (after && before == after && (file.linked || *after == file.object_before))
+        check.verified = after;
+    return check;
+}
+
+// Verifies every file built, the largest first so that the longest hash starts at once. Files
+// whose bytes differ are collected (not the first only: the user learns every damaged object
+// from one run).
+Expected<void> verify_built(TreeBuild& built, const ObjectStore& objects, const BuildOptions& options)
+{
+    auto& files = built.built_files;
+    std::ranges::sort(files, std::greater<>(), &BuiltFile::size);
+    VerifiedStamps verified;
+    if (options.verified) {
+        std::vector<std::string> names;
+        names.reserve(files.size());
+        for (const auto& file : files)
+            names.push_back(ObjectKey{file.digest, file.executable}.name());
+        verified = ENVPIN_TRY(options.verified(names));
+    }
+    std::vector<FileCheck> checks(files.size());
+    ENVPIN_TRY(parallel_for(files.size(), options.threads, [&](size_t i, unsigned) -> Expected<void> {
+        checks[i] = ENVPIN_TRY(check_built(files[i], objects, verified));
+        return {};
+    }));
+    std::vector<std::pair<const BuiltFile*, Digest>> differing;
+    for (size_t i = 0; i < files.size(); ++i) {
+        (checks[i].hashed ? built.files_hashed : built.files_trusted) += 1;
+        if (checks[i].differs)
+            differing.emplace_back(&files[i], *checks[i].differs);
+        else if (checks[i].verified)
+            built.verified_objects.emplace_back(ObjectKey{files[i].digest, files[i].executable}.name(), *checks[i].verified);
+    }
+    trace_note(fmt::format("verify bytes: {} files hashed, {} known good by their object's stamp", built.files_hashed,
+                           built.files_trusted));
+    if (differing.empty())
+        return {};
+    std::ranges::sort(differing, {}, [](const auto& item) { return item.first->path; });
+    if (options.damaged != nullptr)
+        for (const auto& [file, actual] : differing)
+            options.damaged->push_back(ObjectKey{file->digest, file->executable});
+    std::string named;
+    for (size_t i = 0; i < differing.size() && i < 5; ++i) {
+        const auto& [file, actual] = differing[i];
+        named += fmt::format("{}{} (object {}, which hashes to {})", i == 0 ? "" : "; ", file->path,
+                             file->digest.hex().substr(0, 16), actual.hex().substr(0, 16));
+    }
+    if (differing.size() > 5)
+        named += fmt::format("; and {} more", differing.size() - 5);
+    return fail(ErrorCode::corrupt, "{} stored object(s) no longer hold the bytes the snapshot names: {}",
+                differing.size(), named);
+}
+
 }  // namespace
 
 Expected<TreeBuild> build_subtrees(const Manifest& target, const std::vector<SubtreeJob>& jobs,
@@ -171,6 +258,7 @@ Expected<TreeBuild> build_subtrees(const Manifest& target, const std::vector<Sub
         return parallel_for(groups.size(), options.threads, [&](size_t i, unsigned) { return place_entries(groups[i], state); });
     }));
     ENVPIN_TRY(seal_directories(made));
+    ENVPIN_TRY(traced("verify bytes", [&] { return verify_built(state.result, objects, options); }));
     // One sync of the filesystem makes the copies' bytes and every new name durable: thousands
     // of fsyncs (a journal commit each, on ext4) cost seconds for a whole tree.
     if (options.durable && !jobs.empty())

@@ -3,11 +3,13 @@
 // entry that differs from the live tree, staged beside it), for clone (a whole tree at a new
 // path) and for verify of an older snapshot (a whole tree beside the environment).
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "base/error.hpp"
 #include "store/core/manifest.hpp"
+#include "store/core/metadata.hpp"
 #include "store/core/object_store.hpp"
 #include "store/core/records.hpp"
 
@@ -26,6 +28,11 @@ struct BuiltFile {
     std::string path;
     StatStamp stamp;
     Digest digest;
+    std::filesystem::path built;  // where it was built
+    long long size = 0;
+    bool executable = false;      // with digest: the object it came from
+    bool linked = false;          // it is the object's inode
+    StatStamp object_before;      // the object's stamp before the build placed it
 };
 
 struct TreeBuild {
@@ -36,19 +43,34 @@ struct TreeBuild {
     long long linked_bytes = 0;
     std::vector<ObjectKey> linked_objects;  // link_then_copy: the objects linked (each once), to detach
     std::vector<BuiltFile> built_files;     // every regular file, in no particular order
+    // Objects whose bytes this build verified, with the stamp each has now: for the caller to
+    // record (Metadata::record_verified).
+    std::vector<std::pair<std::string, StatStamp>> verified_objects;
+    long long files_hashed = 0;   // read back and hashed
+    long long files_trusted = 0;  // their object's stamp was the verified one: not read
 };
 
 struct BuildOptions {
     LinkMode mode = LinkMode::copy;  // effective (ObjectStore::place)
     unsigned threads = 0;            // 0: all cores
     bool durable = true;             // sync the filesystem once the tree is built (syncfs)
+    // Objects whose bytes did not hash to their digest (a build that found any fails, corrupt):
+    // filled when set, for the caller to record them.
+    std::vector<ObjectKey>* damaged = nullptr;
+    // The stamps of objects verified before (Metadata::verified_stamps), asked for once with
+    // the names of the objects the build uses; unset: every file is read back.
+    std::function<Expected<VerifiedStamps>(const std::vector<std::string>& objects)> verified;
 };
 
 // Builds each job's subtree from `target`. Directories are created owner-writable, filled on
 // all cores (a worker per directory), then given their modes deepest first. Files come from
 // the object store (ObjectStore::place); with link_then_copy, each object is linked at most once
 // per build (a second file with the same bytes is copied), so that two files of a tree never
-// share an inode. On failure, what was made stays for the caller to remove.
+// share an inode. A build never hands over bytes it has not verified against the manifest: each
+// regular file built is read back and hashed (the largest first, on all cores) unless its object
+// still had the stamp recorded when its bytes were last verified (`verified`), so an object
+// changed in the store fails the build (corrupt, naming the object and the file) instead of
+// being restored. On failure, what was made stays for the caller to remove.
 [[nodiscard]] Expected<TreeBuild> build_subtrees(const Manifest& target, const std::vector<SubtreeJob>& jobs,
                                                  const ObjectStore& objects, const BuildOptions& options);
 

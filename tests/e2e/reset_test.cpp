@@ -96,6 +96,39 @@ TEST_F(ResetTest, RestoresTheTargetByteForByteAndStatusIsClean)
     EXPECT_EQ(envpin({"fsck"}).exit_code, 0);
 }
 
+// Symlinks whose targets cannot be stat'ed (a component longer than NAME_MAX; a target inside a
+// directory nobody may enter) are stored, restored and cleaned up as links: nothing follows them,
+// reset and the cleanup after it succeed, and no later command wedges on them.
+TEST_F(ResetTest, SymlinksThatCannotBeFollowedNeverStopTheStore)
+{
+    make_venv(venv);
+    const auto odd = site_packages(venv) / "odd";
+    fs::create_directories(odd / "closed");
+    fs::create_symlink(std::string(300, 'x') + "/target", odd / "too-long");
+    fs::create_symlink("closed/inner/file", odd / "inside-closed");
+    fs::create_symlink("/proc/self/root/etc/passwd", odd / "absolute");
+    fs::permissions(odd / "closed", fs::perms::none);
+    ASSERT_EQ(envpin({"adopt", venv.string(), "--name", "train"}).exit_code, 0);
+    fs::remove(odd / "too-long");
+    fs::create_symlink(std::string(200, 'y'), odd / "too-long");
+    fs::remove(odd / "absolute");
+    write_text(odd / "new.py", "x = 1\n");
+    ASSERT_EQ(envpin({"snapshot", "train"}).exit_code, 0);
+    const auto reset = envpin({"reset", "train", "train@1", "--force"});
+    ASSERT_EQ(reset.exit_code, 0) << reset.err;
+    EXPECT_EQ(fs::read_symlink(odd / "too-long").string(), std::string(300, 'x') + "/target");
+    EXPECT_EQ(fs::read_symlink(odd / "absolute").string(), "/proc/self/root/etc/passwd");
+    wait_for_cleanup();
+    EXPECT_TRUE(leftovers().empty()) << leftovers().front();
+    for (const std::vector<std::string>& arguments :
+         {std::vector<std::string>{"status", "train", "--exit-code"}, {"snapshot", "train"}, {"fsck"}})
+        EXPECT_EQ(envpin(arguments).exit_code, 0) << arguments.front();
+    ASSERT_EQ(envpin({"reset", "train", "train@2", "--force"}).exit_code, 0);
+    wait_for_cleanup();
+    EXPECT_TRUE(leftovers().empty()) << leftovers().front();
+    fs::permissions(odd / "closed", fs::perms::owner_all);
+}
+
 TEST_F(ResetTest, AfterTheCleanupRestoredFilesAreKnownWithoutHashing)
 {
     make_history(400);  // 40 bulk files and tinypkg's files differ between @1 and @2

@@ -76,6 +76,30 @@ TEST_F(IntegrityTest, OneFlippedByteIsNamedWithTheSnapshotsThatUseIt)
     EXPECT_NE(text.out.find("used by train@1, train@2"), std::string::npos) << text.out;
 }
 
+// Bit rot as it looks on disk: one byte flipped and the mtime put back, so that nothing but the
+// bytes tell. Reset reads back what it built before anything is swapped in: it refuses, names
+// the object and the snapshots that use it, and the environment stays as it was.
+TEST_F(IntegrityTest, ResetNeverRestoresBytesItHasNotVerified)
+{
+    const auto object = object_of(store(), shared);
+    const auto mtime = fs::last_write_time(object);
+    flip_byte(object);
+    fs::last_write_time(object, mtime);
+    write_text(site_packages(venv) / "shared.py", "ANSWER = 0\n");
+    const auto reset = envpin({"reset", "train", "train@1", "--force"});
+    EXPECT_EQ(reset.exit_code, 3) << reset.out << reset.err;
+    EXPECT_NE(reset.err.find("shared.py"), std::string::npos) << reset.err;
+    EXPECT_NE(reset.err.find("train@1, train@2"), std::string::npos) << reset.err;
+    EXPECT_NE(reset.err.find("no longer hold the bytes"), std::string::npos) << reset.err;
+    EXPECT_EQ(read_text(site_packages(venv) / "shared.py"), "ANSWER = 0\n");
+    EXPECT_TRUE(fs::exists(site_packages(venv) / "added.py"));
+    // Nothing is left beside the environment, and the store is usable: fsck names the damage.
+    for (const auto& entry : fs::directory_iterator(dir.path()))
+        EXPECT_EQ(entry.path().filename().string().find("envpin-reset"), std::string::npos) << entry.path();
+    EXPECT_EQ(envpin({"fsck"}).exit_code, 1);
+    EXPECT_EQ(envpin({"status", "train", "--exit-code"}).exit_code, 0);  // the drift was saved first, as train@3
+}
+
 TEST_F(IntegrityTest, AMissingObjectIsNamedToo)
 {
     fs::remove(object_of(store(), "print('second snapshot')\n"));

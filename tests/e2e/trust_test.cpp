@@ -15,6 +15,7 @@
 #include <random>
 #include <thread>
 
+#include "store/core/digest.hpp"
 #include "sys/process.hpp"
 #include "tests/support/python_env.hpp"
 #include "tests/support/store_fixture.hpp"
@@ -362,6 +363,45 @@ TEST_F(TrustTest, KillNineDuringAdoptAndSnapshotInTheDefaultMode)
     EXPECT_EQ(shared_objects(store()), 0);
     const auto git_fsck = sys::run_process({{"git", "--git-dir", (store() / "manifests.git").string(), "fsck"}}).value();
     EXPECT_TRUE(git_fsck.success()) << git_fsck.err;
+}
+
+// Reset reads back only objects whose bytes it cannot vouch for: the background copy records
+// the stamp each object has once its bytes were hashed, and an object that still has it is not
+// read again. One changed since (its bytes flipped and its mtime put back: only the ctime tells)
+// is read, found and refused.
+TEST_F(TrustTest, ResetReadsOnlyObjectsChangedSinceTheirBytesWereVerified)
+{
+    make_env();
+    ASSERT_EQ(envpin({"adopt", venv.string(), "--name", "train"}).exit_code, 0);
+    ASSERT_EQ(envpin({"recover"}).exit_code, 0);  // the copies, hashed: their stamps recorded
+    const auto work = site_packages(venv) / "work";
+    fs::remove_all(work);
+    const auto traced = run_envpin({"--store", store().string(), "reset", "train", "train@1", "--force"},
+                                   {{"ENVPIN_TRACE", "1"}});
+    ASSERT_EQ(traced.exit_code, 0) << traced.err;
+    EXPECT_NE(traced.err.find("verify bytes: 0 files hashed, 6 known good"), std::string::npos) << traced.err;
+    EXPECT_EQ(picture(venv), original);
+
+    ASSERT_EQ(envpin({"recover"}).exit_code, 0);
+    const auto hex = store::sha256_of("VALUE = 0\n").hex();
+    const auto object = store() / "objects" / hex.substr(0, 2) / hex.substr(2);
+    ASSERT_TRUE(fs::exists(object));
+    const auto mtime = fs::last_write_time(object);
+    fs::permissions(object, fs::perms::owner_write, fs::perm_options::add);
+    {
+        std::fstream file(object, std::ios::in | std::ios::out | std::ios::binary);
+        file.seekp(0);
+        file.put('v');
+    }
+    fs::permissions(object, fs::perms::owner_write, fs::perm_options::remove);
+    fs::last_write_time(object, mtime);
+    fs::remove_all(work);
+    const auto refused = run_envpin({"--store", store().string(), "reset", "train", "train@1", "--force"},
+                                    {{"ENVPIN_TRACE", "1"}});
+    EXPECT_EQ(refused.exit_code, 3) << refused.err;
+    EXPECT_NE(refused.err.find("work/m0.py (object"), std::string::npos) << refused.err;
+    EXPECT_NE(refused.err.find("1 files hashed, 5 known good"), std::string::npos) << refused.err;
+    EXPECT_FALSE(fs::exists(work));  // nothing was put in place
 }
 
 }  // namespace
