@@ -184,6 +184,7 @@ DROP TABLE stat_caches;
 DROP TABLE detaches;
 DROP TABLE damaged_objects;
 DROP TABLE stat_cache_overlays;
+DROP TABLE verified_objects;
 CREATE TABLE stat_cache (
   environment_id INTEGER NOT NULL REFERENCES environments(id) ON DELETE CASCADE,
   path BLOB NOT NULL, dev INTEGER NOT NULL, ino INTEGER NOT NULL, size INTEGER NOT NULL,
