@@ -204,6 +204,25 @@ timed "  recover (the restored files' objects copied)" "$envpin" recover
 rm -rf "$work/drill"
 timed "  reset after the environment was deleted (again)" "$envpin" reset torch
 "$envpin" status torch --exit-code | head -2 | tee -a "$summary"
+"$envpin" recover
+# A store object changed under its name (one byte flipped, its mtime put back): reset refuses to
+# put it in place and names it with the snapshots that use it.
+object=$(python3 -c 'import hashlib,sys; h=hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest(); print(h[:2]+"/"+h[2:])' "$sp/torch/nn/modules/conv.py")
+python3 - "$ENVPIN_HOME/objects/$object" <<'PY'
+import os, sys
+path = sys.argv[1]; st = os.stat(path); os.chmod(path, 0o644)
+with open(path, "r+b") as f:
+    b = f.read(1); f.seek(0); f.write(bytes([b[0] ^ 0x20]))
+os.chmod(path, st.st_mode & 0o7777); os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+print("flipped byte 0 of store object", path)
+PY
+rm "$sp/torch/nn/modules/conv.py"
+"$envpin" reset torch torch@1 --force 2>&1 | tail -1 | cut -c1-400 | tee -a "$summary"; echo "  reset exit ${PIPESTATUS[0]}" | tee -a "$summary"
+"$envpin" fsck | tail -2 | tee -a "$summary"
+# The database deleted: every command refuses; fsck --rebuild-database brings the snapshots back.
+rm -f "$ENVPIN_HOME"/envpin.db*
+"$envpin" status torch 2>&1 | cut -c1-200 | tee -a "$summary"
+timed "  fsck --rebuild-database" "$envpin" fsck --rebuild-database | head -3 | tee -a "$summary"
 fi
 "$envpin" log torch | tee -a "$summary"
 "$envpin" fsck | tail -2 | tee -a "$summary"
