@@ -8,6 +8,7 @@
 #include "cli/host_fingerprint.hpp"
 #include "cli/render_store.hpp"
 #include "cli/render_verdicts.hpp"
+#include "store/lifecycle/reset.hpp"
 
 namespace envpin::cli {
 namespace {
@@ -17,14 +18,56 @@ struct StatusFlags {
     bool exit_code = false;
 };
 
+// A tree in the middle of a reset is neither drift nor an error: said as such (exit 0; 1 with
+// --exit-code, since it cannot be called clean).
+ExitCode render_reset_underway(Context& context, const StatusFlags& flags, const store::Environment& environment,
+                               const store::ResetUnderway& underway)
+{
+    const auto target = underway.target.empty() ? std::string("an earlier snapshot") : underway.target;
+    if (context.global.json) {
+        context.out << nlohmann::json{{"environment", environment.name},
+                                      {"clean", false},
+                                      {"reset_underway", {{"target", underway.target}, {"running", underway.running}}}}
+                           .dump(2)
+                    << '\n';
+    } else if (underway.running) {
+        fmt::print(context.out, "{}: a reset to {} is running; the environment is the old or the new tree entry by "
+                                "entry until it finishes (`envpin status` again after it)\n",
+                   environment.name, target);
+    } else {
+        fmt::print(context.out, "{}: a reset to {} was interrupted before it finished; the next envpin command that "
+                                "writes the store takes its steps back (`envpin recover` does it now)\n",
+                   environment.name, target);
+    }
+    return flags.exit_code ? ExitCode::no : ExitCode::ok;
+}
+
 Expected<ExitCode> run_status(Context& context, const StatusFlags& flags)
 {
     auto store = ENVPIN_TRY(store::Store::open(store_options(context, store::Access::read)));
-    const auto environment = ENVPIN_TRY(store.environment(flags.name));
     // The host probe (a child process) runs while the tree is walked and hashed.
     auto fingerprint = std::async(std::launch::async, this_host_fingerprint);
-    const auto drift = store::status(store, environment, 0, progress_line(context));
-    finish_progress(context);
+    // A reset that ran while the tree was walked leaves a picture of neither tree: walked again
+    // (a few times), then said as a reset under way.
+    auto environment = ENVPIN_TRY(store.environment(flags.name));
+    std::optional<Expected<store::Drift>> seen;
+    for (int attempt = 0; attempt < 3 && !seen; ++attempt) {
+        if (const auto underway = ENVPIN_TRY(store::reset_underway(store, environment)))
+            return render_reset_underway(context, flags, environment, *underway);
+        auto drift = store::status(store, environment, 0, progress_line(context));
+        finish_progress(context);
+        const auto after = ENVPIN_TRY(store.environment(flags.name));
+        if (after.current_snapshot == environment.current_snapshot && !ENVPIN_TRY(store::reset_underway(store, environment)))
+            seen = std::move(drift);
+        environment = after;
+    }
+    if (!seen) {
+        if (const auto underway = ENVPIN_TRY(store::reset_underway(store, environment)))
+            return render_reset_underway(context, flags, environment, *underway);
+        return fail(ErrorCode::busy, "environment '{}' was reset three times while it was being read; run status again",
+                    environment.name);
+    }
+    const auto& drift = *seen;
     if (!drift)
         return std::unexpected(drift.error());
     const auto detach = ENVPIN_TRY(store.metadata().latest_detach(environment.id));

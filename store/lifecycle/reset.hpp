@@ -70,6 +70,15 @@ using ResetOutcome = std::variant<ResetDone, ResetRefused>;
 [[nodiscard]] Expected<ResetOutcome> reset_environment(Store& store, const Environment& environment,
                                                        const ResetRequest& request);
 
+// A reset of the environment that has not recorded its switch yet: running now (a writer holds
+// the store lock) or interrupted (the next writer takes its steps back). Readers ask it, so that
+// a tree in the middle of a reset is reported as such, never as drift or as an error.
+struct ResetUnderway {
+    std::string target;  // "train@1"
+    bool running = false;
+};
+[[nodiscard]] Expected<std::optional<ResetUnderway>> reset_underway(Store& store, const Environment& environment);
+
 // Finishes or rolls back every open reset journal entry (called by Store::recover).
 [[nodiscard]] Expected<void> recover_resets(Store& store);
 

@@ -8,6 +8,7 @@
 #include "store/lifecycle/reset_apply.hpp"
 #include "store/lifecycle/reset_journal.hpp"
 #include "store/lifecycle/tree_builder.hpp"
+#include "store/core/store_lock.hpp"
 #include "sys/file.hpp"
 
 namespace envpin::store {
@@ -67,6 +68,23 @@ Expected<void> finish_reset_journal(Store& store, long long journal_id, const Re
 {
     ENVPIN_TRY_CTX("disposing of the entries the reset replaced", dispose_old_entries(journal, threads));
     return store.metadata().end_journal(journal_id);
+}
+
+Expected<std::optional<ResetUnderway>> reset_underway(Store& store, const Environment& environment)
+{
+    for (const auto& entry : ENVPIN_TRY(store.metadata().open_journals())) {
+        if (entry.environment_id != environment.id || entry.operation != "reset" || entry.state == reset_swapped)
+            continue;
+        ResetUnderway underway;
+        if (const auto journal = parse_reset_journal(entry.payload))
+            if (const auto target = ENVPIN_TRY(store.metadata().snapshot(journal->target)))
+                underway.target = target->label();
+        // Free lock: nobody is working on it. Taken and dropped at once: a writer that starts
+        // meanwhile waits a moment, as for any other writer.
+        underway.running = !ENVPIN_TRY(StoreLock::try_acquire(store.root() / "lock")).has_value();
+        return std::optional<ResetUnderway>(std::move(underway));
+    }
+    return std::optional<ResetUnderway>();
 }
 
 Expected<void> recover_resets(Store& store)

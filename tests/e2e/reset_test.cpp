@@ -2,6 +2,8 @@
 // unverified targets, the pre-reset snapshot, --keep-old, the two-rename fallback, and a
 // kill -9 loop at random moments (the environment is always exactly the old or the new tree).
 #include <gtest/gtest.h>
+
+#include <future>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -364,6 +366,44 @@ TEST_F(ResetTest, AKillBetweenAnyTwoStepsIsTakenBackByTheNextCommand)
     // And the reset goes through once nothing kills it.
     ASSERT_EQ(envpin({"reset", "train", "train@1", "--force"}).exit_code, 0);
     EXPECT_EQ(picture(venv), first);
+}
+
+// A reader never fails because of a reset: one killed halfway is reported as interrupted (the
+// tree is neither snapshot), one running beside it is waited out or reported as running.
+TEST_F(ResetTest, ReadersSeeAnInterruptedResetAndNeverFailBesideARunningOne)
+{
+    make_history(200);
+    const auto killed = sys::run_process({{ENVPIN_BIN, "--store", store().string(), "reset", "train", "train@1", "--force"},
+                                          {{"ENVPIN_CRASH_AT", "reset-step:1"}, {"ENVPIN_RESET_NO_EXCHANGE", "1"}}}).value();
+    ASSERT_EQ(killed.term_signal, SIGKILL) << killed.err;
+    const auto status = envpin({"status", "train"});
+    EXPECT_EQ(status.exit_code, 0) << status.err;
+    EXPECT_NE(status.out.find("a reset to train@1 was interrupted"), std::string::npos) << status.out;
+    const auto json = envpin({"status", "train", "--json"});
+    ASSERT_EQ(json.exit_code, 0) << json.err;
+    EXPECT_EQ(json.json()["reset_underway"]["target"], "train@1");
+    EXPECT_EQ(json.json()["reset_underway"]["running"], false);
+    EXPECT_EQ(envpin({"status", "train", "--exit-code"}).exit_code, 1);
+    EXPECT_EQ(envpin({"log", "train"}).exit_code, 0);
+    ASSERT_EQ(envpin({"recover"}).exit_code, 0);
+    EXPECT_EQ(picture(venv), second);
+    EXPECT_EQ(envpin({"status", "train", "--exit-code"}).exit_code, 0);
+
+    // Resets back and forth while status runs beside them: every status answers.
+    auto resets = std::async(std::launch::async, [&] {
+        for (int i = 0; i < 8; ++i)
+            if (envpin({"reset", "train", i % 2 == 0 ? "train@1" : "train@2", "--force", "-q"}).exit_code != 0)
+                return false;
+        return true;
+    });
+    int readers = 0;
+    while (resets.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) {
+        const auto read = envpin({"status", "train", "--json"});
+        EXPECT_EQ(read.exit_code, 0) << read.out << read.err;
+        ++readers;
+    }
+    EXPECT_TRUE(resets.get());
+    EXPECT_GT(readers, 3);
 }
 
 TEST_F(ResetTest, KillNineAtRandomMomentsLeavesTheOldOrTheNewTree)
