@@ -24,6 +24,15 @@ namespace envpin::sys {
 // Writes all of `content` to `fd` (retrying short writes); io naming `path` on failure.
 [[nodiscard]] Expected<void> write_all(int fd, std::string_view content, const std::filesystem::path& path);
 
+// Holes kept (sparse files stay sparse): write_keeping_holes writes `content` at the current
+// offset, or, when it is all zero bytes, moves past it and leaves a hole; end_keeping_holes
+// then sets the file's size (a file that ends in a hole). copy_keeping_holes copies all of
+// `source` into the empty `target`, the data ranges only (SEEK_DATA/SEEK_HOLE), in the kernel
+// where it can (copy_file_range), by read and write where it cannot (across filesystems).
+[[nodiscard]] Expected<void> write_keeping_holes(int fd, std::string_view content, const std::filesystem::path& path);
+[[nodiscard]] Expected<void> end_keeping_holes(int fd, const std::filesystem::path& path);
+[[nodiscard]] Expected<void> copy_keeping_holes(int source, int target, const std::filesystem::path& what);
+
 // syncfs(2) of the filesystem holding `path`: everything written there is on disk after it.
 [[nodiscard]] Expected<void> sync_filesystem_of(const std::filesystem::path& path);
 

@@ -39,36 +39,10 @@ Expected<DirHandle> read_directory(int fd, std::string_view what)
     return DirHandle(dir);
 }
 
-// Copies all of `source` into `target` (both at offset 0): in the kernel where it can, by read
-// and write where it cannot (EXDEV or EINVAL across filesystems, ENOSYS, EOPNOTSUPP).
+// Copies all of `source` into the empty `target`, holes kept (sys::copy_keeping_holes).
 Expected<void> copy_bytes(int source, int target, std::string_view what)
 {
-    bool kernel = true;
-    while (kernel) {
-        const ssize_t n = ::copy_file_range(source, nullptr, target, nullptr, 1u << 30, 0);
-        if (n == 0)
-            return {};
-        if (n > 0 || errno == EINTR)
-            continue;
-        if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
-            return fail(ErrorCode::io, "cannot copy {}: {}", what, errno_text(errno));
-        kernel = false;
-    }
-    // Start over with plain reads and writes from where the kernel left off.
-    const off_t done = ::lseek(target, 0, SEEK_CUR);
-    if (done < 0 || ::lseek(source, done, SEEK_SET) != done)
-        return fail(ErrorCode::io, "cannot copy {}: {}", what, errno_text(errno));
-    std::vector<char> buffer(1u << 20);
-    while (true) {
-        const ssize_t n = ::read(source, buffer.data(), buffer.size());
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return fail(ErrorCode::io, "cannot read {}: {}", what, errno_text(errno));
-        if (n == 0)
-            return {};
-        ENVPIN_TRY(sys::write_all(target, std::string_view(buffer.data(), static_cast<size_t>(n)), std::string(what)));
-    }
+    return sys::copy_keeping_holes(source, target, std::string(what));
 }
 
 long long mtime_of(const struct ::stat& info)

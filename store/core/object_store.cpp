@@ -28,21 +28,6 @@ std::string temporary_name()
     return fmt::format("{}.{}", ::getpid(), counter.fetch_add(1));
 }
 
-Expected<void> write_all(int fd, const char* data, size_t size, std::string_view what)
-{
-    while (size > 0) {
-        const ssize_t n = ::write(fd, data, size);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return fail(ErrorCode::io, "cannot write {}: {}", what, errno_text(errno));
-        }
-        data += n;
-        size -= static_cast<size_t>(n);
-    }
-    return {};
-}
-
 Expected<UniqueFd> open_directory(const fs::path& path)
 {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -70,10 +55,12 @@ Expected<Digest> copy_hashing(int source_fd, int target_fd, std::span<char> buff
             continue;
         if (n < 0)
             return fail(ErrorCode::io, "cannot read {}: {}", what, errno_text(errno));
-        if (n == 0)
+        if (n == 0) {
+            ENVPIN_TRY(sys::end_keeping_holes(target_fd, std::string(what)));
             return hasher.finish();
+        }
         hasher.update(buffer.data(), static_cast<size_t>(n));
-        ENVPIN_TRY(write_all(target_fd, buffer.data(), static_cast<size_t>(n), "a staged object"));
+        ENVPIN_TRY(sys::write_keeping_holes(target_fd, std::string_view(buffer.data(), static_cast<size_t>(n)), std::string(what)));
     }
 }
 

@@ -108,5 +108,55 @@ TEST(LinkModes, CopiesAcrossFilesystems)
     exercise(store, dir / "venv", "copy");
 }
 
+// A sparse file (a 256 MiB hole with a few bytes of data) stays sparse in the store and when
+// restored, in every mode that writes bytes: copied at adopt, copied by the background detach,
+// copied back by reset, and copied across filesystems.
+long long allocated_bytes(const fs::path& path)
+{
+    struct ::stat info{};
+    EXPECT_EQ(::lstat(path.c_str(), &info), 0) << path;
+    return static_cast<long long>(info.st_blocks) * 512;
+}
+
+void expect_sparse_kept(const fs::path& store, const fs::path& venv, const std::string& link_mode)
+{
+    make_venv(venv);
+    const auto sparse = site_packages(venv) / "weights.bin";
+    {
+        std::ofstream file(sparse, std::ios::binary);
+        file.seekp(128 << 20);
+        file << "the only data";
+        file.seekp((256 << 20) - 1);
+        file.put('\0');
+    }
+    fs::resize_file(sparse, 256 << 20);
+    ASSERT_LT(allocated_bytes(sparse), 1 << 20);
+    auto run = [&](std::vector<std::string> arguments) {
+        arguments.insert(arguments.begin(), {"--store", store.string()});
+        return run_envpin(arguments, {{"ENVPIN_COPY_BELOW", "0"}});
+    };
+    ASSERT_EQ(run({"adopt", venv.string(), "--name", "train", "--link-mode", link_mode}).exit_code, 0);
+    ASSERT_EQ(run({"recover"}).exit_code, 0);
+    fs::path object;
+    for (const auto& entry : fs::recursive_directory_iterator(store / "objects"))
+        if (entry.is_regular_file() && entry.file_size() == (256u << 20))
+            object = entry.path();
+    ASSERT_FALSE(object.empty());
+    EXPECT_LT(allocated_bytes(object), 8 << 20) << link_mode << ": the stored object lost its hole";
+    fs::remove(sparse);
+    ASSERT_EQ(run({"reset", "train", "train@1", "--force"}).exit_code, 0);
+    ASSERT_EQ(run({"recover"}).exit_code, 0);
+    EXPECT_EQ(fs::file_size(sparse), 256u << 20);
+    EXPECT_LT(allocated_bytes(sparse), 8 << 20) << link_mode << ": the restored file lost its hole";
+    EXPECT_EQ(run({"status", "train", "--exit-code"}).exit_code, 0);
+}
+
+TEST(LinkModes, SparseFilesStaySparseCopiedAndDetached)
+{
+    TempDir dir;
+    expect_sparse_kept(dir / "store-copy", dir / "venv-copy", "copy");
+    expect_sparse_kept(dir / "store-auto", dir / "venv-auto", "auto");
+}
+
 }  // namespace
 }  // namespace envpin::test
