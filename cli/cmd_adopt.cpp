@@ -19,7 +19,9 @@ Expected<ExitCode> run_adopt(Context& context, const AdoptFlags& flags)
 {
     // Inputs are checked before the store is touched, so a bad one changes nothing.
     const auto path = ENVPIN_TRY(store::check_adoptable(flags.path, flags.name));
-    auto store = ENVPIN_TRY(traced("open store", [&] { return store::Store::open(store_options(context, store::Access::write, flags.wait)); }));
+    const auto options_for_store = store_options(context, store::Access::create, flags.wait);
+    ENVPIN_TRY(store::check_apart(path, options_for_store.root));
+    auto store = ENVPIN_TRY(traced("open store", [&] { return store::Store::open(options_for_store); }));
     store::AdoptOptions options{path, flags.name, *store::parse_link_mode(flags.link_mode), {}};
     options.snapshot.reason = "adopt";
     options.snapshot.message = flags.message;

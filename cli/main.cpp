@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
+#include <new>
 
 #include <nlohmann/json.hpp>
 
@@ -66,6 +68,25 @@ int report_error(const Context& context, const Error& error)
     return static_cast<int>(code);
 }
 
+// Library functions return errors as values; what still throws (a std::filesystem call on a
+// path that vanished, an allocation that fails) becomes an Error here, with the same prefix
+// and exit code as any other, instead of std::terminate.
+Expected<ExitCode> run_guarded(const CommandRun& selected)
+{
+    try {
+        return selected();
+    } catch (const std::filesystem::filesystem_error& error) {
+        auto paths = error.path1().string();
+        if (!error.path2().empty())
+            paths += ", " + error.path2().string();
+        return fail(ErrorCode::io, "{}{}", error.code().message(), paths.empty() ? "" : " (" + paths + ")");
+    } catch (const std::bad_alloc&) {
+        return fail(ErrorCode::io, "out of memory");
+    } catch (const std::exception& error) {
+        return fail(ErrorCode::internal, "unexpected failure: {}", error.what());
+    }
+}
+
 int run(int argc, char** argv)
 {
     Context context{{}, std::cout, std::cerr};
@@ -85,7 +106,7 @@ int run(int argc, char** argv)
     }
     if (!selected)
         return static_cast<int>(ExitCode::usage);
-    auto result = selected();
+    auto result = run_guarded(selected);
     context.out.flush();
     if (!result)
         return report_error(context, result.error());

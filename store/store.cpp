@@ -111,10 +111,13 @@ fs::path store_root(std::string_view flag)
 Expected<Store> Store::open(const StoreOptions& options)
 {
     const auto& root = options.root;
-    const bool write = options.access == Access::write;
-    if (write)
+    const bool write = options.access != Access::read;
+    if (options.access == Access::create)
         ENVPIN_TRY(traced("layout", [&] { return create_layout(root); }));
     ENVPIN_TRY(check_ownership(root));
+    if (std::error_code ec; options.access != Access::create && !fs::exists(root / "envpin.db", ec) &&
+                            !fs::exists(root / "manifests.git", ec))
+        return fail(ErrorCode::not_found, "no envpin store at {} (adopt an environment first)", root.string());
     std::optional<StoreLock> lock;
     if (write)
         lock = ENVPIN_TRY(StoreLock::acquire(root / "lock", options.wait, options.on_wait));

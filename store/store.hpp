@@ -25,7 +25,10 @@
 
 namespace envpin::store {
 
-enum class Access { read, write };
+// read: never blocks or creates; write: takes the writer lock on an existing store; create: a
+// writer that makes the store when it is absent (adopt and create only: any other command on a
+// path with no store changes nothing).
+enum class Access { read, write, create };
 
 struct StoreOptions {
     std::filesystem::path root;

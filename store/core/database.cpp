@@ -2,7 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <cerrno>
 #include <utility>
+
+#include "sys/file.hpp"
 
 namespace envpin::store {
 namespace {
@@ -14,7 +17,16 @@ Error sqlite_error(sqlite3* db, int code, std::string_view doing)
                       : primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB ? ErrorCode::corrupt
                       : primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_CANTOPEN ? ErrorCode::io
                                                                                                          : ErrorCode::sqlite;
-    const char* detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
+    std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
+    // What the operating system said, and which file: "disk I/O error" alone names neither.
+    if (db != nullptr && kind == ErrorCode::io) {
+        if (const int system = sqlite3_system_errno(db); system != 0)
+            detail += fmt::format(" ({})", sys::errno_text(system));
+        else if (primary == SQLITE_FULL)
+            detail += fmt::format(" ({})", sys::errno_text(ENOSPC));
+        if (const char* file = sqlite3_db_filename(db, "main"); file != nullptr && *file != '\0')
+            detail += fmt::format(" in {}", file);
+    }
     return Error{kind, fmt::format("{}: {}", doing, detail), {}};
 }
 
@@ -163,11 +175,8 @@ Expected<void> Database::exec(std::string_view sql)
     const int code = sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &message);
     if (code == SQLITE_OK)
         return {};
-    std::string text = message != nullptr ? message : sqlite3_errstr(code);
-    sqlite3_free(message);
-    auto error = sqlite_error(nullptr, code, "SQLite");
-    error.message = fmt::format("SQLite: {}", text);
-    return std::unexpected(std::move(error));
+    sqlite3_free(message);  // sqlite3_errmsg says the same
+    return std::unexpected(sqlite_error(db_, code, "SQLite"));
 }
 
 Expected<Statement> Database::prepare(std::string_view sql)

@@ -95,7 +95,7 @@ Expected<void> put_loose_object(const std::string& objects_dir, const char* hex,
     if (::rename(temporary.c_str(), final_path.c_str()) != 0) {
         const int error = errno;
         ::unlink(temporary.c_str());
-        return fail(ErrorCode::io, "cannot put object {} in place: {}", hex, sys::errno_text(error));
+        return fail(ErrorCode::io, "cannot put object {} in place: {}", final_path, sys::errno_text(error));
     }
     return {};
 }

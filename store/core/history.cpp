@@ -8,6 +8,7 @@
 #include "sys/file.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -284,7 +285,16 @@ Expected<void> History::set_branch(std::string_view environment, std::string_vie
     const auto oid = ENVPIN_TRY(parse_oid(commit));
     const auto name = branch_ref(environment);
     git_reference* raw = nullptr;
-    ENVPIN_GIT(fmt::format("updating {}", name), git_reference_create(&raw, repo, name.c_str(), &oid, 1, "envpin snapshot"));
+    errno = 0;
+    if (const int code = git_reference_create(&raw, repo, name.c_str(), &oid, 1, "envpin snapshot"); code < 0) {
+        // libgit2 reports an object it could not open as one that does not exist: the system's
+        // own words say which it was.
+        const int system = errno;
+        auto error = git_failure(fmt::format("updating {} in {}", name, git_dir_.string()), code);
+        if (system != 0 && system != ENOENT)
+            error.message += fmt::format(" ({})", sys::errno_text(system));
+        return std::unexpected(std::move(error));
+    }
     Reference reference(raw);
     if (git_repository_head_unborn(repo) == 1)
         ENVPIN_GIT("pointing HEAD at the first environment", git_repository_set_head(repo, name.c_str()));

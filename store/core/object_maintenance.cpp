@@ -107,7 +107,7 @@ Expected<ObjectStore::Placed> ObjectStore::place(const ManifestEntry& entry, int
     }
     UniqueFd source(::openat(objects_fd_.get(), object.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (!source)
-        return fail(errno == ENOENT ? ErrorCode::corrupt : ErrorCode::io, "cannot open object {}: {}", object,
+        return fail(errno == ENOENT ? ErrorCode::corrupt : ErrorCode::io, "cannot open object {}: {}", path(key).string(),
                     errno_text(errno));
     UniqueFd target(::openat(dir_fd, name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!target)
@@ -148,7 +148,7 @@ Expected<std::optional<ObjectStore::SharedCopy>> ObjectStore::copy_shared(const 
         return std::optional<SharedCopy>();
     struct ::stat info{};
     if (!source || ::fstat(source.get(), &info) != 0)
-        return fail(ErrorCode::io, "cannot open object {}: {}", object, errno_text(errno));
+        return fail(ErrorCode::io, "cannot open object {}: {}", path(key).string(), errno_text(errno));
     if (!S_ISREG(info.st_mode) || info.st_nlink <= 1)
         return std::optional<SharedCopy>();
     UniqueFd target(::openat(staging_fd, name.c_str(), O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0600));
@@ -253,7 +253,7 @@ Expected<Digest> ObjectStore::rehash(const ObjectKey& key, Sha256& hasher, std::
     const auto object = key.name();
     UniqueFd fd(::openat(objects_fd_.get(), object.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd)
-        return fail(errno == ENOENT ? ErrorCode::not_found : ErrorCode::io, "cannot open object {}: {}", object,
+        return fail(errno == ENOENT ? ErrorCode::not_found : ErrorCode::io, "cannot open object {}: {}", path(key).string(),
                     errno_text(errno));
     ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
     return sha256_fd(fd.get(), hasher, buffer, object);

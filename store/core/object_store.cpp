@@ -36,10 +36,10 @@ Expected<UniqueFd> open_directory(const fs::path& path)
     return fd;
 }
 
-Expected<void> sync_filesystem(int fd)
+Expected<void> sync_filesystem(int fd, const fs::path& where)
 {
     if (::syncfs(fd) != 0)
-        return fail(ErrorCode::io, "cannot sync the store's filesystem: {}", errno_text(errno));
+        return fail(ErrorCode::io, "cannot sync the store's filesystem ({}): {}", where.string(), errno_text(errno));
     return {};
 }
 
@@ -232,7 +232,8 @@ static Expected<bool> link_into_place(int root_fd, int tmp_fd, int objects_fd, c
 Expected<void> ObjectStore::publish_one(int root_fd, StagedObject& staged) const
 {
     const auto name = staged.key.name();
-    const bool created = ENVPIN_TRY(link_into_place(root_fd, tmp_fd_.get(), objects_fd_.get(), staged, name));
+    const bool created = ENVPIN_TRY_CTX(fmt::format("in the store's objects {}", objects_dir_.string()),
+                                        link_into_place(root_fd, tmp_fd_.get(), objects_fd_.get(), staged, name));
     staged.published = created;
     if (staged.method == StagedObject::Method::temporary) {
         ::unlinkat(tmp_fd_.get(), staged.source.c_str(), 0);  // left behind when the object existed
@@ -304,7 +305,7 @@ Expected<std::optional<StagedObject>> ObjectStore::link_durable(int source_fd, c
             continue;
         if (errno == EXDEV || errno == EPERM || errno == EMLINK || errno == ENOENT)
             return std::optional<StagedObject>();  // no /proc, protected hardlinks, link limit
-        return fail(ErrorCode::io, "cannot put object {} in place: {}", name, errno_text(errno));
+        return fail(ErrorCode::io, "cannot put object {} in place: {}", (objects_dir_ / name).string(), errno_text(errno));
     }
     struct ::stat info{};
     if (::fstat(source_fd, &info) != 0 || info.st_size != stamp.size || stamp_of(info).mtime_ns != stamp.mtime_ns) {
@@ -317,7 +318,7 @@ Expected<std::optional<StagedObject>> ObjectStore::link_durable(int source_fd, c
 
 Expected<void> ObjectStore::sync() const
 {
-    return sync_filesystem(objects_fd_.get());
+    return sync_filesystem(objects_fd_.get(), objects_dir_);
 }
 
 Expected<void> ObjectStore::publish(int root_fd, std::vector<StagedObject>& staged, unsigned threads)
@@ -332,10 +333,10 @@ Expected<void> ObjectStore::publish(int root_fd, std::vector<StagedObject>& stag
     // First barrier: the bytes (tmp files, or the environment's own files) are on disk before
     // any name in objects/ can point at them.
     if (!pending.empty())
-        ENVPIN_TRY(sync_filesystem(tmp_fd_.get()));
+        ENVPIN_TRY(sync_filesystem(tmp_fd_.get(), objects_dir_));
     ENVPIN_TRY(parallel_for(pending.size(), threads, [&](size_t i, unsigned) { return publish_one(root_fd, staged[pending[i]]); }));
     // Second barrier: the names are on disk before the snapshot that refers to them is committed.
-    return sync_filesystem(objects_fd_.get());
+    return sync_filesystem(objects_fd_.get(), objects_dir_);
 }
 
 void ObjectStore::discard(const std::vector<StagedObject>& staged) const

@@ -188,7 +188,7 @@ Expected<void> install_and_record(const StoreOptions& options, const CreateReque
     }
     announce(request, fmt::format("recording {} in the store", request.name));
     auto write = options;
-    write.access = Access::write;
+    write.access = Access::create;
     auto store = ENVPIN_TRY(Store::open(write));
     AdoptOptions adopt_options{request.path, request.name, request.link_mode, {}};
     adopt_options.snapshot.reason = "create";

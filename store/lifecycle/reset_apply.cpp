@@ -100,9 +100,9 @@ int rename_new(int from_dir, const std::string& from, int to_dir, const std::str
     return ::renameat(from_dir, from.c_str(), to_dir, to.c_str());
 }
 
-Error step_failed(const ResetOp& op, const std::string& what)
+Error step_failed(const Trees& trees, const ResetOp& op, const std::string& what)
 {
-    return Error{ErrorCode::io, fmt::format("cannot {} {}: {}", to_string(op.step), op.path, what), {}};
+    return Error{ErrorCode::io, fmt::format("cannot {} {} in {}: {}", to_string(op.step), op.path, trees.environment.string(), what), {}};
 }
 
 Expected<void> apply_step(const Trees& trees, const ResetOp& op, size_t index)
@@ -112,7 +112,7 @@ Expected<void> apply_step(const Trees& trees, const ResetOp& op, size_t index)
         auto fd = op.path == "." ? UniqueFd(::open(trees.environment.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC))
                                  : ENVPIN_TRY(sys::open_directory_beneath(trees.root.get(), op.path, trees.environment / op.path));
         if (!fd || ::fchmod(fd.get(), op.new_mode & 07777) != 0)
-            return std::unexpected(step_failed(op, errno_text(errno)));
+            return std::unexpected(step_failed(trees, op, errno_text(errno)));
         return {};
     }
     const auto place = ENVPIN_TRY(trees.place(op.path));
@@ -141,7 +141,7 @@ Expected<void> apply_step(const Trees& trees, const ResetOp& op, size_t index)
         break;
     }
     if (status != 0)
-        return std::unexpected(step_failed(op, errno_text(errno)));
+        return std::unexpected(step_failed(trees, op, errno_text(errno)));
     return {};
 }
 
@@ -156,7 +156,7 @@ Expected<void> undo_step(const Trees& trees, const ResetOp& op, size_t index)
         struct ::stat info{};
         if (fd && ::fstat(fd.get(), &info) == 0 && (info.st_mode & 07777) == (op.new_mode & 07777) && op.old_mode != op.new_mode &&
             ::fchmod(fd.get(), op.old_mode & 07777) != 0)
-            return std::unexpected(step_failed(op, errno_text(errno)));
+            return std::unexpected(step_failed(trees, op, errno_text(errno)));
         return {};
     }
     auto place = trees.place(op.path);

@@ -294,17 +294,24 @@ Expected<fs::path> check_adoptable(const fs::path& path, std::string_view name)
     return canonical;
 }
 
-Expected<SnapshotOutcome> adopt(Store& store, const AdoptOptions& options)
+Expected<void> check_apart(const fs::path& environment, const fs::path& store_root)
 {
-    const auto path = ENVPIN_TRY(check_adoptable(options.path, options.name));
-    const auto store_root = fs::weakly_canonical(store.root());
+    const auto store_path = fs::weakly_canonical(store_root);
+    const auto environment_path = fs::weakly_canonical(environment);
     auto inside = [](const fs::path& outer, const fs::path& inner) {
         const auto [end, _] = std::mismatch(outer.begin(), outer.end(), inner.begin(), inner.end());
         return end == outer.end();
     };
-    if (inside(path, store_root) || inside(store_root, path))
-        return fail(ErrorCode::bad_input, "{} and the store {} must not contain each other", path.string(),
-                    store_root.string());
+    if (inside(environment_path, store_path) || inside(store_path, environment_path))
+        return fail(ErrorCode::bad_input, "{} and the store {} must not contain each other", environment_path.string(),
+                    store_path.string());
+    return {};
+}
+
+Expected<SnapshotOutcome> adopt(Store& store, const AdoptOptions& options)
+{
+    const auto path = ENVPIN_TRY(check_adoptable(options.path, options.name));
+    ENVPIN_TRY(check_apart(path, store.root()));
     if (const auto taken = ENVPIN_TRY(store.metadata().find_environment(options.name)))
         return fail(ErrorCode::already_exists, "environment name '{}' is already in use (for {})", options.name,
                     taken->path.string());

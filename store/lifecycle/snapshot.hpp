@@ -60,6 +60,10 @@ struct AdoptOptions {
     SnapshotOptions snapshot{.reason = "adopt"};
 };
 
+// bad_input when the environment and the store would contain each other (adopt checks it
+// before the store is made, so a refused adopt leaves nothing inside the environment).
+[[nodiscard]] Expected<void> check_apart(const std::filesystem::path& environment, const std::filesystem::path& store_root);
+
 // Puts the environment at `path` under management as `name` and takes its first snapshot.
 // already_exists when the name or the path is taken; nothing is recorded on failure.
 [[nodiscard]] Expected<SnapshotOutcome> adopt(Store& store, const AdoptOptions& options);

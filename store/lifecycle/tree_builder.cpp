@@ -60,7 +60,8 @@ Expected<void> place_entries(const DirectoryJob& job, BuildState& state)
         }
         const ObjectKey key{entry->digest, entry->executable()};
         const bool may_link = state.options.mode == LinkMode::link_then_copy && state.claim(key);
-        const auto placed = ENVPIN_TRY(state.objects.place(*entry, directory.get(), name, state.options.mode, may_link));
+        const auto placed = ENVPIN_TRY_CTX(fmt::format("building {}", (job.directory / name).string()),
+                                           state.objects.place(*entry, directory.get(), name, state.options.mode, may_link));
         ++mine.files;
         mine.built_files.push_back({entry->path, placed.stamp, entry->digest, job.directory / name, entry->size, entry->executable(),
                                    placed.linked, placed.object_before});

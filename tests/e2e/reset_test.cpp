@@ -131,6 +131,41 @@ TEST_F(ResetTest, SymlinksThatCannotBeFollowedNeverStopTheStore)
     fs::permissions(odd / "closed", fs::perms::owner_all);
 }
 
+// Nothing outside the environment is written, chmodded or removed: not through a symlink the
+// environment holds (replaced by a directory, then back), nor through symlinks planted at every
+// name beside the environment that a reset could pick (kept old trees, replaced roots).
+TEST_F(ResetTest, NothingOutsideTheEnvironmentIsTouched)
+{
+    make_history(20);
+    const auto outside = dir / "outside";
+    write_text(outside / "precious.txt", "keep me\n");
+    write_text(outside / "deeper" / "more.txt", "and me\n");
+    fs::permissions(outside, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
+    const auto escape = site_packages(venv) / "escape";
+    fs::create_symlink(outside, escape);
+    ASSERT_EQ(envpin({"snapshot", "train"}).exit_code, 0);  // @3: a symlink out
+    fs::remove(escape);
+    write_text(escape / "inside.txt", "inside\n");
+    ASSERT_EQ(envpin({"snapshot", "train"}).exit_code, 0);  // @4: a directory in its place
+    for (int seq = 1; seq < 12; ++seq)
+        for (const auto* role : {"old", "replaced"})
+            fs::create_symlink(outside, fmt::format("{}.envpin-{}-{}", venv.string(), role, seq));
+    const auto before = picture(outside);
+    for (const auto* target : {"train@3", "train@4", "train@1", "train@4"}) {
+        const auto reset = envpin({"reset", "train", target, "--force", "--keep-old"});
+        ASSERT_EQ(reset.exit_code, 0) << target << ": " << reset.err;
+        ASSERT_EQ(envpin({"recover"}).exit_code, 0);
+        EXPECT_EQ(picture(outside), before) << "after the reset to " << target;
+    }
+    fs::remove_all(venv);
+    ASSERT_EQ(envpin({"reset", "train", "train@3", "--force"}).exit_code, 0);
+    ASSERT_EQ(envpin({"recover"}).exit_code, 0);
+    EXPECT_EQ(picture(outside), before);
+    EXPECT_TRUE(fs::is_symlink(escape));
+    for (int seq = 1; seq < 12; ++seq)
+        EXPECT_TRUE(fs::is_symlink(fmt::format("{}.envpin-old-{}", venv.string(), seq)));
+}
+
 TEST_F(ResetTest, AfterTheCleanupRestoredFilesAreKnownWithoutHashing)
 {
     make_history(400);  // 40 bulk files and tinypkg's files differ between @1 and @2

@@ -77,6 +77,28 @@ TEST_F(BadInputTest, AdoptRefusesSetuidFilesAndSpecialFiles)
     expect_refused({"adopt", (dir / "fifo").string(), "--name", "fifo"}, 2, "pipe is a FIFO");
 }
 
+// A refused command makes no store: not where --store points (only adopt and create make one),
+// and never inside the environment.
+TEST_F(BadInputTest, RefusedCommandsCreateNoStore)
+{
+    const auto nowhere = dir / "no-store-here";
+    for (const std::vector<std::string>& arguments :
+         {std::vector<std::string>{"reset", "train"}, {"snapshot", "train"}, {"gc"}, {"recover"}, {"fsck"},
+          {"status", "train"}, {"log", "train"}, {"clone", "train", (dir / "c").string(), "--name", "c"},
+          {"adopt", (dir / "missing").string(), "--name", "m"}}) {
+        std::vector<std::string> full{"--store", nowhere.string()};
+        full.insert(full.end(), arguments.begin(), arguments.end());
+        const auto run = run_envpin(full);
+        EXPECT_EQ(run.exit_code, 2) << arguments.front() << ": " << run.err;
+        EXPECT_FALSE(fs::exists(nowhere)) << arguments.front() << " made a store";
+    }
+    const auto inside = venv / "store";
+    const auto run = run_envpin({"--store", inside.string(), "adopt", venv.string(), "--name", "self"});
+    EXPECT_EQ(run.exit_code, 2) << run.err;
+    EXPECT_NE(run.err.find("must not contain each other"), std::string::npos) << run.err;
+    EXPECT_FALSE(fs::exists(inside)) << "a refused adopt left a store inside the environment";
+}
+
 TEST_F(BadInputTest, UnknownEnvironmentsAndReferences)
 {
     expect_refused({"status", "nope"}, 2, "no environment named 'nope'");

@@ -1,0 +1,175 @@
+// I/O faults injected into envpin at the Nth call of write, fsync, rename, link, open and mkdir
+// (tests/faults/faults.c, loaded with LD_PRELOAD into envpin alone), N swept across a whole
+// snapshot and a whole reset, for ENOSPC and EIO. Whenever the fault fires: envpin fails (exit 3,
+// never a crash, never success: a failed fsync is never reported as written) with the errno's
+// words in its message; the next writer leaves a store fsck finds clean (no object under its
+// name that is not whole, no row or ref to anything missing) and a tree that is exactly one
+// snapshot; a retry succeeds.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+#include <map>
+
+#include "tests/support/python_env.hpp"
+#include "tests/support/store_fixture.hpp"
+
+namespace envpin::test {
+namespace {
+namespace fs = std::filesystem;
+
+const std::vector<std::string> kinds = {"write", "fsync", "rename", "link", "open", "mkdir"};
+const std::vector<std::pair<std::string, int>> errnos = {{"ENOSPC", ENOSPC}, {"EIO", EIO}};
+
+struct FaultedRun {
+    EnvpinRun run;
+    std::map<std::string, long> calls;
+    bool fired = false;
+};
+
+class FaultTest : public StoreTest {
+protected:
+    // `envpin --store S ARGS` with the injector loaded; `fault` empty: counting only.
+    FaultedRun run_faulted(std::vector<std::string> arguments, const std::string& fault)
+    {
+        const auto log = dir / "fault.log";
+        fs::remove(log);
+        arguments.insert(arguments.begin(), {"--store", store().string()});
+        std::vector<std::pair<std::string, std::string>> environment = {
+            {"LD_PRELOAD", ENVPIN_FAULTS_LIB}, {"ENVPIN_FAULT_LOG", log.string()}, {"ENVPIN_NO_BACKGROUND", "1"}};
+        if (!fault.empty())
+            environment.emplace_back("ENVPIN_FAULT", fault);
+        FaultedRun faulted{run_envpin(arguments, environment), {}, false};
+        std::ifstream lines(log);
+        std::string first, second;
+        while (lines >> first >> second) {
+            if (first == "fired") {
+                faulted.fired = true;
+                lines >> second;
+            } else {
+                faulted.calls[first] = std::stol(second);
+            }
+        }
+        return faulted;
+    }
+
+    // Five points spread over [1, count].
+    static std::vector<long> spread(long count)
+    {
+        std::vector<long> points;
+        for (int i = 0; i < 5; ++i) {
+            const long n = std::max(1L, count * i / 4);
+            if (points.empty() || points.back() != n)
+                points.push_back(n);
+        }
+        return points;
+    }
+
+    // A fired fault either failed the command cleanly (exit 3, saying why: the errno's words) or
+    // was absorbed by a fallback that did the work another way (a probe, libgit2's own writer,
+    // a checkpoint after the commit): then the command succeeded and what follows checks that
+    // its work is whole. Returns whether it failed.
+    bool check_fired(const FaultedRun& faulted, const std::string& fault, int error) const
+    {
+        if (faulted.run.exit_code == 0)
+            return false;
+        EXPECT_EQ(faulted.run.exit_code, 3) << fault << ": " << faulted.run.out << faulted.run.err;
+        EXPECT_NE(faulted.run.err.find("envpin: error: "), std::string::npos) << fault << ": " << faulted.run.err;
+        // Why: the errno's words, or SQLite's for them ("disk I/O error", "disk is full"), and
+        // where: a path (in the store or the environment).
+        const auto& err = faulted.run.err;
+        const bool why = err.find(std::strerror(error)) != std::string::npos ||
+                         err.find("disk is full") != std::string::npos || err.find("disk I/O error") != std::string::npos ||
+                         // libgit2 reports a commit it could not open as one that does not exist
+                         // (docs/RELIABILITY.md): said with the repository's path
+                         err.find("manifests.git: target OID for the reference doesn't exist") != std::string::npos;
+        EXPECT_TRUE(why) << fault << ": " << err;
+        EXPECT_NE(err.find(dir.path().string()), std::string::npos) << fault << ": names no path: " << err;
+        return true;
+    }
+
+    fs::path venv = dir / "venv";
+    int change = 0;
+};
+
+TEST_F(FaultTest, SnapshotUnderEveryFaultFailsCleanlyAndARetrySucceeds)
+{
+    make_venv(venv);
+    ASSERT_EQ(envpin({"adopt", venv.string(), "--name", "train"}).exit_code, 0);
+    write_text(site_packages(venv) / "pkg" / "c0.py", "C = 0\n");
+    const auto counted = run_faulted({"snapshot", "train"}, "");
+    ASSERT_EQ(counted.run.exit_code, 0) << counted.run.err;
+    int fired = 0;
+    int failed = 0;
+    for (const auto& kind : kinds) {
+        for (const auto& [name, error] : errnos) {
+            for (const long n : spread(counted.calls.at(kind))) {
+                const auto fault = fmt::format("{}:{}:{}", kind, n, name);
+                ++change;
+                write_text(site_packages(venv) / "pkg" / fmt::format("c{}.py", change), fmt::format("C = {}\n", change));
+                const auto faulted = run_faulted({"snapshot", "train"}, fault);
+                if (faulted.fired) {
+                    ++fired;
+                    failed += check_fired(faulted, fault, error) ? 1 : 0;
+                } else {
+                    EXPECT_EQ(faulted.run.exit_code, 0) << fault << " (not fired): " << faulted.run.err;
+                }
+                const auto fsck = envpin({"fsck"});
+                ASSERT_EQ(fsck.exit_code, 0) << "after " << fault << ": " << fsck.out << fsck.err;
+                if (faulted.run.exit_code == 0) {  // a success records the change, whole
+                    EXPECT_EQ(envpin({"status", "train", "--exit-code"}).exit_code, 0) << "after " << fault;
+                }
+                ASSERT_EQ(envpin({"snapshot", "train"}).exit_code, 0) << "the retry after " << fault;
+                ASSERT_EQ(envpin({"status", "train", "--exit-code"}).exit_code, 0) << "after " << fault;
+            }
+        }
+    }
+    std::cout << "faults that fired during a snapshot: " << fired << ", of which " << failed << " failed it\n";
+    EXPECT_GE(fired, 40);
+    EXPECT_GE(failed, 10);
+}
+
+TEST_F(FaultTest, ResetUnderEveryFaultLeavesOneSnapshotAndARetrySucceeds)
+{
+    make_venv(venv);
+    pip_install(venv, {"tinypkg==1.0"});
+    ASSERT_EQ(envpin({"adopt", venv.string(), "--name", "train"}).exit_code, 0);
+    const auto first = picture(venv);
+    pip_install(venv, {"tinypkg==2.0"});
+    write_text(site_packages(venv) / "added" / "a.py", "A = 1\n");
+    ASSERT_EQ(envpin({"snapshot", "train"}).exit_code, 0);
+    const auto second = picture(venv);
+    const auto counted = run_faulted({"reset", "train", "train@1", "--force"}, "");
+    ASSERT_EQ(counted.run.exit_code, 0) << counted.run.err;
+    ASSERT_EQ(envpin({"reset", "train", "train@2", "--force"}).exit_code, 0);
+    int fired = 0;
+    int failed = 0;
+    for (const auto& kind : kinds) {
+        for (const auto& [name, error] : errnos) {
+            for (const long n : spread(counted.calls.at(kind))) {
+                const auto fault = fmt::format("{}:{}:{}", kind, n, name);
+                const auto faulted = run_faulted({"reset", "train", "train@1", "--force"}, fault);
+                if (faulted.fired) {
+                    ++fired;
+                    failed += check_fired(faulted, fault, error) ? 1 : 0;
+                } else {
+                    EXPECT_EQ(faulted.run.exit_code, 0) << fault << " (not fired): " << faulted.run.err;
+                }
+                const auto fsck = envpin({"fsck"});  // the next writer: takes back or finishes
+                ASSERT_EQ(fsck.exit_code, 0) << "after " << fault << ": " << fsck.out << fsck.err;
+                const auto now = picture(venv);
+                EXPECT_TRUE(now == first || now == second) << "after " << fault << ": neither snapshot";
+                ASSERT_EQ(envpin({"reset", "train", "train@1", "--force"}).exit_code, 0) << "the retry after " << fault;
+                EXPECT_EQ(picture(venv), first) << "after " << fault;
+                ASSERT_EQ(envpin({"reset", "train", "train@2", "--force"}).exit_code, 0);
+                EXPECT_EQ(picture(venv), second) << "after " << fault;
+            }
+        }
+    }
+    std::cout << "faults that fired during a reset: " << fired << ", of which " << failed << " failed it\n";
+    EXPECT_GE(fired, 40);
+    EXPECT_GE(failed, 10);
+}
+
+}  // namespace
+}  // namespace envpin::test
