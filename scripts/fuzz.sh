@@ -19,7 +19,7 @@ sources=(fuzz/targets.cpp fuzz/libfuzzer_main.cpp base/*.cpp resolver/*.cpp buil
 binary=$out/envpin_fuzz
 if [ ! -x "$binary" ] || [ -n "$(find "${sources[@]}" fuzz resolver store/core sys base -newer "$binary" -print -quit)" ]; then
   echo "fuzz: building $binary"
-  "$clang" -std=c++2b -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -Ibuild/release \
+  "$clang" -std=c++2b -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -w -I. -Ibuild/release \
     -DENVPIN_CATALOG_PATH="\"$PWD/catalog/catalog.toml\"" "${sources[@]}" -o "$binary" -lfmt -lcrypto -lpthread
 fi
 status=0

@@ -108,6 +108,17 @@ TEST(LockFields, BadHashesAndDuplicatesAreRefused)
     expect_refused(R"(name = "torchvision")", R"(name = "torch")", "appears twice");
 }
 
+// Found by the fuzzer (fuzz/corpus/*/nul-in-table-header): a control character is refused with
+// its line before the TOML parser sees it.
+TEST(LockFields, ControlCharactersAreRefusedWithTheirLine)
+{
+    const std::string text("version = 1\n\n[\t\0quest]\n", 23);
+    const auto parsed = parse_lock(text, "envpin.lock");
+    ASSERT_FALSE(parsed);
+    EXPECT_EQ(parsed.error().code, ErrorCode::bad_input);
+    EXPECT_EQ(parsed.error().describe(), "envpin.lock line 3: control character 0x00 (TOML allows none but tab)");
+}
+
 TEST(LockFields, GrammarsOnValues)
 {
     EXPECT_TRUE(lock_fields::is_distribution_name("nvidia-cudnn-cu12"));
