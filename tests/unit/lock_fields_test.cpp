@@ -119,6 +119,21 @@ TEST(LockFields, ControlCharactersAreRefusedWithTheirLine)
     EXPECT_EQ(parsed.error().describe(), "envpin.lock line 3: control character 0x00 (TOML allows none but tab)");
 }
 
+// Also found by the fuzzer: a non-ASCII character outside strings and comments (invalid TOML)
+// is refused before the parser sees it; inside comments and strings it is fine.
+TEST(LockFields, NonAsciiOnlyInsideStringsAndComments)
+{
+    const auto outside = parse_lock("[e\xef\xbb\xb7)", "envpin.lock");
+    ASSERT_FALSE(outside);
+    EXPECT_EQ(outside.error().describe(), "envpin.lock line 1: a non-ASCII character outside a string or comment");
+    const auto commented = std::string("# caf\xc3\xa9 \"not a string\n") + good_lock;
+    EXPECT_TRUE(parse_lock(commented, "envpin.lock")) << parse_lock(commented, "envpin.lock").error().describe();
+    const auto in_string = replaced(good_lock, "files.example/numpy", "files.example/n\xc3\xbcmpy");
+    const auto parsed = parse_lock(in_string, "envpin.lock");
+    ASSERT_TRUE(parsed) << parsed.error().describe();
+    EXPECT_EQ(parsed->installed.front().source, "https://files.example/n\xc3\xbcmpy-2.1.0-cp312-cp312-linux_x86_64.whl");
+}
+
 TEST(LockFields, GrammarsOnValues)
 {
     EXPECT_TRUE(lock_fields::is_distribution_name("nvidia-cudnn-cu12"));
