@@ -1,7 +1,6 @@
 #include "resolver/toml_reader.hpp"
 
 #include <algorithm>
-#include <optional>
 #include <utility>
 
 namespace envpin::toml_read {
@@ -36,18 +35,21 @@ long line_of(const toml::node& node)
 
 namespace {
 
-// What toml++ is never handed (the fuzzer found both: fuzz/corpus/*/nul-in-table-header,
-// fuzz/corpus/*/non-ascii-outside-strings-*): a control character other than tab, line feed and
-// carriage return, which TOML allows nowhere; and a non-ASCII character outside strings and
-// comments, which TOML 1.0 allows nowhere either, and on which this toml++ reaches an
-// "unreachable" point (undefined behaviour) while classifying whitespace. nullopt when clean;
-// else the line and what is wrong.
-std::optional<std::pair<long, std::string>> unparseable(std::string_view text)
+// What toml++ is handed: the text with the non-ASCII bytes of comments made '?', refused (the
+// line and why) when it holds a control character other than tab, line feed and carriage
+// return (TOML allows none) or a non-ASCII character outside a comment. The fuzzer found why
+// (fuzz/corpus/*/nul-in-table-header, non-ascii-*): this toml++ broke an internal assertion on
+// a NUL, and reaches an "unreachable" point (undefined behaviour) when it asks whether one of
+// many non-ASCII characters is whitespace, which it does in more places than a check could
+// follow (between tokens, after a line-ending backslash, after an error). envpin's TOML files
+// (envpin.toml, envpin.lock, the catalog) hold versions, names, URLs and paths: ASCII.
+Expected<std::string> for_parser(std::string_view text, std::string_view origin)
 {
+    std::string copy(text);
     long line = 1;
     enum class In { code, comment, basic, literal, multi_basic, multi_literal } in = In::code;
-    for (size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
+    for (size_t i = 0; i < copy.size(); ++i) {
+        const char c = copy[i];
         const auto byte = static_cast<unsigned char>(c);
         if (c == '\n') {
             ++line;
@@ -56,38 +58,46 @@ std::optional<std::pair<long, std::string>> unparseable(std::string_view text)
             continue;
         }
         if ((byte < 0x20 && c != '\t' && c != '\r') || byte == 0x7f)
-            return std::pair(line, fmt::format("control character 0x{:02x} (TOML allows none but tab)", byte));
-        const auto rest = text.substr(i);
+            return fail(ErrorCode::bad_input, "{} line {}: control character 0x{:02x} (TOML allows none but tab)", origin,
+                        line, byte);
+        if (byte >= 0x80) {
+            if (in != In::comment)
+                return fail(ErrorCode::bad_input,
+                            "{} line {}: a non-ASCII character outside a comment (envpin reads its TOML files as ASCII; "
+                            "write a URL or path with %XX escapes)",
+                            origin, line);
+            copy[i] = '?';
+            continue;
+        }
+        const auto rest = std::string_view(copy).substr(i);
         switch (in) {
         case In::code:
-            if (byte >= 0x80)
-                return std::pair(line, std::string("a non-ASCII character outside a string or comment"));
-            if (c == '#')
+            if (c == '#') {
                 in = In::comment;
-            else if (rest.starts_with("\"\"\"")) {
+            } else if (rest.starts_with("\"\"\"")) {
                 in = In::multi_basic;
                 i += 2;
             } else if (rest.starts_with("'''")) {
                 in = In::multi_literal;
                 i += 2;
-            } else if (c == '"')
+            } else if (c == '"') {
                 in = In::basic;
-            else if (c == '\'')
+            } else if (c == '\'') {
                 in = In::literal;
+            }
             break;
         case In::comment:
             break;
         case In::basic:
         case In::multi_basic:
-            if (c == '\\')
-                ++i;  // the escaped character (a newline after it is counted below)
-            else if (in == In::multi_basic && rest.starts_with("\"\"\"")) {
+            if (c == '\\' && i + 1 < copy.size() && copy[i + 1] != '\n') {
+                ++i;  // an escaped character (a line-ending backslash is left to the newline)
+            } else if (in == In::multi_basic && rest.starts_with("\"\"\"")) {
                 in = In::code;
                 i += 2;
-            } else if (in == In::basic && c == '"')
+            } else if (in == In::basic && c == '"') {
                 in = In::code;
-            if (i < text.size() && text[i] == '\n' && c == '\\')
-                ++line;
+            }
             break;
         case In::literal:
             if (c == '\'')
@@ -101,17 +111,16 @@ std::optional<std::pair<long, std::string>> unparseable(std::string_view text)
             break;
         }
     }
-    return std::nullopt;
+    return copy;
 }
 
 }  // namespace
 
 Expected<toml::table> Reader::parse(std::string_view text) const
 {
-    if (const auto wrong = unparseable(text))
-        return fail(ErrorCode::bad_input, "{} line {}: {}", origin, wrong->first, wrong->second);
+    const auto ascii = ENVPIN_TRY(for_parser(text, origin));
     try {
-        return toml::parse(text, origin);
+        return toml::parse(ascii, origin);
     } catch (const toml::parse_error& problem) {
         return fail(ErrorCode::bad_input, "{} line {}: {}", origin, problem.source().begin.line,
                     problem.description());

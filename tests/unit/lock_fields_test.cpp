@@ -119,19 +119,23 @@ TEST(LockFields, ControlCharactersAreRefusedWithTheirLine)
     EXPECT_EQ(parsed.error().describe(), "envpin.lock line 3: control character 0x00 (TOML allows none but tab)");
 }
 
-// Also found by the fuzzer: a non-ASCII character outside strings and comments (invalid TOML)
-// is refused before the parser sees it; inside comments and strings it is fine.
-TEST(LockFields, NonAsciiOnlyInsideStringsAndComments)
+// Also found by the fuzzer: non-ASCII text, on which the TOML parser may reach undefined
+// behaviour, is refused with its line outside comments; in comments it is fine.
+TEST(LockFields, NonAsciiOnlyInComments)
 {
     const auto outside = parse_lock("[e\xef\xbb\xb7)", "envpin.lock");
     ASSERT_FALSE(outside);
-    EXPECT_EQ(outside.error().describe(), "envpin.lock line 1: a non-ASCII character outside a string or comment");
+    EXPECT_EQ(outside.error().code, ErrorCode::bad_input);
+    EXPECT_NE(outside.error().describe().find("envpin.lock line 1: a non-ASCII character outside a comment"),
+              std::string::npos) << outside.error().describe();
+    const auto in_string = parse_lock(replaced(good_lock, "files.example/numpy", "files.example/n\xc3\xbcmpy"), "envpin.lock");
+    ASSERT_FALSE(in_string);
+    EXPECT_NE(in_string.error().describe().find("envpin.lock line 34: a non-ASCII"), std::string::npos)
+        << in_string.error().describe();
     const auto commented = std::string("# caf\xc3\xa9 \"not a string\n") + good_lock;
-    EXPECT_TRUE(parse_lock(commented, "envpin.lock")) << parse_lock(commented, "envpin.lock").error().describe();
-    const auto in_string = replaced(good_lock, "files.example/numpy", "files.example/n\xc3\xbcmpy");
-    const auto parsed = parse_lock(in_string, "envpin.lock");
+    const auto parsed = parse_lock(commented, "envpin.lock");
     ASSERT_TRUE(parsed) << parsed.error().describe();
-    EXPECT_EQ(parsed->installed.front().source, "https://files.example/n\xc3\xbcmpy-2.1.0-cp312-cp312-linux_x86_64.whl");
+    EXPECT_EQ(*parsed, *parse_lock(good_lock, "envpin.lock"));
 }
 
 TEST(LockFields, GrammarsOnValues)
