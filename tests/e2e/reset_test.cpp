@@ -408,6 +408,7 @@ TEST_F(ResetTest, AKillBetweenAnyTwoStepsIsTakenBackByTheNextCommand)
 TEST_F(ResetTest, ReadersSeeAnInterruptedResetAndNeverFailBesideARunningOne)
 {
     make_history(200);
+    wait_for_cleanup();  // no background writer left to take the interrupted reset back first
     const auto killed = sys::run_process({{ENVPIN_BIN, "--store", store().string(), "reset", "train", "train@1", "--force"},
                                           {{"ENVPIN_CRASH_AT", "reset-step:1"}, {"ENVPIN_RESET_NO_EXCHANGE", "1"}}}).value();
     ASSERT_EQ(killed.term_signal, SIGKILL) << killed.err;
