@@ -269,6 +269,10 @@ Expected<std::vector<ObjectStore::Listed>> ObjectStore::list(std::vector<std::st
             continue;
         UniqueFd shard_fd(::openat(objects_fd_.get(), shard_name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!shard_fd) {
+            // Only what is not a directory is a stray; a directory that cannot be read now is
+            // an error (gc removes strays: it must never take an unreadable shard for one).
+            if (errno != ENOTDIR && errno != ELOOP)
+                return fail(ErrorCode::io, "cannot read {}: {}", (objects_dir_ / shard_name).string(), errno_text(errno));
             if (strays != nullptr)
                 strays->push_back(shard_name);
             continue;
@@ -280,7 +284,12 @@ Expected<std::vector<ObjectStore::Listed>> ObjectStore::list(std::vector<std::st
                 continue;
             struct ::stat info{};
             const auto key = ObjectKey::from_name(shard_name, file);
-            if (!key || ::fstatat(shard_fd.get(), file.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(info.st_mode)) {
+            if (key && ::fstatat(shard_fd.get(), file.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) {
+                if (errno == ENOENT)
+                    continue;  // removed meanwhile
+                return fail(ErrorCode::io, "cannot stat {}: {}", (objects_dir_ / shard_name / file).string(), errno_text(errno));
+            }
+            if (!key || !S_ISREG(info.st_mode)) {
                 if (strays != nullptr)
                     strays->push_back(shard_name + "/" + file);
                 continue;

@@ -137,7 +137,11 @@ Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_e
                                 observation.started_ns));
     ENVPIN_TRY(traced("database commit", [&] { return transaction.commit(); }));
     environment.current_snapshot = snapshot.id;
-    ENVPIN_TRY(traced("move branch", [&] { return store.history().set_branch(environment.name, commit); }));
+    // The snapshot is recorded: the database is the point of truth. A branch that cannot be
+    // moved now (a ref write refused) lags behind, which Store::recover, at the next command
+    // that writes, repairs; failing here would report as lost a snapshot that is not.
+    if (auto moved = traced("move branch", [&] { return store.history().set_branch(environment.name, commit); }); !moved)
+        trace_note(fmt::format("the branch of {} lags until the next writer: {}", environment.name, moved.error().describe()));
     // The stat cache goes last, in a transaction of its own that is not flushed: its megabytes
     // doubled the time of the snapshot's flushed commit, and losing it (to a power cut, or a
     // write that fails now that the snapshot is recorded) costs the next snapshot the hashing
@@ -179,7 +183,7 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
         return store.metadata().load_stat_cache(environment.id);
     };
     StatCache cache;
-    auto observation = ENVPIN_TRY(traced("walk, hash, stage", [&] {
+    auto observation = ENVPIN_TRY_CTX(fmt::format("recording {}", environment.path.string()), traced("walk, hash, stage", [&] {
         return observe(root_fd.get(), environment.path, load_cache, cache,
                        {options.threads, options.progress, &objects, outcome.link_mode, synced_at_ns});
     }));
@@ -331,7 +335,7 @@ Expected<Drift> status(Store& store, const Environment& environment, unsigned th
         return store.metadata().load_stat_cache(environment.id);
     };
     StatCache cache;
-    const auto observation = ENVPIN_TRY(traced("status: walk and hash", [&] {
+    const auto observation = ENVPIN_TRY_CTX(fmt::format("reading {}", environment.path.string()), traced("status: walk and hash", [&] {
         return observe(root_fd.get(), environment.path, load_cache, cache,
                        {threads, progress, nullptr, LinkMode::copy});
     }));

@@ -10,7 +10,9 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <optional>
 
+#include "store/core/digest.hpp"
 #include "tests/support/python_env.hpp"
 #include "tests/support/store_fixture.hpp"
 
@@ -30,11 +32,12 @@ struct FaultedRun {
 class FaultTest : public StoreTest {
 protected:
     // `envpin --store S ARGS` with the injector loaded; `fault` empty: counting only.
-    FaultedRun run_faulted(std::vector<std::string> arguments, const std::string& fault)
+    FaultedRun run_faulted(std::vector<std::string> arguments, const std::string& fault,
+                           const std::optional<fs::path>& other_store = std::nullopt)
     {
         const auto log = dir / "fault.log";
         fs::remove(log);
-        arguments.insert(arguments.begin(), {"--store", store().string()});
+        arguments.insert(arguments.begin(), {"--store", other_store.value_or(store()).string()});
         std::vector<std::pair<std::string, std::string>> environment = {
             {"LD_PRELOAD", ENVPIN_FAULTS_LIB}, {"ENVPIN_FAULT_LOG", log.string()}, {"ENVPIN_NO_BACKGROUND", "1"}};
         if (!fault.empty())
@@ -53,12 +56,12 @@ protected:
         return faulted;
     }
 
-    // Five points spread over [1, count].
-    static std::vector<long> spread(long count)
+    // `points` points spread over [1, count].
+    static std::vector<long> spread(long count, int points_wanted = 5)
     {
         std::vector<long> points;
-        for (int i = 0; i < 5; ++i) {
-            const long n = std::max(1L, count * i / 4);
+        for (int i = 0; i < points_wanted; ++i) {
+            const long n = std::max(1L, count * i / (points_wanted - 1));
             if (points.empty() || points.back() != n)
                 points.push_back(n);
         }
@@ -169,6 +172,80 @@ TEST_F(FaultTest, ResetUnderEveryFaultLeavesOneSnapshotAndARetrySucceeds)
     std::cout << "faults that fired during a reset: " << fired << ", of which " << failed << " failed it\n";
     EXPECT_GE(fired, 40);
     EXPECT_GE(failed, 10);
+}
+
+// Adopt into a store of its own each time (a refused adopt leaves a store that the next command
+// finds consistent), and gc over objects no snapshot uses.
+TEST_F(FaultTest, AdoptAndGcUnderEveryFaultFailCleanlyAndARetrySucceeds)
+{
+    make_venv(venv);
+    write_text(site_packages(venv) / "pkg" / "a.py", "A = 1\n");
+    const auto counted = run_faulted({"adopt", venv.string(), "--name", "train"}, "", dir / "count-store");
+    ASSERT_EQ(counted.run.exit_code, 0) << counted.run.err;
+    int fired = 0, failed = 0, round = 0;
+    for (const auto& kind : kinds) {
+        for (const auto& [name, error] : errnos) {
+            for (const long n : spread(counted.calls.at(kind), 3)) {
+                const auto fault = fmt::format("{}:{}:{}", kind, n, name);
+                const auto other = dir / fmt::format("store-{}", ++round);
+                const auto faulted = run_faulted({"adopt", venv.string(), "--name", "train"}, fault, other);
+                if (faulted.fired) {
+                    ++fired;
+                    failed += check_fired(faulted, fault, error) ? 1 : 0;
+                }
+                auto in_other = [&](std::vector<std::string> arguments) {
+                    arguments.insert(arguments.begin(), {"--store", other.string()});
+                    return run_envpin(arguments);
+                };
+                if (faulted.run.exit_code != 0) {
+                    const auto retry = in_other({"adopt", venv.string(), "--name", "train"});
+                    ASSERT_EQ(retry.exit_code, 0) << "the retry after " << fault << ": " << retry.err;
+                }
+                const auto fsck = in_other({"fsck"});
+                ASSERT_EQ(fsck.exit_code, 0) << "after " << fault << ": " << fsck.out << fsck.err;
+                EXPECT_EQ(in_other({"status", "train", "--exit-code"}).exit_code, 0) << "after " << fault;
+                fs::remove_all(other);
+            }
+        }
+    }
+    std::cout << "faults that fired during an adopt: " << fired << ", of which " << failed << " failed it\n";
+    EXPECT_GE(fired, 20);
+
+    ASSERT_EQ(envpin({"adopt", venv.string(), "--name", "train"}).exit_code, 0);
+    ASSERT_EQ(envpin({"recover"}).exit_code, 0);
+    auto plant = [&](int batch) {
+        for (int i = 0; i < 50; ++i) {
+            const auto content = fmt::format("unused {} {}\n", batch, i);
+            const auto hex = store::sha256_of(content).hex();
+            write_text(store() / "objects" / hex.substr(0, 2) / hex.substr(2), content);
+        }
+    };
+    plant(0);
+    const auto gc_counted = run_faulted({"gc"}, "");
+    ASSERT_EQ(gc_counted.run.exit_code, 0) << gc_counted.run.err;
+    int gc_fired = 0;
+    for (const auto& kind : {"open", "fsync", "write"}) {
+        for (const auto& [name, error] : errnos) {
+            for (const long n : spread(gc_counted.calls.at(kind), 3)) {
+                plant(++round);
+                const auto fault = fmt::format("{}:{}:{}", kind, n, name);
+                const auto faulted = run_faulted({"gc"}, fault);
+                if (faulted.fired) {
+                    ++gc_fired;
+                    check_fired(faulted, fault, error);
+                }
+                const auto fsck = envpin({"fsck"});
+                ASSERT_EQ(fsck.exit_code, 0) << "after " << fault << ": " << fsck.out << fsck.err;
+                const auto retry = envpin({"gc", "--json"});
+                ASSERT_EQ(retry.exit_code, 0) << "the retry after " << fault;
+                EXPECT_EQ(envpin({"gc", "--json"}).json()["removed_objects"], 0) << "after " << fault;
+            }
+        }
+    }
+    std::cout << "faults that fired during gc: " << gc_fired << "\n";
+    EXPECT_GE(gc_fired, 6);
+    fs::remove_all(venv);
+    ASSERT_EQ(envpin({"reset", "train", "train@1", "--force"}).exit_code, 0);
 }
 
 }  // namespace
