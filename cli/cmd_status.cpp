@@ -50,23 +50,22 @@ Expected<ExitCode> run_status(Context& context, const StatusFlags& flags)
     // A reset that ran while the tree was walked leaves a picture of neither tree: walked again
     // (a few times), then said as a reset under way.
     auto environment = ENVPIN_TRY(store.environment(flags.name));
+    if (const auto underway = ENVPIN_TRY(store::reset_underway(store, environment)))
+        return render_reset_underway(context, flags, environment, *underway);
     std::optional<Expected<store::Drift>> seen;
     for (int attempt = 0; attempt < 3 && !seen; ++attempt) {
-        if (const auto underway = ENVPIN_TRY(store::reset_underway(store, environment)))
-            return render_reset_underway(context, flags, environment, *underway);
         auto drift = store::status(store, environment, 0, progress_line(context));
         finish_progress(context);
+        if (const auto underway = ENVPIN_TRY(store::reset_underway(store, environment)))
+            return render_reset_underway(context, flags, environment, *underway);
         const auto after = ENVPIN_TRY(store.environment(flags.name));
-        if (after.current_snapshot == environment.current_snapshot && !ENVPIN_TRY(store::reset_underway(store, environment)))
+        if (after.current_snapshot == environment.current_snapshot)
             seen = std::move(drift);
         environment = after;
     }
-    if (!seen) {
-        if (const auto underway = ENVPIN_TRY(store::reset_underway(store, environment)))
-            return render_reset_underway(context, flags, environment, *underway);
+    if (!seen)
         return fail(ErrorCode::busy, "environment '{}' was reset three times while it was being read; run status again",
                     environment.name);
-    }
     const auto& drift = *seen;
     if (!drift)
         return std::unexpected(drift.error());

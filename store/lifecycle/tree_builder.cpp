@@ -114,8 +114,6 @@ fs::path destination_of(const SubtreeJob& job, const std::string& path)
     return job.destination / (job.path == "." ? path : path.substr(job.path.size() + 1));
 }
 
-// The directories of every job (created here, parents first), and the other entries grouped by
-// the directory they go into.
 // The directories of every job (made owner-writable, a level of depth at a time: parents before
 // children), and the other entries grouped by the directory they go into.
 Expected<std::vector<DirectoryJob>> make_directories(const Manifest& target, const std::vector<SubtreeJob>& jobs,
@@ -171,7 +169,7 @@ struct FileCheck {
 // it was hashed); a copy leaves the object as it was (its stamp before the build, if unchanged).
 Expected<FileCheck> check_built(const BuiltFile& file, const ObjectStore& objects, const VerifiedStamps& verified)
 {
-    const ObjectKey key{file.digest, file.executable};
+    const auto key = file.key();
     FileCheck check;
     const auto known = verified.find(key.name());
     if (known != verified.end() && known->second == file.object_before) {
@@ -209,7 +207,7 @@ Expected<void> verify_built(TreeBuild& built, const ObjectStore& objects, const 
         std::vector<std::string> names;
         names.reserve(files.size());
         for (const auto& file : files)
-            names.push_back(ObjectKey{file.digest, file.executable}.name());
+            names.push_back(file.key().name());
         verified = ENVPIN_TRY(options.verified(names));
     }
     std::vector<FileCheck> checks(files.size());
@@ -223,7 +221,7 @@ Expected<void> verify_built(TreeBuild& built, const ObjectStore& objects, const 
         if (checks[i].differs)
             differing.emplace_back(&files[i], *checks[i].differs);
         else if (checks[i].verified)
-            built.verified_objects.emplace_back(ObjectKey{files[i].digest, files[i].executable}.name(), *checks[i].verified);
+            built.verified_objects.emplace_back(files[i].key().name(), *checks[i].verified);
     }
     trace_note(fmt::format("verify bytes: {} files hashed, {} known good by their object's stamp", built.files_hashed,
                            built.files_trusted));
@@ -232,7 +230,7 @@ Expected<void> verify_built(TreeBuild& built, const ObjectStore& objects, const 
     std::ranges::sort(differing, {}, [](const auto& item) { return item.first->path; });
     if (options.damaged != nullptr)
         for (const auto& [file, actual] : differing)
-            options.damaged->push_back(ObjectKey{file->digest, file->executable});
+            options.damaged->push_back(file->key());
     std::string named;
     for (size_t i = 0; i < differing.size() && i < 5; ++i) {
         const auto& [file, actual] = differing[i];

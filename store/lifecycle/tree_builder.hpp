@@ -33,6 +33,8 @@ struct BuiltFile {
     bool executable = false;      // with digest: the object it came from
     bool linked = false;          // it is the object's inode
     StatStamp object_before;      // the object's stamp before the build placed it
+
+    [[nodiscard]] ObjectKey key() const { return {digest, executable}; }
 };
 
 struct TreeBuild {
