@@ -43,6 +43,7 @@ constexpr Registrar registrars[] = {
     register_reset,
     register_clone,
     register_recover,
+    register_gate,
 };
 
 void add_global_options(CLI::App& app, GlobalOptions& global)

@@ -6,7 +6,6 @@
 #include "cli/render_verdicts.hpp"
 
 namespace envpin::cli {
-namespace {
 
 using verify::CheckStatus;
 
@@ -20,6 +19,8 @@ std::string paint(std::string_view text, CheckStatus status, bool color)
                                                      : "35";
     return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
 }
+
+namespace {
 
 std::string number(double value)
 {
@@ -59,16 +60,17 @@ void render_passed_before(const verify::PassedBefore& passed, std::ostream& out)
 
 }  // namespace
 
-void render_check(const verify::CheckResult& check, std::ostream& out, bool color)
+void render_check(const verify::CheckResult& check, std::ostream& out, bool color, int name_width)
 {
     const auto status = fmt::format("{:<5}", verify::to_string(check.status));
-    const auto line = fmt::format("{:<8} {} {:>7.2f} s  {}", check.name, paint(status, check.status, color),
+    const auto line = fmt::format("{:<{}} {} {:>7.2f} s  {}", check.name, name_width, paint(status, check.status, color),
                                   static_cast<double>(check.duration_ms) / 1000, figure(check));
+    const std::string indent(static_cast<size_t>(name_width) + 1, ' ');
     fmt::print(out, "{}\n", std::string_view(line).substr(0, line.find_last_not_of(' ') + 1));
     if (!check.detail.empty())
-        fmt::print(out, "         {}\n", check.detail);
+        fmt::print(out, "{}{}\n", indent, check.detail);
     if (!check.hint.empty() && (check.status == CheckStatus::fail || check.status == CheckStatus::error))
-        fmt::print(out, "         hint: {}\n", check.hint);
+        fmt::print(out, "{}hint: {}\n", indent, check.hint);
 }
 
 void render_verify_summary(const verify::Report& report, std::ostream& out, bool color)

@@ -11,6 +11,8 @@ packages=(
   libcli11-dev libsqlite3-dev libgit2-dev libssl-dev zlib1g-dev libtomlplusplus-dev
   nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   sqlite3 hyperfine
+  # JUnit reports are validated against tests/data/junit.xsd
+  libxml2-utils
   # the reflink test mounts a small XFS image (skipped where the machine refuses loop mounts)
   xfsprogs
   # scripts/bundle.sh (binaries carried to the GPU machine)

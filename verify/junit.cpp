@@ -35,10 +35,10 @@ std::string figure_line(const CheckResult& check)
     return line + "\n";
 }
 
-std::string testcase(const CheckResult& check)
+std::string testcase(std::string_view classname, const CheckResult& check)
 {
-    std::string xml = fmt::format(R"(    <testcase classname="envpin.verify" name="{}" time="{}")", xml_escape(check.name),
-                                  seconds(check.duration_ms));
+    std::string xml = fmt::format(R"(    <testcase classname="{}" name="{}" time="{}")", xml_escape(classname),
+                                  xml_escape(check.name), seconds(check.duration_ms));
     const auto body = xml_escape(check.detail + (check.hint.empty() ? "" : "\nhint: " + check.hint));
     switch (check.status) {
     case CheckStatus::pass:
@@ -94,32 +94,47 @@ std::string xml_escape(std::string_view text)
     return out;
 }
 
-std::string to_junit_xml(const Report& report)
+JUnitSuite junit_suite(const Report& report)
+{
+    JUnitSuite suite{"envpin verify", {}, {}, report.duration_ms};
+    suite.properties = {{"fingerprint", report.fingerprint},
+                        {"suite_version", report.suite_version},
+                        {"driver", report.host.driver.value_or("none")}};
+    for (const auto& gpu : report.host.gpus)
+        suite.properties.emplace_back(fmt::format("gpu{}", gpu.index), gpu.name);
+    for (const auto& check : report.checks)
+        suite.cases.emplace_back("envpin.verify", check);
+    return suite;
+}
+
+std::string to_junit_xml(const JUnitSuite& suite)
 {
     int failures = 0, errors = 0, skipped = 0;
-    for (const auto& check : report.checks) {
+    for (const auto& [classname, check] : suite.cases) {
         failures += check.status == CheckStatus::fail;
         errors += check.status == CheckStatus::error;
         skipped += check.status == CheckStatus::skip;
     }
-    const auto counts = fmt::format(R"(tests="{}" failures="{}" errors="{}" skipped="{}" time="{}")", report.checks.size(),
-                                    failures, errors, skipped, seconds(report.duration_ms));
+    const auto counts = fmt::format(R"(tests="{}" failures="{}" errors="{}" skipped="{}" time="{}")", suite.cases.size(),
+                                    failures, errors, skipped, seconds(suite.duration_ms));
+    const auto name = xml_escape(suite.name);
     std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-    xml += fmt::format("<testsuites name=\"envpin verify\" {}>\n", counts);
-    xml += fmt::format("  <testsuite name=\"envpin verify\" {}>\n", counts);
-    xml += "    <properties>\n";
-    const auto property = [&](std::string_view name, std::string_view value) {
-        xml += fmt::format("      <property name=\"{}\" value=\"{}\"/>\n", name, xml_escape(value));
-    };
-    property("fingerprint", report.fingerprint);
-    property("suite_version", report.suite_version);
-    property("driver", report.host.driver.value_or("none"));
-    for (const auto& gpu : report.host.gpus)
-        property(fmt::format("gpu{}", gpu.index), gpu.name);
-    xml += "    </properties>\n";
-    for (const auto& check : report.checks)
-        xml += testcase(check);
+    xml += fmt::format("<testsuites name=\"{}\" {}>\n", name, counts);
+    xml += fmt::format("  <testsuite name=\"{}\" {}>\n", name, counts);
+    if (!suite.properties.empty()) {
+        xml += "    <properties>\n";
+        for (const auto& [key, value] : suite.properties)
+            xml += fmt::format("      <property name=\"{}\" value=\"{}\"/>\n", xml_escape(key), xml_escape(value));
+        xml += "    </properties>\n";
+    }
+    for (const auto& [classname, check] : suite.cases)
+        xml += testcase(classname, check);
     return xml + "  </testsuite>\n</testsuites>\n";
+}
+
+std::string to_junit_xml(const Report& report)
+{
+    return to_junit_xml(junit_suite(report));
 }
 
 }  // namespace envpin::verify
