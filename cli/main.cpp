@@ -44,6 +44,7 @@ constexpr Registrar registrars[] = {
     register_clone,
     register_recover,
     register_gate,
+    register_export,
 };
 
 void add_global_options(CLI::App& app, GlobalOptions& global)

@@ -159,7 +159,7 @@ std::optional<std::string> check_installed(const InstalledDistribution& installe
     if (!installed.sha256.empty() && !hex)
         return fmt::format("installed {}: sha256 {} is not 64 lower-case hex digits", installed.name, quoted(installed.sha256));
     if (installed.source.starts_with("-") || std::ranges::any_of(installed.source, [](char c) {
-            return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+            return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;  // no space: exports write it into requirements
         }))
         return fmt::format("installed {}: source {} is not a URL or path", installed.name, quoted(installed.source));
     return std::nullopt;

@@ -7,6 +7,7 @@
 
 #include "base/strings.hpp"
 #include "resolver/marker.hpp"
+#include "resolver/pylock.hpp"
 #include "resolver/version.hpp"
 #include "sys/file.hpp"
 #include "sys/process.hpp"
@@ -225,22 +226,20 @@ Expected<std::vector<ResolvedArtifact>> Installer::install_with_uv(const fs::pat
     const auto pinned = scratch_ / "pinned.txt";
     std::vector<ResolvedArtifact> artifacts = step.locked;
     if (artifacts.empty()) {
-        // Resolve first, with hashes, so the lock records exactly what is then installed.
+        // Resolve first, as a PEP 751 lock: it names the one wheel uv chose for this
+        // environment and its sha256, which the lock records and the install then requires.
         const auto inputs = scratch_ / "requirements.in";
         const auto constraints = scratch_ / "constraints.txt";
+        const auto resolved = scratch_ / "pylock.toml";
         ENVPIN_TRY(sys::write_file_atomic(inputs, join_lines(step.requirements)));
         ENVPIN_TRY(sys::write_file_atomic(constraints, join_lines(step.constraints)));
         std::vector<std::string> compile = {"uv", "pip", "compile", inputs.string(), "--constraints",
                                             constraints.string(), "--python", python, "--no-config",
-                                            "--generate-hashes", "--no-header", "--no-annotate",
-                                            "--emit-index-annotation", "--quiet", "--output-file",
-                                            pinned.string()};
+                                            "--format", "pylock.toml", "--no-header", "--quiet", "--output-file",
+                                            resolved.string()};
         add_uv_source(compile, step.source);
         ENVPIN_TRY(run_installer(compile, "uv pip compile"));
-        artifacts = ENVPIN_TRY(parse_pinned_requirements(ENVPIN_TRY(sys::read_file(pinned))));
-        for (auto& artifact : artifacts)
-            if (artifact.source.empty())
-                artifact.source = describe_source(step.source);
+        artifacts = ENVPIN_TRY(artifacts_from_pylock(ENVPIN_TRY(sys::read_file(resolved))));
     }
     ENVPIN_TRY(sys::write_file_atomic(pinned, pinned_lines(artifacts)));
     std::vector<std::string> install = {"uv", "pip", "install", "--python", python, "--no-config",
@@ -277,45 +276,14 @@ Expected<std::vector<ResolvedArtifact>> Installer::install_with_pip(const fs::pa
     return artifacts;
 }
 
-Expected<std::vector<ResolvedArtifact>> parse_pinned_requirements(std::string_view text)
+Expected<std::vector<ResolvedArtifact>> artifacts_from_pylock(std::string_view text)
 {
-    // Join backslash continuations, then read "name==version --hash=sha256:..." entries.
-    // "# from URL" (uv's index annotation) follows its entry and becomes a " @from=URL" field.
-    std::string joined;
-    for (auto line : split(text, '\n')) {
-        auto trimmed = trim(line);
-        if (trimmed.starts_with("# from ") && !joined.empty() && joined.back() == '\n') {
-            joined.insert(joined.size() - 1, " @from=" + std::string(trim(trimmed.substr(7))));
-            continue;
-        }
-        if (trimmed.starts_with("#"))
-            continue;
-        if (trimmed.ends_with("\\")) {
-            joined += std::string(trimmed.substr(0, trimmed.size() - 1)) + " ";
-            continue;
-        }
-        joined += std::string(trimmed) + "\n";
-    }
+    const auto lock = ENVPIN_TRY(parse_pylock(text, "uv's resolution (pylock.toml)"));
     std::vector<ResolvedArtifact> artifacts;
-    for (auto line : split(joined, '\n')) {
-        const auto fields = split_whitespace(trim(line));
-        if (fields.empty())
-            continue;
-        const size_t eq = fields[0].find("==");
-        if (eq == std::string_view::npos)
-            return fail(ErrorCode::bad_input, "pinned requirement '{}' has no ==version", fields[0]);
-        ResolvedArtifact artifact;
-        artifact.name = normalize_name(fields[0].substr(0, eq));
-        artifact.version = std::string(fields[0].substr(eq + 2));
-        for (size_t i = 1; i < fields.size(); ++i) {
-            if (fields[i].starts_with("--hash=sha256:") && artifact.sha256.empty())
-                artifact.sha256 = std::string(fields[i].substr(14));
-            if (fields[i].starts_with("@from="))
-                artifact.source = std::string(fields[i].substr(6));
-        }
-        if (artifact.sha256.empty())
-            return fail(ErrorCode::bad_input, "pinned requirement {} has no sha256 hash", artifact.name);
-        artifacts.push_back(std::move(artifact));
+    for (const auto& package : lock.packages) {
+        const auto& wheel = package.wheels.front();
+        artifacts.push_back({normalize_name(package.name), package.version, wheel.sha256,
+                             wheel.url.empty() ? wheel.path : wheel.url});
     }
     return artifacts;
 }

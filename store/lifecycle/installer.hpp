@@ -38,7 +38,7 @@ struct ResolvedArtifact {
     std::string name;     // normalized (PEP 503)
     std::string version;
     std::string sha256;   // of the wheel; empty when the installer did not tell
-    std::string source;   // index URL or find-links directory it came from
+    std::string source;   // the wheel's URL (file:// for a local one); else the index or directory
     bool operator==(const ResolvedArtifact&) const = default;
 };
 
@@ -87,8 +87,8 @@ private:
     std::filesystem::path scratch_;  // requirement/constraint files and reports go here
 };
 
-// Parses `uv pip compile --generate-hashes` output: "name==version \\\n --hash=sha256:..." blocks.
-[[nodiscard]] Expected<std::vector<ResolvedArtifact>> parse_pinned_requirements(std::string_view text);
+// The packages of uv's `pip compile --format pylock.toml` output, each with the wheel uv chose.
+[[nodiscard]] Expected<std::vector<ResolvedArtifact>> artifacts_from_pylock(std::string_view text);
 
 // Parses pip's `--report` JSON (the "install" array: metadata name/version, download_info).
 [[nodiscard]] Expected<std::vector<ResolvedArtifact>> parse_pip_report(std::string_view text);

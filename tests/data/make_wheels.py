@@ -3,7 +3,10 @@
 tests, without any build backend: a stand-in PyTorch family whose Requires-Dist pins
 nvidia-* packages like the real wheels do.
 
-    make_wheels.py OUT_DIR NAME==VERSION[:REQ,REQ...] ...
+    make_wheels.py OUT_DIR NAME==VERSION[:REQ,REQ...][@TAG] ...
+
+TAG (default py3-none-any) makes a wheel for one interpreter and platform, such as
+cp312-cp312-manylinux_2_17_x86_64: several TAGs of one version are the files a real release has.
 
 Example: make_wheels.py wh 'torch==2.7.1+cu128:nvidia-cudnn-cu12==9.7.1.26' nvidia-cudnn-cu12==9.7.1.26
 """
@@ -21,6 +24,8 @@ def record_line(path, data):
 
 
 def make_wheel(out_dir, spec):
+    spec, _, tag = spec.partition("@")
+    tag = tag or "py3-none-any"
     head, _, requires = spec.partition(":")
     name, version = head.split("==")
     module = re.sub(r"[-_.]+", "_", name).lower()
@@ -31,11 +36,11 @@ def make_wheel(out_dir, spec):
     files = {
         f"{module}/__init__.py": f'__version__ = "{version}"\n'.encode(),
         f"{dist_info}/METADATA": metadata.encode(),
-        f"{dist_info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: envpin-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{dist_info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: envpin-tests\nRoot-Is-Purelib: true\nTag: " + tag.encode() + b"\n",
     }
     record = [record_line(path, data) for path, data in files.items()] + [f"{dist_info}/RECORD,,"]
     files[f"{dist_info}/RECORD"] = ("\n".join(record) + "\n").encode()
-    path = os.path.join(out_dir, f"{module}-{version}-py3-none-any.whl")
+    path = os.path.join(out_dir, f"{module}-{version}-{tag}.whl")
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for member, data in files.items():
             info = zipfile.ZipInfo(member, date_time=(2026, 1, 1, 0, 0, 0))

@@ -4,6 +4,7 @@
 // install, extras held to the stack, and a second index offering higher torch/triton.
 #include <gtest/gtest.h>
 
+#include "base/strings.hpp"
 #include "resolver/lock.hpp"
 #include "sys/process.hpp"
 #include "tests/support/stand_in_stack.hpp"
@@ -48,6 +49,57 @@ protected:
         CreateTest::SetUp();
     }
 };
+
+// "cp311" for the python3 on PATH, which the stand-in stack's environments are made with.
+std::string host_python_tag()
+{
+    sys::ProcessSpec spec;
+    spec.argv = {"python3", "-c", "import sys; print(f'cp{sys.version_info[0]}{sys.version_info[1]}')"};
+    const auto run = sys::run_process(spec);
+    return run && run->success() ? std::string(trim(run->out)) : "";
+}
+
+std::string file_sha256(const fs::path& file)
+{
+    sys::ProcessSpec spec;
+    spec.argv = {"sha256sum", file.string()};
+    const auto run = sys::run_process(spec);
+    return run && run->success() ? run->out.substr(0, 64) : "";
+}
+
+TEST_P(CreateWithInstaller, AReleaseWithAWheelPerPythonLocksTheWheelInstalled)
+{
+    // A real release has a wheel per Python version; the lock must record the one installed
+    // (with its hash only, the locked install of another Python's wheel would be refused).
+    const auto tag = host_python_tag();
+    ASSERT_FALSE(tag.empty());
+    // Wheels for six Pythons (uv lists a version's hashes in their own order: among six, the
+    // host's is not the first there), the host's last.
+    std::vector<std::string> specs;
+    for (const std::string other : {"cp38", "cp39", "cp310", "cp311", "cp312", "cp313"})
+        if (other != tag)
+            specs.push_back("multiwheel==1.0@" + other + "-" + other + "-manylinux_2_17_x86_64");
+    specs.push_back("multiwheel==1.0@" + tag + "-" + tag + "-manylinux_2_17_x86_64");
+    const auto wheels = make_wheels(dir / "multi-wheels", specs);
+    const IndexServer multi(dir / "multi", wheels);
+    auto flags = stack_flags("train", GetParam());
+    flags.back() = multi.url();  // --index-url: the index of the --with requirements
+    flags.insert(flags.end(), {"--with", "multiwheel==1.0"});
+    const auto run = create(flags);
+    ASSERT_EQ(run.exit_code, 0) << run.err << run.out;
+    const auto written = read_lock(lock);
+    const auto* installed = find_installed(written, "multiwheel");
+    ASSERT_NE(installed, nullptr) << read_text(lock);
+    EXPECT_EQ(installed->sha256, file_sha256(wheels.back())) << read_text(lock);
+    EXPECT_TRUE(installed->source.ends_with(wheels.back().filename().string())) << installed->source;
+
+    // The lock installs again, hashes required, into a second environment.
+    const auto again = create({"again", "--from-lock", lock.string(), "--installer", GetParam(), "--path",
+                               (dir / "again").string(), "--lock", (dir / "again.lock").string(), "--index-url",
+                               multi.url(), "--catalog", catalog.string()});
+    ASSERT_EQ(again.exit_code, 0) << again.err << again.out;
+    EXPECT_EQ(installed_version("again", "multiwheel"), "1.0");
+}
 
 TEST_P(CreateWithInstaller, FromFlagsInstallsThePlanPinsItAndSnapshots)
 {

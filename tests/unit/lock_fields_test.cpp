@@ -86,6 +86,9 @@ name = "torchvision")",
 [[package]]
 name = "torchvision")",
                    "is not an http(s) URL");
+    // An [[installed]] source goes into exported requirements files: no option can ride on it.
+    expect_refused(R"(source = "https://files.example/numpy)", R"(source = "https://files.example/numpy --index-url x ./numpy)",
+                   "is not a URL or path");
 }
 
 TEST(LockFields, ShellFragmentsAreRefused)

@@ -71,7 +71,7 @@ TEST(Lock, RoundTrips)
                        "https://download.pytorch.org/whl/cu129/"
                        "torch-2.8.0%2Bcu129-cp312-cp312-manylinux_2_28_x86_64.whl",
                        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},
-                      {"numpy", "1.26.4", "/wheels/numpy \"odd\\name\".whl", std::string(64, 'a')}};
+                      {"numpy", "1.26.4", "/wheels/numpy-\"odd\\name\".whl", std::string(64, 'a')}};
     const auto text = print_lock(lock);
     const auto parsed = parse_lock(text, "envpin.lock");
     ASSERT_TRUE(parsed) << parsed.error().message << "\n" << text;
