@@ -6,6 +6,7 @@
 
 #include "base/strings.hpp"
 #include "cli/resolve_inputs.hpp"
+#include "resolver/lock_check.hpp"
 #include "resolver/lock_update.hpp"
 #include "resolver/resolve.hpp"
 #include "resolver/spec_file.hpp"
@@ -165,10 +166,7 @@ Expected<void> from_lock(const CreateFlags& flags, CreateInputs& inputs)
 // Whether the lock's variant is what PyPI serves for its torch release (catalog pypi_default).
 Expected<bool> is_pypi_build(const CreateFlags& flags, const Lock& lock)
 {
-    const auto catalog = ENVPIN_TRY(load_catalog(ResolveInputs{flags.catalog, "", {}}));
-    const auto torch = Version::parse(lock.stack.torch);
-    const auto* release = torch ? find_release(catalog, torch->public_version()) : nullptr;
-    return release != nullptr && !release->pypi_default.empty() && release->pypi_default == lock.stack.variant;
+    return pypi_serves_variant(ENVPIN_TRY(load_catalog(ResolveInputs{flags.catalog, "", {}})), lock);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "store/lifecycle/dist_info.hpp"
 #include "store/lifecycle/reset.hpp"
 #include "store/lifecycle/snapshot.hpp"
+#include "store/lifecycle/stack_check.hpp"
 #include "store/lifecycle/verdicts.hpp"
 #include "sys/file.hpp"
 
@@ -127,6 +128,26 @@ std::optional<std::string> other_python(const fs::path& root, const Lock& lock)
     return std::nullopt;
 }
 
+// What differs from the lock: with [[installed]] entries the whole set, else the stack as
+// `create` checks it after installing (store/lifecycle/stack_check).
+Expected<std::vector<std::string>> lock_differences_of(const GateRun& run,
+                                                       const std::vector<store::Distribution>& distributions)
+{
+    const auto& lock = *run.lock;
+    if (!lock.installed.empty()) {
+        std::vector<InstalledVersion> installed;
+        for (const auto& distribution : distributions)
+            installed.push_back({distribution.name, distribution.version});
+        return installed_differences(lock, installed);
+    }
+    const auto catalog = ENVPIN_TRY(load_catalog(run.options.host));
+    std::vector<std::string> differences;
+    for (const auto& mismatch :
+         store::check_stack(store::stack_requirements(lock, pypi_serves_variant(catalog, lock)), distributions))
+        differences.push_back(mismatch.describe());
+    return differences;
+}
+
 // Step 2: the environment is managed, present, and holds what the lock pins.
 Expected<CheckResult> check_environment(GateRun& run, store::Store& store)
 {
@@ -141,10 +162,8 @@ Expected<CheckResult> check_environment(GateRun& run, store::Store& store)
     if (!fs::is_directory(fs::symlink_status(root, ec)))
         return said_no("environment", fmt::format("{} is missing (or not a directory)", root.string()),
                        fmt::format("`envpin reset {}` brings back its newest snapshot verified on this host", name));
-    std::vector<InstalledVersion> installed;
-    for (const auto& distribution : ENVPIN_TRY(store::installed_distributions(root)))
-        installed.push_back({distribution.name, distribution.version});
-    auto differences = distribution_differences(*run.lock, installed);
+    const auto distributions = ENVPIN_TRY(store::installed_distributions(root));
+    auto differences = ENVPIN_TRY(lock_differences_of(run, distributions));
     if (const auto python = other_python(root, *run.lock))
         differences.insert(differences.begin(),
                            fmt::format("Python {}: the lock is for Python {}", *python, run.lock->stack.python));
@@ -156,7 +175,7 @@ Expected<CheckResult> check_environment(GateRun& run, store::Store& store)
                                    run.options.lock));
     const auto scope = run.lock->installed.empty() ? "the lock's stack pins hold" : "exactly the lock's set";
     return passed("environment",
-                  fmt::format("{} at {}: {} distributions, {}", name, root.string(), installed.size(), scope));
+                  fmt::format("{} at {}: {} distributions, {}", name, root.string(), distributions.size(), scope));
 }
 
 std::string change_summary(const store::Changes& changes)

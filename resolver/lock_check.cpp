@@ -1,7 +1,6 @@
 #include "resolver/lock_check.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 
 #include <fmt/format.h>
@@ -10,7 +9,6 @@
 #include "resolver/arch.hpp"
 #include "resolver/driver_version.hpp"
 #include "resolver/marker.hpp"
-#include "resolver/specifier.hpp"
 #include "resolver/version.hpp"
 
 namespace envpin {
@@ -64,36 +62,11 @@ void gpu_problems(const Lock& lock, const HostFacts& host, std::vector<std::stri
     }
 }
 
-// A pin's version: an exact version ("2.7.1+cu128", matched as `==` matches) or a specifier.
-bool satisfies(const std::string& pinned, const std::string& installed)
+bool same_version(const std::string& pinned, const std::string& installed)
 {
-    const auto version = Version::parse(installed);
-    if (!version)
-        return pinned == installed;
-    const bool exact = !pinned.empty() && (std::isdigit(static_cast<unsigned char>(pinned.front())) != 0);
-    const auto specifiers = SpecifierSet::parse(exact ? "==" + pinned : pinned);
-    return specifiers ? specifiers->contains(*version, PreReleases::include) : pinned == installed;
-}
-
-struct Pinned {
-    std::string name;
-    std::string version;
-};
-
-std::map<std::string, Pinned> pinned_by_lock(const Lock& lock)
-{
-    std::map<std::string, Pinned> pinned;
-    if (!lock.installed.empty()) {
-        for (const auto& distribution : lock.installed)
-            pinned.emplace(normalize_name(distribution.name), Pinned{distribution.name, distribution.version});
-        return pinned;
-    }
-    for (const auto& package : lock.packages)
-        pinned.emplace(normalize_name(package.name), Pinned{package.name, package.version});
-    for (const auto& pin : lock.pins)
-        if (pin.kind == "requires")
-            pinned.emplace(normalize_name(pin.name), Pinned{pin.name, pin.version});
-    return pinned;
+    const auto a = Version::parse(pinned);
+    const auto b = Version::parse(installed);
+    return a && b ? *a == *b : pinned == installed;
 }
 
 }  // namespace
@@ -108,9 +81,11 @@ std::vector<std::string> host_problems(const Lock& lock, const HostFacts& host)
     return problems;
 }
 
-std::vector<std::string> distribution_differences(const Lock& lock, const std::vector<InstalledVersion>& installed)
+std::vector<std::string> installed_differences(const Lock& lock, const std::vector<InstalledVersion>& installed)
 {
-    const auto pinned = pinned_by_lock(lock);
+    std::map<std::string, const InstalledDistribution*> pinned;
+    for (const auto& distribution : lock.installed)
+        pinned.emplace(normalize_name(distribution.name), &distribution);
     std::map<std::string, const InstalledVersion*> present;
     for (const auto& distribution : installed)
         present.emplace(normalize_name(distribution.name), &distribution);
@@ -118,17 +93,23 @@ std::vector<std::string> distribution_differences(const Lock& lock, const std::v
     for (const auto& [key, pin] : pinned) {
         const auto found = present.find(key);
         if (found == present.end())
-            differences.push_back(fmt::format("{} {}: in the lock, not installed", pin.name, pin.version));
-        else if (!satisfies(pin.version, found->second->version))
-            differences.push_back(fmt::format("{}: the lock pins {}, {} is installed", pin.name, pin.version,
+            differences.push_back(fmt::format("{} {}: in the lock, not installed", pin->name, pin->version));
+        else if (!same_version(pin->version, found->second->version))
+            differences.push_back(fmt::format("{}: the lock pins {}, {} is installed", pin->name, pin->version,
                                               found->second->version));
     }
-    if (!lock.installed.empty())
-        for (const auto& [key, distribution] : present)
-            if (!pinned.contains(key))
-                differences.push_back(fmt::format("{} {}: installed, not in the lock", distribution->name,
-                                                  distribution->version));
+    for (const auto& [key, distribution] : present)
+        if (!pinned.contains(key))
+            differences.push_back(fmt::format("{} {}: installed, not in the lock", distribution->name,
+                                              distribution->version));
     return differences;
+}
+
+bool pypi_serves_variant(const Catalog& catalog, const Lock& lock)
+{
+    const auto torch = Version::parse(lock.stack.torch);
+    const auto* release = torch ? find_release(catalog, torch->public_version()) : nullptr;
+    return release != nullptr && !release->pypi_default.empty() && release->pypi_default == lock.stack.variant;
 }
 
 }  // namespace envpin

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "resolver/catalog.hpp"
 #include "resolver/host_facts.hpp"
 #include "resolver/lock.hpp"
 
@@ -19,11 +20,15 @@ struct InstalledVersion {
     std::string version;
 };
 
-// How `installed` differs from what the lock pins. A lock with [[installed]] entries pins the
-// whole environment: every entry must be there at exactly its version, and nothing else. A
-// lock without them pins its [[package]] entries and the "requires" pins only (each an exact
-// version, matched as PEP 440 `==` does, or a specifier). Names compare PEP 503-normalized.
-[[nodiscard]] std::vector<std::string> distribution_differences(const Lock& lock,
-                                                                const std::vector<InstalledVersion>& installed);
+// How `installed` differs from the lock's [[installed]] entries, which pin the whole
+// environment: every entry there at exactly its version (PEP 440 equality), and nothing else.
+// Names compare PEP 503-normalized. (A lock without them pins its stack only: store's
+// stack_check says whether an environment holds it.)
+[[nodiscard]] std::vector<std::string> installed_differences(const Lock& lock,
+                                                             const std::vector<InstalledVersion>& installed);
+
+// Whether the lock's variant is the build PyPI serves for its torch release (the catalog's
+// pypi_default), so that PyPI's unlabelled wheels ("2.11.0") are that build.
+[[nodiscard]] bool pypi_serves_variant(const Catalog& catalog, const Lock& lock);
 
 }  // namespace envpin

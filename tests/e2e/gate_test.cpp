@@ -138,6 +138,27 @@ TEST_F(GateTest, ADistributionThatIsNotTheLocksStopsAtEnvironmentNamingIt)
     EXPECT_TRUE(has(step["detail"], "triton: the lock pins 3.3.1, 3.4.0 is installed")) << step.dump(2);
 }
 
+TEST_F(GateTest, AStackOnlyLockChecksTheStackAsCreateDoes)
+{
+    // A lock written by `envpin lock` pins the stack, not the whole environment.
+    auto text = read_text(lock);
+    text.erase(text.find("\n[[installed]]"));
+    write_text(lock, text + "\n");
+    const auto run = gate({"--no-verify"});
+    EXPECT_EQ(run.exit_code, 1) << run.out << run.err;  // no pass recorded: it stops at verified
+    EXPECT_TRUE(has(step_of(run.json(), "environment")["detail"], "the lock's stack pins hold")) << run.out;
+
+    const auto cudnn = env / "lib" / fs::directory_iterator(env / "lib")->path().filename() / "site-packages" /
+                       "nvidia_cudnn_cu12-9.7.1.26.dist-info";
+    ASSERT_TRUE(fs::exists(cudnn));
+    fs::remove_all(cudnn);
+    const auto changed = gate();
+    EXPECT_EQ(changed.exit_code, 1) << changed.out << changed.err;
+    const auto report = changed.json();
+    EXPECT_TRUE(has(step_of(report, "environment")["detail"], "nvidia-cudnn-cu12: plan 9.7.1.26, not installed"))
+        << report.dump(2);
+}
+
 TEST_F(GateTest, AChangedFileStopsAtDriftNamingIt)
 {
     write_text(env / "bin" / "added-by-hand", "#!/bin/sh\n");

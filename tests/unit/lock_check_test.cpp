@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "resolver/lock_check.hpp"
+#include "resolver/version.hpp"
 
 namespace envpin {
 namespace {
@@ -79,43 +80,34 @@ TEST(LockCheck, ACpuLockAsksNothingOfTheHost)
     EXPECT_TRUE(host_problems(lock, host_with(std::nullopt, {})).empty());
 }
 
-TEST(LockCheck, WithoutInstalledEntriesThePackagesAndRequiresPinsAreChecked)
-{
-    const auto lock = cu128_lock();
-    // Extra distributions are allowed; names compare normalized; "==2.7.1+cu128" is exact.
-    EXPECT_TRUE(distribution_differences(lock, {{"Torch", "2.7.1+cu128"},
-                                                {"triton", "3.3.1"},
-                                                {"nvidia_cudnn_cu12", "9.7.1.26"},
-                                                {"numpy", "2.1.0"}})
-                    .empty());
-    const auto differences = distribution_differences(lock, {{"torch", "2.8.0+cu128"}, {"triton", "3.3.1"}});
-    ASSERT_EQ(differences.size(), 2u);
-    EXPECT_TRUE(any_has(differences, "nvidia-cudnn-cu12 9.7.1.26: in the lock, not installed"));
-    EXPECT_TRUE(any_has(differences, "torch: the lock pins 2.7.1+cu128, 2.8.0+cu128 is installed"));
-}
-
-TEST(LockCheck, ASpecifierPinMatchesAsPep440Says)
-{
-    auto lock = cu128_lock();
-    lock.pins[0].version = ">=9.7,<10";
-    EXPECT_TRUE(distribution_differences(lock, {{"torch", "2.7.1+cu128"}, {"triton", "3.3.1"},
-                                                {"nvidia-cudnn-cu12", "9.8.0.87"}})
-                    .empty());
-    EXPECT_FALSE(distribution_differences(lock, {{"torch", "2.7.1+cu128"}, {"triton", "3.3.1"},
-                                                 {"nvidia-cudnn-cu12", "10.0.0"}})
-                     .empty());
-}
-
 TEST(LockCheck, InstalledEntriesPinTheWholeEnvironment)
 {
     auto lock = cu128_lock();
     lock.installed = {{"torch", "2.7.1+cu128", "", ""}, {"tinyops", "1.0.0", "", ""}};
-    EXPECT_TRUE(distribution_differences(lock, {{"torch", "2.7.1+cu128"}, {"TinyOps", "1.0.0"}}).empty());
+    EXPECT_TRUE(installed_differences(lock, {{"torch", "2.7.1+cu128"}, {"TinyOps", "1.0.0"}}).empty());
     const auto differences =
-        distribution_differences(lock, {{"torch", "2.7.1+cu128"}, {"tinyops", "2.0.0"}, {"extra", "0.1"}});
+        installed_differences(lock, {{"torch", "2.7.1+cu128"}, {"tinyops", "2.0.0"}, {"extra", "0.1"}});
     ASSERT_EQ(differences.size(), 2u);
     EXPECT_TRUE(any_has(differences, "tinyops: the lock pins 1.0.0, 2.0.0 is installed"));
     EXPECT_TRUE(any_has(differences, "extra 0.1: installed, not in the lock"));
+}
+
+Catalog catalog_with_pypi_default(std::string variant)
+{
+    Catalog catalog;
+    TorchRelease release;
+    release.version = *Version::parse("2.7.1");
+    release.pypi_default = std::move(variant);
+    catalog.releases.push_back(release);
+    return catalog;
+}
+
+TEST(LockCheck, PypiServesTheVariantTheCatalogNamesForTheRelease)
+{
+    EXPECT_TRUE(pypi_serves_variant(catalog_with_pypi_default("cu128"), cu128_lock()));
+    EXPECT_FALSE(pypi_serves_variant(catalog_with_pypi_default("cu126"), cu128_lock()));
+    EXPECT_FALSE(pypi_serves_variant(catalog_with_pypi_default(""), cu128_lock()));
+    EXPECT_FALSE(pypi_serves_variant(Catalog{}, cu128_lock()));
 }
 
 }  // namespace
