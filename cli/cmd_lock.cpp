@@ -1,10 +1,13 @@
-// `envpin lock`: resolve envpin.toml for this host and pin the answer in envpin.lock beside it;
-// `--check` only says whether the lock is current (exit 1 when stale or missing).
+// `envpin lock`: resolve envpin.toml for this host and pin the answer in envpin.lock beside it:
+// the torch stack, then (with uv) every distribution the environment will hold, each with the
+// wheel and sha256 `create --from-lock` will require. `--check` only says whether the lock is
+// current (exit 1 when stale or missing); it reads no index.
 #include "cli/command.hpp"
 #include "cli/render_lock.hpp"
 #include "cli/render_resolve.hpp"
 #include "cli/resolve_inputs.hpp"
 #include "resolver/lock_update.hpp"
+#include "store/lifecycle/create.hpp"
 #include "sys/file.hpp"
 
 namespace envpin::cli {
@@ -14,7 +17,37 @@ struct LockOptions {
     ResolveInputs inputs;
     std::string spec = "envpin.toml";
     bool check = false;
+    bool stack_only = false;                // pin the torch stack alone: no installer, no index
+    std::string index_url = std::string(k_pypi_index);  // for the names the variant's index lacks
+    std::vector<std::string> find_links;
+    bool offline = false;
 };
+
+// The environment's distributions, resolved by uv for the lock (its [[installed]] entries).
+// Without uv the lock pins the stack alone, and says so.
+Expected<void> pin_environment(const LockOptions& options, const Spec& spec, Lock& lock, Context& context)
+{
+    const auto installer = store::choose_installer("auto");
+    if (!installer || *installer != store::InstallerKind::uv) {
+        context.err << "envpin: uv is not on PATH: envpin.lock pins the torch stack alone (pip cannot resolve "
+                       "without installing; `envpin create` records the rest)\n";
+        return {};
+    }
+    store::CreateRequest request;
+    request.stack = lock;
+    request.extras = spec.requirements;
+    request.installer = *installer;
+    request.extras_index = options.index_url;
+    for (const auto& directory : options.find_links)
+        request.find_links.push_back(std::filesystem::absolute(directory));
+    request.offline = options.offline;
+    const auto artifacts = ENVPIN_TRY_CTX(
+        "pinning every distribution of the environment (--stack-only pins the torch stack alone, without an index)",
+        store::resolve_environment(request));
+    for (const auto& artifact : artifacts)
+        lock.installed.push_back({artifact.name, artifact.version, artifact.source, artifact.sha256});
+    return {};
+}
 
 // The lock on disk: nullopt when absent; a malformed one fails (exit 2) only under --check,
 // since `envpin lock` replaces it anyway.
@@ -41,7 +74,7 @@ Expected<ExitCode> run_lock(const LockOptions& options, Context& context)
     std::string old_text;
     const auto existing = ENVPIN_TRY(existing_lock(path, options.check, old_text));
     const auto host = ENVPIN_TRY(host_facts(catalog, options.inputs));
-    const auto update = ENVPIN_TRY(update_lock(catalog, spec, host, existing, options.spec));
+    auto update = ENVPIN_TRY(update_lock(catalog, spec, host, existing, options.spec));
     if (!update.lock) {
         if (context.global.json)
             context.out << resolution_to_json(update.resolution, host).dump(2) << '\n';
@@ -50,6 +83,8 @@ Expected<ExitCode> run_lock(const LockOptions& options, Context& context)
                               context.out);
         return ExitCode::no;
     }
+    if (!options.check && !options.stack_only && update.lock->installed.empty())
+        ENVPIN_TRY(pin_environment(options, spec, *update.lock, context));
     LockReport report{LockStatus::current, path, &*update.lock, update.differences};
     const auto text = print_lock(*update.lock);
     if (options.check)
@@ -80,6 +115,13 @@ void register_lock(CLI::App& app, Context& context, CommandRun& selected)
     command->add_option("--spec", options->spec, "The spec file")->capture_default_str();
     command->add_flag("--check", options->check,
                       "Only check that envpin.lock is current (exit 1 if not)");
+    command->add_flag("--stack-only", options->stack_only,
+                      "Pin the torch stack alone (no installer run, no index read)");
+    command->add_option("--index-url", options->index_url,
+                        "Index for the distributions the variant's index does not carry")
+        ->capture_default_str();
+    command->add_option("--find-links", options->find_links, "Also take wheels from DIR (repeatable)");
+    command->add_flag("--offline", options->offline, "No index: the --find-links wheels only");
     add_resolve_inputs(*command, options->inputs);
     command->callback([&context, &selected, options] {
         selected = [&context, options] { return run_lock(*options, context); };

@@ -112,6 +112,7 @@ std::vector<std::string> lock_differences(const Lock& old, const Lock& fresh)
     compare(lines, "request.python", old.request.python, fresh.request.python);
     compare(lines, "request.companions", join(old.request.companions, ", "),
             join(fresh.request.companions, ", "));
+    compare(lines, "request.requirements", join(old.request.requirements, ", "), join(fresh.request.requirements, ", "));
     compare(lines, "request.native_only", std::string(old.request.native_only ? "true" : "false"),
             std::string(fresh.request.native_only ? "true" : "false"));
     compare(lines, "stack.torch", old.stack.torch, fresh.stack.torch);

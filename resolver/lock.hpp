@@ -20,6 +20,7 @@ struct LockRequest {
     std::string python;
     std::vector<std::string> companions;
     bool native_only = false;
+    std::vector<std::string> requirements;  // envpin.toml's, PEP 508: pinned with the stack held fixed
     bool operator==(const LockRequest&) const = default;
 };
 

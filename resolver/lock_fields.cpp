@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "resolver/catalog.hpp"
+#include "resolver/requirement.hpp"
 #include "resolver/specifier.hpp"
 #include "resolver/version.hpp"
 
@@ -93,6 +94,10 @@ std::optional<std::string> check_request(const LockRequest& request)
     for (const auto& companion : request.companions)
         if (!is_distribution_name(companion))
             return fmt::format("request.companions: {} is not a distribution name", quoted(companion));
+    for (const auto& requirement : request.requirements)
+        if (!Requirement::parse(requirement) || requirement.find_first_of("\r\n") != std::string::npos ||
+            requirement.starts_with("-"))
+            return fmt::format("request.requirements: {} is not a PEP 508 requirement", quoted(requirement));
     return std::nullopt;
 }
 

@@ -23,6 +23,8 @@ void print_request(Writer& out, const LockRequest& request)
     out.nonempty_string("python", request.python);
     out.strings("companions", request.companions);
     out.boolean("native_only", request.native_only);
+    if (!request.requirements.empty())
+        out.strings("requirements", request.requirements);
 }
 
 void print_stack(Writer& out, const LockStack& stack)
@@ -53,13 +55,14 @@ Expected<LockRequest> parse_request(const Reader& reader, const toml::table& roo
     if (table == nullptr)
         return reader.error("missing [request]");
     ENVPIN_TRY(reader.only_keys(*table, "[request]",
-                                {"torch", "cuda", "python", "companions", "native_only"}));
+                                {"torch", "cuda", "python", "companions", "native_only", "requirements"}));
     LockRequest request;
     request.torch = ENVPIN_TRY(reader.required_string(*table, "torch"));
     request.cuda = ENVPIN_TRY(reader.required_string(*table, "cuda"));
     request.python = ENVPIN_TRY(reader.string(*table, "python")).value_or("");
     request.companions = ENVPIN_TRY(reader.strings(*table, "companions"));
     request.native_only = ENVPIN_TRY(reader.boolean(*table, "native_only")).value_or(false);
+    request.requirements = ENVPIN_TRY(reader.strings(*table, "requirements"));
     if (const auto wrong = lock_fields::check_request(request))
         return reader.error(*table, *wrong);
     return request;

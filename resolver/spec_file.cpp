@@ -36,7 +36,7 @@ LockRequest lock_request(const Spec& spec)
     std::vector<std::string> companions;
     for (const auto& companion : spec.companions)
         companions.push_back(normalize_name(companion));
-    return LockRequest{spec.torch, spec.cuda, spec.python, std::move(companions), spec.native_only};
+    return LockRequest{spec.torch, spec.cuda, spec.python, std::move(companions), spec.native_only, spec.requirements};
 }
 
 std::string init_spec_text(std::string_view name)

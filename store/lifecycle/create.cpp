@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include <fmt/format.h>
 
@@ -227,6 +228,34 @@ std::vector<ResolvedArtifact> locked_artifacts(const Lock& lock)
         artifacts.push_back({normalize_name(installed.name), installed.version,
                              installed.sha256, installed.source});
     }
+    return artifacts;
+}
+
+Expected<std::vector<ResolvedArtifact>> resolve_environment(const CreateRequest& request)
+{
+    if (!request.stack)
+        return fail(ErrorCode::internal, "resolve_environment needs a stack");
+    for (const auto& extra : request.extras)
+        ENVPIN_TRY_CTX("requirements", validate_requirement(extra));
+    const auto& lock = *request.stack;
+    InstallStep step;
+    step.requirements = torch_family_requirements(lock, request.offline && request.pypi_build);
+    step.requirements.insert(step.requirements.end(), request.extras.begin(), request.extras.end());
+    for (const auto& pin : stack_requirements(lock, request.offline && request.pypi_build))
+        if (!pin.unlabelled_ok)
+            step.constraints.push_back(pin.name + (std::isdigit(static_cast<unsigned char>(pin.version.front())) != 0
+                                                       ? "==" + pin.version
+                                                       : pin.version));
+    step.source = request.offline ? offline_source(request)
+                                  : PackageSource{.index_url = lock.stack.index_url,
+                                                  .find_links = request.find_links,
+                                                  .fallback_index_url = request.extras_index};
+    const ScratchDirectory scratch;
+    if (scratch.path().empty())
+        return fail(ErrorCode::io, "cannot make a scratch directory in {}", fs::temp_directory_path().string());
+    const Installer installer(request.installer, scratch.path());
+    auto artifacts = ENVPIN_TRY(installer.resolve(step, lock.stack.python));
+    std::ranges::sort(artifacts, {}, &ResolvedArtifact::name);
     return artifacts;
 }
 

@@ -70,6 +70,12 @@ struct CreateOutcome {
 // lists none or any entry lacks a sha256 (the stack is then installed from its index).
 [[nodiscard]] std::vector<ResolvedArtifact> locked_artifacts(const Lock& lock);
 
+// Every distribution an environment created from `request` would hold, resolved for the stack's
+// Python on this platform without installing anything (uv only): what `envpin lock` pins. One
+// resolution with the sources of create: the torch family from the variant's index, other names
+// from `extras_index` (or the --find-links wheels), the stack's pins held fixed.
+[[nodiscard]] Expected<std::vector<ResolvedArtifact>> resolve_environment(const CreateRequest& request);
+
 // Creates, installs, checks and records, as described above. `store` names the store
 // (root, wait); it is opened for reading to check the name first and for writing only at the
 // end. A stack that is not the lock's is a value (`mismatches`), not an error.

@@ -219,28 +219,42 @@ Expected<std::vector<ResolvedArtifact>> Installer::install(const fs::path& envir
                                       : install_with_pip(environment, step);
 }
 
+// Resolves as a PEP 751 lock: it names the one wheel uv chose for the target Python and
+// platform and its sha256, which a lock records and an install then requires.
+Expected<std::vector<ResolvedArtifact>> Installer::compile_with_uv(const InstallStep& step,
+                                                                   const std::vector<std::string>& target) const
+{
+    const auto inputs = scratch_ / "requirements.in";
+    const auto constraints = scratch_ / "constraints.txt";
+    const auto resolved = scratch_ / "pylock.toml";
+    ENVPIN_TRY(sys::write_file_atomic(inputs, join_lines(step.requirements)));
+    ENVPIN_TRY(sys::write_file_atomic(constraints, join_lines(step.constraints)));
+    std::vector<std::string> compile = {"uv", "pip", "compile", inputs.string(), "--constraints", constraints.string()};
+    compile.insert(compile.end(), target.begin(), target.end());
+    compile.insert(compile.end(), {"--no-config", "--format", "pylock.toml", "--no-header", "--quiet", "--output-file",
+                                   resolved.string()});
+    add_uv_source(compile, step.source);
+    ENVPIN_TRY(run_installer(compile, "uv pip compile"));
+    return artifacts_from_pylock(ENVPIN_TRY(sys::read_file(resolved)));
+}
+
+Expected<std::vector<ResolvedArtifact>> Installer::resolve(const InstallStep& step, const std::string& python_version) const
+{
+    if (kind_ != InstallerKind::uv)
+        return fail(ErrorCode::not_found, "resolving without installing needs uv (pip resolves only as it installs)");
+    std::error_code ec;
+    fs::create_directories(scratch_, ec);
+    if (ec)
+        return fail(ErrorCode::io, "cannot create {}: {}", scratch_.string(), ec.message());
+    return compile_with_uv(step, {"--python-version", python_version});
+}
+
 Expected<std::vector<ResolvedArtifact>> Installer::install_with_uv(const fs::path& environment,
                                                                    const InstallStep& step) const
 {
     const auto python = environment_python(environment).string();
     const auto pinned = scratch_ / "pinned.txt";
-    std::vector<ResolvedArtifact> artifacts = step.locked;
-    if (artifacts.empty()) {
-        // Resolve first, as a PEP 751 lock: it names the one wheel uv chose for this
-        // environment and its sha256, which the lock records and the install then requires.
-        const auto inputs = scratch_ / "requirements.in";
-        const auto constraints = scratch_ / "constraints.txt";
-        const auto resolved = scratch_ / "pylock.toml";
-        ENVPIN_TRY(sys::write_file_atomic(inputs, join_lines(step.requirements)));
-        ENVPIN_TRY(sys::write_file_atomic(constraints, join_lines(step.constraints)));
-        std::vector<std::string> compile = {"uv", "pip", "compile", inputs.string(), "--constraints",
-                                            constraints.string(), "--python", python, "--no-config",
-                                            "--format", "pylock.toml", "--no-header", "--quiet", "--output-file",
-                                            resolved.string()};
-        add_uv_source(compile, step.source);
-        ENVPIN_TRY(run_installer(compile, "uv pip compile"));
-        artifacts = ENVPIN_TRY(artifacts_from_pylock(ENVPIN_TRY(sys::read_file(resolved))));
-    }
+    auto artifacts = step.locked.empty() ? ENVPIN_TRY(compile_with_uv(step, {"--python", python})) : step.locked;
     ENVPIN_TRY(sys::write_file_atomic(pinned, pinned_lines(artifacts)));
     std::vector<std::string> install = {"uv", "pip", "install", "--python", python, "--no-config",
                                         "--require-hashes", "--no-deps", "--quiet", "-r", pinned.string()};

@@ -77,7 +77,14 @@ public:
     [[nodiscard]] Expected<std::vector<ResolvedArtifact>> install(
         const std::filesystem::path& environment, const InstallStep& step) const;
 
+    // What `install` would install into an environment of Python `python_version` ("3.12") on
+    // this platform, resolved without installing anything (uv only; not_found with pip).
+    [[nodiscard]] Expected<std::vector<ResolvedArtifact>> resolve(const InstallStep& step,
+                                                                  const std::string& python_version) const;
+
 private:
+    [[nodiscard]] Expected<std::vector<ResolvedArtifact>> compile_with_uv(const InstallStep& step,
+                                                                          const std::vector<std::string>& target) const;
     [[nodiscard]] Expected<std::vector<ResolvedArtifact>> install_with_uv(
         const std::filesystem::path& environment, const InstallStep& step) const;
     [[nodiscard]] Expected<std::vector<ResolvedArtifact>> install_with_pip(

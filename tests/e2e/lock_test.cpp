@@ -13,7 +13,7 @@ const std::vector<std::string> k_host{"--driver", "580.95.05", "--gpu", "H100"};
 
 EnvpinRun lock(const TempDir& dir, std::vector<std::string> extra = {})
 {
-    std::vector<std::string> argv{"lock", "--spec", (dir / "envpin.toml").string()};
+    std::vector<std::string> argv{"lock", "--stack-only", "--spec", (dir / "envpin.toml").string()};
     argv.insert(argv.end(), k_host.begin(), k_host.end());
     argv.insert(argv.end(), extra.begin(), extra.end());
     return run_envpin(argv);

@@ -91,6 +91,19 @@ name = "torchvision")",
                    "is not a URL or path");
 }
 
+TEST(LockFields, RequirementsAreReadAndOnlyPep508Passes)
+{
+    const auto with = replaced(good_lock, "native_only = false", "native_only = false\nrequirements = [\"numpy<2\", \"tqdm\"]");
+    const auto parsed = parse_lock(with, "envpin.lock");
+    ASSERT_TRUE(parsed) << parsed.error().describe();
+    EXPECT_EQ(parsed->request.requirements, (std::vector<std::string>{"numpy<2", "tqdm"}));
+    EXPECT_EQ(parse_lock(print_lock(*parsed), "envpin.lock").value(), *parsed);
+    expect_refused("native_only = false", "native_only = false\nrequirements = [\"--index-url=https://evil.example\"]",
+                   "is not a PEP 508 requirement");
+    expect_refused("native_only = false", "native_only = false\nrequirements = [\"numpy <<< 2\"]",
+                   "is not a PEP 508 requirement");
+}
+
 TEST(LockFields, ShellFragmentsAreRefused)
 {
     expect_refused("python = \"3.12\"\nindex_url", "python = \"3.11; rm -rf /\"\nindex_url", "stack.python");

@@ -182,7 +182,7 @@ anything = "is left to verify"
     EXPECT_EQ(spec->torch, ">=2.6,<2.9");
     EXPECT_EQ(spec->requirements, std::vector<std::string>{"numpy<2"});
     EXPECT_EQ(lock_request(*spec),
-              (LockRequest{">=2.6,<2.9", "auto", "3.12", {"torchvision", "torchaudio"}, false}));
+              (LockRequest{">=2.6,<2.9", "auto", "3.12", {"torchvision", "torchaudio"}, false, {"numpy<2"}}));
 }
 
 TEST(Spec, CompanionNamesAreNormalized)
