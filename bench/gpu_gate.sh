@@ -38,7 +38,7 @@ torch = "==${torch%%+*}"
 python = "$python"
 cuda = "auto"
 EOF
-(cd "$work/project" && "$envpin" lock && cat envpin.lock)
+(cd "$work/project" && "$envpin" lock --stack-only && cat envpin.lock)  # no network here: the stack alone
 
 step "1. no pass recorded: the gate runs verify"
 gate pass
