@@ -155,10 +155,10 @@ Expected<void> make_siblings(const SiblingGroup& group)
 
 // The directories of every job (made owner-writable), and the other entries grouped by the
 // directory they go into. A level of depth at a time (parents before children), each level on
-// all cores with one worker per parent: ext4 spends its time in mkdir choosing where the new
-// inode goes (kernel CPU, more of it the more directories the filesystem has seen come and go:
-// 15,800 directories took from 0.6 to 2.6 s on one core), under the lock of the parent only,
-// so siblings are made by one worker and different parents in parallel.
+// all cores with one worker per parent, so that no two workers wait on one parent's lock. What
+// mkdir costs on ext4 is kernel CPU that depends on the filesystem's history, not on envpin: the
+// same 15,800 directories took a plain one-thread loop from 0.3 to 2.6 s on the development VM,
+// and envpin's build 0.06 to 0.86 s for 7,800 on the GPU machine (docs/BENCHMARKS.md).
 Expected<std::vector<DirectoryJob>> make_directories(const Manifest& target, const std::vector<SubtreeJob>& jobs,
                                                      std::vector<std::pair<fs::path, unsigned>>& made, unsigned threads)
 {
