@@ -1,5 +1,5 @@
-// `envpin log NAME`: the environment's snapshots, newest first, each with its verdict on this
-// host and the runs behind it.
+// `envpin log NAME [-n N]`: the environment's snapshots, newest first (the N newest with -n),
+// each with its verdict on this host and the runs behind it.
 #include <fmt/ostream.h>
 
 #include "cli/command.hpp"
@@ -18,8 +18,14 @@ std::string mark_text(const store::Verdicts& verdicts, const store::SnapshotInfo
     return runs.empty() ? mark : fmt::format("{} ({})", mark, runs_text(runs, today));
 }
 
-Expected<ExitCode> run_log(Context& context, const std::string& name)
+struct LogFlags {
+    std::string name;
+    long long count = 0;  // -n: the newest this many; 0: all
+};
+
+Expected<ExitCode> run_log(Context& context, const LogFlags& flags)
 {
+    const auto& name = flags.name;
     auto store = ENVPIN_TRY(store::Store::open(store_options(context, store::Access::read)));
     const auto environment = ENVPIN_TRY(store.environment(name));
     // Verdicts are per host: runs on this host's fingerprint (GPU models + driver + suite).
@@ -27,7 +33,8 @@ Expected<ExitCode> run_log(Context& context, const std::string& name)
     const auto& snapshots = verdicts.snapshots();
     const auto today = today_utc();
     auto json = nlohmann::json::array();
-    for (auto it = snapshots.rbegin(); it != snapshots.rend(); ++it) {
+    long long shown = 0;
+    for (auto it = snapshots.rbegin(); it != snapshots.rend() && (flags.count == 0 || shown < flags.count); ++it, ++shown) {
         const bool current = environment.current_snapshot == it->id;
         if (context.global.json) {
             json.push_back({{"seq", it->seq}, {"commit", it->commit}, {"created", it->created}, {"reason", it->reason},
@@ -48,11 +55,12 @@ Expected<ExitCode> run_log(Context& context, const std::string& name)
 
 void register_log(CLI::App& app, Context& context, CommandRun& selected)
 {
-    auto name = std::make_shared<std::string>();
+    auto flags = std::make_shared<LogFlags>();
     auto* command = app.add_subcommand("log", "List an environment's snapshots with their verdicts on this host");
-    command->add_option("name", *name, "Environment name")->required();
-    command->callback([&context, &selected, name] {
-        selected = [&context, name] { return run_log(context, *name); };
+    command->add_option("name", flags->name, "Environment name")->required();
+    command->add_option("-n,--max-count", flags->count, "Only the N newest snapshots")->check(CLI::Range(1LL, 1000000000LL));
+    command->callback([&context, &selected, flags] {
+        selected = [&context, flags] { return run_log(context, *flags); };
     });
 }
 

@@ -53,5 +53,6 @@ void register_recover(CLI::App&, Context&, CommandRun&);
 void register_clone(CLI::App&, Context&, CommandRun&);
 void register_gate(CLI::App&, Context&, CommandRun&);
 void register_export(CLI::App&, Context&, CommandRun&);
+void register_list(CLI::App&, Context&, CommandRun&);
 
 }  // namespace envpin::cli

@@ -36,6 +36,7 @@ constexpr Registrar registrars[] = {
     register_adopt,
     register_snapshot,
     register_status,
+    register_list,
     register_log,
     register_diff,
     register_fsck,

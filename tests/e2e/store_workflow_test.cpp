@@ -195,5 +195,42 @@ TEST_F(StoreTest, LargeFilesAreRecordedStoredAndRemembered)
     EXPECT_EQ(again.json()["hashed_files"], 1) << "only the racy file: the others' stamps (ctimes moved by their links) were remembered";
 }
 
+TEST_F(StoreTest, ListShowsEveryEnvironmentAndLogTakesTheNewestN)
+{
+    const auto none = envpin({"list", "--json"});
+    ASSERT_EQ(none.exit_code, 0) << none.err;  // no store yet: nothing managed
+    EXPECT_EQ(none.json(), nlohmann::json::array());
+
+    for (const std::string name : {"alpha", "beta"}) {
+        make_venv(dir / name);
+        ASSERT_EQ(envpin({"adopt", (dir / name).string(), "--name", name}).exit_code, 0);
+    }
+    write_text(dir / "beta" / "added.txt", "x");
+    ASSERT_EQ(envpin({"snapshot", "beta"}).exit_code, 0);
+    std::filesystem::remove_all(dir / "alpha");
+
+    const auto listed = envpin({"list", "--json"});
+    ASSERT_EQ(listed.exit_code, 0) << listed.err;
+    const auto json = listed.json();
+    ASSERT_EQ(json.size(), 2u) << json.dump(2);
+    EXPECT_EQ(json[0]["name"], "alpha");
+    EXPECT_EQ(json[0]["present"], false);
+    EXPECT_EQ(json[1]["name"], "beta");
+    EXPECT_EQ(json[1]["snapshot"]["seq"], 2);
+    EXPECT_TRUE(json[1]["verified"].is_null());
+    EXPECT_GT(json[1]["files"].get<long long>(), 0);
+    const auto text = envpin({"list"});
+    EXPECT_NE(text.out.find("(missing: `envpin reset` recreates it)"), std::string::npos) << text.out;
+
+    const auto newest = envpin({"log", "beta", "-n", "1", "--json"});
+    ASSERT_EQ(newest.exit_code, 0) << newest.err;
+    ASSERT_EQ(newest.json().size(), 1u);
+    EXPECT_EQ(newest.json()[0]["seq"], 2);
+    EXPECT_EQ(envpin({"log", "beta", "--json"}).json().size(), 2u);
+    const auto zero = envpin({"log", "beta", "-n", "0"});
+    EXPECT_EQ(zero.exit_code, 2);
+    EXPECT_NE(zero.err.find("--max-count"), std::string::npos) << zero.err;
+}
+
 }  // namespace
 }  // namespace envpin::test

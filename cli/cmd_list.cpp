@@ -1,0 +1,89 @@
+// `envpin list`: every environment the store manages, each with its path, current snapshot, that
+// snapshot's verdict on this host, its size and when it was recorded. Reads only.
+#include <filesystem>
+
+#include <fmt/ostream.h>
+
+#include "cli/command.hpp"
+#include "cli/host_fingerprint.hpp"
+#include "cli/render_store.hpp"
+#include "cli/render_verdicts.hpp"
+#include "store/lifecycle/verdicts.hpp"
+
+namespace envpin::cli {
+namespace {
+
+struct Listed {
+    store::Environment environment;
+    std::optional<store::SnapshotInfo> current;
+    std::optional<bool> verdict;
+    bool present = false;  // the environment's directory is there
+};
+
+Expected<std::vector<Listed>> list_environments(store::Store& store, const std::string& fingerprint)
+{
+    std::vector<Listed> listed;
+    for (auto& environment : ENVPIN_TRY(store.metadata().environments())) {
+        Listed item{environment, ENVPIN_TRY(store.current_snapshot(environment)), std::nullopt, false};
+        if (item.current)
+            item.verdict = ENVPIN_TRY(store::load_verdicts(store.metadata(), environment, fingerprint)).verdict(*item.current);
+        std::error_code ec;
+        item.present = std::filesystem::is_directory(std::filesystem::symlink_status(environment.path, ec));
+        listed.push_back(std::move(item));
+    }
+    return listed;
+}
+
+nlohmann::json listed_json(const Listed& item)
+{
+    const auto& current = item.current;
+    return {{"name", item.environment.name},
+            {"path", item.environment.path.string()},
+            {"present", item.present},
+            {"snapshot", current ? nlohmann::json{{"seq", current->seq}, {"commit", current->commit}} : nlohmann::json(nullptr)},
+            {"verified", verdict_json(item.verdict)},
+            {"files", current ? current->files : 0},
+            {"bytes", current ? current->bytes : 0},
+            {"changed", current ? current->created : ""}};
+}
+
+Expected<ExitCode> run_list(Context& context)
+{
+    auto opened = store::Store::open(store_options(context, store::Access::read));
+    if (!opened && opened.error().code == ErrorCode::not_found) {  // no store yet: nothing managed
+        if (context.global.json)
+            context.out << "[]\n";
+        else if (!context.global.quiet)
+            context.err << "envpin: no environments yet (" << opened.error().describe() << ")\n";
+        return ExitCode::ok;
+    }
+    auto store = ENVPIN_TRY(std::move(opened));
+    const auto listed = ENVPIN_TRY(list_environments(store, this_host_fingerprint()));
+    if (context.global.json) {
+        auto json = nlohmann::json::array();
+        for (const auto& item : listed)
+            json.push_back(listed_json(item));
+        context.out << json.dump(2) << '\n';
+        return ExitCode::ok;
+    }
+    for (const auto& item : listed) {
+        const auto snapshot = item.current ? item.current->label() : std::string("(no snapshot)");
+        fmt::print(context.out, "{:<16} {:<14} {:<15} {:>9}  {}  {}{}\n", item.environment.name, snapshot,
+                   verdict_mark(item.verdict), item.current ? human_bytes(item.current->bytes) : "",
+                   item.current ? item.current->created : "", item.environment.path.string(),
+                   item.present ? "" : "  (missing: `envpin reset` recreates it)");
+    }
+    return ExitCode::ok;
+}
+
+}  // namespace
+
+void register_list(CLI::App& app, Context& context, CommandRun& selected)
+{
+    auto* command = app.add_subcommand("list", "List the managed environments with their current snapshot and verdict");
+    command->callback([&context, &selected] {
+        selected = [&context] { return run_list(context); };
+    });
+}
+
+}  // namespace envpin::cli
