@@ -1,5 +1,6 @@
-// `envpin reset NAME [REF] [--force] [--keep-old]`: put the environment back to a snapshot
-// (default: the newest one before the current that passed verification on this host).
+// `envpin reset NAME [REF] [--force] [--keep-old] [--dry-run]`: put the environment back to a
+// snapshot (default: the newest one before the current that passed verification on this host);
+// --dry-run says what would change and changes nothing.
 #include <future>
 
 #include "cli/command.hpp"
@@ -17,6 +18,7 @@ struct ResetFlags {
     std::string ref;
     bool force = false;
     bool keep_old = false;
+    bool dry_run = false;
     double wait = 60;
 };
 
@@ -26,11 +28,13 @@ Expected<ExitCode> run_reset(Context& context, const ResetFlags& flags)
     request.target = flags.ref;
     request.force = flags.force;
     request.keep_old = flags.keep_old;
+    request.dry_run = flags.dry_run;
     // The host probe (a child that may take a GPU driver's start-up) runs beside the reset.
     auto probe = std::async(std::launch::async, this_host_fingerprint).share();
     request.fingerprint = [probe] { return std::optional<std::string>(probe.get()); };
     request.progress = progress_line(context);
-    auto store = ENVPIN_TRY(store::Store::open(store_options(context, store::Access::write, flags.wait)));
+    const auto access = flags.dry_run ? store::Access::read : store::Access::write;
+    auto store = ENVPIN_TRY(store::Store::open(store_options(context, access, flags.wait)));
     const auto environment = ENVPIN_TRY(store.environment(flags.name));
     const auto outcome = store::reset_environment(store, environment, request);
     finish_progress(context);
@@ -54,6 +58,7 @@ void register_reset(CLI::App& app, Context& context, CommandRun& selected)
     command->add_option("ref", flags->ref, "Target snapshot: NAME@SEQ, NAME@~N or a commit prefix");
     command->add_flag("--force", flags->force, "Allow a target that was never verified on this host");
     command->add_flag("--keep-old", flags->keep_old, "Keep the replaced tree beside the environment");
+    command->add_flag("--dry-run", flags->dry_run, "Say what the reset would change, and change nothing");
     command->add_option("--wait", flags->wait, "Seconds to wait for another envpin writing the store")
         ->check(CLI::NonNegativeNumber);
     command->callback([&context, &selected, flags] {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "cli/render_store.hpp"
 #include "cli/render_verdicts.hpp"
 
 namespace envpin::cli {
@@ -25,6 +26,13 @@ std::string labels(const std::vector<store::SnapshotInfo>& snapshots)
 
 nlohmann::json reset_json(const store::ResetOutcome& outcome)
 {
+    if (const auto* preview = std::get_if<store::ResetPreview>(&outcome))
+        return {{"status", "dry-run"},
+                {"to", preview->to.label()},
+                {"target_verified", preview->target_verified ? nlohmann::json(*preview->target_verified) : nlohmann::json()},
+                {"root", preview->root},
+                {"saves_drift", preview->drifted},
+                {"changes", changes_json(preview->changes)}};
     if (const auto* refused = std::get_if<store::ResetRefused>(&outcome)) {
         auto verified = nlohmann::json::array();
         for (const auto& snapshot : refused->verified)
@@ -51,6 +59,26 @@ nlohmann::json reset_json(const store::ResetOutcome& outcome)
 void render_reset(const store::ResetOutcome& outcome, const store::Environment& environment, std::ostream& out,
                   std::ostream& err, bool quiet)
 {
+    if (const auto* preview = std::get_if<store::ResetPreview>(&outcome)) {
+        fmt::print(out, "reset {} to {} ({}) would:\n", environment.name, preview->to.label(),
+                   verdict_words(preview->target_verified));
+        if (preview->root == "missing")
+            fmt::print(out, "  recreate the environment, which is missing\n");
+        else if (preview->root == "replaced")
+            fmt::print(out, "  keep what stands at {} beside it and recreate the environment\n", environment.path.string());
+        if (preview->drifted)
+            fmt::print(out, "  first save the unsaved changes as a pre-reset snapshot\n");
+        const auto& changes = preview->changes;
+        if (changes.empty())
+            fmt::print(out, "  change nothing: the environment is already in that state\n");
+        for (const auto& change : changes.distributions)
+            fmt::print(out, "  {} {} -> {}\n", change.name, change.from.value_or("(not installed)"),
+                       change.to.value_or("(removed)"));
+        if (!changes.added.empty() || !changes.modified.empty() || !changes.removed.empty())
+            fmt::print(out, "  files: {} put back, {} replaced, {} removed\n", changes.added.size(), changes.modified.size(),
+                       changes.removed.size());
+        return;
+    }
     if (const auto* refused = std::get_if<store::ResetRefused>(&outcome)) {
         fmt::print(err, "envpin: not resetting {}: {}.\n  verified on this host: {}\n", environment.name,
                    refused->reason, labels(refused->verified));

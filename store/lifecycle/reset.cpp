@@ -363,12 +363,30 @@ Expected<ResetOutcome> switch_to(Store& store, const Environment& environment, c
     return ResetOutcome(done);
 }
 
+// What the reset to `target` would change, without changing anything.
+Expected<ResetPreview> preview_reset(Store& store, const Environment& environment, const SnapshotInfo& current,
+                                     const SnapshotInfo& target, RootState root, const ResetRequest& request)
+{
+    ResetPreview preview;
+    preview.to = target;
+    preview.root = root == RootState::directory ? "present" : root == RootState::missing ? "missing" : "replaced";
+    auto target_manifest = store.manifest_apart(target);
+    const auto live = root == RootState::directory
+                          ? ENVPIN_TRY(live_manifest(store, environment, request.threads, request.progress))
+                          : live_without_tree(root);
+    preview.drifted = root == RootState::directory && current.state != state_digest(live);
+    preview.changes = compare(live, ENVPIN_TRY(std::move(target_manifest)));
+    preview.target_verified =
+        ENVPIN_TRY(load_verdicts(store.metadata(), environment, fingerprint_of(request))).verdict(target);
+    return preview;
+}
+
 }  // namespace
 
 Expected<ResetOutcome> reset_environment(Store& store, const Environment& environment, const ResetRequest& request)
 {
     const auto started = Clock::now();
-    if (!store.writable())
+    if (!store.writable() && !request.dry_run)
         return fail(ErrorCode::internal, "reset needs the store opened for writing");
     auto current = ENVPIN_TRY(store.current_snapshot(environment));
     if (!current)
@@ -386,6 +404,8 @@ Expected<ResetOutcome> reset_environment(Store& store, const Environment& enviro
     if (auto* refused = std::get_if<ResetRefused>(&chosen))
         return ResetOutcome(std::move(*refused));
     const auto target = std::get<SnapshotInfo>(chosen);
+    if (request.dry_run)
+        return ResetOutcome(ENVPIN_TRY(preview_reset(store, environment, *current, target, root, request)));
     auto target_reading = std::async(std::launch::async, [&store, &target] {
         return traced("read target manifest (beside)", [&] { return store.manifest_apart(target); });
     });

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "store/lifecycle/compare.hpp"
 #include "store/lifecycle/observe.hpp"
 #include "store/store.hpp"
 
@@ -37,6 +38,7 @@ struct ResetRequest {
     std::function<std::optional<std::string>()> fingerprint;
     bool force = false;                      // allow a target never verified on this host
     bool keep_old = false;                   // keep the old tree beside the environment
+    bool dry_run = false;                    // say what would change; change nothing (a read-only store will do)
     unsigned threads = 0;                    // 0: all cores
     ProgressCallback progress;
 };
@@ -64,9 +66,19 @@ struct ResetRefused {
     std::vector<SnapshotInfo> verified;  // snapshots of the environment verified on this host
 };
 
-using ResetOutcome = std::variant<ResetDone, ResetRefused>;
+// What a reset would do (--dry-run): the target, and the changes from the environment as it is
+// now to the target, entry by entry (its unsaved drift would be snapshotted first).
+struct ResetPreview {
+    SnapshotInfo to;
+    std::optional<bool> target_verified;
+    std::string root = "present";  // present, missing, replaced
+    bool drifted = false;          // unsaved changes: a pre-reset snapshot would come first
+    Changes changes;               // added: put back; modified: replaced; removed: taken away
+};
 
-// Requires a store opened for writing.
+using ResetOutcome = std::variant<ResetDone, ResetRefused, ResetPreview>;
+
+// Requires a store opened for writing, except for a dry run.
 [[nodiscard]] Expected<ResetOutcome> reset_environment(Store& store, const Environment& environment,
                                                        const ResetRequest& request);
 

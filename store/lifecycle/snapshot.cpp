@@ -325,20 +325,35 @@ Expected<SnapshotOutcome> adopt(Store& store, const AdoptOptions& options)
     return snapshot_environment(store, environment, true, options.snapshot);
 }
 
-Expected<Drift> status(Store& store, const Environment& environment, unsigned threads, const ProgressCallback& progress)
+namespace {
+
+Expected<Observation> observe_live(Store& store, const Environment& environment, unsigned threads,
+                                   const ProgressCallback& progress)
 {
     const auto root_fd = ENVPIN_TRY(open_root(environment.path));
-    const auto current = ENVPIN_TRY(store.current_snapshot(environment));
-    if (!current)
-        return fail(ErrorCode::not_found, "environment '{}' has no snapshot yet", environment.name);
     const auto load_cache = [&]() -> Expected<StatCache> {
         return store.metadata().load_stat_cache(environment.id);
     };
     StatCache cache;
-    const auto observation = ENVPIN_TRY_CTX(fmt::format("reading {}", environment.path.string()), traced("status: walk and hash", [&] {
-        return observe(root_fd.get(), environment.path, load_cache, cache,
-                       {threads, progress, nullptr, LinkMode::copy});
+    return ENVPIN_TRY_CTX(fmt::format("reading {}", environment.path.string()), traced("status: walk and hash", [&] {
+        return observe(root_fd.get(), environment.path, load_cache, cache, {threads, progress, nullptr, LinkMode::copy});
     }));
+}
+
+}  // namespace
+
+Expected<Manifest> live_manifest(Store& store, const Environment& environment, unsigned threads,
+                                 const ProgressCallback& progress)
+{
+    return std::move(ENVPIN_TRY(observe_live(store, environment, threads, progress)).manifest);
+}
+
+Expected<Drift> status(Store& store, const Environment& environment, unsigned threads, const ProgressCallback& progress)
+{
+    const auto current = ENVPIN_TRY(store.current_snapshot(environment));
+    if (!current)
+        return fail(ErrorCode::not_found, "environment '{}' has no snapshot yet", environment.name);
+    const auto observation = ENVPIN_TRY(observe_live(store, environment, threads, progress));
     Drift drift{*current, {}, observation.hashed_files};
     if (current->state != state_digest(observation.manifest))
         drift.changes = compare(ENVPIN_TRY(store.manifest(*current)), observation.manifest);

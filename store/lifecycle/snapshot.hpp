@@ -75,6 +75,11 @@ struct Drift {
     [[nodiscard]] bool clean() const { return changes.empty(); }
 };
 
+// The environment as it is now, read through its stat cache (files whose stamp changed are
+// hashed). Reads only.
+[[nodiscard]] Expected<Manifest> live_manifest(Store& store, const Environment& environment, unsigned threads = 0,
+                                               const ProgressCallback& progress = {});
+
 // The environment's drift against its current snapshot. Reads only: works on a store opened
 // for reading while a writer runs.
 [[nodiscard]] Expected<Drift> status(Store& store, const Environment& environment, unsigned threads = 0,

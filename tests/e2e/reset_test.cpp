@@ -227,6 +227,38 @@ TEST_F(ResetTest, AFileChangedRightAfterAResetIsNeverTakenForTheRestoredOne)
     EXPECT_NE(status.out.find("bulk/m0/f0.py"), std::string::npos) << status.out;
 }
 
+TEST_F(ResetTest, DryRunSaysWhatWouldChangeAndChangesNothing)
+{
+    make_history(50);
+    write_text(site_packages(venv) / "unsaved.py", "x = 1\n");  // drift a real reset would save first
+    const auto store_before = store_fingerprint(store());
+    const auto tree_before = picture(venv);
+    const auto preview = envpin({"reset", "train", "train@1", "--force", "--dry-run", "--json"});
+    ASSERT_EQ(preview.exit_code, 0) << preview.err;
+    const auto json = preview.json();
+    EXPECT_EQ(json["status"], "dry-run");
+    EXPECT_EQ(json["to"], "train@1");
+    EXPECT_EQ(json["saves_drift"], true);
+    const auto& changes = json["changes"];
+    const auto modified = changes["modified"].dump();
+    for (const char* bulk : {"bulk/m0/f0.py", "bulk/m0/f10.py", "bulk/m0/f40.py"})  // every tenth changed
+        EXPECT_NE(modified.find(bulk), std::string::npos) << bulk << "\n" << changes.dump(2);
+    EXPECT_EQ(modified.find("bulk/m0/f1.py"), std::string::npos) << changes.dump(2);  // the others did not
+    EXPECT_NE(changes["removed"].dump().find("unsaved.py"), std::string::npos) << changes.dump(2);
+    ASSERT_EQ(changes["distributions"].size(), 1u) << changes.dump(2);
+    EXPECT_EQ(changes["distributions"][0]["from"], "2.0");
+    EXPECT_EQ(changes["distributions"][0]["to"], "1.0");
+    EXPECT_EQ(picture(venv), tree_before);
+    EXPECT_EQ(store_fingerprint(store()), store_before);
+
+    const auto text = envpin({"reset", "train", "train@1", "--force", "--dry-run"});
+    EXPECT_NE(text.out.find("first save the unsaved changes"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("tinypkg 2.0 -> 1.0"), std::string::npos) << text.out;
+    // The same refusal as a reset: never verified here and no --force.
+    EXPECT_EQ(envpin({"reset", "train", "train@1", "--dry-run"}).exit_code, 1);
+    EXPECT_EQ(store_fingerprint(store()), store_before);
+}
+
 TEST_F(ResetTest, RefusesAnUnverifiedTargetAndChangesNothing)
 {
     make_history();
