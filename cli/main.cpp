@@ -2,6 +2,7 @@
 // place that prints errors and picks the exit code.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
+#include "cli/usage_error.hpp"
 
 namespace envpin::cli {
 
@@ -104,8 +106,11 @@ int run(int argc, char** argv)
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
-        const int status = app.exit(error);  // prints help, version or the usage error
-        return status == 0 ? 0 : static_cast<int>(ExitCode::usage);
+        if (error.get_exit_code() == 0)
+            return app.exit(error);  // --help, --version
+        const std::vector<std::string> arguments(argv + 1, argv + argc);
+        context.global.json = std::ranges::find(arguments, "--json") != arguments.end();
+        return report_error(context, Error{ErrorCode::bad_input, usage_message(app, error, arguments)});
     }
     if (!selected)
         return static_cast<int>(ExitCode::usage);
