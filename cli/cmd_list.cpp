@@ -44,7 +44,7 @@ nlohmann::json listed_json(const Listed& item)
             {"verified", verdict_json(item.verdict)},
             {"files", current ? current->files : 0},
             {"bytes", current ? current->bytes : 0},
-            {"changed", current ? current->created : ""}};
+            {"created", current ? current->created : ""}};
 }
 
 Expected<ExitCode> run_list(Context& context)

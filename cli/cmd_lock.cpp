@@ -29,7 +29,8 @@ Expected<void> pin_environment(const LockOptions& options, const Spec& spec, Loc
 {
     const auto installer = store::choose_installer("auto");
     if (!installer || *installer != store::InstallerKind::uv) {
-        context.err << "envpin: uv is not on PATH: envpin.lock pins the torch stack alone (pip cannot resolve "
+        if (!context.global.quiet && !context.global.json)
+            context.err << "envpin: uv is not on PATH: envpin.lock pins the torch stack alone (pip cannot resolve "
                        "without installing; `envpin create` records the rest)\n";
         return {};
     }
@@ -83,7 +84,9 @@ Expected<ExitCode> run_lock(const LockOptions& options, Context& context)
                               context.out);
         return ExitCode::no;
     }
-    if (!options.check && !options.stack_only && update.lock->installed.empty())
+    if (options.stack_only && !options.check)
+        update.lock->installed.clear();  // the stack alone, as asked
+    else if (!options.check && update.lock->installed.empty())
         ENVPIN_TRY(pin_environment(options, spec, *update.lock, context));
     LockReport report{LockStatus::current, path, &*update.lock, update.differences};
     const auto text = print_lock(*update.lock);

@@ -35,13 +35,15 @@ Expected<PylockPackage> parse_package(const Reader& reader, const toml::table& t
     package.name = ENVPIN_TRY(reader.required_string(table, "name"));
     package.version = ENVPIN_TRY(reader.string(table, "version")).value_or("");
     package.index = ENVPIN_TRY(reader.string(table, "index")).value_or("");
-    for (const auto* source : {"sdist", "vcs", "directory", "archive"})
+    for (const auto* source : {"vcs", "directory", "archive"})
         if (table.contains(source))
             return reader.error(table, fmt::format("package {}: a '{}' source (envpin installs wheels only)", package.name, source));
+    // An sdist beside the wheels (uv lists a release's source archive too) is left aside.
     for (const auto* wheel : ENVPIN_TRY(reader.tables(table, "wheels")))
         package.wheels.push_back(ENVPIN_TRY(parse_wheel(reader, *wheel)));
     if (package.wheels.empty())
-        return reader.error(table, fmt::format("package {} has no wheels", package.name));
+        return reader.error(table, fmt::format("package {} has no wheel{} (envpin installs wheels only)", package.name,
+                                               table.contains("sdist") ? ", only a source archive" : ""));
     return package;
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // PEP 751 lock files (pylock.toml), the part envpin reads and writes: packages with an exact
 // version and wheels, each wheel a URL (or path) with its sha256. uv writes one for a resolution
-// (`uv pip compile --format pylock.toml`), which tells envpin the exact wheel it chose for an
-// environment; `envpin export pylock` writes one that uv and pip-compatible installers install.
+// (`uv pip compile --format pylock.toml`), which names the wheels that fit the environment's
+// Python and platform; `envpin export pylock` writes one that uv and pip-compatible installers install.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,7 +37,8 @@ struct Pylock {
 };
 
 // Reads a pylock.toml: lock-version 1.x, and for each package its name, version, index and
-// wheels (an sdist, a VCS or a directory source is refused: envpin installs wheels only).
+// wheels. An sdist beside wheels is left aside; a package with no wheel, or a VCS, directory or
+// archive source, is refused: envpin installs wheels only.
 // bad_input naming `origin` and the line otherwise; keys envpin does not use are ignored.
 [[nodiscard]] Expected<Pylock> parse_pylock(std::string_view text, std::string_view origin);
 

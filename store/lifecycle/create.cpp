@@ -3,7 +3,6 @@
 #include <stdlib.h>
 
 #include <algorithm>
-#include <cctype>
 
 #include <fmt/format.h>
 
@@ -243,9 +242,7 @@ Expected<std::vector<ResolvedArtifact>> resolve_environment(const CreateRequest&
     step.requirements.insert(step.requirements.end(), request.extras.begin(), request.extras.end());
     for (const auto& pin : stack_requirements(lock, request.offline && request.pypi_build))
         if (!pin.unlabelled_ok)
-            step.constraints.push_back(pin.name + (std::isdigit(static_cast<unsigned char>(pin.version.front())) != 0
-                                                       ? "==" + pin.version
-                                                       : pin.version));
+            step.constraints.push_back(pin.requirement_text());
     step.source = request.offline ? offline_source(request)
                                   : PackageSource{.index_url = lock.stack.index_url,
                                                   .find_links = request.find_links,

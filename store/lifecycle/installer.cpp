@@ -295,9 +295,13 @@ Expected<std::vector<ResolvedArtifact>> artifacts_from_pylock(std::string_view t
     const auto lock = ENVPIN_TRY(parse_pylock(text, "uv's resolution (pylock.toml)"));
     std::vector<ResolvedArtifact> artifacts;
     for (const auto& package : lock.packages) {
+        // Each wheel listed fits the target; the lock records the first, and the install
+        // requires its hash, so that one is what is installed.
         const auto& wheel = package.wheels.front();
-        artifacts.push_back({normalize_name(package.name), package.version, wheel.sha256,
-                             wheel.url.empty() ? wheel.path : wheel.url});
+        ResolvedArtifact artifact{normalize_name(package.name), package.version, wheel.sha256,
+                                  wheel.url.empty() ? wheel.path : wheel.url};
+        ENVPIN_TRY_CTX("uv's resolution", validate_artifact(artifact));
+        artifacts.push_back(std::move(artifact));
     }
     return artifacts;
 }

@@ -94,7 +94,8 @@ private:
     std::filesystem::path scratch_;  // requirement/constraint files and reports go here
 };
 
-// The packages of uv's `pip compile --format pylock.toml` output, each with the wheel uv chose.
+// The packages of uv's `pip compile --format pylock.toml` output, each with the first wheel that
+// fits (the one then installed, its hash required), every field checked as a lock's are.
 [[nodiscard]] Expected<std::vector<ResolvedArtifact>> artifacts_from_pylock(std::string_view text);
 
 // Parses pip's `--report` JSON (the "install" array: metadata name/version, download_info).

@@ -56,6 +56,11 @@ bool labelled_with_variant(const Lock& lock, const std::string& version)
 
 }  // namespace
 
+std::string StackRequirement::requirement_text() const
+{
+    return name + (is_exact(version) ? "==" + version : version);
+}
+
 std::vector<StackRequirement> stack_requirements(const Lock& lock, bool pypi_build)
 {
     std::vector<StackRequirement> required;

@@ -19,6 +19,8 @@ struct StackRequirement {
     // The same release without a local label is this build: PyPI's torch of the release is the
     // variant (the catalog's pypi_default), and PyPI wheels carry no label ("2.11.0").
     bool unlabelled_ok = false;
+    // As a requirement line: "nvidia-cudnn-cu12==9.7.1.26", "cuda-toolkit>=12.8,<12.9".
+    [[nodiscard]] std::string requirement_text() const;
     bool operator==(const StackRequirement&) const = default;
 };
 

@@ -158,7 +158,7 @@ Expected<void> make_siblings(const SiblingGroup& group)
 // all cores with one worker per parent, so that no two workers wait on one parent's lock. What
 // mkdir costs on ext4 is kernel CPU that depends on the filesystem's history, not on envpin: the
 // same 15,800 directories took a plain one-thread loop from 0.3 to 2.6 s on the development VM,
-// and envpin's build 0.06 to 0.86 s for 7,800 on the GPU machine (docs/BENCHMARKS.md).
+// and envpin's builds 0.06 to 1.04 s for 7,800 on the GPU machines (docs/BENCHMARKS.md).
 Expected<std::vector<DirectoryJob>> make_directories(const Manifest& target, const std::vector<SubtreeJob>& jobs,
                                                      std::vector<std::pair<fs::path, unsigned>>& made, unsigned threads)
 {

@@ -130,8 +130,15 @@ TEST(LockCommand, KeepsInstalledEntriesWhileTheResolutionHolds)
         std::string(64, 'a') + "\"\n";
     write_text(dir / "envpin.lock", read_text(dir / "envpin.lock") + installed);
     EXPECT_EQ(lock(dir, {"--check"}).exit_code, 0);
-    ASSERT_EQ(lock(dir).exit_code, 0);
+    // A whole-environment lock keeps its set while the resolution holds: no index is read.
+    std::vector<std::string> whole{"lock", "--spec", (dir / "envpin.toml").string()};
+    whole.insert(whole.end(), k_host.begin(), k_host.end());
+    const auto kept = run_envpin(whole);
+    ASSERT_EQ(kept.exit_code, 0) << kept.err;
     EXPECT_NE(read_text(dir / "envpin.lock").find("[[installed]]"), std::string::npos);
+    ASSERT_EQ(lock(dir).exit_code, 0);  // --stack-only: the stack alone
+    EXPECT_EQ(read_text(dir / "envpin.lock").find("[[installed]]"), std::string::npos);
+    write_text(dir / "envpin.lock", read_text(dir / "envpin.lock") + installed);
     write_spec(dir, "2.8.*");
     ASSERT_EQ(lock(dir).exit_code, 0);
     EXPECT_EQ(read_text(dir / "envpin.lock").find("[[installed]]"),

@@ -52,6 +52,20 @@ TEST(UvResolution, EachPackageTakesTheWheelUvChoseAndItsHash)
     EXPECT_EQ(artifacts[1].sha256, b);
 }
 
+TEST(UvResolution, ASourceArchiveBesideTheWheelsIsLeftAside)
+{
+    // uv lists a release's sdist beside its wheels (numpy and most of PyPI have one).
+    const std::string a(64, 'a'), b(64, 'b');
+    const auto artifacts = artifacts_from_pylock(
+        "lock-version = \"1.0\"\n[[packages]]\nname = \"numpy\"\nversion = \"2.1.0\"\n"
+        "sdist = { url = \"https://x/numpy-2.1.0.tar.gz\", hashes = { sha256 = \"" + a + "\" } }\n"
+        "wheels = [{ url = \"https://x/numpy-2.1.0-cp312-cp312-manylinux_2_17_x86_64.whl\", hashes = { sha256 = \"" +
+        b + "\" } }]\n");
+    ASSERT_TRUE(artifacts) << artifacts.error().describe();
+    ASSERT_EQ(artifacts->size(), 1u);
+    EXPECT_EQ(artifacts->front().sha256, b);
+}
+
 TEST(UvResolution, APackageWithoutAHashedWheelIsRefused)
 {
     EXPECT_FALSE(artifacts_from_pylock("lock-version = \"1.0\"\n[[packages]]\nname = \"x\"\nversion = \"1\"\n"
