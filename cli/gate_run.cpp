@@ -106,26 +106,15 @@ Expected<std::string> environment_name(const GateOptions& options)
                 spec_path.string());
 }
 
-// The environment's Python ("3.12.3" from pyvenv.cfg) when it is not the lock's; nullopt when
+// The environment's Python ("3.12.3", from pyvenv.cfg) when it is not the lock's; nullopt when
 // it is or cannot be told.
 std::optional<std::string> other_python(const fs::path& root, const Lock& lock)
 {
-    const auto config = sys::read_file(root / "pyvenv.cfg");
-    if (!config)
+    const auto version = store::venv_python_version(root);
+    if (version.empty() || lock.stack.python.empty() || version == lock.stack.python ||
+        version.starts_with(lock.stack.python + "."))
         return std::nullopt;
-    for (const auto& line : split(*config, '\n')) {
-        const auto eq = line.find('=');
-        if (eq == std::string::npos)
-            continue;
-        const auto key = trim(line.substr(0, eq));
-        if (key != "version" && key != "version_info")
-            continue;
-        const auto version = std::string(trim(line.substr(eq + 1)));
-        if (lock.stack.python.empty() || version == lock.stack.python || version.starts_with(lock.stack.python + "."))
-            return std::nullopt;
-        return version;
-    }
-    return std::nullopt;
+    return version;
 }
 
 // What differs from the lock: with [[installed]] entries the whole set, else the stack as

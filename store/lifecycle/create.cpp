@@ -81,22 +81,6 @@ void merge_artifacts(std::vector<ResolvedArtifact>& installed, std::vector<Resol
             installed.push_back(std::move(artifact));
 }
 
-// "version = 3.11.7" (python -m venv) or "version_info = 3.11.7" (uv) from pyvenv.cfg.
-std::string venv_python_version(const fs::path& environment)
-{
-    const auto text = sys::read_file(environment / "pyvenv.cfg", 1u << 16);
-    if (!text)
-        return "";
-    for (const auto line : split(*text, '\n')) {
-        const auto eq = line.find('=');
-        if (eq == std::string_view::npos)
-            continue;
-        const auto key = trim(line.substr(0, eq));
-        if (key == "version" || key == "version_info")
-            return std::string(trim(line.substr(eq + 1)));
-    }
-    return "";
-}
 
 PackageSource offline_source(const CreateRequest& request)
 {

@@ -127,4 +127,20 @@ Expected<std::vector<Distribution>> installed_distributions(const fs::path& root
     return read_distributions(canonical, entries);
 }
 
+std::string venv_python_version(const std::filesystem::path& environment)
+{
+    const auto text = sys::read_file(environment / "pyvenv.cfg", 1u << 16);
+    if (!text)
+        return "";
+    for (const auto line : split(*text, '\n')) {
+        const auto eq = line.find('=');
+        if (eq == std::string_view::npos)
+            continue;
+        const auto key = trim(line.substr(0, eq));
+        if (key == "version" || key == "version_info")
+            return std::string(trim(line.substr(eq + 1)));
+    }
+    return "";
+}
+
 }  // namespace envpin::store

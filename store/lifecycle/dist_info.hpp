@@ -43,4 +43,8 @@ struct NameVersion {
 // `root` does not exist.
 [[nodiscard]] Expected<std::vector<Distribution>> installed_distributions(const std::filesystem::path& root);
 
+// The environment's Python from its pyvenv.cfg ("version = 3.11.7" from python -m venv,
+// "version_info = 3.11.7" from uv); empty when it has none.
+[[nodiscard]] std::string venv_python_version(const std::filesystem::path& environment);
+
 }  // namespace envpin::store

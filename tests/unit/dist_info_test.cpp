@@ -61,5 +61,15 @@ TEST(ReadDistributions, FromARealTree)
     EXPECT_EQ((*distributions)[1], (Distribution{"TinyPkg", "2.0", "uv", "file:///wheels/t.whl", site + "/tinypkg-2.0.dist-info"}));
 }
 
+TEST(VenvPython, ReadsTheVersionVenvOrUvWrote)
+{
+    test::TempDir dir;
+    EXPECT_EQ(venv_python_version(dir.path()), "");  // no pyvenv.cfg
+    test::write_text(dir / "pyvenv.cfg", "home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.7\n");
+    EXPECT_EQ(venv_python_version(dir.path()), "3.11.7");
+    test::write_text(dir / "pyvenv.cfg", "home = /usr/bin\nimplementation = CPython\nversion_info = 3.12.3\n");
+    EXPECT_EQ(venv_python_version(dir.path()), "3.12.3");
+}
+
 }  // namespace
 }  // namespace envpin::store
