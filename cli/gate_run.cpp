@@ -16,6 +16,7 @@
 #include "store/lifecycle/stack_check.hpp"
 #include "store/lifecycle/verdicts.hpp"
 #include "sys/file.hpp"
+#include "verify/report.hpp"
 
 namespace envpin::cli {
 namespace fs = std::filesystem;
@@ -61,6 +62,8 @@ struct GateRun {
     Context& context;
     GateReport& report;
     std::optional<Lock> lock;
+    std::optional<Catalog> catalog;        // read once, at step 1
+    std::optional<std::string> fingerprint;  // this host's, from step 1's probe when it probed
     std::optional<store::Environment> environment;
     std::optional<store::SnapshotInfo> current;
     std::optional<store::Store> store;
@@ -74,8 +77,10 @@ Expected<CheckResult> check_lock(GateRun& run)
         return fail(ErrorCode::bad_input, "--lock {}: no such file (`envpin lock` writes one)", run.options.lock);
     run.lock = ENVPIN_TRY(parse_lock(ENVPIN_TRY(std::move(text)), run.options.lock));
     const auto& lock = *run.lock;
-    const auto catalog = ENVPIN_TRY(load_catalog(run.options.host));
-    const auto host = ENVPIN_TRY(host_facts(catalog, run.options.host));
+    run.catalog = ENVPIN_TRY(load_catalog(run.options.host));
+    const auto host = ENVPIN_TRY(host_facts(*run.catalog, run.options.host));
+    if (run.options.host.driver.empty() && run.options.host.gpus.empty())  // this host's facts: no second probe
+        run.fingerprint = verify::host_fingerprint(host, verify::suite_version);
     const auto problems = host_problems(lock, host);
     if (!problems.empty())
         return said_no("lock", listed(problems),
@@ -129,10 +134,9 @@ Expected<std::vector<std::string>> lock_differences_of(const GateRun& run,
             installed.push_back({distribution.name, distribution.version});
         return installed_differences(lock, installed);
     }
-    const auto catalog = ENVPIN_TRY(load_catalog(run.options.host));
     std::vector<std::string> differences;
     for (const auto& mismatch :
-         store::check_stack(store::stack_requirements(lock, pypi_serves_variant(catalog, lock)), distributions))
+         store::check_stack(store::stack_requirements(lock, pypi_serves_variant(*run.catalog, lock)), distributions))
         differences.push_back(mismatch.describe());
     return differences;
 }
@@ -203,7 +207,8 @@ Expected<CheckResult> check_drift(GateRun& run, store::Store& store)
 // Step 4 without running verify: a recorded pass of the current snapshot's bytes on this host.
 Expected<std::optional<CheckResult>> recorded_verdict(GateRun& run, store::Store& store)
 {
-    const auto verdicts = ENVPIN_TRY(store::load_verdicts(store.metadata(), *run.environment, this_host_fingerprint()));
+    const auto verdicts = ENVPIN_TRY(store::load_verdicts(store.metadata(), *run.environment,
+                                                                 run.fingerprint ? *run.fingerprint : this_host_fingerprint()));
     const auto& current = *run.current;
     if (const auto pass = verdicts.last_pass(current))
         return passed("verified", fmt::format("{} passed verify on this host at {}", current.label(), pass->record.started));
@@ -311,7 +316,7 @@ GateReport run_gate(const GateOptions& options, Context& context)
     const auto started = Clock::now();
     GateReport report;
     report.lock = options.lock;
-    GateRun run{options, context, report, {}, {}, {}, {}};
+    GateRun run{options, context, report, {}, {}, {}, {}, {}, {}};
     for (size_t index = 0; index < std::size(gate_steps); ++index) {
         const auto step_started = Clock::now();
         auto result = run_step(index, run);

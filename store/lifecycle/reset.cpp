@@ -364,18 +364,16 @@ Expected<ResetOutcome> switch_to(Store& store, const Environment& environment, c
 }
 
 // What the reset to `target` would change, without changing anything.
-Expected<ResetPreview> preview_reset(Store& store, const Environment& environment, const SnapshotInfo& current,
+// `live`: the tree as it is (empty when it is missing or replaced); `drifted`: it differs from
+// the current snapshot.
+Expected<ResetPreview> preview_reset(Store& store, const Environment& environment, const Manifest& live, bool drifted,
                                      const SnapshotInfo& target, RootState root, const ResetRequest& request)
 {
     ResetPreview preview;
     preview.to = target;
     preview.root = root == RootState::directory ? "present" : root == RootState::missing ? "missing" : "replaced";
-    auto target_manifest = store.manifest_apart(target);
-    const auto live = root == RootState::directory
-                          ? ENVPIN_TRY(live_manifest(store, environment, request.threads, request.progress))
-                          : live_without_tree(root);
-    preview.drifted = root == RootState::directory && current.state != state_digest(live);
-    preview.changes = compare(live, ENVPIN_TRY(std::move(target_manifest)));
+    preview.drifted = drifted && root == RootState::directory;
+    preview.changes = compare(live, ENVPIN_TRY(store.manifest(target)));
     preview.target_verified =
         ENVPIN_TRY(load_verdicts(store.metadata(), environment, fingerprint_of(request))).verdict(target);
     return preview;
@@ -396,16 +394,22 @@ Expected<ResetOutcome> reset_environment(Store& store, const Environment& enviro
     // saved only once the reset goes ahead: a refusal changes nothing. A missing or replaced
     // environment has nothing to save and counts as drifted (any verified snapshot will do).
     bool drifted = root != RootState::directory;
-    if (request.target.empty() && root == RootState::directory)
+    // A dry run reads the tree once: its drift and its preview come from the same walk.
+    Manifest seen = live_without_tree(root);
+    if (request.dry_run && root == RootState::directory) {
+        seen = ENVPIN_TRY(live_manifest(store, environment, request.threads, request.progress));
+        drifted = current->state != state_digest(seen);
+    } else if (request.target.empty() && root == RootState::directory) {
         drifted = !ENVPIN_TRY(traced("drift check", [&] {
                        return status(store, environment, request.threads, request.progress);
                    })).clean();
+    }
     auto chosen = ENVPIN_TRY(choose_target(store, environment, *current, drifted, request));
     if (auto* refused = std::get_if<ResetRefused>(&chosen))
         return ResetOutcome(std::move(*refused));
     const auto target = std::get<SnapshotInfo>(chosen);
     if (request.dry_run)
-        return ResetOutcome(ENVPIN_TRY(preview_reset(store, environment, *current, target, root, request)));
+        return ResetOutcome(ENVPIN_TRY(preview_reset(store, environment, seen, drifted, target, root, request)));
     auto target_reading = std::async(std::launch::async, [&store, &target] {
         return traced("read target manifest (beside)", [&] { return store.manifest_apart(target); });
     });

@@ -114,53 +114,14 @@ fs::path destination_of(const SubtreeJob& job, const std::string& path)
     return job.destination / (job.path == "." ? path : path.substr(job.path.size() + 1));
 }
 
-// The children one directory gets, made through one descriptor of it.
-struct SiblingGroup {
-    fs::path parent;
-    std::vector<std::string> names;
-};
-
-// `made` (parents before children) as levels of depth, each level's directories grouped by
-// parent.
-std::vector<std::vector<SiblingGroup>> levels_of(const std::vector<std::pair<fs::path, unsigned>>& made)
-{
-    std::vector<std::vector<SiblingGroup>> levels;
-    std::unordered_map<std::string, std::pair<size_t, size_t>> group_of;  // parent -> level, index
-    std::unordered_map<std::string, size_t> depth_of;                      // made directory -> level
-    for (const auto& [path, mode] : made) {
-        auto parent = path.parent_path();
-        const auto above = depth_of.find(parent.string());
-        const size_t depth = above == depth_of.end() ? 0 : above->second + 1;
-        depth_of.emplace(path.string(), depth);
-        if (levels.size() <= depth)
-            levels.resize(depth + 1);
-        auto [it, inserted] = group_of.emplace(parent.string(), std::pair(depth, levels[depth].size()));
-        if (inserted)
-            levels[depth].push_back({std::move(parent), {}});
-        levels[it->second.first][it->second.second].names.push_back(path.filename().string());
-    }
-    return levels;
-}
-
-Expected<void> make_siblings(const SiblingGroup& group)
-{
-    sys::UniqueFd parent(::open(group.parent.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!parent)
-        return fail(ErrorCode::io, "cannot open {}: {}", group.parent.string(), errno_text(errno));
-    for (const auto& name : group.names)
-        if (::mkdirat(parent.get(), name.c_str(), 0700) != 0)
-            return fail(ErrorCode::io, "cannot create {}: {}", (group.parent / name).string(), errno_text(errno));
-    return {};
-}
-
-// The directories of every job (made owner-writable), and the other entries grouped by the
-// directory they go into. A level of depth at a time (parents before children), each level on
-// all cores with one worker per parent, so that no two workers wait on one parent's lock. What
-// mkdir costs on ext4 is kernel CPU that depends on the filesystem's history, not on envpin: the
-// same 15,800 directories took a plain one-thread loop from 0.3 to 2.6 s on the development VM,
-// and envpin's builds 0.06 to 1.04 s for 7,800 on the GPU machines (docs/BENCHMARKS.md).
+// The directories of every job (made owner-writable, in the manifest's order: a parent before
+// its children), and the other entries grouped by the directory they go into. One thread: what
+// mkdir costs on ext4 is kernel CPU that depends on the filesystem's history, not on envpin (the
+// same 15,800 directories took a plain loop from 0.3 to 2.6 s on the development VM, and
+// envpin's builds 0.06 to 1.04 s for 7,800 on the GPU machines), and making them on all cores,
+// one worker per parent, changed nothing measurable (docs/BENCHMARKS.md).
 Expected<std::vector<DirectoryJob>> make_directories(const Manifest& target, const std::vector<SubtreeJob>& jobs,
-                                                     std::vector<std::pair<fs::path, unsigned>>& made, unsigned threads)
+                                                     std::vector<std::pair<fs::path, unsigned>>& made)
 {
     std::vector<DirectoryJob> groups;
     std::unordered_map<std::string, size_t> group_of;
@@ -182,10 +143,9 @@ Expected<std::vector<DirectoryJob>> make_directories(const Manifest& target, con
         }
     }
     TraceSpan span("mkdir");
-    for (const auto& level : levels_of(made)) {
-        ENVPIN_TRY(parallel_for(level.size(), level.size() < 4 ? 1 : threads,
-                                [&](size_t i, unsigned) { return make_siblings(level[i]); }));
-    }
+    for (const auto& [path, mode] : made)
+        if (::mkdir(path.c_str(), 0700) != 0)
+            return fail(ErrorCode::io, "cannot create {}: {}", path.string(), errno_text(errno));
     return groups;
 }
 
@@ -290,7 +250,7 @@ Expected<TreeBuild> build_subtrees(const Manifest& target, const std::vector<Sub
                                    const ObjectStore& objects, const BuildOptions& options)
 {
     std::vector<std::pair<fs::path, unsigned>> made;
-    auto groups = ENVPIN_TRY(traced("directories", [&] { return make_directories(target, jobs, made, options.threads); }));
+    auto groups = ENVPIN_TRY(traced("directories", [&] { return make_directories(target, jobs, made); }));
     // Big directories first, so that one does not finish alone at the end.
     std::ranges::sort(groups, std::greater<>(), [](const DirectoryJob& job) { return job.entries.size(); });
     BuildState state{objects, options, {}, {}, {}};

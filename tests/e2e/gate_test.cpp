@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "sys/process.hpp"
+#include "tests/support/python_env.hpp"
 #include "tests/support/stand_in_stack.hpp"
 
 namespace envpin::test {
@@ -122,7 +123,7 @@ TEST_F(GateTest, AnUnknownEnvironmentAndAMissingOneStopAtEnvironment)
 TEST_F(GateTest, ADistributionThatIsNotTheLocksStopsAtEnvironmentNamingIt)
 {
     // An installer run outside envpin replaces triton with another version.
-    const auto site = env / "lib" / fs::directory_iterator(env / "lib")->path().filename() / "site-packages";
+    const auto site = site_packages(env);
     fs::path triton;
     for (const auto& entry : fs::directory_iterator(site))
         if (entry.path().filename().string().starts_with("triton-"))
@@ -148,8 +149,7 @@ TEST_F(GateTest, AStackOnlyLockChecksTheStackAsCreateDoes)
     EXPECT_EQ(run.exit_code, 1) << run.out << run.err;  // no pass recorded: it stops at verified
     EXPECT_TRUE(has(step_of(run.json(), "environment")["detail"], "the lock's stack pins hold")) << run.out;
 
-    const auto cudnn = env / "lib" / fs::directory_iterator(env / "lib")->path().filename() / "site-packages" /
-                       "nvidia_cudnn_cu12-9.7.1.26.dist-info";
+    const auto cudnn = site_packages(env) / "nvidia_cudnn_cu12-9.7.1.26.dist-info";
     ASSERT_TRUE(fs::exists(cudnn));
     fs::remove_all(cudnn);
     const auto changed = gate();
