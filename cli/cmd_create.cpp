@@ -20,6 +20,10 @@ Expected<ExitCode> run_create(Context& context, const CreateFlags& flags)
         render_conflict(inputs, context.global.json, flags.explain, context.out);
         return ExitCode::no;
     }
+    if (!inputs.no_target.empty()) {
+        render_no_target(inputs.no_target, context.global.json, context.out);
+        return ExitCode::no;
+    }
     if (!context.global.quiet && !context.global.json && ::isatty(STDERR_FILENO))
         inputs.request.on_step = [&context](std::string_view step) { context.err << "envpin: " << step << "...\n"; };
     inputs.request.progress = progress_line(context);
@@ -60,6 +64,7 @@ void register_create(CLI::App& app, Context& context, CommandRun& selected)
     command->add_option("--python", flags->request.python, "Python version (3.12) or specifier");
     command->add_option("--spec", flags->spec, "Resolve this envpin.toml instead (as `envpin lock` does)");
     command->add_option("--from-lock", flags->from_lock, "Install the stack this envpin.lock pins");
+    command->add_option("--target", flags->target, "The lock's target to install (default: the first this host fits)");
     command->add_option("--lock", flags->lock, "Lock file to write (default: beside --spec/--from-lock, else ./envpin.lock)");
     command->add_option("--with", flags->with, "Extra requirement, installed with the stack held fixed (repeatable)");
     command->add_option("--installer", flags->installer, "auto (uv when on PATH, else pip), uv or pip");

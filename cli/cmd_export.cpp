@@ -1,8 +1,13 @@
-// `envpin export requirements|pylock [--lock F] [--out FILE]`: the lock's environment in the
-// formats other installers read. Both name every distribution's exact wheel with its sha256
-// (from [[installed]], which `create` records): `requirements` as `name @ URL --hash=...` lines
-// for pip and uv, `pylock` as a PEP 751 pylock.toml for uv (`uv pip install -r pylock.toml`).
+// `envpin export requirements|pylock|dockerfile [--lock F] [--target T] [--out FILE]`: the
+// lock's environment in the formats other tools read. Each names every distribution's exact
+// wheel with its sha256 (from [[installed]], which `lock` and `create` record): `requirements` as
+// `name @ URL --hash=...` lines for pip and uv, `pylock` as a PEP 751 pylock.toml for uv
+// (`uv pip install -r pylock.toml`), `dockerfile` as an image that installs those lines on a
+// CUDA base image matching the stack, with `envpin verify` as its health check.
 #include "cli/command.hpp"
+#include "base/strings.hpp"
+#include "resolver/dockerfile.hpp"
+#include "resolver/lock_check.hpp"
 #include "resolver/pylock.hpp"
 #include "sys/file.hpp"
 
@@ -12,8 +17,31 @@ namespace {
 struct ExportOptions {
     std::string format;
     std::string lock = "envpin.lock";
-    std::string out;  // empty: stdout
+    std::string target;  // the section to export; needed when the lock has several
+    std::string out;     // empty: stdout
+    DockerfileOptions docker;
 };
+
+// The section to export: --target's, or the lock's only one.
+Expected<Lock> section_to_export(const LockFile& file, const ExportOptions& options)
+{
+    if (options.target.empty() && file.sections.size() > 1)
+        return fail(ErrorCode::bad_input, "--lock {} has {} targets ({}): name one with --target NAME", options.lock,
+                    file.sections.size(), join(file.target_names(), ", "));
+    if (options.target.empty())
+        return file.sections.front();
+    const auto choice = ENVPIN_TRY(choose_section(Catalog{}, file, HostFacts{}, options.target, options.lock));
+    return *choice.section;
+}
+
+Expected<std::string> exported_text(const Lock& lock, const ExportOptions& options)
+{
+    if (options.format == "pylock")
+        return print_pylock(ENVPIN_TRY(pylock_from_lock(lock, options.lock)));
+    if (options.format == "dockerfile")
+        return dockerfile_from_lock(lock, options.docker, options.lock);
+    return requirements_from_lock(lock, options.lock);
+}
 
 Expected<ExitCode> run_export(const ExportOptions& options, Context& context)
 {
@@ -21,9 +49,9 @@ Expected<ExitCode> run_export(const ExportOptions& options, Context& context)
     if (!text && text.error().code == ErrorCode::not_found)
         return fail(ErrorCode::bad_input, "--lock {}: no such file (`envpin lock` or `envpin create` writes one)",
                     options.lock);
-    const auto lock = ENVPIN_TRY(parse_lock(ENVPIN_TRY(std::move(text)), options.lock));
-    const auto exported = options.format == "pylock" ? print_pylock(ENVPIN_TRY(pylock_from_lock(lock, options.lock)))
-                                                     : ENVPIN_TRY(requirements_from_lock(lock, options.lock));
+    const auto file = ENVPIN_TRY(parse_lock_file(ENVPIN_TRY(std::move(text)), options.lock));
+    const auto lock = ENVPIN_TRY(section_to_export(file, options));
+    const auto exported = ENVPIN_TRY(exported_text(lock, options));
     if (options.out.empty()) {
         context.out << exported;
         return ExitCode::ok;
@@ -40,11 +68,17 @@ void register_export(CLI::App& app, Context& context, CommandRun& selected)
 {
     auto options = std::make_shared<ExportOptions>();
     auto* command = app.add_subcommand(
-        "export", "Write the lock's environment for other installers: requirements.txt with hashes, or PEP 751 pylock.toml");
-    command->add_option("format", options->format, "requirements | pylock")
+        "export", "Write the lock's environment for other tools: requirements.txt with hashes, PEP 751 pylock.toml, "
+                  "or a Dockerfile");
+    command->add_option("format", options->format, "requirements | pylock | dockerfile")
         ->required()
-        ->check(CLI::IsMember({"requirements", "pylock"}));
+        ->check(CLI::IsMember({"requirements", "pylock", "dockerfile"}));
     command->add_option("--lock", options->lock, "The lock to export")->capture_default_str();
+    command->add_option("--target", options->target, "The lock's target to export (needed when it has several)");
+    command->add_option("--base", options->docker.base_image,
+                        "dockerfile: the image to build on (default: the CUDA base image of the stack's CUDA release)");
+    command->add_option("--name", options->docker.environment, "dockerfile: the environment's name in the image's store")
+        ->capture_default_str();
     command->add_option("-o,--out", options->out, "Write to FILE instead of stdout");
     command->callback([&context, &selected, options] {
         selected = [&context, options] { return run_export(*options, context); };

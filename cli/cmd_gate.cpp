@@ -33,6 +33,8 @@ void register_gate(CLI::App& app, Context& context, CommandRun& selected)
         "gate", "For CI: check the lock against this host, the environment against the lock, drift, and that the "
                 "current snapshot passed verify here (verify runs if it has not)");
     command->add_option("--lock", options->lock, "The lock to gate on")->capture_default_str();
+    command->add_option("--target", options->target,
+                        "The lock's target to gate on (default: the first whose hosts include this one)");
     command->add_option("--env", options->environment,
                         "The managed environment (default: the name in envpin.toml beside the lock)");
     command->add_option("--junit", options->junit, "Also write the run as JUnit XML to FILE");

@@ -1,7 +1,11 @@
-// `envpin lock`: resolve envpin.toml for this host and pin the answer in envpin.lock beside it:
-// the torch stack, then (with uv) every distribution the environment will hold, each with the
-// wheel and sha256 `create --from-lock` will require. `--check` only says whether the lock is
-// current (exit 1 when stale or missing); it reads no index.
+// `envpin lock`: resolve envpin.toml for each of its targets (without targets, for this host)
+// and pin the answers in envpin.lock beside it: the torch stack, then (with uv) every
+// distribution the environment will hold, each with the wheel and sha256 `create --from-lock`
+// will require. `--check` only says whether the lock still satisfies envpin.toml (exit 1 when
+// stale or missing), with the same answer on any machine: targets are resolved for their own
+// facts, and a lock without targets for the host it records. It reads no index.
+#include <fmt/format.h>
+
 #include "cli/command.hpp"
 #include "cli/render_lock.hpp"
 #include "cli/render_resolve.hpp"
@@ -34,6 +38,11 @@ Expected<void> pin_environment(const LockOptions& options, const Spec& spec, Loc
                        "without installing; `envpin create` records the rest)\n";
         return {};
     }
+    const auto what = lock.target ? fmt::format("pinning every distribution of target {} (--stack-only pins the torch "
+                                                "stack alone, without an index)",
+                                                lock.target->name)
+                                  : std::string("pinning every distribution of the environment (--stack-only pins the "
+                                                "torch stack alone, without an index)");
     store::CreateRequest request;
     request.stack = lock;
     request.extras = spec.requirements;
@@ -42,9 +51,7 @@ Expected<void> pin_environment(const LockOptions& options, const Spec& spec, Loc
     for (const auto& directory : options.find_links)
         request.find_links.push_back(std::filesystem::absolute(directory));
     request.offline = options.offline;
-    const auto artifacts = ENVPIN_TRY_CTX(
-        "pinning every distribution of the environment (--stack-only pins the torch stack alone, without an index)",
-        store::resolve_environment(request));
+    const auto artifacts = ENVPIN_TRY_CTX(what, store::resolve_environment(request));
     for (const auto& artifact : artifacts)
         lock.installed.push_back({artifact.name, artifact.version, artifact.source, artifact.sha256});
     return {};
@@ -52,17 +59,43 @@ Expected<void> pin_environment(const LockOptions& options, const Spec& spec, Loc
 
 // The lock on disk: nullopt when absent; a malformed one fails (exit 2) only under --check,
 // since `envpin lock` replaces it anyway.
-Expected<std::optional<Lock>> existing_lock(const std::filesystem::path& path, bool check,
-                                            std::string& text)
+Expected<std::optional<LockFile>> existing_lock(const std::filesystem::path& path, bool check, std::string& text)
 {
     auto read = sys::read_file(path);
     if (!read && read.error().code == ErrorCode::not_found)
         return std::nullopt;
     text = ENVPIN_TRY(std::move(read));
-    auto lock = parse_lock(text, path.string());
+    auto lock = parse_lock_file(text, path.string());
     if (!lock && check)
         return std::unexpected(lock.error());
     return lock ? std::optional(std::move(*lock)) : std::nullopt;
+}
+
+// The facts a spec without targets is resolved for: --driver/--gpu when given; under --check
+// the host the lock records, so that the answer is the same on any machine; else this host's.
+Expected<HostFacts> untargeted_host(const LockOptions& options, const Catalog& catalog,
+                                    const std::optional<LockFile>& existing)
+{
+    const bool described = !options.inputs.driver.empty() || !options.inputs.gpus.empty();
+    if (options.check && existing && !described)
+        if (auto recorded = recorded_host(*existing))
+            return std::move(*recorded);
+    return host_facts(catalog, options.inputs);
+}
+
+ExitCode render_conflict(const TargetResolution& conflict, Context& context)
+{
+    if (context.global.json) {
+        auto json = resolution_to_json(conflict.resolution, conflict.facts);
+        if (conflict.target)
+            json["target"] = conflict.target->name;
+        context.out << json.dump(2) << '\n';
+    } else {
+        if (conflict.target)
+            context.out << "target " << conflict.target->name << ":\n";
+        render_resolution(conflict.resolution, conflict.request, conflict.facts, Detail::summary, context.out);
+    }
+    return ExitCode::no;
 }
 
 Expected<ExitCode> run_lock(const LockOptions& options, Context& context)
@@ -74,22 +107,18 @@ Expected<ExitCode> run_lock(const LockOptions& options, Context& context)
     const auto path = std::filesystem::path(options.spec).parent_path() / "envpin.lock";
     std::string old_text;
     const auto existing = ENVPIN_TRY(existing_lock(path, options.check, old_text));
-    const auto host = ENVPIN_TRY(host_facts(catalog, options.inputs));
+    const auto host = spec.targets.empty() ? ENVPIN_TRY(untargeted_host(options, catalog, existing)) : HostFacts{};
     auto update = ENVPIN_TRY(update_lock(catalog, spec, host, existing, options.spec));
-    if (!update.lock) {
-        if (context.global.json)
-            context.out << resolution_to_json(update.resolution, host).dump(2) << '\n';
-        else
-            render_resolution(update.resolution, update.request, host, Detail::summary,
-                              context.out);
-        return ExitCode::no;
+    if (const auto* conflict = update.conflict())
+        return render_conflict(*conflict, context);
+    for (auto& section : update.lock->sections) {
+        if (options.stack_only && !options.check)
+            section.installed.clear();  // the stack alone, as asked
+        else if (!options.check && section.installed.empty())
+            ENVPIN_TRY(pin_environment(options, spec, section, context));
     }
-    if (options.stack_only && !options.check)
-        update.lock->installed.clear();  // the stack alone, as asked
-    else if (!options.check && update.lock->installed.empty())
-        ENVPIN_TRY(pin_environment(options, spec, *update.lock, context));
     LockReport report{LockStatus::current, path, &*update.lock, update.differences};
-    const auto text = print_lock(*update.lock);
+    const auto text = print_lock_file(*update.lock);
     if (options.check)
         report.status = !existing                    ? LockStatus::missing
                         : update.differences.empty() ? LockStatus::current
@@ -113,11 +142,11 @@ Expected<ExitCode> run_lock(const LockOptions& options, Context& context)
 void register_lock(CLI::App& app, Context& context, CommandRun& selected)
 {
     auto* command = app.add_subcommand(
-        "lock", "Resolve envpin.toml for this host and write envpin.lock beside it");
+        "lock", "Resolve envpin.toml for its targets (or this host) and write envpin.lock beside it");
     auto options = std::make_shared<LockOptions>();
     command->add_option("--spec", options->spec, "The spec file")->capture_default_str();
     command->add_flag("--check", options->check,
-                      "Only check that envpin.lock is current (exit 1 if not)");
+                      "Only check that envpin.lock still satisfies envpin.toml (exit 1 if not); same answer on any machine");
     command->add_flag("--stack-only", options->stack_only,
                       "Pin the torch stack alone (no installer run, no index read)");
     command->add_option("--index-url", options->index_url,

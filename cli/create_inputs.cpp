@@ -34,6 +34,9 @@ Expected<void> check_modes(const CreateFlags& flags)
     if (resolving && (!flags.spec.empty() || !flags.from_lock.empty()))
         return fail(ErrorCode::bad_input, "--torch, --cuda and --python resolve a stack; {} already names one",
                     flags.spec.empty() ? "--from-lock" : "--spec");
+    if (!flags.target.empty() && flags.spec.empty() && flags.from_lock.empty())
+        return fail(ErrorCode::bad_input, "--target {}: it picks a section of a lock: give --spec or --from-lock",
+                    flags.target);
     if (flags.request.torch == no_torch && !flags.lock.empty())
         return fail(ErrorCode::bad_input, "--lock {}: --torch none has no stack to pin", flags.lock);
     return {};
@@ -57,14 +60,14 @@ Expected<void> add_sources(const CreateFlags& flags, store::CreateRequest& reque
     return {};
 }
 
-Expected<std::optional<Lock>> read_lock(const fs::path& path, std::string_view what)
+Expected<std::optional<LockFile>> read_lock(const fs::path& path, std::string_view what)
 {
     auto text = sys::read_file(path);
     if (!text && text.error().code == ErrorCode::not_found)
         return std::nullopt;
     if (!text)
         return std::unexpected(text.error().with_context(std::string(what)));
-    return ENVPIN_TRY(parse_lock(*text, path.string()));
+    return ENVPIN_TRY(parse_lock_file(*text, path.string()));
 }
 
 // A stack from a lock names its index; a tampered one must not hand the installer an option.
@@ -76,15 +79,21 @@ Expected<void> check_stack(const Lock& lock, std::string_view origin)
     return {};
 }
 
-// The stack to install and the lock it goes to, given the lock already at the target.
-Expected<void> set_stack(CreateInputs& inputs, Lock lock, LockTarget target, std::string_view origin)
+// The stack to install and the lock it goes to. A section the lock at the destination already
+// records with the same resolution keeps what it recorded beyond it (its [[installed]] list).
+Expected<void> set_stack(CreateInputs& inputs, Lock lock, LockDestination destination, std::string_view origin)
 {
     ENVPIN_TRY(check_stack(lock, origin));
-    if (target.existing && lock_differences(*target.existing, lock).empty())
-        lock.installed = target.existing->installed;
+    const auto* before =
+        destination.existing ? destination.existing->section(lock.target ? lock.target->name : "") : nullptr;
+    if (before != nullptr && before->target.has_value() == lock.target.has_value() &&
+        lock_differences(*before, lock).empty()) {
+        lock.installed = before->installed;
+        lock.made_for = before->made_for ? before->made_for : lock.made_for;
+    }
     inputs.request.python = lock.stack.python;
     inputs.request.stack = std::move(lock);
-    inputs.lock = std::move(target);
+    inputs.lock = std::move(destination);
     return {};
 }
 
@@ -108,17 +117,19 @@ Expected<void> from_flags(const CreateFlags& flags, CreateInputs& inputs)
     }
     const auto& text = flags.request;
     auto lock = lock_from_plan(*plan, LockRequest{text.torch, text.cuda, text.python, {}, false});
-    LockTarget target{flags.lock.empty() ? fs::path("envpin.lock") : fs::path(flags.lock), std::nullopt};
-    target.existing = ENVPIN_TRY(read_lock(target.path, "reading the lock to update"));
-    if (flags.lock.empty() && target.existing) {
-        const auto changes = lock_differences(*target.existing, lock);
+    lock.made_for = made_for(inputs.host);
+    LockDestination destination{flags.lock.empty() ? fs::path("envpin.lock") : fs::path(flags.lock), std::nullopt,
+                                std::nullopt};
+    destination.existing = ENVPIN_TRY(read_lock(destination.path, "reading the lock to update"));
+    if (flags.lock.empty() && destination.existing) {
+        const auto changes = lock_file_differences(*destination.existing, LockFile{{lock}});
         if (!changes.empty())
             return fail(ErrorCode::bad_input,
                         "envpin.lock here pins another stack ({}); pass --lock FILE to pin this one elsewhere, "
                         "or --from-lock envpin.lock to create that one",
                         changes.front());
     }
-    return set_stack(inputs, std::move(lock), std::move(target), "--torch/--cuda/--python");
+    return set_stack(inputs, std::move(lock), std::move(destination), "--torch/--cuda/--python");
 }
 
 Expected<void> from_spec(const CreateFlags& flags, CreateInputs& inputs)
@@ -137,28 +148,51 @@ Expected<void> from_spec(const CreateFlags& flags, CreateInputs& inputs)
     const ResolveInputs resolve_inputs{flags.catalog, "", {}};
     const auto catalog = ENVPIN_TRY(load_catalog(resolve_inputs));
     inputs.host = ENVPIN_TRY(host_facts(catalog, resolve_inputs));
-    LockTarget target{flags.lock.empty() ? directory / "envpin.lock" : fs::path(flags.lock), std::nullopt};
-    target.existing = ENVPIN_TRY(read_lock(target.path, "reading the lock to update"));
-    auto update = ENVPIN_TRY(update_lock(catalog, spec, inputs.host, target.existing, flags.spec));
-    inputs.resolved = update.request;
-    if (!update.lock) {
-        inputs.conflict = std::move(update.resolution);
+    LockDestination destination{flags.lock.empty() ? directory / "envpin.lock" : fs::path(flags.lock), std::nullopt,
+                                std::nullopt};
+    destination.existing = ENVPIN_TRY(read_lock(destination.path, "reading the lock to update"));
+    auto update = ENVPIN_TRY(update_lock(catalog, spec, inputs.host, destination.existing, flags.spec));
+    if (const auto* conflict = update.conflict()) {
+        inputs.resolved = conflict->request;
+        inputs.conflict = conflict->resolution;
+        inputs.host = conflict->facts;
         return {};
     }
-    return set_stack(inputs, std::move(*update.lock), std::move(target), flags.spec);
+    const auto choice = ENVPIN_TRY(choose_section(catalog, *update.lock, inputs.host, flags.target, flags.spec));
+    if (choice.section == nullptr) {
+        inputs.no_target = choice.mismatches;
+        return {};
+    }
+    const auto index = static_cast<size_t>(choice.section - update.lock->sections.data());
+    inputs.resolved = update.resolutions[index].request;
+    auto section = *choice.section;
+    destination.resolved = std::move(update.lock);
+    return set_stack(inputs, std::move(section), std::move(destination), flags.spec);
 }
 
 Expected<void> from_lock(const CreateFlags& flags, CreateInputs& inputs)
 {
-    auto lock = ENVPIN_TRY(read_lock(flags.from_lock, "--from-lock"));
-    if (!lock)
+    auto file = ENVPIN_TRY(read_lock(flags.from_lock, "--from-lock"));
+    if (!file)
         return fail(ErrorCode::bad_input, "--from-lock {}: no such file", flags.from_lock);
+    const ResolveInputs resolve_inputs{flags.catalog, "", {}};
+    const auto catalog = ENVPIN_TRY(load_catalog(resolve_inputs));
+    if (file->targeted() && flags.target.empty())  // the host picks its target
+        inputs.host = ENVPIN_TRY(host_facts(catalog, resolve_inputs));
+    const auto choice = ENVPIN_TRY(choose_section(catalog, *file, inputs.host, flags.target, flags.from_lock));
+    if (choice.section == nullptr) {
+        inputs.no_target = choice.mismatches;
+        return {};
+    }
+    auto section = *choice.section;
     inputs.request.path = flags.path.empty() ? ".venv-" + flags.name : flags.path;
-    LockTarget target{flags.lock.empty() ? fs::path(flags.from_lock) : fs::path(flags.lock), std::nullopt};
-    target.existing = flags.lock.empty() ? lock : ENVPIN_TRY(read_lock(target.path, "reading the lock to update"));
-    // The lock read is what is installed, [[installed]] hashes included, wherever it is written.
-    auto installed = lock->installed;
-    ENVPIN_TRY(set_stack(inputs, std::move(*lock), std::move(target), flags.from_lock));
+    LockDestination destination{flags.lock.empty() ? fs::path(flags.from_lock) : fs::path(flags.lock), std::nullopt,
+                                std::nullopt};
+    destination.existing = flags.lock.empty() ? file : ENVPIN_TRY(read_lock(destination.path, "reading the lock to update"));
+    destination.resolved = std::move(file);
+    // The section read is what is installed, [[installed]] hashes included, wherever it is written.
+    auto installed = section.installed;
+    ENVPIN_TRY(set_stack(inputs, std::move(section), std::move(destination), flags.from_lock));
     inputs.request.stack->installed = std::move(installed);
     return {};
 }
@@ -202,16 +236,25 @@ std::string_view to_string(LockWrite write)
     return write == LockWrite::written ? "written" : "unchanged";
 }
 
-Expected<LockWrite> write_create_lock(const LockTarget& target, Lock lock,
+Expected<LockWrite> write_create_lock(const LockDestination& destination, Lock lock,
                                       const std::vector<store::ResolvedArtifact>& installed)
 {
     lock.installed.clear();
     for (const auto& artifact : installed)
         lock.installed.push_back({artifact.name, artifact.version, artifact.source, artifact.sha256});
     std::ranges::sort(lock.installed, {}, &InstalledDistribution::name);
-    if (target.existing && *target.existing == lock)
+    auto file = destination.resolved && lock.target ? *destination.resolved : LockFile{};
+    const auto same_section = [&](const Lock& section) {
+        return section.target && lock.target && section.target->name == lock.target->name;
+    };
+    if (const auto found = std::ranges::find_if(file.sections, same_section); found != file.sections.end())
+        *found = std::move(lock);
+    else
+        file.sections.push_back(std::move(lock));
+    if (destination.existing && *destination.existing == file)
         return LockWrite::unchanged;
-    ENVPIN_TRY_CTX("writing " + target.path.string(), sys::write_file_atomic(target.path, print_lock(lock)));
+    ENVPIN_TRY_CTX("writing " + destination.path.string(),
+                   sys::write_file_atomic(destination.path, print_lock_file(file)));
     return LockWrite::written;
 }
 

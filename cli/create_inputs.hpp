@@ -25,6 +25,7 @@ struct CreateFlags {
     std::string spec;               // --spec envpin.toml
     std::string from_lock;          // --from-lock envpin.lock
     std::string lock;               // --lock FILE
+    std::string target;             // --target NAME: the lock section to install; empty: this host's
     std::vector<std::string> with;  // --with REQ, repeatable
     std::string installer = "auto";
     std::vector<std::string> find_links;
@@ -38,16 +39,19 @@ struct CreateFlags {
 };
 
 // Where the lock goes, and what is there now.
-struct LockTarget {
+struct LockDestination {
     std::filesystem::path path;
-    std::optional<Lock> existing;
+    std::optional<LockFile> existing;
+    std::optional<LockFile> resolved;  // --spec: every target's section as resolved now
 };
 
 struct CreateInputs {
     store::CreateRequest request;
-    std::optional<LockTarget> lock;  // nullopt: no torch stack, so no lock
+    std::optional<LockDestination> lock;  // nullopt: no torch stack, so no lock
     // A conflict: what `resolve` would say; nothing is created (exit 1).
     std::optional<Resolution> conflict;
+    // No target of the lock is for this host: why not, per target; nothing is created (exit 1).
+    std::vector<std::string> no_target;
     Request resolved;
     HostFacts host;
 };
@@ -61,8 +65,9 @@ struct CreateInputs {
 enum class LockWrite { written, unchanged };
 [[nodiscard]] std::string_view to_string(LockWrite write);
 
-// Writes `target`'s lock with `installed` as its [[installed]] list (sorted by name).
-[[nodiscard]] Expected<LockWrite> write_create_lock(const LockTarget& target, Lock lock,
+// Writes the lock with `installed` as the [[installed]] list (sorted by name) of `lock`'s
+// section; a lock with targets keeps its other sections.
+[[nodiscard]] Expected<LockWrite> write_create_lock(const LockDestination& destination, Lock lock,
                                                     const std::vector<store::ResolvedArtifact>& installed);
 
 }  // namespace envpin::cli

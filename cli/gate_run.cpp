@@ -6,6 +6,7 @@
 
 #include "base/strings.hpp"
 #include "cli/host_fingerprint.hpp"
+#include "cli/render_lock.hpp"
 #include "cli/render_store.hpp"
 #include "cli/render_verify.hpp"
 #include "resolver/lock_check.hpp"
@@ -75,22 +76,27 @@ Expected<CheckResult> check_lock(GateRun& run)
     auto text = sys::read_file(run.options.lock);
     if (!text && text.error().code == ErrorCode::not_found)
         return fail(ErrorCode::bad_input, "--lock {}: no such file (`envpin lock` writes one)", run.options.lock);
-    run.lock = ENVPIN_TRY(parse_lock(ENVPIN_TRY(std::move(text)), run.options.lock));
-    const auto& lock = *run.lock;
+    const auto file = ENVPIN_TRY(parse_lock_file(ENVPIN_TRY(std::move(text)), run.options.lock));
     run.catalog = ENVPIN_TRY(load_catalog(run.options.host));
     const auto host = ENVPIN_TRY(host_facts(*run.catalog, run.options.host));
     if (run.options.host.driver.empty() && run.options.host.gpus.empty())  // this host's facts: no second probe
         run.fingerprint = verify::host_fingerprint(host, verify::suite_version);
+    const auto choice = ENVPIN_TRY(choose_section(*run.catalog, file, host, run.options.target, run.options.lock));
+    if (choice.section == nullptr)
+        return said_no("lock", no_target_sentence(choice.mismatches), std::string(no_target_hint));
+    run.lock = *choice.section;
+    const auto& lock = *run.lock;
+    const auto target = lock.target ? fmt::format("target {}: ", lock.target->name) : std::string();
     const auto problems = host_problems(lock, host);
     if (!problems.empty())
         return said_no("lock", listed(problems),
                        "the lock was made for another kind of machine: `envpin lock` on this host pins a stack for it");
     if (lock.stack.variant == "cpu")
-        return passed("lock", fmt::format("torch {} (cpu): runs on any host", lock.stack.torch));
+        return passed("lock", fmt::format("{}torch {} (cpu): runs on any host", target, lock.stack.torch));
     std::vector<std::string> gpus;
     for (const auto& gpu : host.gpus)
         gpus.push_back(fmt::format("{} {}", gpu.name, sm_name(gpu.cc)));
-    return passed("lock", fmt::format("torch {}: driver {} (the lock needs {}), {}", lock.stack.torch,
+    return passed("lock", fmt::format("{}torch {}: driver {} (the lock needs {}), {}", target, lock.stack.torch,
                                       host.driver.value_or("none"), lock.host.min_driver.value_or("any"),
                                       gpus.empty() ? std::string("no GPU to cover") : "kernels for " + join(gpus, ", ")));
 }

@@ -18,6 +18,7 @@ namespace envpin::cli {
 
 struct GateOptions {
     std::string lock = "envpin.lock";
+    std::string target;       // --target NAME: the lock's section to gate on; empty: the first this host fits
     std::string environment;  // --env NAME; empty: the name in envpin.toml beside the lock
     std::string junit;        // also write the run as JUnit XML here
     bool no_verify = false;   // step 4 only looks for a recorded pass

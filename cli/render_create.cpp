@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "cli/render_lock.hpp"
 #include "cli/render_resolve.hpp"
 #include "cli/render_store.hpp"
 
@@ -56,6 +57,15 @@ void render_conflict(const CreateInputs& inputs, bool json, bool explain, std::o
     else
         render_resolution(*inputs.conflict, inputs.resolved, inputs.host, explain ? Detail::explain : Detail::summary,
                           out);
+}
+
+void render_no_target(const std::vector<std::string>& mismatches, bool json, std::ostream& out)
+{
+    if (json) {
+        out << nlohmann::json{{"status", "no-target"}, {"mismatches", mismatches}}.dump(2) << '\n';
+        return;
+    }
+    fmt::print(out, "create: {}\n  ({})\n", no_target_sentence(mismatches), no_target_hint);
 }
 
 void render_create(const CreateReport& report, std::ostream& out, std::ostream& err, bool quiet)

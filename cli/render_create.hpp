@@ -23,6 +23,8 @@ struct CreateReport {
 
 // A resolution conflict: `resolve`'s answer (every candidate with `explain`), or its --json document.
 void render_conflict(const CreateInputs& inputs, bool json, bool explain, std::ostream& out);
+// No target of the lock is for this host: why, per target (exit 1).
+void render_no_target(const std::vector<std::string>& mismatches, bool json, std::ostream& out);
 
 // Summary lines on `out` (the verify run is rendered by verify's own renderer); with
 // mismatches, what differs on `err` (nothing was kept).

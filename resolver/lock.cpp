@@ -91,12 +91,12 @@ Lock lock_from_plan(const Plan& plan, const LockRequest& request)
     return lock;
 }
 
-RequestText request_text(const LockRequest& request, std::string field_prefix)
+RequestText request_text(const LockRequest& request, std::string field_prefix, const std::optional<Target>& target)
 {
     RequestText text;
     text.torch = request.torch;
-    text.cuda = request.cuda;
-    text.python = request.python;
+    text.cuda = target && !target->cuda.empty() ? target->cuda : request.cuda;
+    text.python = target && !target->python.empty() ? target->python : request.python;
     text.companions = request.companions;
     text.compat =
         request.native_only ? CompatPolicy::native_only : CompatPolicy::allow_minor_version;
@@ -115,6 +115,19 @@ std::vector<std::string> lock_differences(const Lock& old, const Lock& fresh)
     compare(lines, "request.requirements", join(old.request.requirements, ", "), join(fresh.request.requirements, ", "));
     compare(lines, "request.native_only", std::string(old.request.native_only ? "true" : "false"),
             std::string(fresh.request.native_only ? "true" : "false"));
+    const auto target_field = [](const std::optional<Target>& target, auto field) {
+        return target ? field(*target) : std::string("(none)");
+    };
+    compare(lines, "target.name", target_field(old.target, [](const Target& t) { return t.name; }),
+            target_field(fresh.target, [](const Target& t) { return t.name; }));
+    compare(lines, "target.driver", target_field(old.target, [](const Target& t) { return t.driver; }),
+            target_field(fresh.target, [](const Target& t) { return t.driver; }));
+    compare(lines, "target.gpus", target_field(old.target, [](const Target& t) { return join(t.gpus, ", "); }),
+            target_field(fresh.target, [](const Target& t) { return join(t.gpus, ", "); }));
+    compare(lines, "target.cuda", target_field(old.target, [](const Target& t) { return t.cuda; }),
+            target_field(fresh.target, [](const Target& t) { return t.cuda; }));
+    compare(lines, "target.python", target_field(old.target, [](const Target& t) { return t.python; }),
+            target_field(fresh.target, [](const Target& t) { return t.python; }));
     compare(lines, "stack.torch", old.stack.torch, fresh.stack.torch);
     compare(lines, "stack.cuda", old.stack.cuda, fresh.stack.cuda);
     compare(lines, "stack.python", old.stack.python, fresh.stack.python);
@@ -133,6 +146,51 @@ std::vector<std::string> lock_differences(const Lock& old, const Lock& fresh)
         return fmt::format("{} {} {} ({}, {})", p.role, p.name, p.version, p.kind, p.evidence);
     });
     return lines;
+}
+
+std::vector<std::string> lock_file_differences(const LockFile& old, const LockFile& fresh)
+{
+    if (!old.targeted() && !fresh.targeted()) {
+        if (old.sections.empty() || fresh.sections.empty())
+            return {"sections: the lock has none"};
+        return lock_differences(old.sections.front(), fresh.sections.front());
+    }
+    std::vector<std::string> lines;
+    if (old.targeted() != fresh.targeted())
+        lines.push_back(fresh.targeted() ? "targets: (none) -> " + join(fresh.target_names(), ", ")
+                                         : join(old.target_names(), ", ") + " -> (none)");
+    for (const auto& section : fresh.sections) {
+        const auto name = section.target ? section.target->name : std::string();
+        const auto* before = old.section(name);
+        if (before == nullptr) {
+            if (section.target)
+                lines.push_back(fmt::format("target {}: added", name));
+            continue;
+        }
+        for (const auto& line : lock_differences(*before, section))
+            lines.push_back(fmt::format("{}: {}", name, line));
+    }
+    for (const auto& section : old.sections)
+        if (section.target && fresh.section(section.target->name) == nullptr)
+            lines.push_back(fmt::format("target {}: removed", section.target->name));
+    return lines;
+}
+
+std::vector<std::string> LockFile::target_names() const
+{
+    std::vector<std::string> names;
+    for (const auto& section : sections)
+        if (section.target)
+            names.push_back(section.target->name);
+    return names;
+}
+
+const Lock* LockFile::section(std::string_view target) const
+{
+    const auto found = std::ranges::find_if(sections, [&](const Lock& section) {
+        return section.target ? section.target->name == target : target.empty();
+    });
+    return found == sections.end() ? nullptr : &*found;
 }
 
 } // namespace envpin

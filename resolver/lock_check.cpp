@@ -112,4 +112,30 @@ bool pypi_serves_variant(const Catalog& catalog, const Lock& lock)
     return release != nullptr && !release->pypi_default.empty() && release->pypi_default == lock.stack.variant;
 }
 
+Expected<SectionChoice> choose_section(const Catalog& catalog, const LockFile& lock, const HostFacts& host,
+                                       std::string_view wanted, std::string_view origin)
+{
+    if (!wanted.empty()) {
+        if (!lock.targeted())
+            return fail(ErrorCode::bad_input,
+                        "--target {}: {} has no targets (it is for the host that made it; [[target]] tables in "
+                        "envpin.toml make a lock with targets)",
+                        wanted, origin);
+        if (const auto* section = lock.section(wanted))
+            return SectionChoice{section, {}};
+        return fail(ErrorCode::bad_input, "--target {}: {} has no such target: expected one of {}", wanted, origin,
+                    join(lock.target_names(), ", "));
+    }
+    if (!lock.targeted())
+        return SectionChoice{&lock.sections.front(), {}};
+    SectionChoice choice;
+    for (const auto& section : lock.sections) {
+        const auto mismatch = ENVPIN_TRY(target_mismatch(catalog, *section.target, host));
+        if (!mismatch)
+            return SectionChoice{&section, {}};
+        choice.mismatches.push_back(fmt::format("{} {}", section.target->name, *mismatch));
+    }
+    return choice;
+}
+
 }  // namespace envpin

@@ -2,6 +2,7 @@
 // What a lock asks of the machine it is used on and of the environment made from it, for
 // `envpin gate`: each answer is a list of sentences, one per problem (empty: satisfied). Pure.
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "resolver/catalog.hpp"
@@ -9,6 +10,19 @@
 #include "resolver/lock.hpp"
 
 namespace envpin {
+
+// The section of a lock file a host uses: `wanted` (--target) when given; else, in a lock with
+// targets, the first target whose hosts include `host`; in one without, its one section.
+// `section` is nullptr when no target fits, and `mismatches` says why for each
+// ("train-h100: needs driver >=570; this host has 550.54.15"). Fails with bad_input when
+// `wanted` names no target of the lock, or the lock has none.
+struct SectionChoice {
+    const Lock* section = nullptr;
+    std::vector<std::string> mismatches;
+};
+[[nodiscard]] Expected<SectionChoice> choose_section(const Catalog& catalog, const LockFile& lock,
+                                                     const HostFacts& host, std::string_view wanted,
+                                                     std::string_view origin);
 
 // Why `host` cannot run the lock's stack: no NVIDIA driver or one older than the lock's
 // host.min_driver; a GPU with no kernel in host.arch (or only PTX the driver cannot JIT).

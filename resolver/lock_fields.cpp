@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "resolver/catalog.hpp"
+#include "resolver/driver_version.hpp"
 #include "resolver/requirement.hpp"
 #include "resolver/specifier.hpp"
 #include "resolver/version.hpp"
@@ -167,6 +168,67 @@ std::optional<std::string> check_installed(const InstalledDistribution& installe
             return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;  // no space: exports write it into requirements
         }))
         return fmt::format("installed {}: source {} is not a URL or path", installed.name, quoted(installed.source));
+    return std::nullopt;
+}
+
+namespace {
+
+// A GPU as a target or the lock names it: a catalog name, sm_XY or X.Y; checked against the
+// catalog when the target is resolved or matched.
+bool is_gpu_text(std::string_view text)
+{
+    return !text.empty() && alnum(text.front()) && std::ranges::all_of(text, [](char c) {
+        return alnum(c) || std::string_view(" ._-").find(c) != std::string_view::npos;
+    });
+}
+
+}  // namespace
+
+std::optional<std::string> check_target(const Target& target)
+{
+    if (const auto wrong = target_name_problem(target.name))
+        return "[[target]] " + *wrong;
+    if (!target.driver.empty())
+        if (const auto wrong = driver_requirement_problem(target.driver))
+            return fmt::format("target {}: {}", target.name, *wrong);
+    for (const auto& gpu : target.gpus)
+        if (!is_gpu_text(gpu))
+            return fmt::format("target {}: gpus {} is not a GPU name, sm_XY or X.Y", target.name, quoted(gpu));
+    if (!is_request_text(target.cuda))
+        return fmt::format("target {}: cuda {} is not auto, cpu, a CUDA version or a specifier", target.name,
+                           quoted(target.cuda));
+    if (!is_request_text(target.python))
+        return fmt::format("target {}: python {} is not a Python version or specifier", target.name,
+                           quoted(target.python));
+    return std::nullopt;
+}
+
+std::optional<std::string> check_made_for(const MadeFor& made_for)
+{
+    for (const auto& gpu : made_for.gpus)
+        if (!gpu.starts_with("sm_") || !is_gpu_text(gpu))
+            return fmt::format("made_for.gpus {} is not sm_XY", quoted(gpu));
+    if (!made_for.python3.empty() && !is_python_version(made_for.python3))
+        return fmt::format("made_for.python3 {} is not a Python version", quoted(made_for.python3));
+    return std::nullopt;
+}
+
+std::optional<std::string> check_target_section(const Lock& section)
+{
+    if (!section.target || section.stack.variant == "cpu")
+        return std::nullopt;
+    const auto& target = *section.target;
+    if (target.cuda == "cpu" || target.cuda == "none")
+        return fmt::format("target {} asks for cuda \"cpu\" but its stack is torch {}", target.name, section.stack.torch);
+    if (target.driver.empty())
+        return fmt::format("target {} is for hosts without an NVIDIA driver but its stack is torch {}", target.name,
+                           section.stack.torch);
+    const auto floor = driver_requirement_floor(target.driver);
+    const auto needed = section.host.min_driver ? DriverVersion::parse(*section.host.min_driver) : std::nullopt;
+    const auto allowed = floor ? DriverVersion::parse(*floor) : std::nullopt;
+    if (needed && allowed && *allowed < *needed)
+        return fmt::format("target {} allows driver {} but its stack needs >= {}", target.name, *floor,
+                           *section.host.min_driver);
     return std::nullopt;
 }
 

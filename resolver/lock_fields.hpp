@@ -23,5 +23,10 @@ namespace envpin::lock_fields {
 [[nodiscard]] std::optional<std::string> check_package(const LockPackage& package);
 [[nodiscard]] std::optional<std::string> check_pin(const LockPin& pin);
 [[nodiscard]] std::optional<std::string> check_installed(const InstalledDistribution& installed);
+[[nodiscard]] std::optional<std::string> check_target(const Target& target);
+[[nodiscard]] std::optional<std::string> check_made_for(const MadeFor& made_for);
+// A section whose stack contradicts its target: a CUDA build for a cpu target or for hosts
+// without a driver, or a stack needing a newer driver than the target guarantees.
+[[nodiscard]] std::optional<std::string> check_target_section(const Lock& section);
 
 }  // namespace envpin::lock_fields

@@ -45,6 +45,14 @@ std::string_view to_string(Compat compat)
     return "";
 }
 
+const PythonInfo* host_python3(const HostFacts& facts)
+{
+    const auto python3 = std::ranges::find_if(facts.pythons, [](const PythonInfo& python) {
+        return python.path == "python3" || python.path.ends_with("/python3");
+    });
+    return python3 != facts.pythons.end() ? &*python3 : facts.pythons.empty() ? nullptr : &facts.pythons[0];
+}
+
 namespace {
 
 using detail::Evaluation;
@@ -61,13 +69,7 @@ Expected<HostView> host_view(const HostFacts& facts)
                         facts.driver_source.empty() ? "host facts" : facts.driver_source);
     }
     host.gpus = facts.gpus;
-    // The interpreter named python3 is "the host's python3"; else the first one found.
-    const auto python3 = std::ranges::find_if(facts.pythons, [](const PythonInfo& python) {
-        return python.path == "python3" || python.path.ends_with("/python3");
-    });
-    const auto* chosen = python3 != facts.pythons.end() ? &*python3
-                         : facts.pythons.empty()        ? nullptr
-                                                        : &facts.pythons[0];
+    const auto* chosen = host_python3(facts);
     if (chosen != nullptr) {
         const auto parts = split(chosen->version, '.');
         if (parts.size() >= 2)

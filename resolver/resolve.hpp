@@ -18,6 +18,10 @@
 
 namespace envpin {
 
+// The interpreter resolution takes as "the host's python3": the one named python3, else the
+// first one found; nullptr when the host has none.
+[[nodiscard]] const PythonInfo* host_python3(const HostFacts& facts);
+
 [[nodiscard]] Expected<Resolution> resolve(const Catalog& catalog, const Request& request,
                                            const HostFacts& host);
 

@@ -2,11 +2,38 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "resolver/lock_fields.hpp"
 #include "resolver/marker.hpp"
 #include "resolver/toml_reader.hpp"
 #include "resolver/toml_writer.hpp"
 
 namespace envpin {
+
+namespace {
+
+Expected<std::vector<Target>> parse_targets(const toml_read::Reader& reader, const toml::table& root)
+{
+    std::vector<Target> targets;
+    for (const auto* table : ENVPIN_TRY(reader.tables(root, "target"))) {
+        ENVPIN_TRY(reader.only_keys(*table, "[[target]]", {"name", "driver", "gpus", "cuda", "python"}));
+        Target target;
+        target.name = ENVPIN_TRY(reader.required_string(*table, "name"));
+        target.driver = ENVPIN_TRY(reader.string(*table, "driver")).value_or("");
+        target.gpus = ENVPIN_TRY(reader.strings(*table, "gpus"));
+        target.cuda = ENVPIN_TRY(reader.string(*table, "cuda")).value_or("");
+        target.python = ENVPIN_TRY(reader.string(*table, "python")).value_or("");
+        if (const auto wrong = lock_fields::check_target(target))
+            return reader.error(*table, *wrong);
+        if (std::ranges::any_of(targets, [&](const Target& other) { return other.name == target.name; }))
+            return reader.error(*table, fmt::format("[[target]] {} appears twice", target.name));
+        targets.push_back(std::move(target));
+    }
+    return targets;
+}
+
+}  // namespace
 
 Expected<Spec> parse_spec(std::string_view text, std::string_view origin)
 {
@@ -27,6 +54,7 @@ Expected<Spec> parse_spec(std::string_view text, std::string_view origin)
     spec.companions = ENVPIN_TRY(reader.strings(*table, "companions"));
     spec.requirements = ENVPIN_TRY(reader.strings(*table, "requirements"));
     spec.native_only = ENVPIN_TRY(reader.boolean(*table, "native_only")).value_or(false);
+    spec.targets = ENVPIN_TRY(parse_targets(reader, root));
     return spec;
 }
 

@@ -3,6 +3,8 @@
 //   [environment]
 //   name = "train"; path = ".venv"; python = "3.12"; torch = ">=2.6,<2.9"; cuda = "auto"
 //   companions = ["torchvision", "torchaudio"]; requirements = ["numpy<2"]
+//   [[target]]   (any number; resolver/target.hpp)
+//   name = "train-h100"; driver = ">=570"; gpus = ["sm_90"]; cuda = ...; python = ...
 // Other tables ([verify], ...) belong to other commands and are left alone here.
 #include <string>
 #include <string_view>
@@ -22,6 +24,7 @@ struct Spec {
     std::vector<std::string> companions;
     std::vector<std::string> requirements; // installed with the CUDA stack held fixed
     bool native_only = false;
+    std::vector<Target> targets;  // empty: the lock is for the host that makes it
     bool operator==(const Spec&) const = default;
 };
 

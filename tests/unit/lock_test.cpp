@@ -104,18 +104,18 @@ TEST(Lock, PrintsDeterministicallyInAFixedOrder)
     EXPECT_LT(stack, host);
     EXPECT_LT(host, package);
     EXPECT_LT(package, pin);
-    EXPECT_NE(text.find("\nversion = 1\n"), std::string::npos);
+    EXPECT_NE(text.find("\nversion = 2\n"), std::string::npos);
     EXPECT_NE(text.find("torch = \"2.8.0+cu129\"\n"), std::string::npos);
     EXPECT_EQ(text.find("[[installed]]"), std::string::npos);
 }
 
 TEST(Lock, UnknownVersionIsRefusedNamingTheLine)
 {
-    const auto parsed = parse_lock("# comment\nversion = 2\n", "envpin.lock");
+    const auto parsed = parse_lock("# comment\nversion = 3\n", "envpin.lock");
     ASSERT_FALSE(parsed);
     EXPECT_EQ(parsed.error().code, ErrorCode::bad_input);
     EXPECT_EQ(parsed.error().message,
-              "envpin.lock line 2: unknown lock version 2 (this envpin reads version 1)");
+              "envpin.lock line 2: unknown lock version 3 (this envpin reads versions 1 and 2)");
 }
 
 TEST(Lock, MalformedLocksNameTheLine)

@@ -1,0 +1,30 @@
+#pragma once
+// `envpin export dockerfile`: a Dockerfile that pins a lock section's environment in an image:
+// a base image matching the stack, the section's [[installed]] wheels installed with hashes
+// required (the same lines `export requirements` writes), the environment adopted into envpin's
+// store in the image, and `envpin verify` as the image's health check. Pure: text from values.
+#include <string>
+#include <string_view>
+
+#include "base/error.hpp"
+#include "resolver/lock.hpp"
+
+namespace envpin {
+
+struct DockerfileOptions {
+    std::string base_image;             // empty: default_base_image(lock)
+    std::string environment = "app";    // the environment's name in the image's envpin store
+};
+
+// The image a section's stack builds on: NVIDIA's CUDA `base` image of the stack's CUDA
+// release (the CUDA runtime's user-space part; the wheels carry their own libraries), or a plain
+// Ubuntu for a cpu stack. bad_input naming `origin` when the catalog gives no image for it
+// (`--base IMAGE` names one).
+[[nodiscard]] Expected<std::string> default_base_image(const Lock& lock, std::string_view origin);
+
+// The Dockerfile. Same errors as requirements_from_lock (a section without [[installed]]
+// hashes), and bad_input for a base image or environment name that is not one.
+[[nodiscard]] Expected<std::string> dockerfile_from_lock(const Lock& lock, const DockerfileOptions& options,
+                                                         std::string_view origin);
+
+}  // namespace envpin
