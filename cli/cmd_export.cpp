@@ -5,6 +5,7 @@
 // (`uv pip install -r pylock.toml`), `dockerfile` as an image that installs those lines on a
 // CUDA base image matching the stack, with `envpin verify` as its health check.
 #include "cli/command.hpp"
+#include "cli/resolve_inputs.hpp"
 #include "base/strings.hpp"
 #include "resolver/dockerfile.hpp"
 #include "resolver/lock_check.hpp"
@@ -20,6 +21,7 @@ struct ExportOptions {
     std::string target;  // the section to export; needed when the lock has several
     std::string out;     // empty: stdout
     DockerfileOptions docker;
+    std::string catalog;  // --catalog FILE: where the base image comes from
 };
 
 // The section to export: --target's, or the lock's only one.
@@ -39,7 +41,8 @@ Expected<std::string> exported_text(const Lock& lock, const ExportOptions& optio
     if (options.format == "pylock")
         return print_pylock(ENVPIN_TRY(pylock_from_lock(lock, options.lock)));
     if (options.format == "dockerfile")
-        return dockerfile_from_lock(lock, options.docker, options.lock);
+        return dockerfile_from_lock(ENVPIN_TRY(load_catalog(ResolveInputs{options.catalog, "", {}})), lock,
+                                    options.docker, options.lock);
     return requirements_from_lock(lock, options.lock);
 }
 
@@ -77,6 +80,7 @@ void register_export(CLI::App& app, Context& context, CommandRun& selected)
     command->add_option("--target", options->target, "The lock's target to export (needed when it has several)");
     command->add_option("--base", options->docker.base_image,
                         "dockerfile: the image to build on (default: the CUDA base image of the stack's CUDA release)");
+    command->add_option("--catalog", options->catalog, "dockerfile: catalog file to use instead of the built-in one");
     command->add_option("--name", options->docker.environment, "dockerfile: the environment's name in the image's store")
         ->capture_default_str();
     command->add_option("-o,--out", options->out, "Write to FILE instead of stdout");

@@ -223,6 +223,8 @@ Expected<CreateInputs> create_inputs(const CreateFlags& flags)
         ENVPIN_TRY(from_spec(flags, inputs));
     else
         ENVPIN_TRY(from_flags(flags, inputs));
+    if (!inputs.no_target.empty())
+        return inputs;  // nothing to install here
     if (request.name.empty())
         return fail(ErrorCode::bad_input, "create: give the environment a NAME (the spec {} has no name)", flags.spec);
     if (request.stack)

@@ -10,7 +10,7 @@ namespace {
 
 std::string stack_text(const Lock& lock)
 {
-    std::string text = lock.stack.torch;
+    std::string text = "torch " + lock.stack.torch;
     if (lock.stack.cuda)
         text += fmt::format(" (CUDA {}, {}; driver >= {})", *lock.stack.cuda, lock.host.compat,
                             lock.host.min_driver.value_or("?"));

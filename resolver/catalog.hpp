@@ -47,6 +47,7 @@ struct CudaRelease {
     Version version;                              // major.minor ("12.8")
     DriverVersion driver;                         // toolkit driver of the GA release, Linux x86_64
     std::map<std::string, DriverVersion> updates; // "12.8.1" -> its toolkit driver
+    std::string base_image;  // NVIDIA's CUDA `base` image of its latest update; empty: none named
     std::vector<std::string> sources;
     Facts facts;
     [[nodiscard]] int major() const { return static_cast<int>(version.release().at(0)); }

@@ -76,7 +76,7 @@ Expected<CudaMajor> parse_cuda_major(const Reader& reader, const toml::table& ta
 Expected<CudaRelease> parse_cuda(const Reader& reader, const toml::table& table)
 {
     ENVPIN_TRY(
-        reader.only_keys(table, "[[cuda]]", {"version", "driver", "updates", "sources", "facts"}));
+        reader.only_keys(table, "[[cuda]]", {"version", "driver", "updates", "base_image", "sources", "facts"}));
     CudaRelease release;
     release.version = ENVPIN_TRY(version_at(reader, table, "version"));
     if (release.version.release().size() != 2)
@@ -91,6 +91,10 @@ Expected<CudaRelease> parse_cuda(const Reader& reader, const toml::table& table)
             release.updates.emplace(std::string(name.str()),
                                     ENVPIN_TRY(driver_from(reader, node, text->get())));
         }
+    release.base_image = ENVPIN_TRY(reader.string(table, "base_image")).value_or("");
+    if (!release.base_image.empty() && !release.base_image.starts_with("nvidia/cuda:" + release.version.to_string() + "."))
+        return reader.error(*table.get("base_image"),
+                            fmt::format("base_image must be an nvidia/cuda:{}.N-... image", release.version.to_string()));
     release.sources = ENVPIN_TRY(reader.strings(table, "sources"));
     release.facts = ENVPIN_TRY(facts_at(reader, table));
     return release;

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "resolver/pylock.hpp"
+#include "resolver/version.hpp"
 
 namespace envpin {
 namespace {
@@ -32,18 +33,26 @@ constexpr std::string_view health_checks = "host,libs,kernels";
 
 }  // namespace
 
-Expected<std::string> default_base_image(const Lock& lock, std::string_view origin)
+Expected<std::string> default_base_image(const Catalog& catalog, const Lock& lock, std::string_view origin)
 {
-    if (lock.stack.variant == "cpu")
+    if (!lock.stack.cuda)
         return std::string("ubuntu:24.04");
-    return fail(ErrorCode::bad_input, "{}: no base image known for torch {}: name one with --base IMAGE", origin,
-                lock.stack.torch);
+    const auto version = Version::parse(*lock.stack.cuda);
+    const auto* release = version ? find_cuda(catalog, *version) : nullptr;
+    if (release == nullptr || release->base_image.empty())
+        return fail(ErrorCode::bad_input,
+                    "{}: envpin's catalog names no CUDA {} base image on Ubuntu 24.04 for torch {}: name one with "
+                    "--base IMAGE",
+                    origin, *lock.stack.cuda, lock.stack.torch);
+    return release->base_image;
 }
 
-Expected<std::string> dockerfile_from_lock(const Lock& lock, const DockerfileOptions& options, std::string_view origin)
+Expected<std::string> dockerfile_from_lock(const Catalog& catalog, const Lock& lock, const DockerfileOptions& options,
+                                           std::string_view origin)
 {
     const auto requirements = ENVPIN_TRY(requirements_from_lock(lock, origin));
-    const auto base = options.base_image.empty() ? ENVPIN_TRY(default_base_image(lock, origin)) : options.base_image;
+    const auto base =
+        options.base_image.empty() ? ENVPIN_TRY(default_base_image(catalog, lock, origin)) : options.base_image;
     if (!is_image_reference(base))
         return fail(ErrorCode::bad_input, "--base '{}' is not an image reference (e.g. ubuntu:24.04)", base);
     if (!is_environment_name(options.environment))

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "base/error.hpp"
+#include "resolver/catalog.hpp"
 #include "resolver/lock.hpp"
 
 namespace envpin {
@@ -16,15 +17,16 @@ struct DockerfileOptions {
     std::string environment = "app";    // the environment's name in the image's envpin store
 };
 
-// The image a section's stack builds on: NVIDIA's CUDA `base` image of the stack's CUDA
-// release (the CUDA runtime's user-space part; the wheels carry their own libraries), or a plain
-// Ubuntu for a cpu stack. bad_input naming `origin` when the catalog gives no image for it
-// (`--base IMAGE` names one).
-[[nodiscard]] Expected<std::string> default_base_image(const Lock& lock, std::string_view origin);
+// The image a section's stack builds on: the catalog's NVIDIA CUDA `base` image for the stack's
+// CUDA release (CUDA's runtime and forward-compatibility libraries on Ubuntu 24.04; the wheels
+// carry the rest), or Ubuntu 24.04 for a cpu stack. bad_input naming `origin` when the catalog
+// names no image for the release (`--base IMAGE` names one).
+[[nodiscard]] Expected<std::string> default_base_image(const Catalog& catalog, const Lock& lock,
+                                                       std::string_view origin);
 
 // The Dockerfile. Same errors as requirements_from_lock (a section without [[installed]]
 // hashes), and bad_input for a base image or environment name that is not one.
-[[nodiscard]] Expected<std::string> dockerfile_from_lock(const Lock& lock, const DockerfileOptions& options,
-                                                         std::string_view origin);
+[[nodiscard]] Expected<std::string> dockerfile_from_lock(const Catalog& catalog, const Lock& lock,
+                                                         const DockerfileOptions& options, std::string_view origin);
 
 }  // namespace envpin

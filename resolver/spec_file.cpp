@@ -97,6 +97,18 @@ companions = ["torchvision", "torchaudio"]
 
 # Other requirements, installed with the CUDA stack held fixed.
 requirements = []
+
+# Targets: the kinds of host one envpin.lock serves. Without any, the lock is for the machine
+# that runs `envpin lock`. Each is resolved for its weakest host (the lowest driver it allows,
+# every GPU it lists); a host uses the first target it belongs to (or `--target NAME`).
+# [[target]]
+# name = "train-h100"
+# driver = ">=570"             # hosts without `driver` have no NVIDIA driver
+# gpus = ["sm_90"]             # GPU names, sm_XY or X.Y; absent: any
+#
+# [[target]]
+# name = "ci-cpu"
+# cuda = "cpu"                 # cuda and python may differ per target
 )",
                        toml_write::quote(name));
 }

@@ -53,7 +53,10 @@ TEST(LockCommand, InitThenLockResolvesTheTemplate)
     ASSERT_EQ(run_envpin({"init", dir.path().string()}).exit_code, 0);
     const auto run = lock(dir);
     ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
-    EXPECT_NE(read_text(dir / "envpin.lock").find("version = 1"), std::string::npos);
+    const auto text = read_text(dir / "envpin.lock");
+    EXPECT_NE(text.find("version = 2"), std::string::npos);
+    EXPECT_NE(text.find("[made_for]"), std::string::npos) << text;  // no targets: for the host that made it
+    EXPECT_NE(run.out.find("for this host"), std::string::npos) << run.out;
 }
 
 TEST(LockCommand, WritesTheLockAndIsByteIdenticalWhenRunTwice)
@@ -105,10 +108,10 @@ TEST(LockCommand, MalformedOrUnknownLocksExitTwoNamingTheLine)
 {
     TempDir dir;
     write_spec(dir, "2.7.*");
-    write_text(dir / "envpin.lock", "version = 2\n");
+    write_text(dir / "envpin.lock", "version = 3\n");
     const auto unknown = lock(dir, {"--check"});
     EXPECT_EQ(unknown.exit_code, 2);
-    EXPECT_NE(unknown.err.find("envpin.lock line 1: unknown lock version 2"), std::string::npos)
+    EXPECT_NE(unknown.err.find("envpin.lock line 1: unknown lock version 3"), std::string::npos)
         << unknown.err;
     write_text(dir / "envpin.lock", "version = 1\n[request]\ntorch = \"2.7.*\"\ncuda = [\n");
     const auto malformed = lock(dir, {"--check"});
