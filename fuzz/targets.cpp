@@ -50,9 +50,9 @@ void requirement(std::string_view input)
 
 void lock(std::string_view input)
 {
-    if (const auto parsed = parse_lock(input, "envpin.lock")) {
-        const auto printed = print_lock(*parsed);
-        const auto again = parse_lock(printed, "envpin.lock");
+    if (const auto parsed = parse_lock_file(input, "envpin.lock")) {
+        const auto printed = print_lock_file(*parsed);
+        const auto again = parse_lock_file(printed, "envpin.lock");
         require(again.has_value() && *again == *parsed, "a lock printed parses to itself");
     }
 }

@@ -285,6 +285,8 @@ std::string print_lock_file(const LockFile& file)
     if (file.sections.empty())
         return out.text();
     const auto& first = file.sections.front();
+    if (!file.targeted() && first.made_for)
+        out.comment("No [[target]] in envpin.toml: this lock is for the host in [made_for], which made it.");
     out.integer("version", first.version);
     print_request(out, first.request);
     if (file.targeted()) {
@@ -294,11 +296,8 @@ std::string print_lock_file(const LockFile& file)
         }
         return out.text();
     }
-    if (first.made_for) {
-        out.comment("");
-        out.comment("No [[target]] in envpin.toml: this lock is for the host below, which made it.");
+    if (first.made_for)
         print_made_for(out, *first.made_for);
-    }
     print_section(out, first, "");
     return out.text();
 }

@@ -44,18 +44,6 @@ protected:
         return envpin(arguments);
     }
 
-    // xmllint's verdict on `file` against the JUnit schema: "" when valid, its message otherwise.
-    static std::string junit_problems(const fs::path& file)
-    {
-        sys::ProcessSpec spec;
-        spec.argv = {"xmllint", "--noout", "--schema", std::string(ENVPIN_SOURCE_DIR) + "/tests/data/junit.xsd",
-                     file.string()};
-        const auto run = sys::run_process(spec);
-        if (!run)
-            return "xmllint did not run: " + run.error().describe();
-        return run->success() ? "" : run->out + run->err;
-    }
-
     fs::path env = dir / "train";
     fs::path junit = dir / "gate.xml";
 };

@@ -76,4 +76,15 @@ pid_t start_envpin(const std::vector<std::string>& arguments)
     return pid;
 }
 
+std::string junit_problems(const std::filesystem::path& file)
+{
+    sys::ProcessSpec spec;
+    spec.argv = {"xmllint", "--noout", "--schema", std::string(ENVPIN_SOURCE_DIR) + "/tests/data/junit.xsd",
+                 file.string()};
+    const auto run = sys::run_process(spec);
+    if (!run)
+        return "xmllint did not run: " + run.error().describe();
+    return run->success() ? "" : run->out + run->err;
+}
+
 }  // namespace envpin::test

@@ -35,6 +35,10 @@ EnvpinRun run_envpin(const std::vector<std::string>& arguments,
 EnvpinRun run_envpin_after(const std::string& setup, const std::vector<std::string>& arguments,
                            int timeout_seconds = 120);
 
+// xmllint's verdict on `file` against the JUnit schema CI servers read (tests/data/junit.xsd):
+// "" when valid, its message otherwise.
+[[nodiscard]] std::string junit_problems(const std::filesystem::path& file);
+
 // Starts `envpin <arguments>` (fork and exec, inheriting this process's environment) and
 // returns its pid without waiting: for tests that kill it mid-way.
 [[nodiscard]] pid_t start_envpin(const std::vector<std::string>& arguments);
