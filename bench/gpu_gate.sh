@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `envpin gate` on the GPU machine's real PyTorch environment, as CI would run it: the
-# environment adopted, an envpin.toml asking for its torch release and a lock made for this
-# host, then
+# environment adopted, an envpin.toml asking for its torch release with two targets (this kind
+# of GPU host, and CPU runners), one lock for both, then
+#   0. `lock --check` on this host (the same answer as where it was made), and the gate forced
+#      onto the CPU runners' target: it stops at `environment` (a CUDA build installed);
 #   1. a gate that finds no pass and runs verify (the full suite on the GPU): passes;
 #   2. the same gate again: finds the recorded pass, runs nothing;
 #   3. one torch source file truncated and snapshotted (new bytes, never verified): the gate runs
@@ -28,8 +30,11 @@ gate() {
   (cd "$work/project" && "$envpin" gate --no-verify --json "$@" > "$out/gate-$name.json" 2>/dev/null)
 }
 
-step "adopt the environment, write envpin.toml, lock for this host"
+step "adopt the environment, write envpin.toml with two targets, lock them"
 "$envpin" adopt "$env" --name train
+facts=$("$envpin" host --json)
+driver=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["driver"])' "$facts")
+cc=$(python3 -c 'import json,sys; g=json.loads(sys.argv[1])["gpus"][0]; print("sm_" + g["cc"].replace(".", ""))' "$facts")
 cat > "$work/project/envpin.toml" <<EOF
 [environment]
 name = "train"
@@ -37,8 +42,22 @@ path = "$env"
 torch = "==${torch%%+*}"
 python = "$python"
 cuda = "auto"
+
+[[target]]
+name = "gpu-hosts"
+driver = ">=$driver"
+gpus = ["$cc"]
+
+[[target]]
+name = "ci-cpu"
+cuda = "cpu"
 EOF
-(cd "$work/project" && "$envpin" lock --stack-only && cat envpin.lock)  # no network here: the stack alone
+cat "$work/project/envpin.toml"
+(cd "$work/project" && "$envpin" lock --stack-only && cat envpin.lock)  # no network here: the stacks alone
+
+step "0. lock --check here, and the gate forced onto the CPU runners' target"
+(cd "$work/project" && "$envpin" lock --check; echo "exit code $?")
+gate cpu-target --target ci-cpu --no-verify
 
 step "1. no pass recorded: the gate runs verify"
 gate pass
