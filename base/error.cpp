@@ -5,18 +5,18 @@ namespace envpin {
 std::string_view to_string(ErrorCode code)
 {
     switch (code) {
-    case ErrorCode::bad_input: return "bad input";
-    case ErrorCode::not_found: return "not found";
-    case ErrorCode::already_exists: return "already exists";
-    case ErrorCode::io: return "I/O error";
+    case ErrorCode::bad_input: return "bad_input";
+    case ErrorCode::not_found: return "not_found";
+    case ErrorCode::already_exists: return "already_exists";
+    case ErrorCode::io: return "io";
     case ErrorCode::busy: return "busy";
     case ErrorCode::corrupt: return "corrupt";
-    case ErrorCode::sqlite: return "SQLite error";
-    case ErrorCode::git: return "git error";
-    case ErrorCode::installer: return "installer failed";
-    case ErrorCode::timeout: return "timed out";
-    case ErrorCode::cuda: return "CUDA error";
-    case ErrorCode::internal: return "internal error";
+    case ErrorCode::sqlite: return "sqlite";
+    case ErrorCode::git: return "git";
+    case ErrorCode::installer: return "installer";
+    case ErrorCode::timeout: return "timeout";
+    case ErrorCode::cuda: return "cuda";
+    case ErrorCode::internal: return "internal";
     }
     return "error";
 }

@@ -1,5 +1,6 @@
 // `envpin adopt PATH --name NAME`: take an existing environment under management and record
 // its first snapshot.
+#include "cli/json_out.hpp"
 #include "cli/command.hpp"
 #include "cli/render_store.hpp"
 #include "base/trace.hpp"
@@ -32,7 +33,7 @@ Expected<ExitCode> run_adopt(Context& context, const AdoptFlags& flags)
         return std::unexpected(outcome.error());
     const auto environment = ENVPIN_TRY(store.environment(flags.name));
     if (context.global.json)
-        context.out << snapshot_json(*outcome, environment).dump(2) << '\n';
+        print_json(context.out, snapshot_json(*outcome, environment));
     else if (!context.global.quiet) {
         context.out << "adopted " << environment.name << " (" << environment.path.string() << ")\n";
         render_snapshot(*outcome, environment, context.out);

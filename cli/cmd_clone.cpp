@@ -2,6 +2,7 @@
 // old state beside the current one.
 #include <fmt/ostream.h>
 
+#include "cli/json_out.hpp"
 #include "cli/command.hpp"
 #include "cli/render_store.hpp"
 #include "store/lifecycle/clone.hpp"
@@ -33,7 +34,7 @@ Expected<ExitCode> run_clone(Context& context, const CloneFlags& flags)
         json["source"] = outcome->source.label();
         json["rewritten_files"] = outcome->rewritten;
         json["linked_files"] = outcome->linked_files;
-        context.out << json.dump(2) << '\n';
+        print_json(context.out, json);
     } else if (!context.global.quiet) {
         fmt::print(context.out, "cloned {} to {} as {}\n", outcome->source.label(), environment.path.string(), environment.name);
         render_snapshot(outcome->adopted, environment, context.out);

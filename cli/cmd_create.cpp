@@ -3,6 +3,7 @@
 // proves that snapshot. Exit 1 on a conflict, a stack that is not the lock's, or a failed check.
 #include <unistd.h>
 
+#include "cli/json_out.hpp"
 #include "cli/command.hpp"
 #include "cli/create_inputs.hpp"
 #include "cli/render_create.hpp"
@@ -46,7 +47,7 @@ Expected<ExitCode> run_create(Context& context, const CreateFlags& flags)
             render_verify_summary(*report.verify, context.out, context.color_enabled());
     }
     if (context.global.json)
-        context.out << create_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+        print_json(context.out, create_json(report));
     const bool passed = outcome->mismatches.empty() && (!report.verify || report.verify->passed);
     return passed ? ExitCode::ok : ExitCode::no;
 }

@@ -1,6 +1,7 @@
 // `envpin diff A B [--files]`: what changed between two snapshots, distributions first.
 #include <fmt/ostream.h>
 
+#include "cli/json_out.hpp"
 #include "cli/command.hpp"
 #include "cli/render_store.hpp"
 
@@ -31,7 +32,7 @@ Expected<ExitCode> run_diff(Context& context, const DiffFlags& flags)
             body["files"] = {{"added", changes.added.size()}, {"modified", changes.modified.size()},
                              {"removed", changes.removed.size()}};
         }
-        context.out << body.dump(2) << '\n';
+        print_json(context.out, body);
         return ExitCode::ok;
     }
     fmt::print(context.out, "{} ({}) -> {} ({}){}\n", from.label(), short_commit(from.commit), to.label(),

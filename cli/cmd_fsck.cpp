@@ -4,6 +4,7 @@
 #include <fmt/ostream.h>
 #include <fmt/ranges.h>
 
+#include "cli/json_out.hpp"
 #include "cli/command.hpp"
 #include "cli/render_store.hpp"
 #include "store/maintenance/rebuild.hpp"
@@ -54,7 +55,7 @@ Expected<ExitCode> run_fsck(Context& context, double wait, bool repair, bool reb
         if (rebuilt)
             body["rebuilt"] = {{"environments", rebuilt->environments}, {"snapshots", rebuilt->snapshots},
                                {"set_aside", rebuilt->set_aside.string()}};
-        context.out << body.dump(2) << '\n';
+        print_json(context.out, body);
     } else {
         if (repaired) {
             for (const auto& object : repaired->detached)

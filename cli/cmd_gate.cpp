@@ -1,6 +1,7 @@
 // `envpin gate`: may CI trust this environment on this machine? Four steps, stopping at the
 // first "no" (cli/gate_run.hpp); exit 0 pass, 1 a step said no, 2 bad input, 3 envpin failed.
 // --junit FILE says which step met bad input or a failure too.
+#include "cli/json_out.hpp"
 #include "cli/command.hpp"
 #include "cli/gate_run.hpp"
 #include "cli/render_gate.hpp"
@@ -18,7 +19,7 @@ Expected<ExitCode> gate_and_render(const GateOptions& options, Context& context)
     if (report.error)  // main prints it (on stdout too, with --json) and picks the exit code
         return std::unexpected(*report.error);
     if (context.global.json)
-        context.out << gate_to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+        print_json(context.out, gate_to_json(report));
     else if (!context.global.quiet)
         render_gate_summary(report, context.out, context.color_enabled());
     return report.passed() ? ExitCode::ok : ExitCode::no;

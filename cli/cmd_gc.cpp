@@ -1,4 +1,5 @@
 // `envpin gc [--dry-run]`: remove objects no snapshot uses.
+#include "cli/json_out.hpp"
 #include "cli/command.hpp"
 #include "cli/render_store.hpp"
 
@@ -15,7 +16,7 @@ Expected<ExitCode> run_gc(Context& context, const GcFlags& flags)
     auto store = ENVPIN_TRY(store::Store::open(store_options(context, store::Access::write, flags.wait)));
     const auto report = ENVPIN_TRY(store::gc(store, {flags.dry_run}));
     if (context.global.json)
-        context.out << gc_json(report, flags.dry_run).dump(2) << '\n';
+        print_json(context.out, gc_json(report, flags.dry_run));
     else if (!context.global.quiet)
         render_gc(report, flags.dry_run, context.out);
     return ExitCode::ok;

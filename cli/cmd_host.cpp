@@ -1,4 +1,5 @@
 // `envpin host`: what envpin sees on this machine (driver, GPUs, toolkits, Pythons).
+#include "cli/json_out.hpp"
 #include "cli/command.hpp"
 #include "cli/render_host.hpp"
 #include "sys/file.hpp"
@@ -19,7 +20,7 @@ void register_host(CLI::App& app, Context& context, CommandRun& selected)
             options.gpu_timeout = std::chrono::milliseconds(static_cast<long long>(*timeout * 1000));
             const auto facts = verify::probe_host(options);
             if (context.global.json)
-                context.out << verify::host_to_json(facts).dump(2) << '\n';
+                print_json(context.out, verify::host_to_json(facts));
             else
                 render_host(facts, context.out);
             return ExitCode::ok;

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/json_out.hpp"
 #include "cli/command.hpp"
 #include "resolver/spec_file.hpp"
 #include "sys/file.hpp"
@@ -30,8 +31,7 @@ Expected<ExitCode> run_init(const InitOptions& options, Context& context)
     const auto name = options.name.empty() ? directory.filename().string() : options.name;
     ENVPIN_TRY(sys::write_file_atomic(path, init_spec_text(name.empty() ? "env" : name)));
     if (context.global.json)
-        context.out << nlohmann::json{{"status", "written"}, {"path", path.string()}}.dump(2)
-                    << '\n';
+        print_json(context.out, nlohmann::json{{"status", "written"}, {"path", path.string()}});
     else if (!context.global.quiet)
         context.out << "wrote " << path.string()
                     << "; `envpin resolve --explain` shows what it resolves to here\n";

@@ -4,6 +4,7 @@
 
 #include <fmt/ostream.h>
 
+#include "cli/json_out.hpp"
 #include "cli/command.hpp"
 #include "cli/host_fingerprint.hpp"
 #include "cli/render_store.hpp"
@@ -52,7 +53,7 @@ Expected<ExitCode> run_list(Context& context)
     auto opened = store::Store::open(store_options(context, store::Access::read));
     if (!opened && opened.error().code == ErrorCode::not_found) {  // no store yet: nothing managed
         if (context.global.json)
-            context.out << "[]\n";
+            print_json(context.out, nlohmann::json{{"environments", nlohmann::json::array()}});
         else if (!context.global.quiet)
             context.err << "envpin: no environments yet (" << opened.error().describe() << ")\n";
         return ExitCode::ok;
@@ -63,7 +64,7 @@ Expected<ExitCode> run_list(Context& context)
         auto json = nlohmann::json::array();
         for (const auto& item : listed)
             json.push_back(listed_json(item));
-        context.out << json.dump(2) << '\n';
+        print_json(context.out, nlohmann::json{{"environments", std::move(json)}});
         return ExitCode::ok;
     }
     for (const auto& item : listed) {

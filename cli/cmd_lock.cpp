@@ -6,6 +6,7 @@
 // facts, and a lock without targets for the host it records. It reads no index.
 #include <fmt/format.h>
 
+#include "cli/json_out.hpp"
 #include "cli/command.hpp"
 #include "cli/render_lock.hpp"
 #include "cli/render_resolve.hpp"
@@ -89,7 +90,7 @@ ExitCode render_conflict(const TargetResolution& conflict, Context& context)
         auto json = resolution_to_json(conflict.resolution, conflict.facts);
         if (conflict.target)
             json["target"] = conflict.target->name;
-        context.out << json.dump(2) << '\n';
+        print_json(context.out, json);
     } else {
         if (conflict.target)
             context.out << "target " << conflict.target->name << ":\n";
@@ -130,7 +131,7 @@ Expected<ExitCode> run_lock(const LockOptions& options, Context& context)
         report.status = LockStatus::written;
     }
     if (context.global.json)
-        context.out << lock_report_to_json(report).dump(2) << '\n';
+        print_json(context.out, lock_report_to_json(report));
     else
         render_lock_report(report, context.out);
     const bool stale = report.status == LockStatus::stale || report.status == LockStatus::missing;

@@ -2,6 +2,7 @@
 // each with its verdict on this host and the runs behind it.
 #include <fmt/ostream.h>
 
+#include "cli/json_out.hpp"
 #include "cli/command.hpp"
 #include "cli/host_fingerprint.hpp"
 #include "cli/render_store.hpp"
@@ -47,7 +48,7 @@ Expected<ExitCode> run_log(Context& context, const LogFlags& flags)
                    it->created, it->reason, mark_text(verdicts, *it, today), it->message, current ? "  (current)" : "");
     }
     if (context.global.json)
-        context.out << json.dump(2) << '\n';
+        print_json(context.out, nlohmann::json{{"environment", environment.name}, {"snapshots", std::move(json)}});
     return ExitCode::ok;
 }
 

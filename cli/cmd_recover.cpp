@@ -5,6 +5,7 @@
 // independent of the environments (and the window is closed).
 #include <fmt/ostream.h>
 
+#include "cli/json_out.hpp"
 #include "cli/command.hpp"
 #include "cli/render_store.hpp"
 #include "store/lifecycle/detach.hpp"
@@ -22,11 +23,10 @@ Expected<ExitCode> run_recover(Context& context, double wait)
         auto damaged = nlohmann::json::array();
         for (const auto& object : outcome.damaged)
             damaged.push_back({{"object", object.object}, {"detail", object.detail}});
-        context.out << nlohmann::json{{"detached_objects", outcome.copied},
+        print_json(context.out, nlohmann::json{{"detached_objects", outcome.copied},
                                       {"detached_bytes", outcome.copied_bytes},
                                       {"longest_window_s", static_cast<double>(outcome.longest_window_ns) / 1e9},
-                                      {"damaged", damaged}}.dump(2)
-                    << '\n';
+                                      {"damaged", damaged}});
     } else if (!context.global.quiet && outcome.jobs > 0) {
         fmt::print(context.out, "recover: {} objects copied into the store ({}); longest window {:.1f} s\n",
                    outcome.copied, human_bytes(outcome.copied_bytes), static_cast<double>(outcome.longest_window_ns) / 1e9);

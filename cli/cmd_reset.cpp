@@ -3,6 +3,7 @@
 // --dry-run says what would change and changes nothing.
 #include <future>
 
+#include "cli/json_out.hpp"
 #include "cli/command.hpp"
 #include "cli/host_fingerprint.hpp"
 #include "cli/render_reset.hpp"
@@ -41,7 +42,7 @@ Expected<ExitCode> run_reset(Context& context, const ResetFlags& flags)
     if (!outcome)
         return std::unexpected(outcome.error());
     if (context.global.json)
-        context.out << reset_json(*outcome).dump(2) << '\n';
+        print_json(context.out, reset_json(*outcome));
     else
         render_reset(*outcome, environment, context.out, context.err, context.global.quiet);
     return std::holds_alternative<store::ResetRefused>(*outcome) ? ExitCode::no : ExitCode::ok;

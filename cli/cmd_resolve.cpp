@@ -1,5 +1,6 @@
 // `envpin resolve`: which torch build works on this host (or on the host --driver/--gpu
 // describe), and why every other candidate does not. No side effects.
+#include "cli/json_out.hpp"
 #include "cli/command.hpp"
 #include "cli/render_resolve.hpp"
 #include "cli/resolve_inputs.hpp"
@@ -25,7 +26,7 @@ Expected<ExitCode> run_resolve(const ResolveOptions& options, Context& context)
     const auto host = ENVPIN_TRY(host_facts(catalog, options.inputs));
     const auto resolution = ENVPIN_TRY(resolve(catalog, request, host));
     if (context.global.json)
-        context.out << resolution_to_json(resolution, host).dump(2) << '\n';
+        print_json(context.out, resolution_to_json(resolution, host));
     else
         render_resolution(resolution, request, host,
                           options.explain ? Detail::explain : Detail::summary, context.out);

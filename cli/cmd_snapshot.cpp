@@ -1,5 +1,6 @@
 // `envpin snapshot NAME [-m MSG]`: record the environment's current state (nothing when it is
 // unchanged since the current snapshot).
+#include "cli/json_out.hpp"
 #include "cli/command.hpp"
 #include "cli/render_store.hpp"
 
@@ -27,7 +28,7 @@ Expected<ExitCode> run_snapshot(Context& context, const SnapshotFlags& flags)
     if (!outcome)
         return std::unexpected(outcome.error());
     if (context.global.json)
-        context.out << snapshot_json(*outcome, environment).dump(2) << '\n';
+        print_json(context.out, snapshot_json(*outcome, environment));
     else if (!context.global.quiet)
         render_snapshot(*outcome, environment, context.out);
     return ExitCode::ok;

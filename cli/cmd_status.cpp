@@ -4,6 +4,7 @@
 
 #include <future>
 
+#include "cli/json_out.hpp"
 #include "cli/command.hpp"
 #include "cli/host_fingerprint.hpp"
 #include "cli/render_store.hpp"
@@ -25,11 +26,10 @@ ExitCode render_reset_underway(Context& context, const StatusFlags& flags, const
 {
     const auto target = underway.target.empty() ? std::string("an earlier snapshot") : underway.target;
     if (context.global.json) {
-        context.out << nlohmann::json{{"environment", environment.name},
+        print_json(context.out, nlohmann::json{{"environment", environment.name},
                                       {"clean", false},
                                       {"reset_underway", {{"target", underway.target}, {"running", underway.running}}}}
-                           .dump(2)
-                    << '\n';
+                           );
     } else if (underway.running) {
         fmt::print(context.out, "{}: a reset to {} is running; the environment is the old or the new tree entry by "
                                 "entry until it finishes (`envpin status` again after it)\n",
@@ -78,7 +78,7 @@ Expected<ExitCode> run_status(Context& context, const StatusFlags& flags)
         body["snapshot"] = {{"seq", drift->snapshot.seq}, {"commit", drift->snapshot.commit}};
         body["detach"] = detach_json(detach);
         body["verified"] = verdict_json(verdict);
-        context.out << body.dump(2) << '\n';
+        print_json(context.out, body);
     } else if (drift->clean()) {
         fmt::print(context.out, "{}: clean (at {}, {}; {})\n", environment.name, drift->snapshot.label(),
                    short_commit(drift->snapshot.commit), verdict_words(verdict));

@@ -2,6 +2,7 @@
 // environment and report it as a table, JSON (--json) and JUnit XML (--junit FILE); with NAME
 // the run is recorded for the snapshot in the store. Exit 0 when every check passed or
 // skipped, 1 when one failed.
+#include "cli/json_out.hpp"
 #include "cli/command.hpp"
 #include "cli/render_verify.hpp"
 #include "cli/verify_run.hpp"
@@ -13,7 +14,7 @@ Expected<ExitCode> verify_and_render(const VerifyOptions& options, Context& cont
 {
     const auto report = ENVPIN_TRY(run_verify(options, context));
     if (context.global.json)
-        context.out << verify::to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+        print_json(context.out, verify::to_json(report));
     else if (!context.global.quiet)
         render_verify_summary(report, context.out, context.color_enabled());
     return report.passed ? ExitCode::ok : ExitCode::no;

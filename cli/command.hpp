@@ -54,5 +54,6 @@ void register_clone(CLI::App&, Context&, CommandRun&);
 void register_gate(CLI::App&, Context&, CommandRun&);
 void register_export(CLI::App&, Context&, CommandRun&);
 void register_list(CLI::App&, Context&, CommandRun&);
+void register_completions(CLI::App&, Context&, CommandRun&);
 
 }  // namespace envpin::cli

@@ -8,10 +8,14 @@
 #include <iostream>
 #include <new>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/json_out.hpp"
 #include "cli/command.hpp"
 #include "cli/usage_error.hpp"
+#include "resolver/catalog.hpp"
+#include "verify/report.hpp"
 
 namespace envpin::cli {
 
@@ -48,6 +52,7 @@ constexpr Registrar registrars[] = {
     register_recover,
     register_gate,
     register_export,
+    register_completions,
 };
 
 void add_global_options(CLI::App& app, GlobalOptions& global)
@@ -67,7 +72,7 @@ int report_error(const Context& context, const Error& error)
         nlohmann::json body = {{"error", {{"code", std::string(to_string(error.code))},
                                           {"message", error.describe()},
                                           {"exit_code", static_cast<int>(code)}}}};
-        context.out << body.dump(2) << '\n';
+        print_json(context.out, body);
     }
     context.err << "envpin: error: " << error.describe() << '\n';
     return static_cast<int>(code);
@@ -92,13 +97,21 @@ Expected<ExitCode> run_guarded(const CommandRun& selected)
     }
 }
 
+// "envpin 0.2.0 (catalog 2026-08-21, verify suite 1)": what a bug report needs to name.
+std::string version_text()
+{
+    const auto catalog = default_catalog();
+    return fmt::format("envpin {} (catalog {}, verify suite {})", ENVPIN_VERSION,
+                       catalog ? catalog->revision : std::string("unreadable"), verify::suite_version);
+}
+
 int run(int argc, char** argv)
 {
     Context context{{}, std::cout, std::cerr};
     CLI::App app{"envpin: resolve, lock, snapshot, verify and reset GPU machine-learning environments"};
     app.fallthrough();  // global options are accepted after the subcommand too
     app.require_subcommand(1);
-    app.set_version_flag("--version", "envpin 0.1.0");
+    app.set_version_flag("--version", version_text());
     add_global_options(app, context.global);
     CommandRun selected;
     for (const auto registrar : registrars)

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "cli/json_out.hpp"
 #include "cli/render_lock.hpp"
 #include "cli/render_resolve.hpp"
 #include "cli/render_store.hpp"
@@ -53,7 +54,7 @@ std::string installed_line(const std::vector<store::ResolvedArtifact>& installed
 void render_conflict(const CreateInputs& inputs, bool json, bool explain, std::ostream& out)
 {
     if (json)
-        out << resolution_to_json(*inputs.conflict, inputs.host).dump(2) << '\n';
+        print_json(out, resolution_to_json(*inputs.conflict, inputs.host));
     else
         render_resolution(*inputs.conflict, inputs.resolved, inputs.host, explain ? Detail::explain : Detail::summary,
                           out);
@@ -62,7 +63,7 @@ void render_conflict(const CreateInputs& inputs, bool json, bool explain, std::o
 void render_no_target(const std::vector<std::string>& mismatches, bool json, std::ostream& out)
 {
     if (json) {
-        out << nlohmann::json{{"status", "no-target"}, {"mismatches", mismatches}}.dump(2) << '\n';
+        print_json(out, nlohmann::json{{"status", "no-target"}, {"mismatches", mismatches}});
         return;
     }
     fmt::print(out, "create: {}\n  ({})\n", no_target_sentence(mismatches), no_target_hint);

@@ -17,6 +17,9 @@ packages=(
   xfsprogs
   # scripts/bundle.sh (binaries carried to the GPU machine)
   patchelf
+  # the man page (help2man at build time; tests render it with man) and the Debian package
+  # (cpack's dpkg-shlibdeps)
+  help2man man-db dpkg-dev
   # verify's CPU tests: the training probe builds against libtorch-dev, the python check
   # imports python3-torch from a venv with system site-packages
   libtorch-dev python3-torch
@@ -44,3 +47,9 @@ preset=${ENVPIN_PRESET:-release}
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset" -j "$(nproc)"
 echo "setup: built build/$preset/envpin"
+
+# ENVPIN_PREFIX=DIR: also install there (bin/envpin, the man page, completions, docs).
+if [ -n "${ENVPIN_PREFIX:-}" ]; then
+  cmake --install "build/$preset" --prefix "$ENVPIN_PREFIX"
+  echo "setup: installed $ENVPIN_PREFIX/bin/envpin"
+fi

@@ -40,7 +40,7 @@ TEST_P(CreateWithoutTorch, OfflineFromTheExampleWheelhouseAndVerified)
     EXPECT_EQ(json["installed"][0]["sha256"].get<std::string>().size(), 64u);
     EXPECT_EQ(json["verify"]["status"], "pass") << json["verify"].dump(2);
     EXPECT_EQ(installed_version("demo", "tinyops"), "1.0.0");
-    const auto log = envpin({"log", "demo", "--json"}).json();
+    const auto log = envpin({"log", "demo", "--json"}).json()["snapshots"];
     ASSERT_EQ(log.size(), 1u);
     EXPECT_EQ(log[0]["verified"], "pass");
 }

@@ -129,7 +129,7 @@ TEST_P(CreateWithInstaller, FromFlagsInstallsThePlanPinsItAndSnapshots)
     }
     EXPECT_TRUE(has(find_installed(written, "torch")->source, served_by(variant_index->url())))
         << find_installed(written, "torch")->source;
-    const auto log = envpin({"log", "train", "--json"}).json();
+    const auto log = envpin({"log", "train", "--json"}).json()["snapshots"];
     ASSERT_EQ(log.size(), 1u);
     EXPECT_EQ(log[0]["reason"], "create");
     EXPECT_EQ(envpin({"status", "train", "--exit-code"}).exit_code, 0);

@@ -115,7 +115,7 @@ TEST(ResolveCommand, MalformedInputsExitTwoNamingTheInput)
     expect_bad({"--python", "three", "--driver", "none"}, "--python 'three'");
     const auto json = run_envpin({"resolve", "--json", "--torch", "2.7.x!!", "--driver", "none"});
     EXPECT_EQ(json.exit_code, 2);
-    EXPECT_EQ(json.json()["error"]["code"], "bad input");
+    EXPECT_EQ(json.json()["error"]["code"], "bad_input");
 }
 
 TEST(ResolveCommand, CatalogFileOverridesTheBuiltInOne)

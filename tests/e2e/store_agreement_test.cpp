@@ -60,7 +60,7 @@ protected:
         }
         const auto log = envpin({"log", "train", "--json"});
         ASSERT_EQ(log.exit_code, 0) << log.err;
-        EXPECT_EQ(log.json().size(), 2u) << log.out;
+        EXPECT_EQ(log.json()["snapshots"].size(), 2u) << log.out;
         EXPECT_EQ(envpin({"status", "train", "--exit-code"}).exit_code, 0);
         EXPECT_EQ(envpin({"gc", "--json"}).json()["removed_objects"], 0);
         const auto reset = envpin({"reset", "train", "train@1", "--force"});

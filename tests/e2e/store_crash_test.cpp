@@ -60,7 +60,7 @@ TEST_F(StoreTest, KillNineDuringSnapshotsLeavesAConsistentStore)
         const auto log = envpin({"log", "crash", "--json"});
         ASSERT_EQ(log.exit_code, 0) << log.err;
         const auto branch = sys::run_process({{"git", "--git-dir", (store() / "manifests.git").string(), "rev-parse", "crash"}}).value();
-        EXPECT_EQ(branch.out, log.json()[0]["commit"].get<std::string>() + "\n") << "round " << round;
+        EXPECT_EQ(branch.out, log.json()["snapshots"][0]["commit"].get<std::string>() + "\n") << "round " << round;
         EXPECT_NE(envpin({"status", "crash"}).exit_code, 3) << "round " << round;
     }
     // A ref lock left by a writer killed while moving the branch does not block the next one.
@@ -71,7 +71,7 @@ TEST_F(StoreTest, KillNineDuringSnapshotsLeavesAConsistentStore)
     EXPECT_EQ(envpin({"status", "crash", "--exit-code"}).exit_code, 0);
     const auto fsck = envpin({"fsck", "--json"});
     EXPECT_EQ(fsck.exit_code, 0) << fsck.out;
-    const auto snapshots = envpin({"log", "crash", "--json"}).json().size();
+    const auto snapshots = envpin({"log", "crash", "--json"}).json()["snapshots"].size();
     EXPECT_GE(snapshots, static_cast<size_t>(completed + 1));
     const auto git_fsck = sys::run_process({{"git", "--git-dir", (store() / "manifests.git").string(), "fsck"}}).value();
     EXPECT_TRUE(git_fsck.success()) << git_fsck.err;

@@ -92,7 +92,7 @@ TEST_F(StoreTest, AdoptUpgradeStatusSnapshotLogDiffAndStockGit)
     EXPECT_NE(second.out.find("train@2"), std::string::npos) << second.out;
     EXPECT_EQ(envpin({"status", "train", "--exit-code"}).exit_code, 0);
 
-    const auto log = envpin({"log", "train", "--json"}).json();
+    const auto log = envpin({"log", "train", "--json"}).json()["snapshots"];
     ASSERT_EQ(log.size(), 2u);
     EXPECT_EQ(log[0]["seq"], 2);
     EXPECT_EQ(log[0]["message"], "upgrade tinypkg");
@@ -199,7 +199,8 @@ TEST_F(StoreTest, ListShowsEveryEnvironmentAndLogTakesTheNewestN)
 {
     const auto none = envpin({"list", "--json"});
     ASSERT_EQ(none.exit_code, 0) << none.err;  // no store yet: nothing managed
-    EXPECT_EQ(none.json(), nlohmann::json::array());
+    EXPECT_EQ(none.json()["environments"], nlohmann::json::array());
+    EXPECT_EQ(none.json()["schema_version"], 1);
 
     for (const std::string name : {"alpha", "beta"}) {
         make_venv(dir / name);
@@ -211,7 +212,7 @@ TEST_F(StoreTest, ListShowsEveryEnvironmentAndLogTakesTheNewestN)
 
     const auto listed = envpin({"list", "--json"});
     ASSERT_EQ(listed.exit_code, 0) << listed.err;
-    const auto json = listed.json();
+    const auto json = listed.json()["environments"];
     ASSERT_EQ(json.size(), 2u) << json.dump(2);
     EXPECT_EQ(json[0]["name"], "alpha");
     EXPECT_EQ(json[0]["present"], false);
@@ -224,9 +225,10 @@ TEST_F(StoreTest, ListShowsEveryEnvironmentAndLogTakesTheNewestN)
 
     const auto newest = envpin({"log", "beta", "-n", "1", "--json"});
     ASSERT_EQ(newest.exit_code, 0) << newest.err;
-    ASSERT_EQ(newest.json().size(), 1u);
-    EXPECT_EQ(newest.json()[0]["seq"], 2);
-    EXPECT_EQ(envpin({"log", "beta", "--json"}).json().size(), 2u);
+    EXPECT_EQ(newest.json()["environment"], "beta");
+    ASSERT_EQ(newest.json()["snapshots"].size(), 1u);
+    EXPECT_EQ(newest.json()["snapshots"][0]["seq"], 2);
+    EXPECT_EQ(envpin({"log", "beta", "--json"}).json()["snapshots"].size(), 2u);
     const auto zero = envpin({"log", "beta", "-n", "0"});
     EXPECT_EQ(zero.exit_code, 2);
     EXPECT_NE(zero.err.find("--max-count"), std::string::npos) << zero.err;

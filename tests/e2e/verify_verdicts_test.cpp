@@ -102,7 +102,7 @@ TEST_F(VerdictsTest, LogStatusAndResetKeepThePassAfterTheFailure)
 
     const auto log = envpin({"log", "train", "--json"});
     ASSERT_EQ(log.exit_code, 0) << log.err;
-    const auto entries = log.json();
+    const auto entries = log.json()["snapshots"];
     const auto& first = entry_of(entries, 1);
     EXPECT_EQ(first["verified"], "pass");
     ASSERT_EQ(first["runs"].size(), 2u) << first.dump(2);
