@@ -37,7 +37,7 @@ Expected<ExitCode> run_diff(Context& context, const DiffFlags& flags)
     }
     fmt::print(context.out, "{} ({}) -> {} ({}){}\n", from.label(), short_commit(from.commit), to.label(),
                short_commit(to.commit), changes.empty() ? ": no differences" : "");
-    render_changes(changes, context.out, flags.files);
+    render_changes(changes, context.out, flags.files ? FileDetail::paths : FileDetail::packages);
     return ExitCode::ok;
 }
 

@@ -17,6 +17,7 @@ namespace {
 struct StatusFlags {
     std::string name;
     bool exit_code = false;
+    bool files = false;  // every changed path, not the counts per package
 };
 
 // A tree in the middle of a reset is neither drift nor an error: said as such (exit 0; 1 with
@@ -88,7 +89,7 @@ Expected<ExitCode> run_status(Context& context, const StatusFlags& flags)
                    short_commit(drift->snapshot.commit), verdict_words(verdict));
         if (!changes.distributions.empty())
             fmt::print(context.out, "distributions:\n");
-        render_changes(changes, context.out, true);
+        render_changes(changes, context.out, flags.files ? FileDetail::paths : FileDetail::packages);
     }
     if (!context.global.json)
         render_detach(detach, context.out);
@@ -103,6 +104,7 @@ void register_status(CLI::App& app, Context& context, CommandRun& selected)
     auto* command = app.add_subcommand("status", "Show drift against the current snapshot");
     command->add_option("name", flags->name, "Environment name")->required();
     command->add_flag("--exit-code", flags->exit_code, "Exit 1 when the environment has drifted");
+    command->add_flag("--files", flags->files, "List every changed path (default: counts per package)");
     command->callback([&context, &selected, flags] {
         selected = [&context, flags] { return run_status(context, *flags); };
     });

@@ -1,12 +1,16 @@
 #include "cli/render_store.hpp"
 
-#include "store/lifecycle/observe.hpp"
-#include "sys/file.hpp"
-
 #include <unistd.h>
+
+#include <algorithm>
+#include <map>
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+
+#include "base/strings.hpp"
+#include "store/lifecycle/observe.hpp"
+#include "sys/file.hpp"
 
 namespace envpin::cli {
 
@@ -89,14 +93,69 @@ static std::string change_text(const store::DistributionChange& change)
     return fmt::format("{} {} -> {}", change.name, *change.from, *change.to);
 }
 
-void render_changes(const store::Changes& changes, std::ostream& out, bool list_files)
+namespace {
+
+// The package a changed path belongs to: the first directory under site-packages ("torch/"),
+// else the path's first component ("bin/").
+std::string package_of(std::string_view path)
+{
+    constexpr std::string_view site = "/site-packages/";
+    if (const auto at = path.find(site); at != std::string_view::npos) {
+        const auto rest = path.substr(at + site.size());
+        const auto slash = rest.find('/');
+        return slash == std::string_view::npos ? std::string(rest) : std::string(rest.substr(0, slash + 1));
+    }
+    const auto slash = path.find('/');
+    return slash == std::string_view::npos ? std::string(path) : std::string(path.substr(0, slash + 1));
+}
+
+void render_packages(const store::Changes& changes, std::ostream& out)
+{
+    struct Counts {
+        size_t added = 0, modified = 0, removed = 0;
+        [[nodiscard]] size_t total() const { return added + modified + removed; }
+    };
+    std::map<std::string, Counts> packages;
+    for (const auto& path : changes.added)
+        ++packages[package_of(path)].added;
+    for (const auto& path : changes.modified)
+        ++packages[package_of(path)].modified;
+    for (const auto& path : changes.removed)
+        ++packages[package_of(path)].removed;
+    std::vector<std::pair<std::string, Counts>> sorted(packages.begin(), packages.end());
+    std::ranges::stable_sort(sorted, [](const auto& a, const auto& b) { return a.second.total() > b.second.total(); });
+    constexpr size_t shown = 12;
+    size_t width = 0;
+    for (size_t i = 0; i < std::min(shown, sorted.size()); ++i)
+        width = std::max(width, store::escape_field(sorted[i].first).size());
+    for (size_t i = 0; i < std::min(shown, sorted.size()); ++i) {
+        const auto& [name, counts] = sorted[i];
+        std::vector<std::string> parts;
+        if (counts.added > 0)
+            parts.push_back(fmt::format("{} added", counts.added));
+        if (counts.modified > 0)
+            parts.push_back(fmt::format("{} modified", counts.modified));
+        if (counts.removed > 0)
+            parts.push_back(fmt::format("{} removed", counts.removed));
+        fmt::print(out, "    {:<{}}  {}\n", store::escape_field(name), width, join(parts, ", "));
+    }
+    if (sorted.size() > shown)
+        fmt::print(out, "    ... and {} more (--files lists every path)\n", sorted.size() - shown);
+}
+
+}  // namespace
+
+void render_changes(const store::Changes& changes, std::ostream& out, FileDetail detail)
 {
     for (const auto& change : changes.distributions)
         fmt::print(out, "  {}\n", change_text(change));
-    if (!list_files) {
-        if (!changes.added.empty() || !changes.modified.empty() || !changes.removed.empty())
+    if (detail != FileDetail::paths) {
+        if (!changes.added.empty() || !changes.modified.empty() || !changes.removed.empty()) {
             fmt::print(out, "  files: {} added, {} modified, {} removed\n", changes.added.size(),
                        changes.modified.size(), changes.removed.size());
+            if (detail == FileDetail::packages)
+                render_packages(changes, out);
+        }
         return;
     }
     auto section = [&](std::string_view title, const std::vector<std::string>& paths) {
@@ -122,7 +181,7 @@ void render_snapshot(const store::SnapshotOutcome& outcome, const store::Environ
                snapshot.files, human_bytes(snapshot.bytes), outcome.distributions);
     if (outcome.previous) {
         fmt::print(out, "changes since {}:\n", outcome.previous->label());
-        render_changes(outcome.changes, out, false);
+        render_changes(outcome.changes, out, FileDetail::counts);
     }
     const bool copying = outcome.link_mode == store::LinkMode::link_then_copy && outcome.new_objects > 0;
     fmt::print(out, "hashed {} files ({}), {} new objects, link mode {}{}\n", outcome.hashed_files,

@@ -36,7 +36,10 @@ void render_snapshot(const store::SnapshotOutcome& outcome, const store::Environ
 [[nodiscard]] nlohmann::json detach_json(const std::optional<store::DetachRecord>& detach);
 void render_detach(const std::optional<store::DetachRecord>& detach, std::ostream& out);
 [[nodiscard]] nlohmann::json snapshot_json(const store::SnapshotOutcome& outcome, const store::Environment& environment);
-void render_changes(const store::Changes& changes, std::ostream& out, bool list_files);
+// How much of a change set to print after its distributions: the file counts; the counts per
+// top-level package ("torch/  2,800 modified"), the most changed first; or every path.
+enum class FileDetail { counts, packages, paths };
+void render_changes(const store::Changes& changes, std::ostream& out, FileDetail detail);
 void render_fsck(const store::FsckReport& report, std::ostream& out);
 [[nodiscard]] nlohmann::json fsck_json(const store::FsckReport& report);
 void render_gc(const store::GcReport& report, bool dry_run, std::ostream& out);

@@ -70,7 +70,7 @@ LockRequest lock_request(const Spec& spec)
 std::string init_spec_text(std::string_view name)
 {
     return fmt::format(R"(# envpin.toml: what this project's Python environment should hold.
-# `envpin resolve --explain` shows what these settings resolve to on this machine,
+# `envpin resolve --spec envpin.toml --explain` shows what these settings resolve to here,
 # `envpin lock` pins the answer in envpin.lock, `envpin create` builds the environment.
 
 [environment]

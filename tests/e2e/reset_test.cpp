@@ -212,7 +212,7 @@ TEST_F(ResetTest, RightAfterAResetStatusHashesNothingAndStillSeesChanges)
     write_text(changed.string() + ".new", std::string(size, '#'));
     fs::rename(changed.string() + ".new", changed);
     fs::last_write_time(changed, mtime);
-    const auto status = envpin({"status", "train", "--exit-code"});
+    const auto status = envpin({"status", "train", "--exit-code", "--files"});
     EXPECT_EQ(status.exit_code, 1) << status.out << status.err;
     EXPECT_NE(status.out.find("bulk/m1/f110.py"), std::string::npos) << status.out;
 }
@@ -230,7 +230,7 @@ TEST_F(ResetTest, AFileChangedRightAfterAResetIsNeverTakenForTheRestoredOne)
     fs::rename(path.string() + ".new", path);
     fs::last_write_time(path, before);
     wait_for_cleanup();
-    const auto status = envpin({"status", "train", "--exit-code"});
+    const auto status = envpin({"status", "train", "--exit-code", "--files"});
     EXPECT_EQ(status.exit_code, 1) << status.out << status.err;
     EXPECT_NE(status.out.find("bulk/m0/f0.py"), std::string::npos) << status.out;
 }

@@ -118,6 +118,41 @@ TEST(ResolveCommand, MalformedInputsExitTwoNamingTheInput)
     EXPECT_EQ(json.json()["error"]["code"], "bad_input");
 }
 
+TEST(ResolveCommand, ASpecAndItsTargetsResolveAsLockResolvesThem)
+{
+    TempDir dir;
+    write_text(dir / "envpin.toml", R"([environment]
+torch = ">=2.6,<2.9"
+python = "3.12"
+[[target]]
+name = "hopper"
+driver = ">=575.51.03"
+gpus = ["H100"]
+[[target]]
+name = "ci-cpu"
+cuda = "cpu"
+)");
+    const auto spec = (dir / "envpin.toml").string();
+    const auto host = run_envpin({"resolve", "--spec", spec, "--driver", "none", "--json"});
+    ASSERT_EQ(host.exit_code, 0) << host.err;
+    EXPECT_EQ(host.json()["variant"], "cpu");  // this (described) host has no driver
+    const auto hopper = run_envpin({"resolve", "--spec", spec, "--target", "hopper", "--driver", "none", "--json"});
+    ASSERT_EQ(hopper.exit_code, 0) << hopper.err;
+    EXPECT_NE(hopper.json()["variant"], "cpu");  // the target's facts, not the host's
+    EXPECT_EQ(hopper.json()["python"], "3.12");
+    const auto cpu = run_envpin({"resolve", "--spec", spec, "--target", "ci-cpu"});
+    ASSERT_EQ(cpu.exit_code, 0) << cpu.err;
+    EXPECT_NE(cpu.out.find("+cpu"), std::string::npos) << cpu.out;
+    const auto unknown = run_envpin({"resolve", "--spec", spec, "--target", "ampere"});
+    EXPECT_EQ(unknown.exit_code, 2);
+    EXPECT_NE(unknown.err.find("expected one of hopper, ci-cpu"), std::string::npos) << unknown.err;
+    const auto both = run_envpin({"resolve", "--spec", spec, "--torch", "2.7.*"});
+    EXPECT_EQ(both.exit_code, 2);
+    EXPECT_NE(both.err.find("drop those flags"), std::string::npos) << both.err;
+    const auto lone = run_envpin({"resolve", "--target", "hopper"});
+    EXPECT_EQ(lone.exit_code, 2);
+}
+
 TEST(ResolveCommand, CatalogFileOverridesTheBuiltInOne)
 {
     TempDir dir;

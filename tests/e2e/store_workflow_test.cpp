@@ -86,6 +86,11 @@ TEST_F(StoreTest, AdoptUpgradeStatusSnapshotLogDiffAndStockGit)
     EXPECT_EQ(envpin({"status", "train", "--exit-code"}).exit_code, 1);
     const auto text = envpin({"status", "train"});
     EXPECT_NE(text.out.find("tinypkg 1.0 -> 2.0"), std::string::npos) << text.out;
+    // Summarized by package by default; --files lists every path.
+    EXPECT_NE(text.out.find("    tinypkg/  "), std::string::npos) << text.out;
+    EXPECT_EQ(text.out.find(expected.added.front()), std::string::npos) << text.out;
+    const auto every_path = envpin({"status", "train", "--files"});
+    EXPECT_NE(every_path.out.find(expected.added.front()), std::string::npos) << every_path.out;
 
     const auto second = envpin({"snapshot", "train", "-m", "upgrade tinypkg"});
     ASSERT_EQ(second.exit_code, 0) << second.err;
