@@ -1,20 +1,27 @@
 #include "base/trace.hpp"
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 
 namespace envpin {
 namespace {
 thread_local int depth = 0;
+std::atomic<bool> enabled_by_flag{false};
 }
 
 bool tracing()
 {
-    static const bool enabled = [] {
+    static const bool enabled_by_environment = [] {
         const char* value = std::getenv("ENVPIN_TRACE");
         return value != nullptr && *value != '\0' && *value != '0';
     }();
-    return enabled;
+    return enabled_by_environment || enabled_by_flag.load(std::memory_order_relaxed);
+}
+
+void enable_tracing()
+{
+    enabled_by_flag.store(true, std::memory_order_relaxed);
 }
 
 TraceSpan::TraceSpan(std::string_view name) : name_(name), start_(std::chrono::steady_clock::now()), active_(tracing())

@@ -7,6 +7,8 @@
 namespace envpin {
 
 [[nodiscard]] bool tracing();
+// Turns tracing on for this process (`-v`), as ENVPIN_TRACE=1 does; call before any work.
+void enable_tracing();
 
 // Times the scope it lives in; nested spans are indented.
 class TraceSpan {

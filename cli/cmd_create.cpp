@@ -25,8 +25,10 @@ Expected<ExitCode> run_create(Context& context, const CreateFlags& flags)
         render_no_target(inputs.no_target, context.global.json, context.out);
         return ExitCode::no;
     }
-    if (!context.global.quiet && !context.global.json && ::isatty(STDERR_FILENO))
+    if (!context.global.quiet && !context.global.json && ::isatty(STDERR_FILENO)) {
         inputs.request.on_step = [&context](std::string_view step) { context.err << "envpin: " << step << "...\n"; };
+        inputs.request.installer_progress = true;  // a multi-GB install shows what it does
+    }
     inputs.request.progress = progress_line(context);
     const auto outcome = store::create_environment(store_options(context, store::Access::write, flags.wait),
                                                    inputs.request);

@@ -13,7 +13,9 @@
 
 #include "cli/json_out.hpp"
 #include "cli/command.hpp"
+#include "cli/help_format.hpp"
 #include "cli/usage_error.hpp"
+#include "base/trace.hpp"
 #include "resolver/catalog.hpp"
 #include "verify/report.hpp"
 
@@ -60,7 +62,7 @@ void add_global_options(CLI::App& app, GlobalOptions& global)
     app.add_option("--store", global.store, "Store directory (default: $ENVPIN_HOME or ~/.local/share/envpin)");
     app.add_flag("--json", global.json, "Machine-readable output on stdout");
     app.add_flag("-q,--quiet", global.quiet, "Print only errors");
-    app.add_flag("-v,--verbose", global.verbose, "More detail (repeatable)");
+    app.add_flag("-v,--verbose", global.verbose, "Each phase and its time on stderr (as ENVPIN_TRACE=1)");
     app.add_option("--color", global.color, "Colored output")
         ->check(CLI::IsMember({"auto", "always", "never"}));
 }
@@ -112,6 +114,7 @@ int run(int argc, char** argv)
     app.fallthrough();  // global options are accepted after the subcommand too
     app.require_subcommand(1);
     app.set_version_flag("--version", version_text());
+    use_help_format(app);
     add_global_options(app, context.global);
     CommandRun selected;
     for (const auto registrar : registrars)
@@ -127,6 +130,8 @@ int run(int argc, char** argv)
     }
     if (!selected)
         return static_cast<int>(ExitCode::usage);
+    if (context.global.verbose > 0)
+        enable_tracing();  // -v: each phase and its time on stderr
     auto result = run_guarded(selected);
     context.out.flush();
     if (!result)

@@ -250,7 +250,7 @@ Expected<CreateOutcome> create_environment(const StoreOptions& store, const Crea
     if (scratch.path().empty())
         return fail(ErrorCode::io, "cannot make a scratch directory in {}",
                     fs::temp_directory_path().string());
-    const Installer installer(request.installer, scratch.path());
+    const Installer installer(request.installer, scratch.path(), request.installer_progress);
     MadeTree made(first_missing_directory(request.path));
     announce(request, fmt::format("creating {} ({}, python {})", request.path.string(),
                                   to_string(request.installer),

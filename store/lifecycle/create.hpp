@@ -50,6 +50,7 @@ struct CreateRequest {
     bool pypi_build = false;
     LinkMode link_mode = LinkMode::automatic;
     std::function<void(std::string_view step)> on_step;  // "installing torch==2.7.1+cu128 from ..."
+    bool installer_progress = false;  // uv's own progress on stderr while it installs (a terminal)
     ProgressCallback progress;                           // hashing for the first snapshot
 };
 

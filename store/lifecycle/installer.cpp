@@ -25,13 +25,20 @@ const std::vector<std::string> hostile_variables = {
     "UV_OVERRIDE", "UV_CONFIG_FILE", "UV_PYTHON", "VIRTUAL_ENV", "CONDA_PREFIX"};
 
 // Runs an installer command; failure carries the installer's own last lines.
-Expected<sys::ProcessResult> run_installer(std::vector<std::string> argv, const std::string& what)
+// `shown`: the installer's stderr goes to ours (a person watches it install), so a failure
+// points there instead of repeating it.
+Expected<sys::ProcessResult> run_installer(std::vector<std::string> argv, const std::string& what, bool shown = false)
 {
     sys::ProcessSpec spec;
     spec.argv = std::move(argv);
     spec.unset_env = hostile_variables;
-    spec.set_env = {{"PIP_DISABLE_PIP_VERSION_CHECK", "1"}, {"UV_NO_PROGRESS", "1"}};
+    spec.set_env = {{"PIP_DISABLE_PIP_VERSION_CHECK", "1"}};
+    if (!shown)
+        spec.set_env.emplace_back("UV_NO_PROGRESS", "1");
+    spec.pass_stderr_through = shown;
     auto result = ENVPIN_TRY_CTX(what, sys::run_process(spec));
+    if (!result.success() && shown)
+        return fail(ErrorCode::installer, "{} failed ({}); its explanation is above", what, result.describe_status());
     if (!result.success()) {
         // pip explains a resolution conflict on stdout and states it on stderr: keep both.
         std::string message = std::string(trim(std::string(trim(result.out)) + "\n" + std::string(trim(result.err))));
@@ -257,9 +264,11 @@ Expected<std::vector<ResolvedArtifact>> Installer::install_with_uv(const fs::pat
     auto artifacts = step.locked.empty() ? ENVPIN_TRY(compile_with_uv(step, {"--python", python})) : step.locked;
     ENVPIN_TRY(sys::write_file_atomic(pinned, pinned_lines(artifacts)));
     std::vector<std::string> install = {"uv", "pip", "install", "--python", python, "--no-config",
-                                        "--require-hashes", "--no-deps", "--quiet", "-r", pinned.string()};
+                                        "--require-hashes", "--no-deps", "-r", pinned.string()};
+    if (!progress_)
+        install.push_back("--quiet");
     add_uv_source(install, step.source);
-    ENVPIN_TRY(run_installer(install, "uv pip install"));
+    ENVPIN_TRY(run_installer(install, "uv pip install", progress_));
     return artifacts;
 }
 

@@ -61,8 +61,12 @@ struct InstallStep {
 
 class Installer {
 public:
-    Installer(InstallerKind kind, std::filesystem::path scratch_directory)
-        : kind_(kind), scratch_(std::move(scratch_directory)) {}
+    // `progress`: uv's own output (what it resolves, downloads and installs, with its progress
+    // bars) goes to this process's stderr while it installs, for a person at a terminal; its
+    // failure then says that its explanation is above. pip stays quiet: it draws its progress
+    // on stdout, which envpin reads.
+    Installer(InstallerKind kind, std::filesystem::path scratch_directory, bool progress = false)
+        : kind_(kind), scratch_(std::move(scratch_directory)), progress_(progress) {}
 
     [[nodiscard]] InstallerKind kind() const { return kind_; }
 
@@ -92,6 +96,7 @@ private:
 
     InstallerKind kind_;
     std::filesystem::path scratch_;  // requirement/constraint files and reports go here
+    bool progress_ = false;
 };
 
 // The packages of uv's `pip compile --format pylock.toml` output, each with the first wheel that
