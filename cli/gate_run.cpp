@@ -252,7 +252,9 @@ Expected<CheckResult> verify_now(GateRun& run)
     return report.passed
                       ? passed("verified", fmt::format("{} passed verify now: {} checks, {} skipped", run.current->label(),
                                                        report.checks.size(), skipped))
-                      : said_no("verified", fmt::format("{} failed verify now: {}", run.current->label(), join(failed, ", ")),
+                      : said_no("verified",
+                                fmt::format("{} failed verify now: {}{}", run.current->label(), join(failed, ", "),
+                                            report.changed_since ? "; " + verify::describe(*report.changed_since) : ""),
                                 hint);
 }
 

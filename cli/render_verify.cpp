@@ -82,6 +82,8 @@ void render_verify_summary(const verify::Report& report, std::ostream& out, bool
     fmt::print(out, "\n");
     if (report.passed_before)
         render_passed_before(*report.passed_before, out);
+    if (report.changed_since)
+        fmt::print(out, "{}\n", verify::describe(*report.changed_since));
     fmt::print(out, "verify: {}  {} passed, {} failed, {} errors, {} skipped in {:.1f} s  (host {}, suite {})\n",
                paint(report.passed ? "PASS" : "FAIL", verdict, color), counts[0], counts[1], counts[3], counts[2],
                static_cast<double>(report.duration_ms) / 1000, report.fingerprint, report.suite_version);

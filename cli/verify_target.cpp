@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <fmt/format.h>
+
+#include "store/lifecycle/compare.hpp"
 #include "store/lifecycle/snapshot.hpp"
 #include "store/lifecycle/tree_builder.hpp"
 #include "store/lifecycle/verdicts.hpp"
@@ -120,6 +123,42 @@ std::optional<verify::PassedBefore> passed_before(const VerifyTarget& target, co
     return passed;
 }
 
+// A path as people name it: inside site-packages, from there ("torch/nn/modules/linear.py").
+std::string shown_path(const std::string& path)
+{
+    constexpr std::string_view site = "site-packages/";
+    const auto at = path.find(site);
+    return at == std::string::npos ? path : path.substr(at + site.size());
+}
+
+// A failure of other bytes than the newest snapshot that passed here: what changed since it,
+// distributions first. nullopt when no snapshot passed here, or its manifest cannot be read
+// (the failure is reported all the same).
+std::optional<verify::ChangedSince> changed_since(store::Store& store, const VerifyTarget& target,
+                                                  const verify::Report& report)
+{
+    if (report.passed || report.passed_before || !target.reset_suggestion)
+        return std::nullopt;
+    const auto passed = store.resolve(*target.reset_suggestion);
+    const auto before = passed ? store.manifest(*passed) : Expected<store::Manifest>(std::unexpected(passed.error()));
+    const auto after = store.manifest(target.snapshot);
+    if (!before || !after)
+        return std::nullopt;
+    const auto changes = store::compare(*before, *after);
+    verify::ChangedSince changed{*target.reset_suggestion, {}, static_cast<long long>(changes.added.size()),
+                                 static_cast<long long>(changes.modified.size()),
+                                 static_cast<long long>(changes.removed.size()), {}};
+    for (const auto& change : changes.distributions)
+        changed.distributions.push_back(fmt::format("{} {} -> {}", change.name, change.from.value_or("(none)"),
+                                                    change.to.value_or("(removed)")));
+    constexpr size_t shown = 5;
+    for (const auto* paths : {&changes.modified, &changes.added, &changes.removed})
+        for (const auto& path : *paths)
+            if (changed.paths.size() < shown && !path.ends_with("/"))
+                changed.paths.push_back(shown_path(path));
+    return changed;
+}
+
 store::VerifyRunRecord run_record(const VerifyTarget& target, const verify::Report& report)
 {
     const auto text = [](const nlohmann::json& json) {
@@ -150,6 +189,7 @@ Expected<void> record_verify_result(store::Store& store, const VerifyTarget& tar
     if (target.baseline)
         report.regressions = verify::find_regressions(report, *target.baseline);
     report.passed_before = passed_before(target, report);
+    report.changed_since = changed_since(store, target, report);
     ENVPIN_TRY(store.metadata().record_verify_run(run_record(target, report)));
     return {};
 }

@@ -224,6 +224,25 @@ CheckResult judge(const nlohmann::json& probe, const ProbeRequest& request)
     return result;
 }
 
+// What a dead interpreter left on stderr: with faulthandler's report, its first line and the
+// innermost Python frames ("Fatal Python error: Segmentation fault; in File \".../linear.py\",
+// line 9 in <module>; ..."); otherwise the start of the text.
+std::string crash_text(std::string_view err)
+{
+    const auto fatal = err.find("Fatal Python error:");
+    if (fatal == std::string_view::npos)
+        return std::string(trim(err)).substr(0, 2000);
+    const auto lines = split(err.substr(fatal), '\n');
+    std::vector<std::string> frames;
+    for (const auto line : lines)
+        if (trim(line).starts_with("File \"") && frames.size() < 4)
+            frames.emplace_back(trim(line));
+    auto text = std::string(trim(lines.front()));
+    if (!frames.empty())
+        text += "; in " + join(frames, "; ");
+    return text;
+}
+
 }  // namespace
 
 CheckResult run_python_check(const ProbeRequest& request)
@@ -240,7 +259,8 @@ CheckResult run_python_check(const ProbeRequest& request)
     }
     const bool gpu = requested_device(request) != "cpu" && request.number(param::gpu_count, 0) > 0;
     sys::ProcessSpec spec;
-    spec.argv = {python->string(), "-c", std::string(embedded::python_probe()), gpu ? "cuda" : "cpu",
+    // -X faulthandler: a crash inside the interpreter still names the Python frames it was in.
+    spec.argv = {python->string(), "-X", "faulthandler", "-c", std::string(embedded::python_probe()), gpu ? "cuda" : "cpu",
                  fmt::format("{}", static_cast<long>(request.number("python_steps", gpu ? 50 : 30))),
                  fmt::format("{}", static_cast<long>(request.number("python_batch", gpu ? 512 : 128))),
                  fmt::format("{}", request.number("python_learning_rate", 0.05))};
@@ -258,8 +278,7 @@ CheckResult run_python_check(const ProbeRequest& request)
         result.measurements.erase("traceback");
         result.measurements.erase("libraries");  // every mapped file: too much to keep
     } else {
-        result.detail = fmt::format("{} {}: {}", python->string(), run->describe_status(),
-                                    std::string(trim(run->err)).substr(0, 2000));
+        result.detail = fmt::format("{} {}: {}", python->string(), run->describe_status(), crash_text(run->err));
         result.hint = hint_for(result.detail);
     }
     result.duration_ms = clock.elapsed_ms();

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include <fmt/format.h>
+
 #include "base/strings.hpp"
 #include "verify/digest.hpp"
 #include "verify/host_facts_json.hpp"
@@ -87,6 +89,51 @@ bool suite_passed(const std::vector<CheckResult>& checks)
     });
 }
 
+namespace {
+
+nlohmann::json changed_since_to_json(const std::optional<ChangedSince>& changed)
+{
+    if (!changed)
+        return nullptr;
+    return {{"ref", changed->ref},
+            {"distributions", changed->distributions},
+            {"files", {{"added", changed->added}, {"modified", changed->modified}, {"removed", changed->removed}}},
+            {"paths", changed->paths}};
+}
+
+std::optional<ChangedSince> changed_since_from_json(const nlohmann::json& document)
+{
+    if (!document.is_object())
+        return std::nullopt;
+    const auto& files = document.at("files");
+    return ChangedSince{document.at("ref").get<std::string>(),
+                        document.at("distributions").get<std::vector<std::string>>(),
+                        files.at("added").get<long long>(), files.at("modified").get<long long>(),
+                        files.at("removed").get<long long>(), document.at("paths").get<std::vector<std::string>>()};
+}
+
+}  // namespace
+
+std::string describe(const ChangedSince& changed)
+{
+    std::vector<std::string> parts = changed.distributions;
+    std::vector<std::string> counts;
+    for (const auto& [count, word] : {std::pair{changed.added, "added"}, std::pair{changed.modified, "modified"},
+                                      std::pair{changed.removed, "removed"}})
+        if (count > 0)
+            counts.push_back(fmt::format("{} {}", count, word));
+    const auto total = changed.added + changed.modified + changed.removed;
+    if (total > 0) {
+        auto files = total == 1 ? "1 file " + counts.front().substr(2) : "files " + join(counts, ", ");
+        if (!changed.paths.empty())
+            files += ": " + join(changed.paths, ", ") +
+                     (static_cast<long long>(changed.paths.size()) < total ? ", ..." : "");
+        parts.push_back(std::move(files));
+    }
+    return fmt::format("changed since {}, which passed here: {}", changed.ref,
+                       parts.empty() ? std::string("nothing envpin records") : join(parts, "; "));
+}
+
 nlohmann::json to_json(const Report& report)
 {
     auto checks = nlohmann::json::array();
@@ -97,6 +144,7 @@ nlohmann::json to_json(const Report& report)
         regressions.push_back(regression_to_json(r));
     return {{"status", report.passed ? "pass" : "fail"},
             {"passed_before", passed_before_to_json(report.passed_before)},
+            {"changed_since", changed_since_to_json(report.changed_since)},
             {"host", host_to_json(report.host)},
             {"context", to_json(report.context)},
             {"snapshot", report.snapshot},
@@ -118,6 +166,7 @@ Expected<Report> report_from_json(const nlohmann::json& document)
         if (document.contains("context"))
             report.context = ENVPIN_TRY(run_context_from_json(document.at("context")));
         report.passed_before = passed_before_from_json(document.value("passed_before", nlohmann::json()));
+        report.changed_since = changed_since_from_json(document.value("changed_since", nlohmann::json()));
         report.snapshot = document.value("snapshot", nlohmann::json::object());
         for (const auto& check : document.at("checks"))
             report.checks.push_back(ENVPIN_TRY(check_result_from_json(check)));

@@ -41,6 +41,16 @@ struct PassedBefore {
     bool operator==(const PassedBefore&) const = default;
 };
 
+// A failure of other bytes than those of a snapshot that passed on this host: what changed
+// since that snapshot, distributions first, then files.
+struct ChangedSince {
+    std::string ref;                         // "train@1": the newest snapshot that passed here
+    std::vector<std::string> distributions;  // "torch 2.11.0 -> 2.12.0", "numpy (new) 2.3.1"
+    long long added = 0, modified = 0, removed = 0;
+    std::vector<std::string> paths;          // the first changed paths, site-packages/ left out
+    bool operator==(const ChangedSince&) const = default;
+};
+
 struct Report {
     bool passed = false;  // no check failed or errored (skips allowed)
     HostFacts host;
@@ -51,6 +61,7 @@ struct Report {
     std::vector<CheckResult> checks;
     std::vector<Regression> regressions;  // filled by the caller from find_regressions
     std::optional<PassedBefore> passed_before;  // filled by the caller that knows the store
+    std::optional<ChangedSince> changed_since;  // the same; on a failure of other bytes
     long long duration_ms = 0;
 };
 
@@ -58,10 +69,15 @@ struct Report {
 [[nodiscard]] bool suite_passed(const std::vector<CheckResult>& checks);
 
 // {"status": "pass"|"fail", "passed_before": null | {"ref", "at", "context_differences":
-//  null | [{"what", "before", "after"}]}, "host", "context", "snapshot", "checks": [...],
+//  null | [{"what", "before", "after"}]}, "changed_since": null | {"ref", "distributions",
+//  "files": {"added", "modified", "removed"}, "paths"}, "host", "context", "snapshot", "checks": [...],
 //  "fingerprint", "suite_version", "duration_ms", "regressions": [{"check", "figure", "unit",
 //  "baseline", "current", "change"}]}
 [[nodiscard]] nlohmann::json to_json(const Report& report);
+// "changed since train@1, which passed here: torch 2.11.0 -> 2.12.0; 1 file modified:
+// torch/nn/modules/linear.py": one line for the summary and the gate.
+[[nodiscard]] std::string describe(const ChangedSince& changed);
+
 // Reads to_json's form back (a stored baseline); bad_input when it is not one.
 [[nodiscard]] Expected<Report> report_from_json(const nlohmann::json& document);
 

@@ -23,6 +23,14 @@ protected:
         dir_ = new TempDir();
         with_torch_ = system_python_has_torch() && make_venv(*dir_ / "with-torch", true);
         without_torch_ = make_venv(*dir_ / "without-torch", false);
+        // A torch whose import crashes the interpreter (as a damaged extension or a truncated
+        // source file can): the check names the Python frame it died in.
+        if (make_venv(*dir_ / "crashing", false)) {
+            for (const auto& site : fs::directory_iterator(*dir_ / "crashing/lib"))
+                write_text(site.path() / "site-packages/torch/__init__.py",
+                           "import ctypes\nctypes.string_at(0)  # reads address 0: SIGSEGV\n");
+            crashing_ = true;
+        }
         // A venv whose Python maps a CUDA library that is not the environment's own at start-up
         // (a .pth line runs at every start, as LD_LIBRARY_PATH shadowing would load it).
         if (const auto cuda = cuda_library_dir(); cuda && with_torch_ && make_venv(*dir_ / "preloaded", true)) {
@@ -53,7 +61,19 @@ protected:
     static inline bool with_torch_ = false;
     static inline bool without_torch_ = false;
     static inline bool preloaded_ = false;
+    static inline bool crashing_ = false;
 };
+
+TEST_F(PythonCheck, ACrashNamesThePythonFrameItDiedIn)
+{
+    ASSERT_TRUE(crashing_);
+    const auto check = python_check("crashing");
+    EXPECT_EQ(check["status"], "fail");
+    const auto detail = check["detail"].get<std::string>();
+    EXPECT_TRUE(has(detail, "SIGSEGV")) << detail;
+    EXPECT_TRUE(has(detail, "Fatal Python error: Segmentation fault")) << detail;
+    EXPECT_TRUE(has(detail, "torch/__init__.py\", line 2")) << detail;
+}
 
 TEST_F(PythonCheck, TheEnvironmentsTorchTrainsOnTheCpu)
 {

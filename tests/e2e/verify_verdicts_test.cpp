@@ -96,6 +96,34 @@ TEST_F(VerdictsTest, AFailureOfBytesThatPassedSaysSoFirstAndNamesWhatDiffers)
     EXPECT_LT(summary.find("memory limit"), summary.find("verify: FAIL")) << summary;
 }
 
+// Other bytes than those that passed: the failure starts with what changed since that pass.
+TEST_F(VerdictsTest, AFailureOfChangedBytesNamesWhatChangedSinceThePass)
+{
+    // A torch package in the environment that shadows the working one and cannot be imported.
+    const auto site = [&] {
+        for (const auto& entry : fs::directory_iterator(venv / "lib"))
+            return entry.path() / "site-packages";
+        return fs::path();
+    }();
+    write_text(site / "torch" / "__init__.py", "raise ImportError('damaged on purpose')\n");
+    const auto failed = verify("true", {"--json"});
+    ASSERT_EQ(failed.exit_code, 1) << failed.out << failed.err;
+    const auto report = failed.json();
+    EXPECT_EQ(report["snapshot"]["ref"], "train@2");  // the drift was saved first
+    EXPECT_TRUE(report["passed_before"].is_null());
+    ASSERT_TRUE(report["changed_since"].is_object()) << report.dump(2);
+    EXPECT_EQ(report["changed_since"]["ref"], "train@1");
+    EXPECT_GE(report["changed_since"]["files"]["added"].get<int>(), 1);
+    EXPECT_EQ(report["changed_since"]["files"]["modified"], 0);
+    const auto paths = report["changed_since"]["paths"].dump();
+    EXPECT_TRUE(has(paths, "\"torch/__init__.py\"")) << paths;
+
+    const auto text = verify("true", {});
+    ASSERT_EQ(text.exit_code, 1) << text.out << text.err;
+    EXPECT_TRUE(has(text.out, "\nchanged since train@1, which passed here: ")) << text.out;
+    EXPECT_TRUE(has(text.out, "torch/__init__.py")) << text.out;
+}
+
 TEST_F(VerdictsTest, LogStatusAndResetKeepThePassAfterTheFailure)
 {
     ASSERT_EQ(verify(std::string(memory_limit), {"--json"}).exit_code, 1);
