@@ -1,5 +1,6 @@
-// `envpin list`: every environment the store manages, each with its path, current snapshot, that
-// snapshot's verdict on this host, its size and when it was recorded. Reads only.
+// `envpin list [--all]`: every environment the store manages, each with its path, current
+// snapshot, that snapshot's verdict on this host, its size and when it was recorded; with --all
+// also those forgotten (`envpin forget`) whose snapshots are kept. Reads only.
 #include <filesystem>
 
 #include <fmt/ostream.h>
@@ -21,10 +22,12 @@ struct Listed {
     bool present = false;  // the environment's directory is there
 };
 
-Expected<std::vector<Listed>> list_environments(store::Store& store, const std::string& fingerprint)
+Expected<std::vector<Listed>> list_environments(store::Store& store, const std::string& fingerprint, bool all)
 {
     std::vector<Listed> listed;
     for (auto& environment : ENVPIN_TRY(store.metadata().environments())) {
+        if (environment.forgotten && !all)
+            continue;
         Listed item{environment, ENVPIN_TRY(store.current_snapshot(environment)), std::nullopt, false};
         if (item.current)
             item.verdict = ENVPIN_TRY(store::load_verdicts(store.metadata(), environment, fingerprint)).verdict(*item.current);
@@ -45,10 +48,18 @@ nlohmann::json listed_json(const Listed& item)
             {"verified", verdict_json(item.verdict)},
             {"files", current ? current->files : 0},
             {"bytes", current ? current->bytes : 0},
-            {"created", current ? current->created : ""}};
+            {"created", current ? current->created : ""},
+            {"forgotten", item.environment.forgotten ? nlohmann::json(*item.environment.forgotten) : nlohmann::json(nullptr)}};
 }
 
-Expected<ExitCode> run_list(Context& context)
+std::string_view note(const Listed& item)
+{
+    if (item.environment.forgotten)
+        return "  (forgotten: snapshots kept)";
+    return item.present ? "" : "  (missing: `envpin reset` recreates it)";
+}
+
+Expected<ExitCode> run_list(Context& context, bool all)
 {
     auto opened = store::Store::open(store_options(context, store::Access::read));
     if (!opened && opened.error().code == ErrorCode::not_found) {  // no store yet: nothing managed
@@ -59,7 +70,7 @@ Expected<ExitCode> run_list(Context& context)
         return ExitCode::ok;
     }
     auto store = ENVPIN_TRY(std::move(opened));
-    const auto listed = ENVPIN_TRY(list_environments(store, this_host_fingerprint()));
+    const auto listed = ENVPIN_TRY(list_environments(store, this_host_fingerprint(), all));
     if (context.global.json) {
         auto json = nlohmann::json::array();
         for (const auto& item : listed)
@@ -71,8 +82,7 @@ Expected<ExitCode> run_list(Context& context)
         const auto snapshot = item.current ? item.current->label() : std::string("(no snapshot)");
         fmt::print(context.out, "{:<16} {:<14} {:<15} {:>9}  {}  {}{}\n", item.environment.name, snapshot,
                    verdict_mark(item.verdict), item.current ? human_bytes(item.current->bytes) : "",
-                   item.current ? item.current->created : "", item.environment.path.string(),
-                   item.present ? "" : "  (missing: `envpin reset` recreates it)");
+                   item.current ? item.current->created : "", item.environment.path.string(), note(item));
     }
     return ExitCode::ok;
 }
@@ -82,8 +92,10 @@ Expected<ExitCode> run_list(Context& context)
 void register_list(CLI::App& app, Context& context, CommandRun& selected)
 {
     auto* command = app.add_subcommand("list", "List the managed environments with their current snapshot and verdict");
-    command->callback([&context, &selected] {
-        selected = [&context] { return run_list(context); };
+    auto all = std::make_shared<bool>(false);
+    command->add_flag("--all", *all, "Also the forgotten environments whose snapshots are kept");
+    command->callback([&context, &selected, all] {
+        selected = [&context, all] { return run_list(context, *all); };
     });
 }
 

@@ -45,6 +45,7 @@ constexpr Registrar registrars[] = {
     register_snapshot,
     register_status,
     register_list,
+    register_forget,
     register_log,
     register_diff,
     register_fsck,

@@ -180,12 +180,28 @@ bool Store::start_background(bool even_if_running) const
     return static_cast<bool>(sys::spawn_detached({background_.string(), "--store", root_.string(), "recover"}));
 }
 
-Expected<Environment> Store::environment(std::string_view name)
+std::unexpected<Error> name_in_use(const Environment& taken)
+{
+    if (taken.forgotten)
+        return fail(ErrorCode::already_exists,
+                    "environment name '{}' is still held by the snapshots of the environment forgotten under it ({}); "
+                    "`envpin forget {} --purge` drops them, or choose another name",
+                    taken.name, taken.path.string(), taken.name);
+    return fail(ErrorCode::already_exists, "environment name '{}' is already in use (for {})", taken.name,
+                taken.path.string());
+}
+
+Expected<Environment> Store::environment(std::string_view name, bool forgotten_too)
 {
     ENVPIN_TRY(check_environment_name(name));
     auto found = ENVPIN_TRY(metadata_.find_environment(name));
     if (!found)
         return fail(ErrorCode::not_found, "no environment named '{}' in store {}", name, root_.string());
+    if (found->forgotten && !forgotten_too)
+        return fail(ErrorCode::not_found,
+                    "environment '{}' was forgotten ({}): envpin no longer manages {}; its snapshots are kept "
+                    "(`envpin log {}`, `envpin clone {}@N PATH --name NEW`; `envpin forget {} --purge` drops them)",
+                    name, *found->forgotten, found->path.string(), name, name, name);
     return *found;
 }
 
@@ -219,7 +235,7 @@ Expected<SnapshotInfo> Store::resolve(std::string_view text)
                         matches.front().label(), matches.size() - 1);
         return matches.front();
     }
-    const auto environment = ENVPIN_TRY(this->environment(ref.text));
+    const auto environment = ENVPIN_TRY(this->environment(ref.text, true));
     const auto snapshots = ENVPIN_TRY(metadata_.snapshots(environment.id));
     if (snapshots.empty())
         return fail(ErrorCode::not_found, "environment '{}' has no snapshot yet", ref.text);

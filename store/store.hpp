@@ -45,6 +45,11 @@ struct StoreOptions {
     bool rebuild_database = false;
 };
 
+// "environment name 'train' is already in use (for /srv/train)", or, for a forgotten one, that
+// its snapshots hold the name until `envpin forget NAME --purge`: what adopt, create and clone
+// say when the name they were given is taken.
+[[nodiscard]] std::unexpected<Error> name_in_use(const Environment& taken);
+
 // The store directory: `flag` (--store) if set, else $ENVPIN_HOME, else
 // ${XDG_DATA_HOME:-$HOME/.local/share}/envpin.
 [[nodiscard]] std::filesystem::path store_root(std::string_view flag);
@@ -65,8 +70,10 @@ public:
     // there was none).
     [[nodiscard]] const std::filesystem::path& database_set_aside() const { return database_set_aside_; }
 
-    // The environment called `name`; not_found naming it otherwise.
-    [[nodiscard]] Expected<Environment> environment(std::string_view name);
+    // The environment called `name`; not_found naming it otherwise. A forgotten one (`envpin
+    // forget`) is refused (not_found, saying so and what can still be done) unless
+    // `forgotten_too`: its snapshots are still there for `log`, `clone` and `forget --purge`.
+    [[nodiscard]] Expected<Environment> environment(std::string_view name, bool forgotten_too = false);
     // The snapshot the environment is at; nullopt before its first snapshot.
     [[nodiscard]] Expected<std::optional<SnapshotInfo>> current_snapshot(const Environment& environment);
     // NAME (current), NAME@SEQ, NAME@~N or a commit prefix; bad_input when malformed or

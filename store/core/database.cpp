@@ -139,6 +139,13 @@ std::optional<long long> Statement::optional_integer(int column) const
     return integer(column);
 }
 
+std::optional<std::string> Statement::optional_text(int column) const
+{
+    if (is_null(column))
+        return std::nullopt;
+    return text(column);
+}
+
 Expected<Database> Database::open(const std::filesystem::path& path, OpenMode mode)
 {
     sqlite3* raw = nullptr;

@@ -40,6 +40,7 @@ public:
     [[nodiscard]] std::string_view blob(int column) const;  // valid until the next step
     [[nodiscard]] bool is_null(int column) const;
     [[nodiscard]] std::optional<long long> optional_integer(int column) const;
+    [[nodiscard]] std::optional<std::string> optional_text(int column) const;
 
 private:
     sqlite3* db_ = nullptr;

@@ -312,6 +312,16 @@ Expected<std::optional<std::string>> History::branch(std::string_view environmen
     return std::optional<std::string>(oid_hex(oid));
 }
 
+Expected<bool> History::delete_branch(std::string_view environment)
+{
+    auto* repo = ENVPIN_TRY(repository());
+    const int code = git_reference_remove(repo, branch_ref(environment).c_str());
+    if (code == GIT_ENOTFOUND)
+        return false;
+    ENVPIN_GIT(fmt::format("removing {} from {}", branch_ref(environment), git_dir_.string()), code);
+    return true;
+}
+
 Expected<std::vector<std::pair<std::string, std::string>>> History::branches() const
 {
     std::map<std::string, std::string> found;

@@ -67,6 +67,8 @@ public:
     [[nodiscard]] Expected<void> set_branch(std::string_view environment, std::string_view commit);
     // The branch's commit id; nullopt when the branch does not exist.
     [[nodiscard]] Expected<std::optional<std::string>> branch(std::string_view environment);
+    // Removes the environment's branch (its commits are then unreachable); true when there was one.
+    [[nodiscard]] Expected<bool> delete_branch(std::string_view environment);
     // Every branch (environment name, commit id), from the ref files and packed-refs as stock git
     // keeps them, without starting libgit2; empty when the repository is absent.
     [[nodiscard]] Expected<std::vector<std::pair<std::string, std::string>>> branches() const;

@@ -136,18 +136,34 @@ CREATE TABLE verified_objects (
   ctime_ns INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql",
+    // 6: `envpin forget` keeps an environment's snapshots but stops managing it: when it did. Its
+    // path is then stored as "forgotten:<id>:<path>" (Metadata::forget_environment), which no
+    // managed environment's absolute path can equal, so the directory can be adopted again.
+    R"sql(
+ALTER TABLE environments ADD COLUMN forgotten TEXT;
+)sql",
 };
 
-constexpr std::string_view environment_columns = "id, name, path, link_mode, created, current_snapshot";
+constexpr std::string_view environment_columns = "id, name, path, link_mode, created, current_snapshot, forgotten";
+
+// A forgotten environment's path column: its path after a prefix no absolute path has.
+std::string forgotten_path(long long id, const std::string& path)
+{
+    return fmt::format("forgotten:{}:{}", id, path);
+}
 constexpr std::string_view snapshot_columns =
     "s.id, s.environment_id, e.name, s.seq, s.commit_id, s.parent_id, s.created, s.reason, s.message, "
     "s.state_digest, s.files, s.bytes";
 
 Environment environment_from(const Statement& row)
 {
-    return Environment{row.integer(0), row.text(1), row.text(2),
-                       parse_link_mode(row.text(3)).value_or(LinkMode::automatic), row.text(4),
-                       row.optional_integer(5)};
+    Environment environment{row.integer(0), row.text(1), row.text(2),
+                            parse_link_mode(row.text(3)).value_or(LinkMode::automatic), row.text(4),
+                            row.optional_integer(5), row.optional_text(6)};
+    const auto prefix = forgotten_path(environment.id, "");
+    if (environment.forgotten && environment.path.string().starts_with(prefix))
+        environment.path = environment.path.string().substr(prefix.size());
+    return environment;
 }
 
 SnapshotInfo snapshot_from(const Statement& row)
@@ -257,6 +273,41 @@ Expected<long long> Metadata::insert_environment(const Environment& environment)
     statement.bind(4, environment.created);
     ENVPIN_TRY(statement.run());
     return database_.last_insert_id();
+}
+
+Expected<void> Metadata::forget_environment(long long environment_id)
+{
+    auto statement = ENVPIN_TRY(database_.prepare(
+        "UPDATE environments SET forgotten = ?, path = 'forgotten:' || id || ':' || path "
+        "WHERE id = ? AND forgotten IS NULL"));
+    statement.bind(1, utc_now()).bind(2, environment_id);
+    return statement.run();
+}
+
+Expected<size_t> Metadata::delete_environment(long long environment_id)
+{
+    auto transaction = ENVPIN_TRY(Transaction::begin(database_));
+    auto count = ENVPIN_TRY(database_.prepare("SELECT count(*) FROM snapshots WHERE environment_id = ?"));
+    count.bind(1, environment_id);
+    ENVPIN_TRY(count.step());
+    const auto snapshots = static_cast<size_t>(count.integer(0));
+    // Distributions, verify runs and their checks, detaches and stat caches go by cascade; a
+    // snapshot of another environment made from one of these (a clone) keeps no parent row.
+    for (const auto* sql : {
+             "UPDATE environments SET current_snapshot = NULL WHERE id = ?1",
+             "UPDATE snapshots SET parent_id = NULL WHERE environment_id != ?1 AND parent_id IN "
+             "(SELECT id FROM snapshots WHERE environment_id = ?1)",
+             "DELETE FROM journal WHERE environment_id = ?1",
+             "DELETE FROM detaches WHERE environment_id = ?1",
+             "DELETE FROM snapshots WHERE environment_id = ?1",
+             "DELETE FROM environments WHERE id = ?1",
+         }) {
+        auto statement = ENVPIN_TRY(database_.prepare(sql));
+        statement.bind(1, environment_id);
+        ENVPIN_TRY(statement.run());
+    }
+    ENVPIN_TRY(transaction.commit());
+    return snapshots;
 }
 
 Expected<void> Metadata::set_current_snapshot(long long environment_id, long long snapshot_id)

@@ -24,7 +24,7 @@ namespace envpin::store {
 inline constexpr size_t stat_cache_overlay_limit = 4096;
 
 // Schema version this build writes; older databases are migrated on open, newer ones refused.
-inline constexpr long long schema_version = 5;
+inline constexpr long long schema_version = 6;
 
 // Object name ("ab/cdef...") -> the stamp (inode, size, mtime, ctime; dev unset) the object had
 // when its bytes were last verified.
@@ -44,6 +44,12 @@ public:
     [[nodiscard]] Expected<std::vector<Environment>> environments();
     [[nodiscard]] Expected<long long> insert_environment(const Environment& environment);
     [[nodiscard]] Expected<void> set_current_snapshot(long long environment_id, long long snapshot_id);
+    // `envpin forget`: stop managing the environment, keeping its snapshots (a no-op when it is
+    // forgotten already); its directory can then be adopted again.
+    [[nodiscard]] Expected<void> forget_environment(long long environment_id);
+    // `envpin forget --purge`: the environment's rows and those of its snapshots, in one
+    // transaction; returns how many snapshots went.
+    [[nodiscard]] Expected<size_t> delete_environment(long long environment_id);
 
     // --- Snapshots and their distributions ---
     [[nodiscard]] Expected<std::vector<SnapshotInfo>> snapshots(long long environment_id);  // by seq

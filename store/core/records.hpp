@@ -18,6 +18,7 @@ struct Environment {
     LinkMode link_mode = LinkMode::automatic;  // how snapshots ingest this environment's files
     std::string created;                       // ISO 8601 UTC
     std::optional<long long> current_snapshot; // the snapshot the environment is at
+    std::optional<std::string> forgotten;      // when `envpin forget` stopped managing it (UTC)
     bool operator==(const Environment&) const = default;
 };
 

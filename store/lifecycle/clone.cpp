@@ -95,11 +95,10 @@ Expected<CloneOutcome> clone_environment(Store& store, const CloneRequest& reque
 {
     ENVPIN_TRY(check_environment_name(request.name));
     if (const auto taken = ENVPIN_TRY(store.metadata().find_environment(request.name)))
-        return fail(ErrorCode::already_exists, "environment name '{}' is already in use (for {})", request.name,
-                    taken->path.string());
+        return name_in_use(*taken);
     CloneOutcome outcome;
     outcome.source = ENVPIN_TRY(store.resolve(request.ref));
-    const auto source = ENVPIN_TRY(store.environment(outcome.source.environment));
+    const auto source = ENVPIN_TRY(store.environment(outcome.source.environment, true));  // a forgotten one too
     const auto manifest = ENVPIN_TRY(store.manifest(outcome.source));
     const auto path = ENVPIN_TRY(check_destination(request.path));
     const auto requested = request.link_mode.value_or(source.link_mode);

@@ -150,8 +150,7 @@ Expected<void> check_name_free(const StoreOptions& options, const std::string& n
     if (!store)
         return std::unexpected(store.error());
     if (const auto taken = ENVPIN_TRY(store->metadata().find_environment(name)))
-        return fail(ErrorCode::already_exists, "environment name '{}' is already in use (for {})",
-                    name, taken->path.string());
+        return name_in_use(*taken);
     return {};
 }
 

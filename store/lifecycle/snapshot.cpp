@@ -317,8 +317,7 @@ Expected<SnapshotOutcome> adopt(Store& store, const AdoptOptions& options)
     const auto path = ENVPIN_TRY(check_adoptable(options.path, options.name));
     ENVPIN_TRY(check_apart(path, store.root()));
     if (const auto taken = ENVPIN_TRY(store.metadata().find_environment(options.name)))
-        return fail(ErrorCode::already_exists, "environment name '{}' is already in use (for {})", options.name,
-                    taken->path.string());
+        return name_in_use(*taken);
     if (const auto taken = ENVPIN_TRY(store.metadata().find_environment_by_path(path)))
         return fail(ErrorCode::already_exists, "{} is already managed as '{}'", path.string(), taken->name);
     Environment environment{0, options.name, path, options.link_mode, utc_now(), std::nullopt};

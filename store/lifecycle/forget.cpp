@@ -1,0 +1,25 @@
+#include "store/lifecycle/forget.hpp"
+
+namespace envpin::store {
+
+Expected<ForgetOutcome> forget_environment(Store& store, const std::string& name, bool purge)
+{
+    if (!store.writable())
+        return fail(ErrorCode::internal, "forget needs a writable store");
+    ForgetOutcome outcome;
+    outcome.environment = ENVPIN_TRY(store.environment(name, true));
+    outcome.already_forgotten = outcome.environment.forgotten.has_value();
+    const auto id = outcome.environment.id;
+    if (!purge) {
+        outcome.snapshots = ENVPIN_TRY(store.metadata().snapshots(id)).size();
+        if (!outcome.already_forgotten)
+            ENVPIN_TRY(store.metadata().forget_environment(id));
+        return outcome;
+    }
+    ENVPIN_TRY(store.history().delete_branch(name));
+    outcome.snapshots = ENVPIN_TRY(store.metadata().delete_environment(id));
+    outcome.purged = true;
+    return outcome;
+}
+
+}  // namespace envpin::store
