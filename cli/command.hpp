@@ -56,5 +56,6 @@ void register_export(CLI::App&, Context&, CommandRun&);
 void register_list(CLI::App&, Context&, CommandRun&);
 void register_completions(CLI::App&, Context&, CommandRun&);
 void register_forget(CLI::App&, Context&, CommandRun&);
+void register_prune(CLI::App&, Context&, CommandRun&);
 
 }  // namespace envpin::cli

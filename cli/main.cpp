@@ -46,6 +46,7 @@ constexpr Registrar registrars[] = {
     register_status,
     register_list,
     register_forget,
+    register_prune,
     register_log,
     register_diff,
     register_fsck,

@@ -142,6 +142,16 @@ CREATE TABLE verified_objects (
     R"sql(
 ALTER TABLE environments ADD COLUMN forgotten TEXT;
 )sql",
+    // 7: commits of snapshots `envpin prune` dropped. manifests.git keeps them (its branches are
+    // never rewritten); gc and fsck no longer count them as snapshots to keep.
+    R"sql(
+CREATE TABLE pruned_commits (
+  commit_id TEXT PRIMARY KEY,
+  environment TEXT NOT NULL,
+  label TEXT NOT NULL,
+  pruned TEXT NOT NULL
+) WITHOUT ROWID;
+)sql",
 };
 
 constexpr std::string_view environment_columns = "id, name, path, link_mode, created, current_snapshot, forgotten";
@@ -308,6 +318,37 @@ Expected<size_t> Metadata::delete_environment(long long environment_id)
     }
     ENVPIN_TRY(transaction.commit());
     return snapshots;
+}
+
+Expected<void> Metadata::prune_snapshots(const Environment& environment, const std::vector<SnapshotInfo>& dropped)
+{
+    auto transaction = ENVPIN_TRY(Transaction::begin(database_));
+    const auto now = utc_now();
+    // Oldest first: a kept snapshot whose parent goes takes that parent's parent, so a run of
+    // dropped snapshots collapses onto the nearest kept ancestor.
+    for (const auto& snapshot : dropped) {
+        auto reparent = ENVPIN_TRY(database_.prepare(
+            "UPDATE snapshots SET parent_id = (SELECT parent_id FROM snapshots WHERE id = ?1) WHERE parent_id = ?1"));
+        reparent.bind(1, snapshot.id);
+        ENVPIN_TRY(reparent.run());
+        auto record = ENVPIN_TRY(database_.prepare(
+            "INSERT OR REPLACE INTO pruned_commits (commit_id, environment, label, pruned) VALUES (?, ?, ?, ?)"));
+        record.bind(1, snapshot.commit).bind(2, environment.name).bind(3, snapshot.label()).bind(4, now);
+        ENVPIN_TRY(record.run());
+        auto remove = ENVPIN_TRY(database_.prepare("DELETE FROM snapshots WHERE id = ? AND environment_id = ?"));
+        remove.bind(1, snapshot.id).bind(2, environment.id);
+        ENVPIN_TRY(remove.run());
+    }
+    return transaction.commit();
+}
+
+Expected<std::unordered_set<std::string>> Metadata::pruned_commits()
+{
+    auto statement = ENVPIN_TRY(database_.prepare("SELECT commit_id FROM pruned_commits"));
+    std::unordered_set<std::string> commits;
+    while (ENVPIN_TRY(statement.step()))
+        commits.insert(statement.text(0));
+    return commits;
 }
 
 Expected<void> Metadata::set_current_snapshot(long long environment_id, long long snapshot_id)

@@ -24,7 +24,7 @@ namespace envpin::store {
 inline constexpr size_t stat_cache_overlay_limit = 4096;
 
 // Schema version this build writes; older databases are migrated on open, newer ones refused.
-inline constexpr long long schema_version = 6;
+inline constexpr long long schema_version = 7;
 
 // Object name ("ab/cdef...") -> the stamp (inode, size, mtime, ctime; dev unset) the object had
 // when its bytes were last verified.
@@ -50,6 +50,12 @@ public:
     // `envpin forget --purge`: the environment's rows and those of its snapshots, in one
     // transaction; returns how many snapshots went.
     [[nodiscard]] Expected<size_t> delete_environment(long long environment_id);
+    // `envpin prune`: the rows of `dropped` (snapshots of `environment`, oldest first; their
+    // distributions and runs by cascade), their commits recorded as pruned, in one transaction.
+    [[nodiscard]] Expected<void> prune_snapshots(const Environment& environment,
+                                                 const std::vector<SnapshotInfo>& dropped);
+    // Commits of pruned snapshots: manifests.git still holds them; nothing keeps their objects.
+    [[nodiscard]] Expected<std::unordered_set<std::string>> pruned_commits();
 
     // --- Snapshots and their distributions ---
     [[nodiscard]] Expected<std::vector<SnapshotInfo>> snapshots(long long environment_id);  // by seq

@@ -14,12 +14,12 @@ std::vector<std::string> References::labels(const ObjectUse& use) const
 
 namespace {
 
-// Commits of manifests.git that no snapshot row names (the store refuses to open while a branch
-// points at one, so only a history edited by hand has them): their manifests are kept alive too,
-// as snapshots labelled by commit.
+// Commits of manifests.git that no snapshot row names and `envpin prune` did not drop (the store
+// refuses to open while a branch points at one, so only a history edited by hand has them):
+// their manifests are kept alive too, as snapshots labelled by commit.
 Expected<void> add_unrecorded_commits(Store& store, References& references)
 {
-    std::unordered_set<std::string> recorded;
+    auto recorded = ENVPIN_TRY(store.metadata().pruned_commits());  // dropped on purpose: not kept
     for (const auto& snapshot : references.snapshots)
         recorded.insert(snapshot.commit);
     for (const auto& [name, tip] : ENVPIN_TRY(store.history().branches()))

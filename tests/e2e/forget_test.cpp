@@ -124,5 +124,43 @@ TEST_F(ForgetTest, AnUnknownNameChangesNothing)
     EXPECT_FALSE(fs::exists(dir / "no-store"));
 }
 
+// prune: old unverified snapshots go (their objects with gc); the newest, the current one and
+// every snapshot that passed verify stay; manifests.git keeps its branch, so fsck agrees.
+TEST_F(ForgetTest, PruneDropsOldUnverifiedSnapshotsAndGcFreesTheirObjects)
+{
+    for (int i = 3; i <= 6; ++i) {
+        write_text(venv / "changing.txt", "state " + std::to_string(i) + "\n");
+        ASSERT_EQ(envpin({"snapshot", "train"}).exit_code, 0);
+    }
+    // train@1..@6; a reset back to train@2 makes it current (nothing unsaved: no new snapshot).
+    ASSERT_EQ(envpin({"reset", "train", "train@2", "--force"}).exit_code, 0);
+    const auto before_log = envpin({"log", "train", "--json"}).json()["snapshots"];
+    ASSERT_EQ(before_log.size(), 6u);
+    const auto dry = envpin({"prune", "train", "--keep", "2", "--dry-run", "--json"});
+    ASSERT_EQ(dry.exit_code, 0) << dry.err;
+    EXPECT_EQ(dry.json()["pruned"], nlohmann::json::parse(R"(["train@1", "train@3", "train@4"])"));
+    EXPECT_EQ(dry.json()["kept"], nlohmann::json::parse(R"(["train@2", "train@5", "train@6"])"));
+    EXPECT_EQ(envpin({"log", "train", "--json"}).json()["snapshots"].size(), 6u);  // a dry run changes nothing
+
+    const auto pruned = envpin({"prune", "train", "--keep", "2"});
+    ASSERT_EQ(pruned.exit_code, 0) << pruned.err;
+    EXPECT_TRUE(has(pruned.out, "pruned 3 snapshot(s) of train")) << pruned.out;
+    const auto after = envpin({"log", "train", "--json"}).json()["snapshots"];
+    ASSERT_EQ(after.size(), 3u) << after.dump(2);
+    EXPECT_EQ(envpin({"log", "train@3"}).exit_code, 2);
+    EXPECT_TRUE(has(branches(), "train"));
+    const auto gc = envpin({"gc", "--json"});
+    ASSERT_EQ(gc.exit_code, 0) << gc.err;
+    EXPECT_GT(gc.json()["removed_objects"].get<int>(), 0) << gc.out;  // "state 3" and "state 4" were only theirs
+    EXPECT_EQ(envpin({"fsck"}).exit_code, 0);
+    // What is kept still restores.
+    ASSERT_EQ(envpin({"reset", "train", "train@6", "--force"}).exit_code, 0);
+    EXPECT_EQ(read_text(venv / "changing.txt"), "state 6\n");
+    EXPECT_EQ(envpin({"fsck"}).exit_code, 0);
+
+    const auto zero = envpin({"prune", "train", "--keep", "0"});
+    EXPECT_EQ(zero.exit_code, 2);
+}
+
 }  // namespace
 }  // namespace envpin::test
