@@ -20,7 +20,7 @@ namespace {
 
 struct LockOptions {
     ResolveInputs inputs;
-    std::string spec = "envpin.toml";
+    std::string spec;  // empty: envpin.toml here, else pyproject.toml's [tool.envpin]
     bool check = false;
     bool stack_only = false;                // pin the torch stack alone: no installer, no index
     std::string index_url = std::string(k_pypi_index);  // for the names the variant's index lacks
@@ -99,8 +99,11 @@ ExitCode render_conflict(const TargetResolution& conflict, Context& context)
     return ExitCode::no;
 }
 
-Expected<ExitCode> run_lock(const LockOptions& options, Context& context)
+Expected<ExitCode> run_lock(const LockOptions& given, Context& context)
 {
+    auto options = given;
+    if (options.spec.empty())
+        options.spec = project_spec(".").lexically_relative(".").string();
     const auto catalog = ENVPIN_TRY(load_catalog(options.inputs));
     const auto spec_text =
         ENVPIN_TRY_CTX("reading the spec (`envpin init` writes one)", sys::read_file(options.spec));
@@ -145,7 +148,8 @@ void register_lock(CLI::App& app, Context& context, CommandRun& selected)
     auto* command = app.add_subcommand(
         "lock", "Resolve envpin.toml for its targets (or this host) and write envpin.lock beside it");
     auto options = std::make_shared<LockOptions>();
-    command->add_option("--spec", options->spec, "The spec file")->capture_default_str();
+    command->add_option("--spec", options->spec,
+                        "The spec file (default: envpin.toml, else pyproject.toml with [tool.envpin])");
     command->add_flag("--check", options->check,
                       "Only check that envpin.lock still satisfies envpin.toml (exit 1 if not); same answer on any machine");
     command->add_flag("--stack-only", options->stack_only,

@@ -101,12 +101,12 @@ Expected<CheckResult> check_lock(GateRun& run)
                                       gpus.empty() ? std::string("no GPU to cover") : "kernels for " + join(gpus, ", ")));
 }
 
-// --env, else the name in the envpin.toml beside the lock.
+// --env, else the name in the spec beside the lock (envpin.toml or pyproject.toml).
 Expected<std::string> environment_name(const GateOptions& options)
 {
     if (!options.environment.empty())
         return options.environment;
-    const auto spec_path = fs::path(options.lock).parent_path() / "envpin.toml";
+    const auto spec_path = project_spec(fs::path(options.lock).parent_path());
     auto text = sys::read_file(spec_path);
     if (text) {
         const auto spec = ENVPIN_TRY(parse_spec(*text, spec_path.string()));

@@ -56,4 +56,16 @@ Expected<HostFacts> host_facts(const Catalog& catalog, const ResolveInputs& inpu
     return facts;
 }
 
+std::filesystem::path project_spec(const std::filesystem::path& directory)
+{
+    const auto spec = directory / "envpin.toml";
+    std::error_code ec;
+    if (std::filesystem::exists(spec, ec))
+        return spec;
+    const auto pyproject = directory / "pyproject.toml";
+    if (const auto text = sys::read_file(pyproject); text && text->find("[tool.envpin") != std::string::npos)
+        return pyproject;
+    return spec;
+}
+
 } // namespace envpin::cli

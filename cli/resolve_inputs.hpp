@@ -1,6 +1,7 @@
 #pragma once
 // Inputs shared by resolve and lock: the catalog (built in, or --catalog FILE) and the host
 // (this machine's facts, or the one --driver/--gpu describe).
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -28,5 +29,9 @@ void add_resolve_inputs(CLI::App& command, ResolveInputs& inputs);
 // and no host python3 is known. Otherwise this host is probed (`envpin host`) and either flag
 // replaces its part of the facts.
 [[nodiscard]] Expected<HostFacts> host_facts(const Catalog& catalog, const ResolveInputs& inputs);
+
+// The project's spec in `directory`: envpin.toml, else a pyproject.toml with a [tool.envpin]
+// table, else (neither there) the envpin.toml path, for the message that it is missing.
+[[nodiscard]] std::filesystem::path project_spec(const std::filesystem::path& directory);
 
 } // namespace envpin::cli

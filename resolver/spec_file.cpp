@@ -38,10 +38,19 @@ Expected<std::vector<Target>> parse_targets(const toml_read::Reader& reader, con
 Expected<Spec> parse_spec(std::string_view text, std::string_view origin)
 {
     const toml_read::Reader reader{origin};
-    const auto root = ENVPIN_TRY(reader.parse(text));
+    const auto document = ENVPIN_TRY(reader.parse(text));
+    // pyproject.toml holds the same tables under [tool.envpin].
+    const auto* tool = ENVPIN_TRY(reader.table(document, "tool"));
+    const auto* nested = tool != nullptr ? ENVPIN_TRY(reader.table(*tool, "envpin")) : nullptr;
+    const bool in_pyproject = nested != nullptr && !document.contains("environment");
+    if (tool != nullptr && nested == nullptr && !document.contains("environment"))
+        return reader.error("no [tool.envpin.environment] table (envpin's settings in a pyproject.toml go under "
+                            "[tool.envpin]: `envpin init` shows them as envpin.toml)");
+    const auto& root = in_pyproject ? *nested : document;
     const auto* table = ENVPIN_TRY(reader.table(root, "environment"));
     if (table == nullptr)
-        return reader.error("missing [environment] (run `envpin init` for a commented example)");
+        return reader.error(in_pyproject ? "missing [tool.envpin.environment]"
+                                         : "missing [environment] (run `envpin init` for a commented example)");
     ENVPIN_TRY(reader.only_keys(
         *table, "[environment]",
         {"name", "path", "python", "torch", "cuda", "companions", "requirements", "native_only"}));

@@ -28,7 +28,9 @@ struct Spec {
     bool operator==(const Spec&) const = default;
 };
 
-// Parses envpin.toml text; malformed input fails with bad_input naming `origin` and the line.
+// Parses envpin.toml text, or a pyproject.toml's [tool.envpin] tables (the same tables, under
+// that prefix: [tool.envpin.environment], [[tool.envpin.target]]); malformed input fails with
+// bad_input naming `origin` and the line.
 [[nodiscard]] Expected<Spec> parse_spec(std::string_view text, std::string_view origin);
 
 // The request part of a spec, as a lock records it.

@@ -30,12 +30,16 @@ constexpr int xor3 = 0x96;
 constexpr int choose = 0xCA;
 constexpr int majority = 0xE8;
 
-ENVPIN_AVX512 inline __m512i rotate_xor(__m512i x, int a, int b, int c)
+// The rotation and shift counts are template arguments: the instructions take them as
+// immediates, which an unoptimized (sanitizer) build cannot derive from function arguments.
+template <int a, int b, int c>
+ENVPIN_AVX512 inline __m512i rotate_xor(__m512i x)
 {
     return _mm512_ternarylogic_epi32(_mm512_ror_epi32(x, a), _mm512_ror_epi32(x, b), _mm512_ror_epi32(x, c), xor3);
 }
 
-ENVPIN_AVX512 inline __m512i small_sigma(__m512i x, int a, int b, int shift)
+template <int a, int b, int shift>
+ENVPIN_AVX512 inline __m512i small_sigma(__m512i x)
 {
     return _mm512_ternarylogic_epi32(_mm512_ror_epi32(x, a), _mm512_ror_epi32(x, b), _mm512_srli_epi32(x, shift), xor3);
 }
@@ -91,14 +95,14 @@ ENVPIN_AVX512 void compress_blocks(uint32_t (&state)[8][16], const std::array<co
 #pragma GCC unroll 64
         for (int t = 0; t < 64; ++t) {
             if (t >= 16) {
-                const __m512i s0 = small_sigma(w[(t - 15) & 15], 7, 18, 3);
-                const __m512i s1 = small_sigma(w[(t - 2) & 15], 17, 19, 10);
+                const __m512i s0 = small_sigma<7, 18, 3>(w[(t - 15) & 15]);
+                const __m512i s1 = small_sigma<17, 19, 10>(w[(t - 2) & 15]);
                 w[t & 15] = _mm512_add_epi32(_mm512_add_epi32(w[t & 15], s0), _mm512_add_epi32(w[(t - 7) & 15], s1));
             }
             const __m512i t1 = _mm512_add_epi32(
-                _mm512_add_epi32(_mm512_add_epi32(k, rotate_xor(e, 6, 11, 25)), _mm512_ternarylogic_epi32(e, f, g, choose)),
+                _mm512_add_epi32(_mm512_add_epi32(k, rotate_xor<6, 11, 25>(e)), _mm512_ternarylogic_epi32(e, f, g, choose)),
                 _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(round_constants[t])), w[t & 15]));
-            const __m512i t2 = _mm512_add_epi32(rotate_xor(a, 2, 13, 22), _mm512_ternarylogic_epi32(a, b, c, majority));
+            const __m512i t2 = _mm512_add_epi32(rotate_xor<2, 13, 22>(a), _mm512_ternarylogic_epi32(a, b, c, majority));
             k = g;
             g = f;
             f = e;

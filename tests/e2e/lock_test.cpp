@@ -31,6 +31,38 @@ companions = ["torchvision"]
                                                 torch));
 }
 
+// A project that keeps its settings in pyproject.toml: `envpin lock` there finds [tool.envpin]
+// when there is no envpin.toml, and writes envpin.lock beside it; gate takes the name from it.
+TEST(LockCommand, ReadsPyprojectsToolEnvpinWhenThereIsNoEnvpinToml)
+{
+    TempDir dir;
+    write_text(dir / "pyproject.toml", R"([project]
+name = "myproj"
+version = "0.1"
+
+[tool.envpin.environment]
+name = "train"
+torch = "2.7.*"
+python = "3.12"
+
+[[tool.envpin.target]]
+name = "ci-cpu"
+cuda = "cpu"
+)");
+    const auto run = run_envpin({"lock", "--stack-only"}, {}, 120, std::nullopt, dir.path());
+    ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+    const auto text = read_text(dir / "envpin.lock");
+    EXPECT_NE(text.find("name = \"ci-cpu\""), std::string::npos) << text;
+    EXPECT_NE(text.find("torch = \"2.7.1+cpu\""), std::string::npos) << text;
+    const auto check = run_envpin({"lock", "--check", "--spec", (dir / "pyproject.toml").string()});
+    EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+    // No [tool.envpin] at all: said so, with the line-free message.
+    write_text(dir / "other" / "pyproject.toml", "[tool.ruff]\nline-length = 100\n");
+    const auto none = run_envpin({"lock", "--stack-only", "--spec", (dir / "other" / "pyproject.toml").string()});
+    EXPECT_EQ(none.exit_code, 2);
+    EXPECT_NE(none.err.find("[tool.envpin]"), std::string::npos) << none.err;
+}
+
 TEST(InitCommand, WritesACommentedSpecOnce)
 {
     TempDir dir;

@@ -185,6 +185,8 @@ DROP TABLE detaches;
 DROP TABLE damaged_objects;
 DROP TABLE stat_cache_overlays;
 DROP TABLE verified_objects;
+DROP TABLE pruned_commits;
+ALTER TABLE environments DROP COLUMN forgotten;
 CREATE TABLE stat_cache (
   environment_id INTEGER NOT NULL REFERENCES environments(id) ON DELETE CASCADE,
   path BLOB NOT NULL, dev INTEGER NOT NULL, ino INTEGER NOT NULL, size INTEGER NOT NULL,

@@ -175,6 +175,8 @@ DROP TABLE detaches;
 DROP TABLE damaged_objects;
 DROP TABLE stat_cache_overlays;
 DROP TABLE verified_objects;
+DROP TABLE pruned_commits;
+ALTER TABLE environments DROP COLUMN forgotten;
 INSERT INTO verify_runs (snapshot_id, fingerprint, status, started) VALUES (1, 'this-host', 'pass', '2026-11-27T15:19:02Z');
 PRAGMA user_version = 2;
 )sql"));
