@@ -5,6 +5,7 @@
 // (`uv pip install -r pylock.toml`), `dockerfile` as an image that installs those lines on a
 // CUDA base image matching the stack, with `envpin verify` as its health check.
 #include "cli/command.hpp"
+#include "cli/json_out.hpp"
 #include "cli/resolve_inputs.hpp"
 #include "base/strings.hpp"
 #include "resolver/dockerfile.hpp"
@@ -55,13 +56,21 @@ Expected<ExitCode> run_export(const ExportOptions& options, Context& context)
     const auto file = ENVPIN_TRY(parse_lock_file(ENVPIN_TRY(std::move(text)), options.lock));
     const auto lock = ENVPIN_TRY(section_to_export(file, options));
     const auto exported = ENVPIN_TRY(exported_text(lock, options));
-    if (options.out.empty()) {
+    if (!options.out.empty())
+        ENVPIN_TRY_CTX("writing --out " + options.out, sys::write_file_atomic(options.out, exported));
+    if (context.global.json) {
+        nlohmann::json document{{"format", options.format},
+                                {"target", lock.target ? nlohmann::json(lock.target->name) : nlohmann::json(nullptr)},
+                                {"distributions", lock.installed.size()},
+                                {"path", options.out.empty() ? nlohmann::json(nullptr) : nlohmann::json(options.out)}};
+        if (options.out.empty())
+            document["content"] = exported;
+        print_json(context.out, document);
+    } else if (options.out.empty()) {
         context.out << exported;
-        return ExitCode::ok;
-    }
-    ENVPIN_TRY_CTX("writing --out " + options.out, sys::write_file_atomic(options.out, exported));
-    if (!context.global.quiet && !context.global.json)
+    } else if (!context.global.quiet) {
         context.err << "envpin: wrote " << options.out << " (" << lock.installed.size() << " distributions)\n";
+    }
     return ExitCode::ok;
 }
 

@@ -102,6 +102,11 @@ ExitCode render_conflict(const TargetResolution& conflict, Context& context)
 Expected<ExitCode> run_lock(const LockOptions& given, Context& context)
 {
     auto options = given;
+    for (const auto& directory : options.find_links) {  // checked before anything is read
+        std::error_code ec;
+        if (!std::filesystem::is_directory(directory, ec))
+            return fail(ErrorCode::bad_input, "--find-links {}: not a directory of wheels", directory);
+    }
     if (options.spec.empty())
         options.spec = project_spec(".").lexically_relative(".").string();
     const auto catalog = ENVPIN_TRY(load_catalog(options.inputs));

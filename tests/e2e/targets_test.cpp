@@ -182,6 +182,14 @@ TEST_F(TargetsTest, ExportsNameATargetAndTheDockerfileInstallsItsWheels)
     EXPECT_EQ(ambiguous.exit_code, 2);
     EXPECT_TRUE(has(ambiguous.err, "has 2 targets (gpu-host, cpu-runner): name one with --target NAME"))
         << ambiguous.err;
+    const auto json = on_host("none", {"export", "pylock", "--lock", lock_path().string(), "--target", "cpu-runner",
+                                       "--json"});
+    ASSERT_EQ(json.exit_code, 0) << json.err;
+    EXPECT_EQ(json.json()["target"], "cpu-runner");
+    EXPECT_TRUE(has(json.json()["content"].get<std::string>(), "lock-version")) << json.out;
+    const auto missing = lock_project("none", {"--find-links", (dir / "no-such-dir").string()});
+    EXPECT_EQ(missing.exit_code, 2);
+    EXPECT_TRUE(has(missing.err, "--find-links")) << missing.err;
     const auto no_image = on_host("none", {"export", "dockerfile", "--lock", lock_path().string(), "--target",
                                            "gpu-host", "--catalog", catalog.string()});
     EXPECT_EQ(no_image.exit_code, 2);
