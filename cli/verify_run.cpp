@@ -6,6 +6,8 @@
 #include <functional>
 #include <ostream>
 
+#include <fmt/format.h>
+
 #include "cli/render_store.hpp"
 #include "cli/render_verify.hpp"
 #include "cli/verify_inputs.hpp"
@@ -62,12 +64,18 @@ Expected<verify::Report> run_shown(verify::SuiteRequest& request, const VerifyOp
     const bool color = context.color_enabled();
     // On a terminal, say which check is running (the first training probe build takes minutes).
     const bool progress = table && ::isatty(STDERR_FILENO);
-    if (progress)
+    if (progress) {
         request.on_check_start = [&](std::string_view name) { context.err << "running " << name << "..." << std::flush; };
+        request.on_step = [&](std::string_view step) { context.err << "\r\x1b[K" << step << "..." << std::flush; };
+    }
     if (table)
         request.on_check_done = [&, progress](const verify::CheckResult& check) {
             if (progress)
                 context.err << "\r\x1b[K" << std::flush;
+            const auto build = check.measurements.value("probe_build", nlohmann::json::object());
+            if (progress && build.value("built_now", false))
+                context.err << fmt::format("built the training probe in {:.1f} s (cached for the next runs)\n",
+                                           static_cast<double>(build.value("build_ms", 0LL)) / 1000);
             render_check(check, context.out, color);
             context.out.flush();
         };

@@ -90,7 +90,11 @@ std::optional<CheckResult> prepare_train(const SuiteRequest& request, std::map<s
     if (parameters.contains(param::train_binary))
         return std::nullopt;  // the caller brought its own probe
     const auto cache_root = request.cache_root.empty() ? fs::temp_directory_path() / "envpin-cache" : request.cache_root;
-    TrainProbeRequest build{request.environment, request.torch_dir, cache_root, request.build_timeout};
+    TrainProbeRequest build{request.environment, request.torch_dir, cache_root, request.build_timeout, {}};
+    if (request.on_step)
+        build.on_build_start = [&request] {
+            request.on_step("building the training probe against this environment's LibTorch (once per torch build)");
+        };
     auto probe = prepare_train_probe(build);
     if (!probe) {
         if (probe.error().code == ErrorCode::not_found)

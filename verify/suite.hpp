@@ -53,6 +53,7 @@ struct SuiteRequest {
     std::optional<HostFacts> host;                    // probed (in a child) when absent
     std::optional<std::string> reset_target;          // "NAME@N" that passed on this host, for hints
     std::function<void(std::string_view check)> on_check_start;
+    std::function<void(std::string_view step)> on_step;  // a long step inside a check (the probe build)
     std::function<void(const CheckResult&)> on_check_done;
 };
 

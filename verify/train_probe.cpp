@@ -166,6 +166,8 @@ Expected<TrainProbe> prepare_train_probe(const TrainProbeRequest& request)
     // The log lives beside the cache entry, so it survives a failed build for the user to read.
     const auto log = request.cache_root / "train" / (probe.key + ".build.log");
     fs::remove(log, ec);
+    if (request.on_build_start)
+        request.on_build_start();
     const auto start = std::chrono::steady_clock::now();
     ENVPIN_TRY(build_into(staging.path, *torch_dir, *cmake, log, request.build_timeout));
     probe.build_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();

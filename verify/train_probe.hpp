@@ -5,6 +5,7 @@
 // or CUDA itself.
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -17,6 +18,7 @@ struct TrainProbeRequest {
     std::optional<std::filesystem::path> torch_dir;  // LibTorch to use when the environment has none
     std::filesystem::path cache_root;                // builds live in <cache_root>/train/<key>/
     std::chrono::milliseconds build_timeout{20 * 60 * 1000};
+    std::function<void()> on_build_start;  // told when the probe is not cached and is built now
 };
 
 struct TrainProbe {
