@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "store/core/digest.hpp"
+#include "tests/support/sanitizer.hpp"
 #include "tests/support/python_env.hpp"
 #include "tests/support/store_fixture.hpp"
 
@@ -31,6 +32,11 @@ struct FaultedRun {
 
 class FaultTest : public StoreTest {
 protected:
+    void SetUp() override
+    {
+        ENVPIN_SKIP_UNDER_ASAN("the LD_PRELOAD fault injector would load before ASan's runtime, which must come first");
+    }
+
     // `envpin --store S ARGS` with the injector loaded; `fault` empty: counting only.
     FaultedRun run_faulted(std::vector<std::string> arguments, const std::string& fault,
                            const std::optional<fs::path>& other_store = std::nullopt)

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 
+#include "tests/support/sanitizer.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "verify/run_context.hpp"
 
@@ -157,6 +158,7 @@ private:
 
 TEST(CaptureRunContext, TakesThisProcessVariablesAndSoftLimits)
 {
+    ENVPIN_SKIP_UNDER_ASAN("an address-space limit stops its shadow-memory reservation before envpin runs");
     const ScopedVariable hidden("CUDA_VISIBLE_DEVICES", "");
     const ScopedVariable debug("NCCL_DEBUG", "INFO");
     const ScopedVariable preload("LD_PRELOAD", nullptr);
