@@ -97,7 +97,25 @@ Expected<void> set_stack(CreateInputs& inputs, Lock lock, LockDestination destin
     return {};
 }
 
-Expected<void> from_flags(const CreateFlags& flags, CreateInputs& inputs)
+// The catalog (built in, or --catalog FILE), read at its first use and only once: each way of
+// naming a stack needs it, and so does the PyPI-build question after it; `--torch none` reads none.
+class CatalogOnce {
+public:
+    explicit CatalogOnce(const CreateFlags& flags) : inputs_{flags.catalog, "", {}} {}
+    [[nodiscard]] const ResolveInputs& inputs() const { return inputs_; }
+    Expected<const Catalog*> get()
+    {
+        if (!catalog_)
+            catalog_ = ENVPIN_TRY(load_catalog(inputs_));
+        return &*catalog_;
+    }
+
+private:
+    ResolveInputs inputs_;
+    std::optional<Catalog> catalog_;
+};
+
+Expected<void> from_flags(const CreateFlags& flags, CreateInputs& inputs, CatalogOnce& catalogs)
 {
     auto& request = inputs.request;
     request.path = flags.path.empty() ? ".venv-" + flags.name : flags.path;
@@ -105,10 +123,9 @@ Expected<void> from_flags(const CreateFlags& flags, CreateInputs& inputs)
         request.python = flags.request.python;
         return {};
     }
-    const ResolveInputs resolve_inputs{flags.catalog, "", {}};
-    const auto catalog = ENVPIN_TRY(load_catalog(resolve_inputs));
+    const auto& catalog = *ENVPIN_TRY(catalogs.get());
     inputs.resolved = ENVPIN_TRY(make_request(catalog, flags.request));
-    inputs.host = ENVPIN_TRY(host_facts(catalog, resolve_inputs));
+    inputs.host = ENVPIN_TRY(host_facts(catalog, catalogs.inputs()));
     auto resolution = ENVPIN_TRY(resolve(catalog, inputs.resolved, inputs.host));
     const auto* plan = std::get_if<Plan>(&resolution);
     if (plan == nullptr) {
@@ -132,7 +149,7 @@ Expected<void> from_flags(const CreateFlags& flags, CreateInputs& inputs)
     return set_stack(inputs, std::move(lock), std::move(destination), "--torch/--cuda/--python");
 }
 
-Expected<void> from_spec(const CreateFlags& flags, CreateInputs& inputs)
+Expected<void> from_spec(const CreateFlags& flags, CreateInputs& inputs, CatalogOnce& catalogs)
 {
     const auto text = ENVPIN_TRY_CTX("--spec", sys::read_file(flags.spec));
     const auto spec = ENVPIN_TRY(parse_spec(text, flags.spec));
@@ -145,9 +162,8 @@ Expected<void> from_spec(const CreateFlags& flags, CreateInputs& inputs)
         request.python = spec.python;
         return {};
     }
-    const ResolveInputs resolve_inputs{flags.catalog, "", {}};
-    const auto catalog = ENVPIN_TRY(load_catalog(resolve_inputs));
-    inputs.host = ENVPIN_TRY(host_facts(catalog, resolve_inputs));
+    const auto& catalog = *ENVPIN_TRY(catalogs.get());
+    inputs.host = ENVPIN_TRY(host_facts(catalog, catalogs.inputs()));
     LockDestination destination{flags.lock.empty() ? directory / "envpin.lock" : fs::path(flags.lock), std::nullopt,
                                 std::nullopt};
     destination.existing = ENVPIN_TRY(read_lock(destination.path, "reading the lock to update"));
@@ -170,15 +186,14 @@ Expected<void> from_spec(const CreateFlags& flags, CreateInputs& inputs)
     return set_stack(inputs, std::move(section), std::move(destination), flags.spec);
 }
 
-Expected<void> from_lock(const CreateFlags& flags, CreateInputs& inputs)
+Expected<void> from_lock(const CreateFlags& flags, CreateInputs& inputs, CatalogOnce& catalogs)
 {
     auto file = ENVPIN_TRY(read_lock(flags.from_lock, "--from-lock"));
     if (!file)
         return fail(ErrorCode::bad_input, "--from-lock {}: no such file", flags.from_lock);
-    const ResolveInputs resolve_inputs{flags.catalog, "", {}};
-    const auto catalog = ENVPIN_TRY(load_catalog(resolve_inputs));
+    const auto& catalog = *ENVPIN_TRY(catalogs.get());
     if (file->targeted() && flags.target.empty())  // the host picks its target
-        inputs.host = ENVPIN_TRY(host_facts(catalog, resolve_inputs));
+        inputs.host = ENVPIN_TRY(host_facts(catalog, catalogs.inputs()));
     const auto choice = ENVPIN_TRY(choose_section(catalog, *file, inputs.host, flags.target, flags.from_lock));
     if (choice.section == nullptr) {
         inputs.no_target = choice.mismatches;
@@ -198,9 +213,9 @@ Expected<void> from_lock(const CreateFlags& flags, CreateInputs& inputs)
 }
 
 // Whether the lock's variant is what PyPI serves for its torch release (catalog pypi_default).
-Expected<bool> is_pypi_build(const CreateFlags& flags, const Lock& lock)
+Expected<bool> is_pypi_build(CatalogOnce& catalogs, const Lock& lock)
 {
-    return pypi_serves_variant(ENVPIN_TRY(load_catalog(ResolveInputs{flags.catalog, "", {}})), lock);
+    return pypi_serves_variant(*ENVPIN_TRY(catalogs.get()), lock);
 }
 
 }  // namespace
@@ -217,18 +232,19 @@ Expected<CreateInputs> create_inputs(const CreateFlags& flags)
     request.installer = ENVPIN_TRY(store::choose_installer(flags.installer));
     request.link_mode = store::parse_link_mode(flags.link_mode).value_or(store::LinkMode::automatic);
     ENVPIN_TRY(add_sources(flags, request));
+    CatalogOnce catalogs(flags);
     if (!flags.from_lock.empty())
-        ENVPIN_TRY(from_lock(flags, inputs));
+        ENVPIN_TRY(from_lock(flags, inputs, catalogs));
     else if (!flags.spec.empty())
-        ENVPIN_TRY(from_spec(flags, inputs));
+        ENVPIN_TRY(from_spec(flags, inputs, catalogs));
     else
-        ENVPIN_TRY(from_flags(flags, inputs));
+        ENVPIN_TRY(from_flags(flags, inputs, catalogs));
     if (!inputs.no_target.empty())
         return inputs;  // nothing to install here
     if (request.name.empty())
         return fail(ErrorCode::bad_input, "create: give the environment a NAME (the spec {} has no name)", flags.spec);
     if (request.stack)
-        request.pypi_build = ENVPIN_TRY(is_pypi_build(flags, *request.stack));
+        request.pypi_build = ENVPIN_TRY(is_pypi_build(catalogs, *request.stack));
     request.path = fs::absolute(request.path).lexically_normal();
     return inputs;
 }

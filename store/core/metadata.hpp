@@ -1,6 +1,6 @@
 #pragma once
 // The store's metadata database (envpin.db): a versioned schema and typed queries over it.
-// SQL lives here and in metadata_runs.cpp and metadata_detach.cpp; the handles themselves live in database.cpp.
+// SQL lives here and in metadata_runs.cpp, metadata_detach.cpp and metadata_removal.cpp; the handles themselves live in database.cpp.
 #include <ctime>
 #include <filesystem>
 #include <optional>
@@ -46,7 +46,8 @@ public:
     [[nodiscard]] Expected<void> set_current_snapshot(long long environment_id, long long snapshot_id);
     // `envpin forget`: stop managing the environment, keeping its snapshots (a no-op when it is
     // forgotten already); its directory can then be adopted again.
-    [[nodiscard]] Expected<void> forget_environment(long long environment_id);
+    [[nodiscard]] Expected<void> forget_environment(const Environment& environment);
+    // --- Removal (metadata_removal.cpp) ---
     // `envpin forget --purge`: the environment's rows and those of its snapshots, in one
     // transaction; returns how many snapshots went.
     [[nodiscard]] Expected<size_t> delete_environment(long long environment_id);

@@ -13,7 +13,7 @@ Expected<ForgetOutcome> forget_environment(Store& store, const std::string& name
     if (!purge) {
         outcome.snapshots = ENVPIN_TRY(store.metadata().snapshots(id)).size();
         if (!outcome.already_forgotten)
-            ENVPIN_TRY(store.metadata().forget_environment(id));
+            ENVPIN_TRY(store.metadata().forget_environment(outcome.environment));
         return outcome;
     }
     ENVPIN_TRY(store.history().delete_branch(name));
