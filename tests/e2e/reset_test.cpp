@@ -30,7 +30,16 @@ class ResetTest : public StoreTest {
 protected:
     // Link as for a real environment (these are below ENVPIN_COPY_BELOW, which would copy).
     void SetUp() override { ::setenv("ENVPIN_COPY_BELOW", "0", 1); }
-    void TearDown() override { ::unsetenv("ENVPIN_COPY_BELOW"); }
+    void TearDown() override
+    {
+        ::unsetenv("ENVPIN_COPY_BELOW");
+        ::unsetenv("ENVPIN_NO_BACKGROUND");
+    }
+
+    // Every envpin this test starts leaves its cleanup to the next command instead of a detached
+    // `envpin recover`: one still starting up when a later reset is killed would take that reset
+    // back before the test looks at what the kill left.
+    static void no_background_writers() { ::setenv("ENVPIN_NO_BACKGROUND", "1", 1); }
 
     // A venv with tinypkg 1.0 (snapshot @1) and then 2.0 (snapshot @2), plus `bulk` small files
     // under site-packages/bulk/ of which every tenth changes between the two.
@@ -417,6 +426,7 @@ bool each_entry_old_or_new(const TreePicture& now, const TreePicture& old_tree, 
 // is exactly the old snapshot and the store says so.
 TEST_F(ResetTest, AKillBetweenAnyTwoStepsIsTakenBackByTheNextCommand)
 {
+    no_background_writers();
     make_history(200);
     const auto plan = envpin({"reset", "train", "train@1", "--force", "--json"});  // counts the steps
     ASSERT_EQ(plan.exit_code, 0) << plan.err;
@@ -447,8 +457,8 @@ TEST_F(ResetTest, AKillBetweenAnyTwoStepsIsTakenBackByTheNextCommand)
 // tree is neither snapshot), one running beside it is waited out or reported as running.
 TEST_F(ResetTest, ReadersSeeAnInterruptedResetAndNeverFailBesideARunningOne)
 {
+    no_background_writers();  // none to take the interrupted reset back before status looks
     make_history(200);
-    wait_for_cleanup();  // no background writer left to take the interrupted reset back first
     const auto killed = sys::run_process({{ENVPIN_BIN, "--store", store().string(), "reset", "train", "train@1", "--force"},
                                           {{"ENVPIN_CRASH_AT", "reset-step:1"}, {"ENVPIN_RESET_NO_EXCHANGE", "1"}}}).value();
     ASSERT_EQ(killed.term_signal, SIGKILL) << killed.err;
