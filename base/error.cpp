@@ -16,6 +16,7 @@ std::string_view to_string(ErrorCode code)
     case ErrorCode::installer: return "installer";
     case ErrorCode::timeout: return "timeout";
     case ErrorCode::cuda: return "cuda";
+    case ErrorCode::network: return "network";
     case ErrorCode::internal: return "internal";
     }
     return "error";

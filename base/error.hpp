@@ -25,6 +25,7 @@ enum class ErrorCode {
     installer,  // uv / pip failed
     timeout,
     cuda,
+    network,   // an index or server could not be read, or answered what it must not
     internal,  // broken invariant
 };
 

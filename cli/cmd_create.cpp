@@ -83,7 +83,10 @@ void register_create(CLI::App& app, Context& context, CommandRun& selected)
     command->add_option("--wait", flags->wait, "Seconds to wait for another envpin writing the store")
         ->check(CLI::NonNegativeNumber);
     command->callback([&context, &selected, flags] {
-        selected = [&context, flags] { return run_create(context, *flags); };
+        selected = [&context, flags] {
+            flags->store = context.global.store;
+            return run_create(context, *flags);
+        };
     });
 }
 

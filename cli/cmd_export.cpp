@@ -23,6 +23,7 @@ struct ExportOptions {
     std::string out;     // empty: stdout
     DockerfileOptions docker;
     std::string catalog;  // --catalog FILE: where the base image comes from
+    std::string store;    // the global --store (its catalog overlay)
 };
 
 // The section to export: --target's, or the lock's only one.
@@ -42,7 +43,7 @@ Expected<std::string> exported_text(const Lock& lock, const ExportOptions& optio
     if (options.format == "pylock")
         return print_pylock(ENVPIN_TRY(pylock_from_lock(lock, options.lock)));
     if (options.format == "dockerfile")
-        return dockerfile_from_lock(ENVPIN_TRY(load_catalog(ResolveInputs{options.catalog, "", {}})), lock,
+        return dockerfile_from_lock(ENVPIN_TRY(load_catalog(ResolveInputs{options.catalog, "", {}, options.store})), lock,
                                     options.docker, options.lock);
     return requirements_from_lock(lock, options.lock);
 }
@@ -94,7 +95,10 @@ void register_export(CLI::App& app, Context& context, CommandRun& selected)
         ->capture_default_str();
     command->add_option("-o,--out", options->out, "Write to FILE instead of stdout");
     command->callback([&context, &selected, options] {
-        selected = [&context, options] { return run_export(*options, context); };
+        selected = [&context, options] {
+            options->store = context.global.store;
+            return run_export(*options, context);
+        };
     });
 }
 

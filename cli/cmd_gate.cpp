@@ -49,7 +49,10 @@ void register_gate(CLI::App& app, Context& context, CommandRun& selected)
     command->add_option("--timeout", options->verify.timeout_s, "Seconds each verify check may run")
         ->check(CLI::PositiveNumber);
     command->callback([&context, &selected, options] {
-        selected = [&context, options] { return gate_and_render(*options, context); };
+        selected = [&context, options] {
+            options->host.store = context.global.store;
+            return gate_and_render(*options, context);
+        };
     });
 }
 

@@ -166,7 +166,10 @@ void register_lock(CLI::App& app, Context& context, CommandRun& selected)
     command->add_flag("--offline", options->offline, "No index: the --find-links wheels only");
     add_resolve_inputs(*command, options->inputs);
     command->callback([&context, &selected, options] {
-        selected = [&context, options] { return run_lock(*options, context); };
+        selected = [&context, options] {
+            options->inputs.store = context.global.store;
+            return run_lock(*options, context);
+        };
     });
 }
 

@@ -102,7 +102,10 @@ void register_resolve(CLI::App& app, Context& context, CommandRun& selected)
     command->add_option("--target", options->target, "With --spec: resolve that [[target]] for its own facts");
     add_resolve_inputs(*command, options->inputs);
     command->callback([&context, &selected, options] {
-        selected = [&context, options] { return run_resolve(*options, context); };
+        selected = [&context, options] {
+            options->inputs.store = context.global.store;
+            return run_resolve(*options, context);
+        };
     });
 }
 

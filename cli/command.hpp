@@ -57,5 +57,6 @@ void register_list(CLI::App&, Context&, CommandRun&);
 void register_completions(CLI::App&, Context&, CommandRun&);
 void register_forget(CLI::App&, Context&, CommandRun&);
 void register_prune(CLI::App&, Context&, CommandRun&);
+void register_catalog(CLI::App&, Context&, CommandRun&);
 
 }  // namespace envpin::cli

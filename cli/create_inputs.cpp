@@ -101,7 +101,7 @@ Expected<void> set_stack(CreateInputs& inputs, Lock lock, LockDestination destin
 // naming a stack needs it, and so does the PyPI-build question after it; `--torch none` reads none.
 class CatalogOnce {
 public:
-    explicit CatalogOnce(const CreateFlags& flags) : inputs_{flags.catalog, "", {}} {}
+    explicit CatalogOnce(const CreateFlags& flags) : inputs_{flags.catalog, "", {}, flags.store} {}
     [[nodiscard]] const ResolveInputs& inputs() const { return inputs_; }
     Expected<const Catalog*> get()
     {

@@ -33,6 +33,7 @@ struct CreateFlags {
     std::string index_url = std::string(k_pypi_index);  // --index-url, for --with
     std::string link_mode = "auto";
     std::string catalog;  // --catalog FILE
+    std::string store;    // the global --store (its catalog overlay)
     bool verify = false;
     bool explain = false;  // on a conflict, every candidate and its reasons
     double wait = 60;

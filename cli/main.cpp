@@ -56,6 +56,7 @@ constexpr Registrar registrars[] = {
     register_recover,
     register_gate,
     register_export,
+    register_catalog,
     register_completions,
 };
 

@@ -2,6 +2,7 @@
 
 #include "base/strings.hpp"
 #include "resolver/request.hpp"
+#include "store/store.hpp"
 #include "sys/file.hpp"
 #include "verify/host_probe.hpp"
 
@@ -17,10 +18,39 @@ void add_resolve_inputs(CLI::App& command, ResolveInputs& inputs)
                        "Resolve for this GPU: a name (H100), sm_XY or X.Y; repeatable");
 }
 
+std::filesystem::path overlay_path(std::string_view store_flag)
+{
+    return store::store_root(store_flag) / "catalog" / "overlay.toml";
+}
+
+std::filesystem::path http_cache_path(std::string_view store_flag)
+{
+    return store::store_root(store_flag) / "catalog" / "http-cache";
+}
+
+Expected<std::optional<CatalogOverlay>> load_overlay(std::string_view store_flag)
+{
+    const auto path = overlay_path(store_flag);
+    auto text = sys::read_file(path);
+    if (!text && text.error().code == ErrorCode::not_found)
+        return std::nullopt;
+    auto overlay = parse_overlay(ENVPIN_TRY(std::move(text)), path.string());
+    if (!overlay)
+        return std::unexpected(overlay.error().with_context(
+            "the catalog overlay (`envpin catalog update` writes it again; deleting it goes back to the built-in catalog)"));
+    return std::optional<CatalogOverlay>(std::move(*overlay));
+}
+
 Expected<Catalog> load_catalog(const ResolveInputs& inputs)
 {
-    if (inputs.catalog.empty())
-        return default_catalog();
+    if (inputs.catalog.empty()) {
+        auto catalog = ENVPIN_TRY(default_catalog());
+        const auto overlay = ENVPIN_TRY(load_overlay(inputs.store));
+        if (!overlay)
+            return catalog;
+        std::vector<std::string> left_out;  // `envpin catalog update` reported them
+        return apply_overlay(std::move(catalog), *overlay, left_out);
+    }
     const auto text = ENVPIN_TRY_CTX("--catalog", sys::read_file(inputs.catalog));
     auto catalog = ENVPIN_TRY(parse_catalog(text, inputs.catalog));
     if (const auto problems = check_catalog(catalog); !problems.empty())

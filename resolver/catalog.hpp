@@ -88,6 +88,7 @@ struct TorchBuild {
     std::vector<std::string> missing; // companions not published for this build
     std::vector<std::string> sources;
     Facts facts;
+    std::string origin; // empty: the built-in catalog; else "INDEX (DATE)" from the catalog overlay
     bool operator==(const TorchBuild&) const = default;
 };
 

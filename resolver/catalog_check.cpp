@@ -138,7 +138,9 @@ void check_release(const Catalog& catalog, const TorchRelease& release, Problems
         check_arch(where, build, variant, problems);
         check_pins(where, build, variant, problems);
     }
-    if (!variants.contains("cpu"))
+    // A release known only from the indexes read (the catalog overlay) lists what they served.
+    const bool from_indexes_only = std::ranges::all_of(release.builds, [](const TorchBuild& b) { return !b.origin.empty(); });
+    if (!variants.contains("cpu") && !from_indexes_only)
         problems.push_back(fmt::format("torch {} has no cpu build", version));
     if (release.python.empty())
         problems.push_back(fmt::format("torch {} lists no Python versions", version));

@@ -10,6 +10,8 @@ packages=(
   python3 python3-venv python3-pip
   libcli11-dev libsqlite3-dev libgit2-dev libssl-dev zlib1g-dev libtomlplusplus-dev
   nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # `envpin catalog update` reads the package indexes over HTTP
+  libcurl4-openssl-dev
   sqlite3 hyperfine
   # JUnit reports are validated against tests/data/junit.xsd
   libxml2-utils
