@@ -45,7 +45,8 @@ std::string driver_line(const Plan& plan)
 {
     if (!plan.cuda)
         return "none needed (cpu build)";
-    const auto cuda = plan.cuda->to_string();
+    // The exact toolkit the build was made with ("12.6.3"), whose driver native use needs.
+    const auto cuda = plan.toolkit.empty() ? plan.cuda->to_string() : plan.toolkit;
     if (!plan.host_driver)
         return fmt::format(">= {} (CUDA {} toolkit driver); no driver given",
                            plan.native_driver->text(), cuda);

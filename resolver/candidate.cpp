@@ -100,22 +100,24 @@ void check_cuda_request(const Request& request, const HostView& host, Evaluation
                              "then takes the cpu build)"});
 }
 
+// Native use needs the toolkit driver of the exact toolkit the build was made with (12.6.3:
+// 560.35.05, not 12.6 GA's 560.28.03); minor-version compatibility needs the major's floor.
 void check_driver(const Request& request, const HostView& host, Evaluation& e)
 {
     if (e.cuda == nullptr)
         return;
-    const auto version = e.cuda->version.to_string();
+    const auto& native = e.native_driver;
     const auto& floor = e.major->compat_floor;
     if (!host.driver) {
         if (request.cuda.kind == CudaRequest::Kind::cuda)
             e.reasons.push_back({Cause::no_driver,
                                  fmt::format("needs an NVIDIA driver >= {} for CUDA {}; this host "
                                              "has none",
-                                             e.cuda->driver.text(), version)});
+                                             native.text(), e.toolkit)});
         return;
     }
     const auto& driver = *host.driver;
-    if (driver >= e.cuda->driver) {
+    if (driver >= native) {
         e.compat = Compat::native;
         return;
     }
@@ -124,7 +126,7 @@ void check_driver(const Request& request, const HostView& host, Evaluation& e)
             {Cause::driver,
              fmt::format("needs driver >= {} for CUDA {} (>= {} under minor-version "
                          "compatibility); this host has {}",
-                         e.cuda->driver.text(), version, floor.text(), driver.text())});
+                         native.text(), e.toolkit, floor.text(), driver.text())});
         return;
     }
     e.compat = Compat::minor_version;
@@ -133,7 +135,35 @@ void check_driver(const Request& request, const HostView& host, Evaluation& e)
                              fmt::format("driver {} runs CUDA {} only under minor-version "
                                          "compatibility (native needs >= {}), and --native-only "
                                          "is set",
-                                         driver.text(), version, e.cuda->driver.text())});
+                                         driver.text(), e.toolkit, native.text())});
+}
+
+// NVIDIA drivers support each GPU architecture over a range of branches: R580 is the last for
+// Volta, R470 for Kepler. Any CUDA build needs a driver of a branch that drives every GPU.
+void check_driver_branch(const Catalog& catalog, const HostView& host, Evaluation& e)
+{
+    if (e.cuda == nullptr || !host.driver)
+        return;
+    const auto branch = driver_branch(*host.driver);
+    for (const auto& gpu : host.gpus) {
+        const auto* arch = find_architecture(catalog, gpu.cc);
+        if (arch == nullptr)
+            continue;
+        if (arch->last_driver_branch > 0 && branch > arch->last_driver_branch)
+            e.reasons.push_back(
+                {Cause::driver_branch,
+                 fmt::format("NVIDIA's R{} driver branch is the last to support {} GPUs such as "
+                             "{}: no driver >= {} does, and this host has {}",
+                             arch->last_driver_branch, arch->name, describe_gpu(gpu),
+                             arch->last_driver_branch + 1, host.driver->text())});
+        if (arch->min_driver_branch > 0 && branch < arch->min_driver_branch)
+            e.reasons.push_back(
+                {Cause::driver_branch,
+                 fmt::format("{} GPUs such as {} need a driver of the R{} branch or newer; this "
+                             "host has {}",
+                             arch->name, describe_gpu(gpu), arch->min_driver_branch,
+                             host.driver->text())});
+    }
 }
 
 std::string sass_needed(ComputeCapability cc)
@@ -169,7 +199,7 @@ void check_gpus(const HostView& host, Evaluation& e)
                  fmt::format("no SASS for {}, and its PTX {} cannot be JIT-compiled under "
                              "minor-version compatibility (that needs driver >= {})",
                              describe_gpu(gpu), to_string(*served.ptx_blocked),
-                             e.cuda->driver.text())});
+                             e.native_driver.text())});
         } else {
             e.reasons.push_back(
                 {Cause::gpu, fmt::format("no kernel for {}: it carries {}, and no {} (or PTX <= "
@@ -204,6 +234,11 @@ void check_companions(const Request& request, Evaluation& e)
             std::ranges::find(e.build->missing, companion) != e.build->missing.end())
             e.reasons.push_back(
                 {Cause::companion, fmt::format("no {} is published for it", companion)});
+        else if (e.python && !e.release->companions_built_for(e.python->version))
+            e.reasons.push_back(
+                {Cause::companion,
+                 fmt::format("{} {} is not built for Python {} (only torch is)", companion,
+                             version, e.python->version)});
     }
 }
 
@@ -232,6 +267,8 @@ Evaluation evaluate(const Catalog& catalog, const Request& request, const HostVi
                 {Cause::cuda_spec, "the catalog lacks its CUDA release (run the catalog check)"});
             return e;
         }
+        e.native_driver = toolkit_driver(*e.cuda, build.toolkit);
+        e.toolkit = build.toolkit.empty() ? e.cuda->version.to_string() : build.toolkit;
     } else if (e.variant == nullptr) {
         e.reasons.push_back(
             {Cause::cuda_spec, "the catalog lacks its variant (run the catalog check)"});
@@ -242,6 +279,7 @@ Evaluation evaluate(const Catalog& catalog, const Request& request, const HostVi
     if (!e.reasons.empty())
         return e;
     check_driver(request, host, e);
+    check_driver_branch(catalog, host, e);
     check_gpus(host, e);
     check_python(request, host, e);
     check_companions(request, e);

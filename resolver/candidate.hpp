@@ -33,6 +33,8 @@ struct Evaluation {
     const Variant* variant = nullptr;
     const CudaRelease* cuda = nullptr; // nullptr for cpu
     const CudaMajor* major = nullptr;
+    DriverVersion native_driver; // toolkit driver of the exact toolkit the build was made with
+    std::string toolkit;         // "12.6.3"; the CUDA release ("12.9") when the catalog lacks it
     std::vector<Reason> reasons; // empty: usable
     Compat compat = Compat::none;
     std::vector<std::string> coverage; // per GPU, for usable builds

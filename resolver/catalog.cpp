@@ -68,6 +68,11 @@ std::string pin_role(std::string_view distribution)
     return role;
 }
 
+bool TorchRelease::companions_built_for(std::string_view python) const
+{
+    return std::ranges::find(torch_only_python, python) == torch_only_python.end();
+}
+
 const Variant* find_variant(const Catalog& catalog, std::string_view name)
 {
     const auto found = std::ranges::find(catalog.variants, name, &Variant::name);
@@ -90,6 +95,25 @@ const TorchRelease* find_release(const Catalog& catalog, const Version& version)
 {
     const auto found = std::ranges::find(catalog.releases, version, &TorchRelease::version);
     return found == catalog.releases.end() ? nullptr : &*found;
+}
+
+const GpuArchitecture* find_architecture(const Catalog& catalog, ComputeCapability cc)
+{
+    const auto found = std::ranges::find_if(catalog.architectures, [&](const auto& arch) {
+        return std::ranges::find(arch.cc, cc) != arch.cc.end();
+    });
+    return found == catalog.architectures.end() ? nullptr : &*found;
+}
+
+const DriverVersion& toolkit_driver(const CudaRelease& cuda, std::string_view toolkit)
+{
+    const auto update = cuda.updates.find(std::string(toolkit));
+    return update == cuda.updates.end() ? cuda.driver : update->second;
+}
+
+long long driver_branch(const DriverVersion& driver)
+{
+    return driver.components().empty() ? 0 : driver.components().front();
 }
 
 const GpuModel* find_gpu(const Catalog& catalog, std::string_view name)

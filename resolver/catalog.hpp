@@ -96,11 +96,14 @@ struct TorchRelease {
     Version version;
     std::vector<std::string> python;              // "3.9" ... "3.13", "3.13t"
     std::vector<std::string> python_experimental; // chosen only when asked for
+    // Pythons torch is built for but torchvision and torchaudio are not: no companion is paired.
+    std::vector<std::string> torch_only_python;
     std::string torchvision, torchaudio, triton;  // versions; empty when none
     std::string pypi_default;
     std::vector<TorchBuild> builds; // newest CUDA first, cpu last
     std::vector<std::string> sources;
     Facts facts;
+    [[nodiscard]] bool companions_built_for(std::string_view python) const;
     bool operator==(const TorchRelease&) const = default;
 };
 
@@ -117,6 +120,18 @@ struct GpuModel {
     bool operator==(const GpuModel&) const = default;
 };
 
+// The driver branches (the first component of a driver version: 580 for 580.95.05) that support
+// a GPU architecture. 0 means no bound is known.
+struct GpuArchitecture {
+    std::string name;                  // "Volta"
+    std::vector<ComputeCapability> cc; // the compute capabilities of its GPUs
+    int min_driver_branch = 0;         // the first branch that supports it (570 for R570)
+    int last_driver_branch = 0;        // the last branch that supports it (580 for R580)
+    std::vector<std::string> sources;
+    Facts facts;
+    bool operator==(const GpuArchitecture&) const = default;
+};
+
 struct Catalog {
     int format = 1;
     std::string revision;
@@ -124,6 +139,7 @@ struct Catalog {
     std::vector<CudaRelease> cuda; // ascending
     std::vector<Variant> variants;
     std::vector<TorchRelease> releases; // newest first
+    std::vector<GpuArchitecture> architectures;
     std::vector<GpuModel> gpus;
     bool operator==(const Catalog&) const = default;
 };
@@ -134,6 +150,15 @@ struct Catalog {
 [[nodiscard]] const CudaRelease* find_cuda(const Catalog& catalog, const Version& version);
 [[nodiscard]] const CudaMajor* find_cuda_major(const Catalog& catalog, int major);
 [[nodiscard]] const TorchRelease* find_release(const Catalog& catalog, const Version& version);
+// The architecture whose compute capabilities include `cc`; nullptr when the catalog has none.
+[[nodiscard]] const GpuArchitecture* find_architecture(const Catalog& catalog,
+                                                       ComputeCapability cc);
+// The toolkit driver of the exact toolkit a build was made with ("12.6.3" -> 560.35.05): the
+// update's driver when `cuda.updates` lists it, else the GA driver (a ".0" or unknown toolkit).
+[[nodiscard]] const DriverVersion& toolkit_driver(const CudaRelease& cuda,
+                                                  std::string_view toolkit);
+// The branch of a driver version: its first component (580 for 580.95.05).
+[[nodiscard]] long long driver_branch(const DriverVersion& driver);
 // The GPU model whose name or alias equals `name`, ignoring case, repeated spaces and a leading
 // "NVIDIA", "Tesla" or "GeForce" ("NVIDIA H200", "h100", "NVIDIA H100 80GB HBM3"). nullptr
 // when unknown: verify then has no reference peaks for it.

@@ -124,6 +124,29 @@ void check_pins(const std::string& where, const TorchBuild& build, const Variant
     }
 }
 
+// A build's toolkit belongs to its variant's CUDA release, and an update other than .0 is one the
+// release lists: the native driver check reads that update's toolkit driver.
+void check_toolkit(const Catalog& catalog, const std::string& where, const TorchBuild& build,
+                   const Variant* variant, Problems& problems)
+{
+    if (build.toolkit.empty() || !variant || !variant->cuda)
+        return;
+    const auto toolkit = Version::parse(build.toolkit);
+    const auto& release = variant->cuda->release();
+    if (!toolkit || toolkit->release().size() < 2 || toolkit->release().size() > 3 ||
+        toolkit->release()[0] != release[0] || toolkit->release()[1] != release[1]) {
+        problems.push_back(fmt::format("{}: toolkit {} is not a CUDA {} release", where,
+                                       build.toolkit, variant->cuda->to_string()));
+        return;
+    }
+    const auto* cuda = find_cuda(catalog, *variant->cuda);
+    if (cuda && toolkit->release().size() == 3 && toolkit->release()[2] != 0 &&
+        !cuda->updates.contains(build.toolkit))
+        problems.push_back(fmt::format("{}: toolkit {} is not among CUDA {}'s updates, so its "
+                                       "driver is unknown",
+                                       where, build.toolkit, variant->cuda->to_string()));
+}
+
 void check_release(const Catalog& catalog, const TorchRelease& release, Problems& problems)
 {
     const auto version = release.version.to_string();
@@ -136,6 +159,7 @@ void check_release(const Catalog& catalog, const TorchRelease& release, Problems
         if (variant == nullptr)
             problems.push_back(fmt::format("{}: unknown variant {}", where, build.variant));
         check_arch(where, build, variant, problems);
+        check_toolkit(catalog, where, build, variant, problems);
         check_pins(where, build, variant, problems);
     }
     // A release known only from the indexes read (the catalog overlay) lists what they served.
@@ -149,10 +173,46 @@ void check_release(const Catalog& catalog, const TorchRelease& release, Problems
             if (!well_formed_python(python))
                 problems.push_back(
                     fmt::format("torch {}: Python \"{}\" is not 3.N or 3.Nt", version, python));
+    for (const auto& python : release.torch_only_python)
+        if (std::ranges::find(release.python, python) == release.python.end() &&
+            std::ranges::find(release.python_experimental, python) ==
+                release.python_experimental.end())
+            problems.push_back(fmt::format(
+                "torch {}: torch_only_python \"{}\" is not among its Pythons", version, python));
     for (const auto* companion : {&release.torchvision, &release.torchaudio, &release.triton})
         if (!companion->empty() && !Version::parse(*companion))
             problems.push_back(fmt::format("torch {}: companion version \"{}\" is not a version",
                                            version, *companion));
+}
+
+void check_architectures(const Catalog& catalog, Problems& problems)
+{
+    std::set<std::string> names;
+    std::set<ComputeCapability> ccs;
+    for (const auto& arch : catalog.architectures) {
+        if (!names.insert(arch.name).second)
+            problems.push_back(fmt::format("architecture {} is listed twice", arch.name));
+        for (const auto cc : arch.cc)
+            if (!ccs.insert(cc).second)
+                problems.push_back(fmt::format("compute capability {}.{} belongs to two "
+                                               "architectures",
+                                               cc.major, cc.minor));
+        if (arch.min_driver_branch > 0 && arch.last_driver_branch > 0 &&
+            arch.min_driver_branch > arch.last_driver_branch)
+            problems.push_back(fmt::format("architecture {}: min_driver_branch {} is above "
+                                           "last_driver_branch {}",
+                                           arch.name, arch.min_driver_branch,
+                                           arch.last_driver_branch));
+    }
+    for (const auto& gpu : catalog.gpus) {
+        const auto* arch = find_architecture(catalog, gpu.cc);
+        const auto named = std::ranges::find(catalog.architectures, gpu.architecture,
+                                             &GpuArchitecture::name);
+        if (named != catalog.architectures.end() && arch != &*named)
+            problems.push_back(fmt::format("GPU {} is {}, but cc {}.{} is not among {}'s", gpu.name,
+                                           gpu.architecture, gpu.cc.major, gpu.cc.minor,
+                                           gpu.architecture));
+    }
 }
 
 void check_gpus(const Catalog& catalog, Problems& problems)
@@ -191,6 +251,7 @@ std::vector<std::string> check_catalog(const Catalog& catalog)
                 fmt::format("torch {} is listed twice", catalog.releases[i].version.to_string()));
         check_release(catalog, catalog.releases[i], problems);
     }
+    check_architectures(catalog, problems);
     check_gpus(catalog, problems);
     return problems;
 }

@@ -114,12 +114,14 @@ Expected<Variant> parse_variant(const Reader& reader, const toml::table& table)
 Expected<TorchRelease> parse_release(const Reader& reader, const toml::table& table)
 {
     ENVPIN_TRY(reader.only_keys(table, "[[torch]]",
-                                {"version", "python", "python_experimental", "torchvision",
-                                 "torchaudio", "triton", "pypi_default", "sources", "facts"}));
+                                {"version", "python", "python_experimental", "torch_only_python",
+                                 "torchvision", "torchaudio", "triton", "pypi_default", "sources",
+                                 "facts"}));
     TorchRelease release;
     release.version = ENVPIN_TRY(version_at(reader, table, "version"));
     release.python = ENVPIN_TRY(reader.strings(table, "python"));
     release.python_experimental = ENVPIN_TRY(reader.strings(table, "python_experimental"));
+    release.torch_only_python = ENVPIN_TRY(reader.strings(table, "torch_only_python"));
     release.torchvision = ENVPIN_TRY(reader.string(table, "torchvision")).value_or("");
     release.torchaudio = ENVPIN_TRY(reader.string(table, "torchaudio")).value_or("");
     release.triton = ENVPIN_TRY(reader.string(table, "triton")).value_or("");
@@ -219,6 +221,41 @@ Expected<BuildEntry> parse_build(const Reader& reader, const toml::table& table)
     return entry;
 }
 
+Expected<int> branch_at(const Reader& reader, const toml::table& table, std::string_view key)
+{
+    const auto branch = ENVPIN_TRY(reader.integer(table, key));
+    if (!branch)
+        return 0;
+    if (*branch <= 0 || *branch > 9999)
+        return reader.error(*table.get(key),
+                            fmt::format("{} is a driver branch such as 580 (R580)", key));
+    return static_cast<int>(*branch);
+}
+
+Expected<GpuArchitecture> parse_architecture(const Reader& reader, const toml::table& table)
+{
+    ENVPIN_TRY(reader.only_keys(table, "[[architecture]]",
+                                {"name", "cc", "min_driver_branch", "last_driver_branch",
+                                 "sources", "facts"}));
+    GpuArchitecture arch;
+    arch.name = ENVPIN_TRY(reader.required_string(table, "name"));
+    for (const auto& text : ENVPIN_TRY(reader.strings(table, "cc"))) {
+        const auto cc = parse_compute_capability(text);
+        if (!cc || text.find('.') == std::string::npos)
+            return reader.error(
+                *table.get("cc"),
+                fmt::format("cc \"{}\" is not a compute capability (\"7.0\")", text));
+        arch.cc.push_back(*cc);
+    }
+    if (arch.cc.empty())
+        return reader.error(table, "an [[architecture]] lists its compute capabilities (cc)");
+    arch.min_driver_branch = ENVPIN_TRY(branch_at(reader, table, "min_driver_branch"));
+    arch.last_driver_branch = ENVPIN_TRY(branch_at(reader, table, "last_driver_branch"));
+    arch.sources = ENVPIN_TRY(reader.strings(table, "sources"));
+    arch.facts = ENVPIN_TRY(facts_at(reader, table));
+    return arch;
+}
+
 Expected<GpuModel> parse_gpu(const Reader& reader, const toml::table& table)
 {
     ENVPIN_TRY(reader.only_keys(table, "[[gpu]]",
@@ -291,7 +328,8 @@ Expected<Catalog> parse_catalog(std::string_view text, std::string_view origin)
     const auto root = ENVPIN_TRY(reader.parse(text));
     ENVPIN_TRY(reader.only_keys(
         root, "the catalog",
-        {"format", "revision", "cuda_major", "cuda", "variant", "torch", "build", "gpu"}));
+        {"format", "revision", "cuda_major", "cuda", "variant", "torch", "build", "architecture",
+         "gpu"}));
     Catalog catalog;
     const auto format = ENVPIN_TRY(reader.integer(root, "format"));
     if (format != 1)
@@ -306,6 +344,8 @@ Expected<Catalog> parse_catalog(std::string_view text, std::string_view origin)
     catalog.releases = ENVPIN_TRY(parse_all<TorchRelease>(reader, root, "torch", parse_release));
     std::ranges::sort(catalog.releases, std::greater<>(), &TorchRelease::version);
     ENVPIN_TRY(attach_builds(reader, root, catalog));
+    catalog.architectures = ENVPIN_TRY(
+        parse_all<GpuArchitecture>(reader, root, "architecture", parse_architecture));
     catalog.gpus = ENVPIN_TRY(parse_all<GpuModel>(reader, root, "gpu", parse_gpu));
     return catalog;
 }

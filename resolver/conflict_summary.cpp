@@ -79,8 +79,27 @@ void summarize_driver(const Evaluations& all, const HostView& host, std::vector<
         "{} CUDA builds need a newer driver: at least {} ({}, CUDA {} under minor-version "
         "compatibility; {} natively); this host has {}",
         how_many(found.size(), cuda_builds(all)), least->major->compat_floor.text(),
-        least->candidate, least->cuda->version.to_string(), least->cuda->driver.text(),
+        least->candidate, least->toolkit, least->native_driver.text(),
         host.driver->text()));
+}
+
+// One line per distinct branch sentence (one per GPU and bound): "all 6 CUDA builds are out:
+// NVIDIA's R580 driver branch is the last to support Volta GPUs such as GPU 0 (V100, sm_70): ...".
+void summarize_driver_branch(const Evaluations& all, std::vector<std::string>& lines)
+{
+    std::vector<std::string> texts;
+    for (const auto& e : all)
+        for (const auto& reason : e.reasons)
+            if (reason.cause == Cause::driver_branch &&
+                std::ranges::find(texts, reason.text) == texts.end())
+                texts.push_back(reason.text);
+    for (const auto& text : texts) {
+        const auto n = std::ranges::count_if(all, [&](const Evaluation& e) {
+            return std::ranges::any_of(e.reasons, [&](const Reason& r) { return r.text == text; });
+        });
+        lines.push_back(fmt::format("{} CUDA builds are out: {}",
+                                    how_many(static_cast<size_t>(n), cuda_builds(all)), text));
+    }
 }
 
 void summarize_native_only(const Evaluations& all, const HostView& host,
@@ -90,11 +109,11 @@ void summarize_native_only(const Evaluations& all, const HostView& host,
     if (found.empty())
         return;
     const auto* least =
-        *std::ranges::min_element(found, {}, [](const Evaluation* e) { return e->cuda->driver; });
+        *std::ranges::min_element(found, {}, [](const Evaluation* e) { return e->native_driver; });
     lines.push_back(fmt::format(
         "{} CUDA builds would run only under minor-version compatibility, which --native-only "
         "refuses: the least demanding, {}, needs driver >= {} natively; this host has {}",
-        how_many(found.size(), cuda_builds(all)), least->candidate, least->cuda->driver.text(),
+        how_many(found.size(), cuda_builds(all)), least->candidate, least->native_driver.text(),
         host.driver->text()));
 }
 
@@ -174,12 +193,12 @@ void suggest_driver(const Evaluations& all, std::vector<std::string>& lines)
             lines.push_back(
                 fmt::format("a driver >= {} would run {} natively (>= {} under minor-version "
                             "compatibility)",
-                            e.cuda->driver.text(), e.candidate, e.major->compat_floor.text()));
+                            e.native_driver.text(), e.candidate, e.major->compat_floor.text()));
             return;
         }
         if (cause == Cause::native_only) {
             lines.push_back(fmt::format("a driver >= {} would run {} natively",
-                                        e.cuda->driver.text(), e.candidate));
+                                        e.native_driver.text(), e.candidate));
             return;
         }
     }
@@ -199,6 +218,7 @@ std::vector<std::string> summarize(const Evaluations& evaluations, const Request
     summarize_cuda_spec(evaluations, request, lines);
     summarize_no_driver(evaluations, lines);
     summarize_driver(evaluations, host, lines);
+    summarize_driver_branch(evaluations, lines);
     summarize_native_only(evaluations, host, lines);
     summarize_gpus(evaluations, host, lines);
     summarize_python(evaluations, request, lines);

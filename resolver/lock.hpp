@@ -41,7 +41,7 @@ struct LockStack {
 struct LockHost {
     std::string compat = "none";              // "native" | "minor-version" | "none" (cpu)
     std::optional<std::string> min_driver;    // in the recorded compat mode
-    std::optional<std::string> native_driver; // the CUDA release's toolkit driver
+    std::optional<std::string> native_driver; // the toolkit driver of the build's exact toolkit
     std::vector<std::string> arch;            // "sm_75" ... "compute_120"
     bool operator==(const LockHost&) const = default;
 };

@@ -19,6 +19,7 @@ enum class Cause {
     cuda_spec,   // does not match the requested CUDA (or cpu)
     no_driver,   // a CUDA build on a host without an NVIDIA driver
     driver,      // the driver is too old, even under minor-version compatibility
+    driver_branch, // the driver's branch does not support a GPU's architecture (too new or too old)
     native_only, // would run only under minor-version compatibility, and --native-only is set
     gpu,         // no SASS or usable PTX for a GPU, or an arch list the catalog lacks
     python,      // the requested Python is not built for
@@ -66,7 +67,7 @@ struct Plan {
     std::string index_url;
     std::optional<std::string> cudnn, nccl, triton;
     std::optional<DriverVersion> min_driver;    // what this plan needs in its compat mode
-    std::optional<DriverVersion> native_driver; // the CUDA release's toolkit driver
+    std::optional<DriverVersion> native_driver; // toolkit driver of the build's exact toolkit
     std::optional<DriverVersion> host_driver;
     Compat compat = Compat::none;
     std::vector<ArchTarget> arch;

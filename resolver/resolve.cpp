@@ -18,6 +18,8 @@ std::string_view to_string(Cause cause)
         return "no-driver";
     case Cause::driver:
         return "driver";
+    case Cause::driver_branch:
+        return "driver-branch";
     case Cause::native_only:
         return "native-only";
     case Cause::gpu:
@@ -101,8 +103,8 @@ std::vector<FactRef> rests_on(const Evaluation& e, const HostView& host, const C
         if (field != "pypi_default" && (field != "triton" || e.cuda != nullptr))
             add_fact(facts, fmt::format("torch {} {}", release, field), fact);
     if (e.cuda != nullptr && e.compat == Compat::native)
-        add_fact(facts, fmt::format("CUDA {} toolkit driver", e.cuda->version.to_string()),
-                 fact_of(e.cuda->facts, "driver"));
+        add_fact(facts, fmt::format("CUDA {} toolkit driver", e.toolkit),
+                 fact_of(e.cuda->facts, e.cuda->updates.contains(e.toolkit) ? "updates" : "driver"));
     for (const auto& gpu : host.gpus)
         if (const auto* model = find_gpu(catalog, gpu.name))
             add_fact(facts, fmt::format("{} compute capability", model->name),
@@ -114,8 +116,9 @@ std::vector<Package> packages_of(const Evaluation& e)
 {
     const auto local = "+" + e.build->variant;
     std::vector<Package> packages{{"torch", e.candidate}};
+    const bool paired = e.release->companions_built_for(e.python->version);
     const auto missing = [&](std::string_view name) {
-        return std::ranges::find(e.build->missing, name) != e.build->missing.end();
+        return !paired || std::ranges::find(e.build->missing, name) != e.build->missing.end();
     };
     if (!e.release->torchvision.empty() && !missing("torchvision"))
         packages.push_back({"torchvision", e.release->torchvision + local});
@@ -146,10 +149,13 @@ std::vector<std::string> warnings_of(const Evaluation& e, const HostView& host)
             "minor-version compatibility (no PTX JIT; features needing a newer driver fail "
             "with cudaErrorCallRequiresNewerDriver). --native-only refuses it; a driver "
             ">= {} runs it natively",
-            host.driver->text(), e.cuda->version.to_string(), e.cuda->driver.text(),
-            e.cuda->driver.text()));
+            host.driver->text(), e.toolkit, e.native_driver.text(), e.native_driver.text()));
     if (e.cuda != nullptr && host.gpus.empty())
         warnings.push_back("no GPU was described or found, so kernel coverage was not checked");
+    if (e.python && !e.release->companions_built_for(e.python->version))
+        warnings.push_back(fmt::format("torchvision and torchaudio are not built for Python {}: "
+                                       "only torch is installed",
+                                       e.python->version));
     if (e.python && e.python->experimental)
         warnings.push_back(fmt::format("Python {} is experimental for torch {}", e.python->version,
                                        e.release->version.to_string()));
@@ -171,9 +177,9 @@ Plan make_plan(const Evaluation& e, const HostView& host, const Catalog& catalog
     plan.host_driver = host.driver;
     if (e.cuda != nullptr) {
         plan.cuda = e.cuda->version;
-        plan.native_driver = e.cuda->driver;
+        plan.native_driver = e.native_driver;
         plan.min_driver =
-            e.compat == Compat::minor_version ? e.major->compat_floor : e.cuda->driver;
+            e.compat == Compat::minor_version ? e.major->compat_floor : e.native_driver;
         if (!e.release->triton.empty())
             plan.triton = e.release->triton;
         if (e.compat == Compat::none)

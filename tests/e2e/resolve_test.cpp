@@ -89,8 +89,8 @@ TEST(ResolveCommand, ExplainListsRejectionsAndWeakFacts)
     ASSERT_EQ(run.exit_code, 0) << run.err;
     EXPECT_NE(run.out.find("torch 2.11.0+cu128"), std::string::npos) << run.out;
     EXPECT_NE(run.out.find("Not taken:"), std::string::npos);
-    EXPECT_NE(run.out.find("needs driver >= 580.65.06 for CUDA 13.0"), std::string::npos);
-    EXPECT_NE(run.out.find("2.11.0+cu128 cudnn (conflict)"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("needs driver >= 580.95.05 for CUDA 13.0.2"), std::string::npos);
+    EXPECT_NE(run.out.find("2.11.0+cu128 cuda-toolkit (secondary)"), std::string::npos) << run.out;
     const auto brief =
         run_envpin({"resolve", "--torch", "2.11.*", "--driver", "575.57.08", "--gpu", "H100"});
     EXPECT_EQ(brief.out.find("Not taken:"), std::string::npos);

@@ -2,6 +2,7 @@
 // depends on. Mutated copies show that the schema check catches what it claims to.
 #include <algorithm>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "resolver/catalog.hpp"
@@ -29,6 +30,13 @@ const TorchBuild* build(std::string_view torch, std::string_view variant)
     return found == release->builds.end() ? nullptr : &*found;
 }
 
+// A release of a mutable copy, by version: tests that mutate a copy name the release they mean,
+// so a new release at the front of the catalog does not change what they test.
+TorchRelease& release_in(Catalog& copy, std::string_view version)
+{
+    return *std::ranges::find(copy.releases, *Version::parse(version), &TorchRelease::version);
+}
+
 bool has_problem(const Catalog& mutated, std::string_view fragment)
 {
     const auto problems = check_catalog(mutated);
@@ -43,14 +51,15 @@ TEST(Catalog, BuiltInCatalogPassesTheSchemaCheck)
     EXPECT_TRUE(problems.empty()) << problems.front();
 }
 
-TEST(Catalog, CoversEveryTorchReleaseFrom2_0To2_13)
+TEST(Catalog, CoversEveryTorchReleaseFrom2_0To2_14)
 {
     for (const char* version :
-         {"2.0.0", "2.0.1", "2.1.0",  "2.1.1",  "2.1.2",  "2.2.0",  "2.2.1", "2.2.2", "2.3.0",
-          "2.3.1", "2.4.0", "2.4.1",  "2.5.0",  "2.5.1",  "2.6.0",  "2.7.0", "2.7.1", "2.8.0",
-          "2.9.0", "2.9.1", "2.10.0", "2.11.0", "2.12.0", "2.12.1", "2.13.0"})
+         {"2.0.0", "2.0.1", "2.1.0",  "2.1.1",  "2.1.2",  "2.2.0",  "2.2.1",  "2.2.2", "2.3.0",
+          "2.3.1", "2.4.0", "2.4.1",  "2.5.0",  "2.5.1",  "2.6.0",  "2.7.0",  "2.7.1", "2.8.0",
+          "2.9.0", "2.9.1", "2.10.0", "2.11.0", "2.12.0", "2.12.1", "2.13.0", "2.14.0"})
         EXPECT_NE(find_release(catalog(), *Version::parse(version)), nullptr) << version;
-    EXPECT_EQ(catalog().releases.front().version.to_string(), "2.13.0"); // newest first
+    EXPECT_TRUE(std::ranges::is_sorted(catalog().releases, std::greater<>(),
+                                       &TorchRelease::version)); // newest first
     EXPECT_EQ(catalog().releases.back().version.to_string(), "2.0.0");
 }
 
@@ -85,12 +94,25 @@ TEST(Catalog, HoldsTheFactsOfTheFactSheet)
 
     const auto* cu128_211 = build("2.11.0", "cu128");
     ASSERT_NE(cu128_211, nullptr);
-    EXPECT_EQ(fact_of(cu128_211->facts, "cudnn").evidence, Evidence::conflict); // stays marked
+    EXPECT_EQ(fact_of(cu128_211->facts, "cudnn").evidence, Evidence::sourced); // PR 175672
 
     const auto* cu129 = build("2.11.0", "cu129");
     ASSERT_NE(cu129, nullptr);
     EXPECT_FALSE(cu129->arch_known);
     EXPECT_EQ(fact_of(cu129->facts, "exists").evidence, Evidence::secondary);
+    EXPECT_NE(build("2.9.0", "cu129"), nullptr);
+    EXPECT_EQ(fact_of(build("2.13.0", "cu129")->facts, "exists").evidence, Evidence::sourced);
+
+    // 3.13t: built for torch 2.9 and 2.12.0 (removed after 2.12.0), not for their companions.
+    for (const char* version : {"2.9.0", "2.9.1", "2.12.0"}) {
+        const auto* release = find_release(catalog(), *Version::parse(version));
+        ASSERT_NE(release, nullptr);
+        EXPECT_NE(std::ranges::find(release->python, "3.13t"), release->python.end()) << version;
+        EXPECT_FALSE(release->companions_built_for("3.13t")) << version;
+        EXPECT_TRUE(release->companions_built_for("3.14t")) << version;
+    }
+    const auto* release_2121 = find_release(catalog(), *Version::parse("2.12.1"));
+    EXPECT_EQ(std::ranges::find(release_2121->python, "3.13t"), release_2121->python.end());
 
     const auto* cu117 = build("2.0.1", "cu117");
     ASSERT_NE(cu117, nullptr);
@@ -160,7 +182,9 @@ TEST(CatalogCheck, CatchesDuplicateReleasesAndBuilds)
 {
     auto mutated = catalog();
     mutated.releases.insert(mutated.releases.begin() + 1, mutated.releases.front());
-    EXPECT_TRUE(has_problem(mutated, "torch 2.13.0 is listed twice"));
+    EXPECT_TRUE(has_problem(
+        mutated, fmt::format("torch {} is listed twice",
+                             mutated.releases.front().version.to_string())));
     auto doubled = catalog();
     doubled.releases.front().builds.push_back(doubled.releases.front().builds.front());
     EXPECT_TRUE(has_problem(doubled, "is listed twice"));
@@ -172,31 +196,38 @@ TEST(CatalogCheck, CatchesDuplicateReleasesAndBuilds)
 TEST(CatalogCheck, CatchesMalformedArchLists)
 {
     auto unordered = catalog();
-    auto& arch = unordered.releases.front().builds.front().arch;
+    auto& arch = release_in(unordered, "2.13.0").builds.front().arch;
     std::swap(arch.front(), arch.back());
     EXPECT_TRUE(has_problem(unordered, "not in ascending order"));
 
     auto stray_ptx = catalog();
-    stray_ptx.releases.front().builds.front().arch.push_back({{13, 0}, CodeKind::ptx});
+    release_in(stray_ptx, "2.13.0").builds.front().arch.push_back({{13, 0}, CodeKind::ptx});
     EXPECT_TRUE(has_problem(stray_ptx, "compute_130 without the matching SASS"));
 
     auto volta13 = catalog();
-    auto& cu13 = volta13.releases.front().builds.front(); // 2.13.0+cu132
+    auto& cu13 = release_in(volta13, "2.13.0").builds.front();
     ASSERT_EQ(cu13.variant, "cu132");
     cu13.arch.insert(cu13.arch.begin(), ArchTarget{{7, 0}, CodeKind::sass});
     EXPECT_TRUE(has_problem(volta13, "sm_70 cannot be built by CUDA 13"));
 
     auto cpu_arch = catalog();
-    cpu_arch.releases.front().builds.back().arch.push_back({{9, 0}, CodeKind::sass});
+    release_in(cpu_arch, "2.13.0").builds.back().arch.push_back({{9, 0}, CodeKind::sass});
     EXPECT_TRUE(has_problem(cpu_arch, "a cpu build carries no GPU code"));
 }
 
 TEST(CatalogCheck, CatchesPinsForTheWrongCudaMajor)
 {
     auto mutated = catalog();
-    auto& cu132 = mutated.releases.front().builds.front();
+    auto& cu132 = release_in(mutated, "2.13.0").builds.front();
     cu132.pins.front().requirement.name = "nvidia-cudnn-cu12";
     EXPECT_TRUE(has_problem(mutated, "nvidia-cudnn-cu12 is for CUDA 12, the variant for CUDA 13"));
+}
+
+TEST(CatalogCheck, TorchOnlyPythonMustBeAmongTheReleasePythons)
+{
+    auto mutated = catalog();
+    release_in(mutated, "2.9.1").torch_only_python.push_back("3.9t");
+    EXPECT_TRUE(has_problem(mutated, "torch 2.9.1: torch_only_python \"3.9t\" is not among"));
 }
 
 TEST(CatalogCheck, CatchesAmbiguousGpuNames)

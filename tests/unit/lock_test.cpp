@@ -43,7 +43,7 @@ TEST(Lock, FromPlanHoldsStackHostAndPackages)
     EXPECT_EQ(lock.stack.python, "3.12");
     EXPECT_EQ(lock.stack.cudnn, "9.10.2.21");
     EXPECT_EQ(lock.host.compat, "native");
-    EXPECT_EQ(lock.host.min_driver, "575.51.03");
+    EXPECT_EQ(lock.host.min_driver, "575.57.08"); // 2.8.0+cu129 is built with CUDA 12.9.1
     EXPECT_EQ(lock.host.arch.front(), "sm_70");
     ASSERT_GE(lock.packages.size(), 4u);
     EXPECT_EQ(lock.packages[0],

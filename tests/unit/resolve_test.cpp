@@ -1,6 +1,8 @@
 // Resolution scenarios against the built-in catalog: drivers old and new, GPUs from sm_70 to
 // sm_121, cpu hosts, explicit CUDA requests, Python limits and conflicts. Each row states the
-// expected choice (or a conflict) and the rejections that must be explained.
+// expected choice (or a conflict) and the rejections that must be explained. Rows name the torch
+// releases they are about, so a new release in the catalog leaves them true; the rules on the
+// newest release are tested on a fixture catalog (resolve_rules_test.cpp).
 #include <algorithm>
 
 #include <gtest/gtest.h>
@@ -143,12 +145,12 @@ const Scenario k_scenarios[] = {
     {.name = "Torch27WithCuda130WithoutDriverIsAConflict", .torch = "2.7.*", .cuda = "13.0",
      .result = "conflict", .summary_fragment = "do not match cuda \"13.0\""},
     // Newest everything: the newest CUDA wins even under minor-version compatibility.
-    {.name = "AnyTorchOnDriver58095PicksCu132UnderCompat", .driver = "580.95.05", .gpus = {"H100"},
+    {.name = "AnyTorchOnDriver58095PicksCu132UnderCompat", .torch = "2.13.*", .driver = "580.95.05", .gpus = {"H100"},
      .result = "2.13.0+cu132", .compat_mode = "minor-version",
      .rejected = {{"2.13.0+cu130", Cause::not_chosen, "usable (native)"}}},
-    {.name = "NativeOnlyRefusesCompatAndTakesCu130", .compat = CompatPolicy::native_only, .driver = "580.95.05",
+    {.name = "NativeOnlyRefusesCompatAndTakesCu130", .torch = "2.13.*", .compat = CompatPolicy::native_only, .driver = "580.95.05",
      .gpus = {"H100"}, .result = "2.13.0+cu130", .compat_mode = "native",
-     .rejected = {{"2.13.0+cu132", Cause::native_only, "only under minor-version compatibility (native needs >= 595.45.04)"}}},
+     .rejected = {{"2.13.0+cu132", Cause::native_only, "only under minor-version compatibility (native needs >= 595.58.03)"}}},
     {.name = "B200OnDriver595IsCu132Native", .torch = "2.13.*", .driver = "595.58.03", .gpus = {"B200"},
      .result = "2.13.0+cu132", .compat_mode = "native"},
     // Blackwell consumer and workstation GPUs.
@@ -172,7 +174,7 @@ const Scenario k_scenarios[] = {
     // Old drivers.
     {.name = "Driver470RunsCu118UnderCompatOnV100", .torch = "2.7.*", .driver = "470.82.01", .gpus = {"V100"},
      .result = "2.7.1+cu118", .compat_mode = "minor-version",
-     .rejected = {{"2.7.1+cu128", Cause::driver, "needs driver >= 570.26 for CUDA 12.8 (>= 525.60.13 under "
+     .rejected = {{"2.7.1+cu128", Cause::driver, "needs driver >= 570.26 for CUDA 12.8.0 (>= 525.60.13 under "
                                                  "minor-version compatibility); this host has 470.82.01"},
                   {"2.7.1+cu126", Cause::driver, ">= 525.60.13 under minor-version compatibility"}}},
     {.name = "Driver470NativeOnlyIsAConflict", .torch = "2.7.*", .compat = CompatPolicy::native_only,
@@ -194,15 +196,23 @@ const Scenario k_scenarios[] = {
     {.name = "CompatNeedsSassPtxCannotJit", .torch = "2.13.*", .driver = "580.95.05", .gpus = {"13.0"},
      .result = "2.13.0+cu130", .compat_mode = "native",
      .rejected = {{"2.13.0+cu132", Cause::gpu, "its PTX compute_120 cannot be JIT-compiled under minor-version "
-                                               "compatibility (that needs driver >= 595.45.04)"}}},
+                                               "compatibility (that needs driver >= 595.58.03)"}}},
     {.name = "Driver57557OnH100TakesCu128Of211", .torch = "2.11.*", .driver = "575.57.08", .gpus = {"H100"},
      .result = "2.11.0+cu128", .compat_mode = "native",
-     .rejected = {{"2.11.0+cu130", Cause::driver, "needs driver >= 580.65.06 for CUDA 13.0"},
+     .rejected = {{"2.11.0+cu130", Cause::driver, "needs driver >= 580.95.05 for CUDA 13.0.2"},
                   {"2.11.0+cu129", Cause::gpu, "not in the catalog"}}},
+    // The native driver of the exact toolkit; driver branches that end an architecture.
+    {.name = "Cu126BuildOf291NeedsThe1263Driver", .torch = "2.9.1", .cuda = "12.6",
+     .compat = CompatPolicy::native_only, .driver = "560.28.03", .gpus = {"H100"}, .result = "conflict",
+     .rejected = {{"2.9.1+cu126", Cause::native_only, "runs CUDA 12.6.3 only under minor-version compatibility "
+                                                      "(native needs >= 560.35.05)"}}},
+    {.name = "V100OnDriver590IsAConflict", .driver = "590.48", .gpus = {"V100"}, .result = "conflict",
+     .rejected = {{"2.13.0+cu126", Cause::driver_branch, "R580 driver branch is the last to support Volta GPUs"}},
+     .summary_fragment = "no driver >= 581 does, and this host has 590.48"},
     // Python limits.
     {.name = "Python39IsNotBuiltFor29", .torch = "2.9.*", .python = "3.9", .driver = "580.95.05", .gpus = {"H100"},
      .result = "conflict",
-     .rejected = {{"2.9.1+cu130", Cause::python, "Python 3.10, 3.11, 3.12, 3.13, 3.14, 3.14t"}},
+     .rejected = {{"2.9.1+cu130", Cause::python, "Python 3.10, 3.11, 3.12, 3.13, 3.14, 3.13t, 3.14t"}},
      .summary_fragment = "not built for python \"3.9\""},
     {.name = "Python39TakesTheNewestReleaseBuiltForIt", .torch = ">=2.6", .python = "3.9", .driver = "580.95.05",
      .gpus = {"H100"}, .result = "2.8.0+cu129", .compat_mode = "native",
@@ -219,7 +229,7 @@ const Scenario k_scenarios[] = {
     {.name = "ExplicitCuda126", .torch = "2.13.*", .cuda = "12.6", .driver = "580.95.05", .gpus = {"H100"},
      .result = "2.13.0+cu126", .compat_mode = "native",
      .rejected = {{"2.13.0+cu130", Cause::cuda_spec, "does not match cuda \"12.6\""}}},
-    {.name = "ExplicitCpuOnAGpuHost", .cuda = "cpu", .driver = "580.95.05", .gpus = {"H100"},
+    {.name = "ExplicitCpuOnAGpuHost", .torch = "2.13.*", .cuda = "cpu", .driver = "580.95.05", .gpus = {"H100"},
      .result = "2.13.0+cpu", .compat_mode = "none",
      .rejected = {{"2.13.0+cu132", Cause::cuda_spec, "cuda \"cpu\" was asked for"}}},
     {.name = "CudaRangeOnV100", .torch = "2.10.*", .cuda = ">=12.8", .driver = "580.95.05", .gpus = {"V100"},
@@ -228,7 +238,7 @@ const Scenario k_scenarios[] = {
     {.name = "VariantNameAsCudaRequest", .torch = "2.8.*", .cuda = "cu118", .driver = "580.95.05",
      .result = "conflict", .summary_fragment = "do not match cuda \"cu118\""},
     {.name = "CudaWithoutDriver", .torch = "2.7.*", .cuda = "12.8", .result = "conflict",
-     .rejected = {{"2.7.1+cu128", Cause::no_driver, "needs an NVIDIA driver >= 570.26 for CUDA 12.8; this host has none"}},
+     .rejected = {{"2.7.1+cu128", Cause::no_driver, "needs an NVIDIA driver >= 570.26 for CUDA 12.8.0; this host has none"}},
      .summary_fragment = "this host has no NVIDIA driver"},
     // Companions, several GPUs, local versions, no GPU described.
     {.name = "RequiredTorchaudioSkipsCu132", .torch = "2.13.*", .companions = {"torchaudio"}, .driver = "595.58.03",
@@ -301,7 +311,7 @@ TEST(ResolvePlan, CpuPlanHasNoCudaParts)
 
 TEST(ResolvePlan, WeakFactsAreNamed)
 {
-    // 2.11.0+cu128's cuDNN pin is a conflict between RELEASE.md and the wheel METADATA.
+    // 2.11.0+cu128's cuda-toolkit pin rests on a third-party export of the wheel METADATA.
     const auto plan = std::get<Plan>(
         resolve_scenario({.torch = "2.11.*", .driver = "575.57.08", .gpus = {"T4"}}));
     EXPECT_EQ(plan.torch.to_string(), "2.11.0+cu128");
@@ -310,7 +320,8 @@ TEST(ResolvePlan, WeakFactsAreNamed)
             return f.subject == subject && f.fact.evidence == evidence;
         });
     };
-    EXPECT_TRUE(weak("2.11.0+cu128 cudnn", Evidence::conflict));
+    EXPECT_TRUE(weak("2.11.0+cu128 cuda-toolkit", Evidence::secondary));
+    EXPECT_FALSE(weak("2.11.0+cu128 cudnn", Evidence::conflict)); // settled by PR 175672
     EXPECT_TRUE(weak("T4 compute capability", Evidence::secondary));
     EXPECT_EQ(plan.cudnn, "9.19.0.56");
 }
