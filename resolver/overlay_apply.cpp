@@ -52,11 +52,30 @@ const TorchBuild* newest_with_arch(const Catalog& catalog, std::string_view vari
     return nullptr;
 }
 
+// The index's cuda-toolkit pin becomes the build's toolkit when the catalog knows that update's
+// driver (the native driver check reads it); otherwise the toolkit stays unknown, and says why.
+void set_toolkit(const Catalog& catalog, TorchBuild& build, const std::string& toolkit, const Fact& fact)
+{
+    const auto* variant = find_variant(catalog, build.variant);
+    const auto* cuda = variant != nullptr && variant->cuda ? find_cuda(catalog, *variant->cuda) : nullptr;
+    const auto version = Version::parse(toolkit);
+    const bool ga = version && version->release().size() == 3 && version->release()[2] == 0;
+    if (cuda != nullptr && version && version->base_version().release().size() >= 2 &&
+        version->release()[0] == cuda->version.release()[0] && version->release()[1] == cuda->version.release()[1] &&
+        (ga || cuda->updates.contains(toolkit))) {
+        build.toolkit = toolkit;
+        build.facts["toolkit"] = fact;
+        return;
+    }
+    build.toolkit.clear();
+    build.facts["toolkit"] = {Evidence::unverified,
+                              fmt::format("the index pins cuda-toolkit {}, an update whose driver the catalog does not know", toolkit)};
+}
+
 TorchBuild new_build(const Catalog& catalog, const OverlayBuild& from)
 {
     TorchBuild build;
     build.variant = from.variant;
-    build.toolkit = from.toolkit;
     const Version* borrowed_from = nullptr;
     if (const auto* model = newest_with_arch(catalog, from.variant, &borrowed_from)) {
         build.arch = model->arch;
@@ -67,6 +86,8 @@ TorchBuild new_build(const Catalog& catalog, const OverlayBuild& from)
     } else {
         build.arch_known = from.variant == "cpu";
     }
+    if (!from.toolkit.empty())
+        set_toolkit(catalog, build, from.toolkit, {});
     return build;
 }
 
@@ -86,10 +107,8 @@ void apply_build(Catalog& catalog, TorchRelease& release, const OverlayBuild& fr
         build.facts[pin.role] = fact;
     for (const char* doubt : {"pins", "exists"})
         build.facts.erase(doubt);
-    if (!from.toolkit.empty() && build.toolkit != from.toolkit) {
-        build.toolkit = from.toolkit;
-        build.facts["toolkit"] = fact;
-    }
+    if (!from.toolkit.empty() && build.toolkit != from.toolkit)
+        set_toolkit(catalog, build, from.toolkit, fact);
     build.origin = fmt::format("{} ({})", from.index, overlay.updated);
 }
 

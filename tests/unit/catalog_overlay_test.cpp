@@ -200,6 +200,7 @@ compat_floor = "580.65.06"
 [[cuda]]
 version = "13.0"
 driver = "580.65.06"
+updates = { "13.0.2" = "580.95.05" }
 [[cuda]]
 version = "13.2"
 driver = "595.45.04"
@@ -298,6 +299,22 @@ TEST(CatalogOverlay, AVariantWithoutACudaReleaseInTheCatalogIsLeftOutWithANote)
     EXPECT_EQ(catalog.releases.size(), 1u);
     ASSERT_FALSE(notes.empty());
     EXPECT_NE(notes.back().find("cu199"), std::string::npos);
+}
+
+TEST(CatalogOverlay, AToolkitUpdateWhoseDriverIsUnknownStaysUnknownAndSaysWhy)
+{
+    auto wheels = fixture_wheels();
+    wheels.resize(1);
+    for (auto& requirement : wheels[0].metadata->requires_dist)
+        if (requirement.name == "cuda-toolkit")
+            requirement = Requirement::parse("cuda-toolkit==13.0.9").value();
+    std::vector<std::string> notes;
+    const auto catalog = apply_overlay(fixture_catalog(), derive_overlay(wheels, {cu130}, "2026-12-05", notes), notes);
+    const auto& build = catalog.releases.front().builds.front();
+    EXPECT_EQ(build.toolkit, "");
+    EXPECT_EQ(fact_of(build.facts, "toolkit").evidence, Evidence::unverified);
+    EXPECT_NE(fact_of(build.facts, "toolkit").note.find("13.0.9"), std::string::npos);
+    EXPECT_TRUE(check_catalog(catalog).empty());
 }
 
 TEST(CatalogOverlay, ANewerUpdateReplacesOnlyTheReleasesItRead)
