@@ -8,6 +8,7 @@
 #include "sys/subreaper.hpp"
 #include "verify/check_runner.hpp"
 #include "verify/check_support.hpp"
+#include "verify/gpu_visibility.hpp"
 #include "verify/hints.hpp"
 #include "verify/host_probe.hpp"
 #include "verify/suite_checks.hpp"
@@ -71,16 +72,21 @@ std::map<std::string, std::string> base_parameters(const SuiteRequest& request, 
     return p;
 }
 
-// Why a GPU check does not run here, or nullopt when it does.
-std::optional<std::string> gpu_check_skip_reason(const SuiteRequest& request, const HostFacts& host)
+// A GPU check's result without starting its child (--device cpu, no driver or GPU, GPUs
+// hidden from CUDA), or nullopt when it runs. With --device gpu a skip is the child's to say.
+std::optional<CheckResult> gpu_check_without_child(const SuiteRequest& request, const GpuVisibility& visibility,
+                                                   const std::string& name)
 {
     if (request.device == Device::cpu)
-        return "--device cpu: GPU checks do not run";
-    if (request.device == Device::auto_select && !host.driver)
-        return "no NVIDIA driver on this host";
-    if (request.device == Device::auto_select && host.gpus.empty())
-        return "no GPU visible" + (host.gpu_problem ? " (" + *host.gpu_problem + ")" : std::string());
-    return std::nullopt;
+        return skipped(name, "--device cpu: GPU checks do not run");
+    if (visibility.verdict == GpuVisibilityVerdict::skip && request.device == Device::auto_select)
+        return skipped(name, visibility.detail);
+    if (visibility.verdict != GpuVisibilityVerdict::fail)
+        return std::nullopt;
+    CheckResult result{.name = name, .status = CheckStatus::fail};
+    result.detail = visibility.detail;
+    result.hint = visibility.hint;
+    return result;
 }
 
 // Builds (or finds cached) the training probe; a result when the check cannot run.
@@ -133,22 +139,30 @@ void end_leftovers(const sys::Subreaper& reaper, CheckResult& result)
     }
 }
 
-CheckResult run_one(const SuiteRequest& request, const HostFacts& host, const sys::Subreaper& reaper,
-                    const fs::path& executable, const std::string& name)
+// What one run shares between its checks.
+struct RunFacts {
+    const HostFacts& host;
+    GpuVisibility visibility;
+    const sys::Subreaper& reaper;
+    fs::path executable;
+};
+
+CheckResult run_one(const SuiteRequest& request, const RunFacts& run, const std::string& name)
 {
+    const auto& host = run.host;
     if (contains(request.skip, name))
         return skipped(name, "skipped on request (--skip)");
     if (is_gpu_check(name))
-        if (auto why = gpu_check_skip_reason(request, host))
-            return skipped(name, *why);
+        if (auto result = gpu_check_without_child(request, run.visibility, name))
+            return *result;
     auto parameters = base_parameters(request, host);
     nlohmann::json build_info;
     if (name == "train")
         if (auto result = prepare_train(request, parameters, build_info))
             return *result;
-    CheckChild child{executable, ProbeRequest{name, request.environment, std::move(parameters)}, request.timeout};
+    CheckChild child{run.executable, ProbeRequest{name, request.environment, std::move(parameters)}, request.timeout};
     auto result = run_check_child(child);
-    end_leftovers(reaper, result);
+    end_leftovers(run.reaper, result);
     if (!build_info.is_null())
         result.measurements["probe_build"] = build_info;
     return result;
@@ -219,10 +233,11 @@ Expected<Report> run_suite(const SuiteRequest& request)
     report.fingerprint = host_fingerprint(report.host, suite_version);
     report.context = capture_run_context(report.host);
     const sys::Subreaper reaper;
+    const RunFacts run{report.host, judge_gpu_visibility(report.host, visibility_variables_here()), reaper, executable};
     for (const auto& name : names) {
         if (request.on_check_start)
             request.on_check_start(name);
-        auto result = run_one(request, report.host, reaper, executable, name);
+        auto result = run_one(request, run, name);
         finish_hint(request, result);
         if (request.on_check_done)
             request.on_check_done(result);
