@@ -26,7 +26,10 @@ bool same_directory(const fs::path& a, const fs::path& b)
 // The spec beside the environment, when its [environment] path is this environment.
 Expected<std::optional<fs::path>> project_of(const fs::path& environment)
 {
-    const auto directory = fs::absolute(environment).lexically_normal().parent_path();
+    auto root = fs::absolute(environment).lexically_normal();
+    if (!root.has_filename())  // "proj/.venv/"
+        root = root.parent_path();
+    const auto directory = root.parent_path();
     const auto spec = project_spec(directory);
     std::error_code ec;
     if (!fs::exists(spec, ec))

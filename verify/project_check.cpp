@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -22,7 +23,8 @@ constexpr size_t detail_lines = 20;              // of that tail, in the detail
 
 bool executable(const fs::path& path)
 {
-    return ::access(path.c_str(), X_OK) == 0 && !fs::is_directory(path);
+    std::error_code ec;
+    return ::access(path.c_str(), X_OK) == 0 && !fs::is_directory(path, ec);
 }
 
 // argv[0]: "python" is the environment's own; another bare name is looked up in its bin/
