@@ -7,16 +7,22 @@
 #include "cli/host_fingerprint.hpp"
 #include "cli/render_store.hpp"
 #include "cli/render_verdicts.hpp"
+#include "cli/run_proof.hpp"
 
 namespace envpin::cli {
 namespace {
 
-// "verified:pass (pass 15:19, fail 15:20)": the verdict, then the runs of its bytes.
-std::string mark_text(const store::Verdicts& verdicts, const store::SnapshotInfo& snapshot, std::string_view today)
+// "verified:pass (pass 15:19, fail 15:20)": the verdict, then the runs of its bytes;
+// "verified:pass (GPU not proven; pass 15:19)" when no pass ran the GPU checks.
+std::string mark_text(const store::Verdicts& verdicts, const store::SnapshotInfo& snapshot, std::string_view today,
+                      const std::optional<verify::NotProven>& unproven)
 {
     const auto runs = verdicts.history(snapshot);
     const auto mark = verdict_mark(verdicts.verdict(snapshot));
-    return runs.empty() ? mark : fmt::format("{} ({})", mark, runs_text(runs, today));
+    const auto note = unproven ? verify::mark(*unproven) : std::string();
+    if (runs.empty())
+        return mark;
+    return fmt::format("{} ({}{})", mark, note.empty() ? "" : note + "; ", runs_text(runs, today));
 }
 
 struct LogFlags {
@@ -37,15 +43,16 @@ Expected<ExitCode> run_log(Context& context, const LogFlags& flags)
     long long shown = 0;
     for (auto it = snapshots.rbegin(); it != snapshots.rend() && (flags.count == 0 || shown < flags.count); ++it, ++shown) {
         const bool current = environment.current_snapshot == it->id;
+        const auto unproven = ENVPIN_TRY(unproven_by_passes(store.metadata(), verdicts, *it));
         if (context.global.json) {
             json.push_back({{"seq", it->seq}, {"commit", it->commit}, {"created", it->created}, {"reason", it->reason},
                             {"message", it->message}, {"verified", verdict_json(verdicts.verdict(*it))},
                             {"runs", runs_json(verdicts.history(*it), verdicts)}, {"current", current},
-                            {"files", it->files}, {"bytes", it->bytes}});
+                            {"files", it->files}, {"bytes", it->bytes}, {"not_proven", verify::to_json(unproven)}});
             continue;
         }
         fmt::print(context.out, "{:<16} {}  {}  {:<9} {:<10} {}{}\n", it->label(), short_commit(it->commit),
-                   it->created, it->reason, mark_text(verdicts, *it, today), it->message, current ? "  (current)" : "");
+                   it->created, it->reason, mark_text(verdicts, *it, today, unproven), it->message, current ? "  (current)" : "");
     }
     if (context.global.json)
         print_json(context.out, nlohmann::json{{"environment", environment.name}, {"snapshots", std::move(json)}});

@@ -19,7 +19,11 @@ void register_probe(CLI::App& app, Context& context, CommandRun& selected)
     auto* gpus = probe->add_subcommand("gpus", "List GPUs through NVML or the driver API");
     gpus->callback([&context, &selected] {
         selected = [&context]() -> Expected<ExitCode> {
-            context.out << verify::to_json(verify::probe_gpus_here()).dump() << '\n';
+            // NVML's answer first: cuInit may hang, and the parent then keeps this line.
+            auto report = verify::probe_gpus_here();
+            context.out << verify::to_json(report).dump() << '\n' << std::flush;
+            verify::count_cuda_devices(report);
+            context.out << verify::to_json(report).dump() << '\n';
             return ExitCode::ok;
         };
     });

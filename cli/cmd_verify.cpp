@@ -43,6 +43,9 @@ void register_verify(CLI::App& app, Context& context, CommandRun& selected)
     command->add_option("--torch-dir", options->torch_dir,
                         "LibTorch (its TorchConfig.cmake directory or prefix) for the training probe when the "
                         "environment has none");
+    command->add_option("--spec", options->spec,
+                        "envpin.toml (or pyproject.toml) whose [verify] checks run; default: the environment's "
+                        "project directory's, else the current directory's");
     command->add_option("--set", options->set, "Override a check parameter, KEY=VALUE (e.g. train_learning_rate=1e9)");
     command->callback([&context, &selected, options] {
         selected = [&context, options]() { return verify_and_render(*options, context); };

@@ -234,6 +234,9 @@ Expected<CheckResult> verify_now(GateRun& run)
     auto options = run.options.verify;
     options.name = run.environment->name;
     options.junit.clear();
+    // The project checks are those of the spec beside the lock, when it has one.
+    if (const auto spec = project_spec(fs::path(run.options.lock).parent_path()); options.spec.empty() && fs::exists(spec))
+        options.spec = spec.string();
     run.report.verify = ENVPIN_TRY(run_verify(options, run.context));
     const auto& report = *run.report.verify;
     if (!run.context.global.json && !run.context.global.quiet)

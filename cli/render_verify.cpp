@@ -4,6 +4,7 @@
 #include <fmt/ostream.h>
 
 #include "cli/render_verdicts.hpp"
+#include "verify/not_proven.hpp"
 
 namespace envpin::cli {
 
@@ -84,8 +85,13 @@ void render_verify_summary(const verify::Report& report, std::ostream& out, bool
         render_passed_before(*report.passed_before, out);
     if (report.changed_since)
         fmt::print(out, "{}\n", verify::describe(*report.changed_since));
+    const auto unproven = verify::not_proven(report.checks);
+    if (unproven)
+        fmt::print(out, "{}\n", verify::describe(*unproven));
+    const auto verdict_text = std::string(report.passed ? "PASS" : "FAIL") +
+                              (report.passed && unproven ? " (" + verify::mark(*unproven) + ")" : "");
     fmt::print(out, "verify: {}  {} passed, {} failed, {} errors, {} skipped in {:.1f} s  (host {}, suite {})\n",
-               paint(report.passed ? "PASS" : "FAIL", verdict, color), counts[0], counts[1], counts[3], counts[2],
+               paint(verdict_text, verdict, color), counts[0], counts[1], counts[3], counts[2],
                static_cast<double>(report.duration_ms) / 1000, report.fingerprint, report.suite_version);
     for (const auto& r : report.regressions)
         fmt::print(out, "regression: {} {} {} {} -> {} ({:+.0f}%) against the last verified run on this host\n",

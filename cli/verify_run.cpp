@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/project_checks.hpp"
 #include "cli/render_store.hpp"
 #include "cli/render_verify.hpp"
 #include "cli/verify_inputs.hpp"
@@ -88,6 +89,16 @@ Expected<verify::Report> run_shown(verify::SuiteRequest& request, const VerifyOp
     return report;
 }
 
+// The project checks of the environment at `environment`, into the request.
+Expected<void> add_project_checks(verify::SuiteRequest& request, const VerifyOptions& options,
+                                  const std::filesystem::path& environment)
+{
+    auto project = ENVPIN_TRY(load_project_checks(options.spec, environment));
+    request.project_checks = std::move(project.checks);
+    request.project_directory = std::move(project.directory);
+    return {};
+}
+
 }  // namespace
 
 Expected<verify::Report> run_verify(const VerifyOptions& options, Context& context)
@@ -103,12 +114,14 @@ Expected<verify::Report> run_verify(const VerifyOptions& options, Context& conte
     request.host = verify::probe_host(probe);
     request.references = gpu_references(catalog, *request.host);
     if (!options.path.empty()) {
+        ENVPIN_TRY(add_project_checks(request, options, options.path));
         const auto distributions = installed_distributions(options.path);
         if (distributions)
             request.stack = expected_stack(catalog, *distributions, *request.host);
         return run_shown(request, options, context, {});
     }
     auto store = ENVPIN_TRY(store::Store::open(store_options(context, store::Access::write, 60)));
+    ENVPIN_TRY(add_project_checks(request, options, ENVPIN_TRY(store.environment(options.name)).path));
     const auto fingerprint = verify::host_fingerprint(*request.host, verify::suite_version);
     const auto target = ENVPIN_TRY(prepare_verify_target(store, options.name, options.ref, fingerprint));
     request.environment = target.path;

@@ -22,6 +22,7 @@ struct VerifyOptions {
     std::string device = "auto";
     std::string torch_dir;
     std::vector<std::string> set;  // KEY=VALUE check parameters
+    std::string spec;  // --spec: the envpin.toml whose [verify] checks run (cli/project_checks.hpp)
 };
 
 // Runs the suite as `options` say (exactly one of `name` and `path`), records a NAME run in the

@@ -42,6 +42,11 @@ struct HostFacts {
     std::vector<GpuInfo> gpus;
     std::string gpu_source;                 // "nvml", "cuda-driver-api", or "" when none
     std::optional<std::string> gpu_problem; // why GPUs could not be listed, if they could not
+    // What the CUDA driver API itself enumerates (cuInit and cuDeviceGetCount in the GPU
+    // probe's child, under the CUDA_VISIBLE_DEVICES envpin runs with): 0 when cuInit says "no
+    // device"; nullopt when libcuda could not be loaded or cuInit failed otherwise.
+    std::optional<int> cuda_devices;
+    std::optional<std::string> cuda_problem;  // libcuda's or cuInit's error, when there was one
     std::vector<ToolkitInfo> toolkits;
     std::vector<PythonInfo> pythons;
     std::string glibc;

@@ -33,6 +33,52 @@ Expected<std::vector<Target>> parse_targets(const toml_read::Reader& reader, con
     return targets;
 }
 
+bool is_check_name(std::string_view name)
+{
+    return !name.empty() && std::ranges::all_of(name, [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+               c == '.';
+    });
+}
+
+Expected<ProjectCheckSpec> parse_project_check(const toml_read::Reader& reader, const toml::table& table)
+{
+    ENVPIN_TRY(reader.only_keys(table, "[verify] checks (whose keys are name, run and timeout)", {"name", "run", "timeout"}));
+    ProjectCheckSpec check;
+    check.name = ENVPIN_TRY(reader.required_string(table, "name"));
+    if (!is_check_name(check.name))
+        return reader.error(table, fmt::format("[verify] checks: 'name' must be letters, digits, '-', '_' or '.' (it "
+                                               "names the check in reports and in --only), not '{}'",
+                                               check.name));
+    check.run = ENVPIN_TRY(reader.strings(table, "run"));
+    if (check.run.empty() || check.run.front().empty())
+        return reader.error(table, fmt::format("[verify] checks: '{}': 'run' must list the command and its arguments, "
+                                               "e.g. run = [\"python\", \"-m\", \"myproj.selftest\"]",
+                                               check.name));
+    check.timeout = ENVPIN_TRY(reader.number(table, "timeout"));
+    if (check.timeout && !(*check.timeout > 0))
+        return reader.error(table, fmt::format("[verify] checks: '{}': 'timeout' must be a number of seconds > 0, "
+                                               "not {}",
+                                               check.name, *check.timeout));
+    return check;
+}
+
+Expected<std::vector<ProjectCheckSpec>> parse_project_checks(const toml_read::Reader& reader, const toml::table& root)
+{
+    std::vector<ProjectCheckSpec> checks;
+    const auto* verify = ENVPIN_TRY(reader.table(root, "verify"));
+    if (verify == nullptr)
+        return checks;
+    ENVPIN_TRY(reader.only_keys(*verify, "[verify] (whose one key is checks)", {"checks"}));
+    for (const auto* table : ENVPIN_TRY(reader.tables(*verify, "checks"))) {
+        auto check = ENVPIN_TRY(parse_project_check(reader, *table));
+        if (std::ranges::any_of(checks, [&](const ProjectCheckSpec& other) { return other.name == check.name; }))
+            return reader.error(*table, fmt::format("[verify] checks: the name '{}' appears twice", check.name));
+        checks.push_back(std::move(check));
+    }
+    return checks;
+}
+
 }  // namespace
 
 Expected<Spec> parse_spec(std::string_view text, std::string_view origin)
@@ -64,6 +110,7 @@ Expected<Spec> parse_spec(std::string_view text, std::string_view origin)
     spec.requirements = ENVPIN_TRY(reader.strings(*table, "requirements"));
     spec.native_only = ENVPIN_TRY(reader.boolean(*table, "native_only")).value_or(false);
     spec.targets = ENVPIN_TRY(parse_targets(reader, root));
+    spec.checks = ENVPIN_TRY(parse_project_checks(reader, root));
     return spec;
 }
 

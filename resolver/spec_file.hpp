@@ -5,7 +5,10 @@
 //   companions = ["torchvision", "torchaudio"]; requirements = ["numpy<2"]
 //   [[target]]   (any number; resolver/target.hpp)
 //   name = "train-h100"; driver = ">=570"; gpus = ["sm_90"]; cuda = ...; python = ...
-// Other tables ([verify], ...) belong to other commands and are left alone here.
+//   [verify]
+//   checks = [{ name = "smoke", run = ["python", "-m", "myproj.selftest"], timeout = 60 }]
+// ([verify] is parsed and validated here; `envpin verify` runs its checks.)
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +17,14 @@
 #include "resolver/lock.hpp"
 
 namespace envpin {
+
+// One project check of [verify] checks: a command `envpin verify` runs in the environment.
+struct ProjectCheckSpec {
+    std::string name;              // letters, digits, '-', '_', '.'
+    std::vector<std::string> run;  // argv, never empty
+    std::optional<double> timeout; // seconds, > 0; nullopt: verify's --timeout
+    bool operator==(const ProjectCheckSpec&) const = default;
+};
 
 struct Spec {
     std::string name;
@@ -25,6 +36,7 @@ struct Spec {
     std::vector<std::string> requirements; // installed with the CUDA stack held fixed
     bool native_only = false;
     std::vector<Target> targets;  // empty: the lock is for the host that makes it
+    std::vector<ProjectCheckSpec> checks;  // [verify] checks, in file order
     bool operator==(const Spec&) const = default;
 };
 

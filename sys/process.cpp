@@ -64,9 +64,9 @@ std::vector<char*> c_strings(std::vector<std::string>& strings)
     return pointers;
 }
 
-// Reads what is available from `fd` into `sink`, keeping at most `limit` bytes.
-// Returns false at end of file.
-bool drain(int fd, std::string& sink, bool& truncated, size_t limit)
+// Reads what is available from `fd` into `sink`, keeping at most `limit` bytes: the first ones,
+// or with `keep_tail` the last ones. Returns false at end of file.
+bool drain(int fd, std::string& sink, bool& truncated, size_t limit, bool keep_tail)
 {
     char buffer[65536];
     const ssize_t n = ::read(fd, buffer, sizeof buffer);
@@ -74,6 +74,14 @@ bool drain(int fd, std::string& sink, bool& truncated, size_t limit)
         return errno == EINTR || errno == EAGAIN;
     if (n == 0)
         return false;
+    if (keep_tail) {
+        sink.append(buffer, static_cast<size_t>(n));
+        if (sink.size() > limit) {
+            sink.erase(0, sink.size() - limit);
+            truncated = true;
+        }
+        return true;
+    }
     const size_t room = sink.size() < limit ? limit - sink.size() : 0;
     sink.append(buffer, std::min(room, static_cast<size_t>(n)));
     if (static_cast<size_t>(n) > room)
@@ -183,10 +191,10 @@ void Spawner::pump(pid_t pid, Pipe& out, Pipe& err, Pipe& in, ProcessResult& res
         ::poll(fds, static_cast<nfds_t>(count), 20);
         if (out_index >= 0 && (fds[out_index].revents & (POLLIN | POLLHUP | POLLERR)))
             out_open = drain(out.read_end.get(), result.out, result.out_truncated,
-                             spec_.max_output_bytes);
+                             spec_.max_output_bytes, spec_.keep_tail);
         if (err_index >= 0 && (fds[err_index].revents & (POLLIN | POLLHUP | POLLERR)))
             err_open = drain(err.read_end.get(), result.err, result.err_truncated,
-                             spec_.max_output_bytes);
+                             spec_.max_output_bytes, spec_.keep_tail);
         if (in_index >= 0 && (fds[in_index].revents & (POLLOUT | POLLERR | POLLHUP))) {
             const ssize_t n = ::write(in.write_end.get(), to_write.data(), to_write.size());
             if (n > 0)

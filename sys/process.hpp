@@ -20,6 +20,7 @@ struct ProcessSpec {
     std::optional<std::filesystem::path> cwd;
     std::chrono::milliseconds timeout{0};  // 0: no deadline
     size_t max_output_bytes = 16u << 20;   // per stream; the excess is read and dropped
+    bool keep_tail = false;                // drop the oldest output instead: the last bytes are kept
     std::optional<std::string> stdin_data; // nullopt: stdin is /dev/null
     bool pass_stderr_through = false;      // child's stderr goes to ours (installer progress)
 };

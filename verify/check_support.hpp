@@ -28,6 +28,11 @@ inline constexpr const char* bf16_tflops = "reference_bf16_tflops";
 inline constexpr const char* train_binary = "train_binary";  // the built training probe
 inline constexpr const char* train_torch_dir = "train_torch_dir";  // the LibTorch it was built against
 inline constexpr const char* sysroot = "sysroot";            // tests: prefix for /dev and /proc
+// A project check: its name ("project:smoke"), command (a JSON array), directory and timeout.
+inline constexpr const char* project_name = "project_name";
+inline constexpr const char* project_run = "project_run";
+inline constexpr const char* project_directory = "project_directory";
+inline constexpr const char* project_timeout_ms = "project_timeout_ms";
 }  // namespace param
 
 // One thing a check looked at ("driver", "sm coverage", "libnccl"): checks collect findings

@@ -49,7 +49,31 @@ Expected<std::vector<GpuInfo>> list_with_driver_api(const CudaDriver& cuda)
     return gpus;
 }
 
+void record_cuda_error(GpuProbeReport& report, const CudaDriver& cuda, const char* call, CUresult rc)
+{
+    report.cuda_problem = cuda.error(call, rc).message;
+    if (rc == CUDA_ERROR_NO_DEVICE)
+        report.cuda_devices = 0;
+}
+
 }  // namespace
+
+void count_cuda_devices(GpuProbeReport& report)
+{
+    if (report.source != "nvml")
+        return;  // the driver API listed them, or nothing could
+    auto cuda = CudaDriver::load();
+    if (!cuda) {
+        report.cuda_problem = cuda.error().message;
+        return;
+    }
+    if (auto rc = cuda->cuInit(0); rc != CUDA_SUCCESS)
+        return record_cuda_error(report, *cuda, "cuInit", rc);
+    int count = 0;
+    if (auto rc = cuda->cuDeviceGetCount(&count); rc != CUDA_SUCCESS)
+        return record_cuda_error(report, *cuda, "cuDeviceGetCount", rc);
+    report.cuda_devices = count;
+}
 
 GpuProbeReport probe_gpus_here()
 {
@@ -72,13 +96,18 @@ GpuProbeReport probe_gpus_here()
     if (!cuda) {
         report.problem = fmt::format("no NVIDIA driver: {}; {}", nvml.error().message,
                                      cuda.error().message);
+        report.cuda_problem = cuda.error().message;
         return report;
     }
     auto gpus = list_with_driver_api(*cuda);
     if (!gpus) {
         report.problem = gpus.error().message;
+        report.cuda_problem = gpus.error().message;
+        if (gpus.error().message.find("CUDA_ERROR_NO_DEVICE") != std::string::npos)
+            report.cuda_devices = 0;
         return report;
     }
+    report.cuda_devices = static_cast<int>(gpus->size());
     report.gpus = std::move(*gpus);
     report.source = "cuda-driver-api";
     return report;
@@ -106,7 +135,9 @@ nlohmann::json to_json(const GpuProbeReport& report)
             {"cuda_driver_api", optional(report.cuda_driver_api)},
             {"gpus", gpus},
             {"source", report.source},
-            {"problem", optional(report.problem)}};
+            {"problem", optional(report.problem)},
+            {"cuda_devices", report.cuda_devices ? nlohmann::json(*report.cuda_devices) : nlohmann::json(nullptr)},
+            {"cuda_problem", optional(report.cuda_problem)}};
 }
 
 Expected<GpuProbeReport> parse_gpu_probe_report(std::string_view text)
@@ -125,6 +156,9 @@ Expected<GpuProbeReport> parse_gpu_probe_report(std::string_view text)
         report.driver = optional("driver");
         report.cuda_driver_api = optional("cuda_driver_api");
         report.problem = optional("problem");
+        report.cuda_problem = optional("cuda_problem");
+        if (const auto it = document.find("cuda_devices"); it != document.end() && !it->is_null())
+            report.cuda_devices = it->get<int>();
         report.source = document.value("source", "");
         for (const auto& item : document.at("gpus")) {
             GpuInfo gpu;

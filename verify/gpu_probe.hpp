@@ -19,11 +19,19 @@ struct GpuProbeReport {
     std::vector<GpuInfo> gpus;
     std::string source;                          // "nvml" | "cuda-driver-api" | ""
     std::optional<std::string> problem;          // why no GPU could be listed
+    // What the CUDA driver API enumerates (cuInit, cuDeviceGetCount) under this process's
+    // CUDA_VISIBLE_DEVICES: 0 for CUDA_ERROR_NO_DEVICE; nullopt when it could not say.
+    std::optional<int> cuda_devices;
+    std::optional<std::string> cuda_problem;     // libcuda's or cuInit's error, when there was one
     bool operator==(const GpuProbeReport&) const = default;
 };
 
-// Runs in the child: NVML first (no context needed), then the driver API.
+// Runs in the child: NVML first (no context needed), then the driver API when NVML cannot
+// list the GPUs.
 [[nodiscard]] GpuProbeReport probe_gpus_here();
+// After NVML listed the GPUs: what the driver API sees (cuInit, which can hang on a sick
+// machine, so `probe gpus` prints the NVML report before calling this).
+void count_cuda_devices(GpuProbeReport& report);
 
 [[nodiscard]] nlohmann::json gpu_to_json(const GpuInfo& gpu);
 [[nodiscard]] nlohmann::json to_json(const GpuProbeReport& report);

@@ -26,6 +26,9 @@ Expected<HostFacts> host_facts_from_json(const nlohmann::json& document)
         facts.cuda_driver_api = optional_text(document, "cuda_driver_api");
         facts.gpu_source = document.value("gpu_source", "");
         facts.gpu_problem = optional_text(document, "gpu_problem");
+        facts.cuda_problem = optional_text(document, "cuda_problem");
+        if (const auto it = document.find("cuda_devices"); it != document.end() && !it->is_null())
+            facts.cuda_devices = it->get<int>();
         // The GPU list has the GPU probe's shape; reuse its parser.
         auto gpus = ENVPIN_TRY(parse_gpu_probe_report(nlohmann::json{{"gpus", document.at("gpus")}}.dump()));
         facts.gpus = std::move(gpus.gpus);

@@ -59,6 +59,17 @@ std::optional<std::string> driver_from_nvidia_smi()
     return parse_nvidia_smi_driver(result->out);
 }
 
+// The child prints NVML's report, then the same with what the driver API sees: the last line
+// that parses is the answer (NVML's alone when cuInit hung).
+std::optional<GpuProbeReport> last_report(std::string_view out)
+{
+    std::optional<GpuProbeReport> last;
+    for (const auto line : split(out, '\n'))
+        if (auto parsed = parse_gpu_probe_report(line))
+            last = std::move(*parsed);
+    return last;
+}
+
 GpuProbeReport run_gpu_probe_child(const HostProbeOptions& options)
 {
     sys::ProcessSpec spec;
@@ -70,17 +81,20 @@ GpuProbeReport run_gpu_probe_child(const HostProbeOptions& options)
         report.problem = "cannot start the GPU probe: " + result.error().message;
         return report;
     }
+    if (auto nvml_only = last_report(result->out); nvml_only && !result->success() && nvml_only->source == "nvml") {
+        if (!nvml_only->cuda_devices && !nvml_only->cuda_problem)
+            nvml_only->cuda_problem = fmt::format("cuInit did not return ({})", result->describe_status());
+        return *nvml_only;
+    }
     if (!result->success()) {
         report.problem = fmt::format("the GPU probe failed ({}){}", result->describe_status(),
                                      result->timed_out ? ": cuInit or NVML hung" : "");
         return report;
     }
-    auto parsed = parse_gpu_probe_report(result->out);
-    if (!parsed) {
-        report.problem = parsed.error().message;
-        return report;
-    }
-    return *parsed;
+    if (auto parsed = last_report(result->out))
+        return *parsed;
+    report.problem = "the GPU probe printed no report";
+    return report;
 }
 
 std::optional<std::string> toolkit_version(const fs::path& root)
@@ -190,6 +204,8 @@ HostFacts probe_host(const HostProbeOptions& options)
         facts.gpu_source = report.source;
         facts.gpu_problem = report.problem;
         facts.cuda_driver_api = report.cuda_driver_api;
+        facts.cuda_devices = report.cuda_devices;
+        facts.cuda_problem = report.cuda_problem;
         if (!facts.driver && report.driver) {
             facts.driver = report.driver;
             facts.driver_source = "nvml";
@@ -227,6 +243,8 @@ nlohmann::json host_to_json(const HostFacts& facts)
             {"gpus", gpus},
             {"gpu_source", facts.gpu_source},
             {"gpu_problem", optional(facts.gpu_problem)},
+            {"cuda_devices", facts.cuda_devices ? nlohmann::json(*facts.cuda_devices) : nlohmann::json(nullptr)},
+            {"cuda_problem", optional(facts.cuda_problem)},
             {"toolkits", toolkits},
             {"pythons", pythons},
             {"glibc", facts.glibc},

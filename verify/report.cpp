@@ -7,6 +7,7 @@
 
 #include "base/strings.hpp"
 #include "verify/digest.hpp"
+#include "verify/not_proven.hpp"
 #include "verify/host_facts_json.hpp"
 #include "verify/host_probe.hpp"
 
@@ -152,7 +153,8 @@ nlohmann::json to_json(const Report& report)
             {"fingerprint", report.fingerprint},
             {"suite_version", report.suite_version},
             {"duration_ms", report.duration_ms},
-            {"regressions", regressions}};
+            {"regressions", regressions},
+            {"not_proven", to_json(not_proven(report.checks))}};
 }
 
 Expected<Report> report_from_json(const nlohmann::json& document)

@@ -8,6 +8,7 @@
 #include "sys/subreaper.hpp"
 #include "verify/check_runner.hpp"
 #include "verify/check_support.hpp"
+#include "verify/gpu_visibility.hpp"
 #include "verify/hints.hpp"
 #include "verify/host_probe.hpp"
 #include "verify/suite_checks.hpp"
@@ -25,15 +26,24 @@ bool contains(const std::vector<std::string>& list, std::string_view name)
     return std::ranges::find(list, name) != list.end();
 }
 
-bool is_known(std::string_view name)
+std::vector<std::string> project_names(const std::vector<ProjectCheck>& project_checks)
 {
-    return std::ranges::find(check_order, name) != check_order.end() ||
+    std::vector<std::string> names;
+    for (const auto& check : project_checks)
+        names.push_back(std::string(project_check_prefix) + check.name);
+    return names;
+}
+
+bool is_known(std::string_view name, const std::vector<std::string>& projects)
+{
+    return std::ranges::find(check_order, name) != check_order.end() || contains(projects, name) ||
            (selftest_enabled() && std::ranges::find(selftest_check_names(), name) != selftest_check_names().end());
 }
 
-std::string known_names()
+std::string known_names(const std::vector<std::string>& projects)
 {
     std::vector<std::string> names(check_order.begin(), check_order.end());
+    names.insert(names.end(), projects.begin(), projects.end());
     return join(names, ", ");
 }
 
@@ -71,16 +81,21 @@ std::map<std::string, std::string> base_parameters(const SuiteRequest& request, 
     return p;
 }
 
-// Why a GPU check does not run here, or nullopt when it does.
-std::optional<std::string> gpu_check_skip_reason(const SuiteRequest& request, const HostFacts& host)
+// A GPU check's result without starting its child (--device cpu, no driver or GPU, GPUs
+// hidden from CUDA), or nullopt when it runs. With --device gpu a skip is the child's to say.
+std::optional<CheckResult> gpu_check_without_child(const SuiteRequest& request, const GpuVisibility& visibility,
+                                                   const std::string& name)
 {
     if (request.device == Device::cpu)
-        return "--device cpu: GPU checks do not run";
-    if (request.device == Device::auto_select && !host.driver)
-        return "no NVIDIA driver on this host";
-    if (request.device == Device::auto_select && host.gpus.empty())
-        return "no GPU visible" + (host.gpu_problem ? " (" + *host.gpu_problem + ")" : std::string());
-    return std::nullopt;
+        return skipped(name, "--device cpu: GPU checks do not run");
+    if (visibility.verdict == GpuVisibilityVerdict::skip && request.device == Device::auto_select)
+        return skipped(name, visibility.detail);
+    if (visibility.verdict != GpuVisibilityVerdict::fail)
+        return std::nullopt;
+    CheckResult result{.name = name, .status = CheckStatus::fail};
+    result.detail = visibility.detail;
+    result.hint = visibility.hint;
+    return result;
 }
 
 // Builds (or finds cached) the training probe; a result when the check cannot run.
@@ -133,22 +148,55 @@ void end_leftovers(const sys::Subreaper& reaper, CheckResult& result)
     }
 }
 
-CheckResult run_one(const SuiteRequest& request, const HostFacts& host, const sys::Subreaper& reaper,
-                    const fs::path& executable, const std::string& name)
+// What one run shares between its checks.
+struct RunFacts {
+    const HostFacts& host;
+    GpuVisibility visibility;
+    const sys::Subreaper& reaper;
+    fs::path executable;
+};
+
+// A project check in its own child: the command runs under the check's timeout there, and
+// the watchdog here gives the child a little longer to report it.
+CheckResult run_project(const SuiteRequest& request, const RunFacts& run, const std::string& name)
 {
+    const auto it = std::ranges::find_if(request.project_checks, [&](const ProjectCheck& check) {
+        return std::string(project_check_prefix) + check.name == name;
+    });
+    const auto timeout = it->timeout.value_or(request.timeout);
+    std::map<std::string, std::string> parameters{
+        {param::project_name, name},
+        {param::project_run, nlohmann::json(it->run).dump()},
+        {param::project_directory, request.project_directory.string()},
+        {param::project_timeout_ms, std::to_string(timeout.count())},
+        {param::timeout_ms, std::to_string(timeout.count())},
+    };
+    CheckChild child{run.executable, ProbeRequest{"project", request.environment, std::move(parameters)},
+                     timeout + std::chrono::seconds(5)};
+    auto result = run_check_child(child);
+    result.name = name;
+    end_leftovers(run.reaper, result);
+    return result;
+}
+
+CheckResult run_one(const SuiteRequest& request, const RunFacts& run, const std::string& name)
+{
+    const auto& host = run.host;
     if (contains(request.skip, name))
         return skipped(name, "skipped on request (--skip)");
+    if (name.starts_with(project_check_prefix))
+        return run_project(request, run, name);
     if (is_gpu_check(name))
-        if (auto why = gpu_check_skip_reason(request, host))
-            return skipped(name, *why);
+        if (auto result = gpu_check_without_child(request, run.visibility, name))
+            return *result;
     auto parameters = base_parameters(request, host);
     nlohmann::json build_info;
     if (name == "train")
         if (auto result = prepare_train(request, parameters, build_info))
             return *result;
-    CheckChild child{executable, ProbeRequest{name, request.environment, std::move(parameters)}, request.timeout};
+    CheckChild child{run.executable, ProbeRequest{name, request.environment, std::move(parameters)}, request.timeout};
     auto result = run_check_child(child);
-    end_leftovers(reaper, result);
+    end_leftovers(run.reaper, result);
     if (!build_info.is_null())
         result.measurements["probe_build"] = build_info;
     return result;
@@ -187,17 +235,22 @@ bool is_gpu_check(std::string_view name)
 }
 
 Expected<std::vector<std::string>> select_checks(const std::vector<std::string>& only,
-                                                 const std::vector<std::string>& skip)
+                                                 const std::vector<std::string>& skip,
+                                                 const std::vector<ProjectCheck>& project_checks)
 {
+    const auto projects = project_names(project_checks);
     for (const auto* list : {&only, &skip})
         for (const auto& name : *list)
-            if (!is_known(name))
+            if (!is_known(name, projects))
                 return fail(ErrorCode::bad_input, "unknown check '{}' in --{} (the checks are: {})", name,
-                            list == &only ? "only" : "skip", known_names());
+                            list == &only ? "only" : "skip", known_names(projects));
     std::vector<std::string> selected;
     for (const auto name : check_order)
         if (only.empty() || contains(only, name))
             selected.emplace_back(name);
+    for (const auto& name : projects)
+        if (only.empty() || contains(only, name))
+            selected.push_back(name);
     for (const auto& name : only)  // self-tests, in the order asked
         if (!contains(selected, name))
             selected.push_back(name);
@@ -211,7 +264,7 @@ Expected<Report> run_suite(const SuiteRequest& request)
         return fail(ErrorCode::not_found, "environment {} does not exist", request.environment.string());
     if (!fs::is_directory(request.environment, ec))
         return fail(ErrorCode::bad_input, "environment {} is not a directory", request.environment.string());
-    const auto names = ENVPIN_TRY(select_checks(request.only, request.skip));
+    const auto names = ENVPIN_TRY(select_checks(request.only, request.skip, request.project_checks));
     const auto executable = request.envpin_executable.empty() ? sys::self_executable() : request.envpin_executable;
     const Stopwatch clock;
     Report report;
@@ -219,10 +272,11 @@ Expected<Report> run_suite(const SuiteRequest& request)
     report.fingerprint = host_fingerprint(report.host, suite_version);
     report.context = capture_run_context(report.host);
     const sys::Subreaper reaper;
+    const RunFacts run{report.host, judge_gpu_visibility(report.host, visibility_variables_here()), reaper, executable};
     for (const auto& name : names) {
         if (request.on_check_start)
             request.on_check_start(name);
-        auto result = run_one(request, report.host, reaper, executable, name);
+        auto result = run_one(request, run, name);
         finish_hint(request, result);
         if (request.on_check_done)
             request.on_check_done(result);

@@ -37,6 +37,17 @@ struct GpuReferences {
     std::optional<double> bf16_tflops;     // dense BF16 peak, TFLOP/s
 };
 
+// A project's own check ([verify] checks in envpin.toml), run like the built-in ones: in its
+// own `envpin probe check` child under the watchdog, recorded as "project:<name>".
+struct ProjectCheck {
+    std::string name;              // "smoke"
+    std::vector<std::string> run;  // argv; a leading "python" is the environment's own
+    std::optional<std::chrono::milliseconds> timeout;  // nullopt: the suite's per-check timeout
+};
+
+// How a project check is named in reports, JUnit, --only and --skip: "project:smoke".
+inline constexpr std::string_view project_check_prefix = "project:";
+
 struct SuiteRequest {
     std::filesystem::path environment;        // the virtual environment's root
     std::filesystem::path envpin_executable;  // the probe children; empty: this executable
@@ -52,6 +63,8 @@ struct SuiteRequest {
     std::map<std::string, std::string> parameters;    // extra ProbeRequest parameters; override the above
     std::optional<HostFacts> host;                    // probed (in a child) when absent
     std::optional<std::string> reset_target;          // "NAME@N" that passed on this host, for hints
+    std::vector<ProjectCheck> project_checks;         // run after the built-in checks, in this order
+    std::filesystem::path project_directory;          // where project checks run (envpin.toml's directory)
     std::function<void(std::string_view check)> on_check_start;
     std::function<void(std::string_view step)> on_step;  // a long step inside a check (the probe build)
     std::function<void(const CheckResult&)> on_check_done;
@@ -61,11 +74,13 @@ struct SuiteRequest {
 [[nodiscard]] std::span<const std::string_view> suite_check_names();
 // kernels, cublas, cudnn, nccl: skipped without a GPU or with --device cpu.
 [[nodiscard]] bool is_gpu_check(std::string_view name);
-// The checks to run, in suite order, from --only (empty: all) minus nothing: --skip'ed ones
-// stay in the list and are reported as skipped. bad_input naming an unknown check (self-test
-// checks are known only with ENVPIN_PROBE_SELFTEST=1 set).
+// The checks to run, in suite order and then the project checks ("project:<name>", those of
+// `project_checks`), from --only (empty: all) minus nothing: --skip'ed ones stay in the list
+// and are reported as skipped. bad_input naming an unknown check (self-test checks are known
+// only with ENVPIN_PROBE_SELFTEST=1 set).
 [[nodiscard]] Expected<std::vector<std::string>> select_checks(const std::vector<std::string>& only,
-                                                               const std::vector<std::string>& skip);
+                                                               const std::vector<std::string>& skip,
+                                                               const std::vector<ProjectCheck>& project_checks = {});
 
 // Runs the suite. Fails only on bad input (unknown check: bad_input; missing environment:
 // not_found) or when nothing can run; failed checks are part of the Report.

@@ -17,6 +17,7 @@ constexpr std::array checks{
     Entry{"libs", run_libs_check},
     Entry{"train", run_train_check},
     Entry{"python", run_python_check},
+    Entry{"project", run_project_check},
 };
 
 constexpr std::array<std::string_view, 7> selftests{

@@ -2,7 +2,7 @@
 // The checks that run inside `envpin probe check` (the child side of the suite): each takes
 // the ProbeRequest the runner sent and returns one CheckResult; none of them throws on a
 // "no" answer (a failed check is a result). This file owns the table of the checks host,
-// libs, train and python (and, with ENVPIN_PROBE_SELFTEST=1, the watchdog's self-tests);
+// libs, train, python and project (and, with ENVPIN_PROBE_SELFTEST=1, the watchdog's self-tests);
 // verify/probe_dispatch.cpp looks names up here and in the GPU checks' table.
 #include <span>
 #include <string_view>
@@ -27,6 +27,8 @@ CheckResult run_host_check(const ProbeRequest& request);
 CheckResult run_libs_check(const ProbeRequest& request);
 CheckResult run_train_check(const ProbeRequest& request);
 CheckResult run_python_check(const ProbeRequest& request);
+// A project check ([verify] checks): its command in the environment (project_check.cpp).
+CheckResult run_project_check(const ProbeRequest& request);
 // Self-tests (selftest_checks.cpp); `request.check` picks the behaviour.
 CheckResult run_selftest_check(const ProbeRequest& request);
 

@@ -62,6 +62,20 @@ TEST(Process, BoundsAFloodOfOutput)
     EXPECT_TRUE(result.out_truncated);
 }
 
+TEST(Process, KeepsTheTailOfAFloodWhenAsked)
+{
+    ProcessSpec spec;
+    spec.argv = {"sh", "-c", "seq 1 200000; echo last"};
+    spec.max_output_bytes = 1000;
+    spec.keep_tail = true;
+    const auto result = run_process(spec);
+    ASSERT_TRUE(result);
+    EXPECT_TRUE(result->success());
+    EXPECT_EQ(result->out.size(), 1000u);
+    EXPECT_TRUE(result->out_truncated);
+    EXPECT_TRUE(result->out.ends_with("199999\n200000\nlast\n")) << result->out;
+}
+
 TEST(Process, FeedsStdin)
 {
     ProcessSpec spec;
