@@ -113,6 +113,23 @@ TEST_F(CatalogUpdate, WritesAnOverlayThatResolveAndShowUse)
     EXPECT_NE(plain.out.find("from: " + server->url("cu130")), std::string::npos) << plain.out;
 }
 
+TEST_F(CatalogUpdate, LockPinsWhatTheIndexSaid)
+{
+    ASSERT_EQ(update().exit_code, 0);
+    std::ofstream(dir.path() / "envpin.toml") << "[environment]\nname = \"train\"\npython = \"3.12\"\ntorch = \"==2.15.0\"\n"
+                                                 "cuda = \"13.0\"\n";
+    const auto run = envpin({"lock", "--stack-only", "--spec", (dir.path() / "envpin.toml").string(), "--driver",
+                             "580.95.05", "--gpu", "H100"});
+    ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+    const auto lock = read(dir.path() / "envpin.lock");
+    EXPECT_NE(lock.find("2.15.0+cu130"), std::string::npos) << lock;
+    EXPECT_NE(lock.find("9.19.0.56"), std::string::npos) << lock;  // cuDNN exactly as Requires-Dist pins it
+    // Without the overlay (another store) there is no such release.
+    const auto without = run_envpin({"--store", (dir.path() / "other").string(), "lock", "--stack-only", "--spec",
+                                     (dir.path() / "envpin.toml").string(), "--driver", "580.95.05", "--gpu", "H100"});
+    EXPECT_EQ(without.exit_code, 1) << without.out << without.err;
+}
+
 TEST_F(CatalogUpdate, ASecondUpdateSendsOnlyConditionalRequests)
 {
     ASSERT_EQ(update().exit_code, 0);
@@ -143,7 +160,7 @@ TEST_F(CatalogUpdate, OfflineReadsWhatEarlierUpdatesFetchedAndNothingElse)
     const auto fresh = run_envpin({"--store", (dir.path() / "fresh").string(), "catalog", "update", "--offline", "--index",
                                    server->url("cu130")});
     EXPECT_EQ(fresh.exit_code, 3);
-    EXPECT_NE(fresh.err.find(server->url("cu130") + "/torch/"), std::string::npos) << fresh.err;
+    EXPECT_NE(fresh.err.find(server->url("cu130") + "/torch"), std::string::npos) << fresh.err;  // whichever page came first
     EXPECT_NE(fresh.err.find("--offline"), std::string::npos) << fresh.err;
     EXPECT_FALSE(fs::exists(dir.path() / "fresh" / "catalog" / "overlay.toml"));
 }

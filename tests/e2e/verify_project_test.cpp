@@ -61,10 +61,11 @@ protected:
 
 TEST_F(ProjectChecks, APassingCheckRunsWithTheEnvironmentsPythonInTheProjectDirectory)
 {
-    write_spec(R"(  { name = "smoke", run = ["python", "-c", "import os, sys; print(sys.executable, os.getcwd())"], timeout = 60 },)");
+    write_spec(R"S(  { name = "smoke", run = ["python", "-c", "import os, sys; print(sys.executable, os.getcwd())"], timeout = 60 },)S");
     const auto run = verify("project:smoke", {"--json"});
     ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
-    const auto& check = find_check(run.json(), "project:smoke");
+    const auto report = run.json();
+    const auto& check = find_check(report, "project:smoke");
     EXPECT_EQ(check["status"], "pass");
     const auto detail = check["detail"].get<std::string>();
     EXPECT_TRUE(has(detail, (project / ".venv" / "bin" / "python").string() + " " + project.path().string()))
@@ -74,7 +75,7 @@ TEST_F(ProjectChecks, APassingCheckRunsWithTheEnvironmentsPythonInTheProjectDire
 
 TEST_F(ProjectChecks, AFailingCheckExitsOneWithTheTailOfItsOutput)
 {
-    write_spec(R"(  { name = "selftest", run = ["python", "-c", "import sys; print('boom: widget mismatch', file=sys.stderr); sys.exit(3)"] },)");
+    write_spec(R"S(  { name = "selftest", run = ["python", "-c", "import sys; print('boom: widget mismatch', file=sys.stderr); sys.exit(3)"] },)S");
     const auto run = verify("project:selftest");
     EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
     EXPECT_TRUE(has(run.out, "project:selftest fail")) << run.out;
@@ -85,10 +86,11 @@ TEST_F(ProjectChecks, AFailingCheckExitsOneWithTheTailOfItsOutput)
 
 TEST_F(ProjectChecks, ACheckPastItsTimeoutIsKilledAndReportedAsATimeout)
 {
-    write_spec(R"(  { name = "hang", run = ["python", "-c", "import time; print('waiting', flush=True); time.sleep(600)"], timeout = 1 },)");
+    write_spec(R"S(  { name = "hang", run = ["python", "-c", "import time; print('waiting', flush=True); time.sleep(600)"], timeout = 1 },)S");
     const auto run = verify("project:hang", {"--json"});
     EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
-    const auto& check = find_check(run.json(), "project:hang");
+    const auto report = run.json();
+    const auto& check = find_check(report, "project:hang");
     EXPECT_EQ(check["status"], "fail");
     const auto detail = check["detail"].get<std::string>();
     EXPECT_TRUE(has(detail, "was killed: timed out after ")) << detail;
@@ -98,10 +100,11 @@ TEST_F(ProjectChecks, ACheckPastItsTimeoutIsKilledAndReportedAsATimeout)
 TEST_F(ProjectChecks, AFloodIsReportedWithItsTail)
 {
     // About 30 MB on stdout, then a last line and a failure.
-    write_spec(R"(  { name = "flood", run = ["python", "-c", "import sys\nfor i in range(2000000): print('line', i)\nprint('THE END')\nsys.exit(1)"] },)");
+    write_spec(R"S(  { name = "flood", run = ["python", "-c", "import sys\nfor i in range(2000000): print('line', i)\nprint('THE END')\nsys.exit(1)"] },)S");
     const auto run = verify("project:flood", {"--json"});
     EXPECT_EQ(run.exit_code, 1) << run.err;
-    const auto& check = find_check(run.json(), "project:flood");
+    const auto report = run.json();
+    const auto& check = find_check(report, "project:flood");
     EXPECT_EQ(check["status"], "fail");
     const auto detail = check["detail"].get<std::string>();
     EXPECT_TRUE(has(detail, "line 1999999\nTHE END")) << detail;
@@ -112,8 +115,8 @@ TEST_F(ProjectChecks, AFloodIsReportedWithItsTail)
 
 TEST_F(ProjectChecks, JUnitListsProjectChecksAndValidates)
 {
-    write_spec(R"(  { name = "smoke", run = ["python", "-c", "print('ok')"] },
-  { name = "broken", run = ["python", "-c", "raise SystemExit(2)"] },)");
+    write_spec(R"S(  { name = "smoke", run = ["python", "-c", "print('ok')"] },
+  { name = "broken", run = ["python", "-c", "raise SystemExit(2)"] },)S");
     const auto junit = elsewhere / "verify.xml";
     const auto run = verify("host,project:smoke,project:broken", {"--junit", junit.string()});
     EXPECT_EQ(run.exit_code, 1) << run.out << run.err;

@@ -174,7 +174,7 @@ companions = ["torchvision", "torchaudio"]
 requirements = ["numpy<2"]
 
 [verify]
-anything = "is left to verify"
+checks = [{ name = "smoke", run = ["python", "-m", "myproj.selftest"], timeout = 60 }]
 )",
                                  "envpin.toml");
     ASSERT_TRUE(spec) << spec.error().message;
