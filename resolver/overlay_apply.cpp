@@ -197,6 +197,19 @@ void diff_python(std::vector<CatalogDifference>& out, const std::string& subject
             out.push_back({subject, "python", python, "", fact_of(built_in.facts, "python").evidence});
 }
 
+// The same requirement text up to the order of its clauses ("<14,>=13.0.3" is ">=13.0.3,<14").
+bool same_version_text(const std::string& a, const std::string& b)
+{
+    auto clauses = [](const std::string& text) {
+        std::vector<std::string> parts;
+        for (const auto part : split(text, ','))
+            parts.emplace_back(trim(part));
+        std::ranges::sort(parts);
+        return parts;
+    };
+    return clauses(a) == clauses(b);
+}
+
 void diff_pins(std::vector<CatalogDifference>& out, const std::string& subject, const TorchBuild& built_in,
                const OverlayBuild& index)
 {
@@ -213,7 +226,7 @@ void diff_pins(std::vector<CatalogDifference>& out, const std::string& subject, 
         const Pin index_pin{Pin::Kind::requires_dist, role, *requirement, {}};
         const auto built_in_text = pin == built_in.pins.end() ? std::string() : pin->version_text();
         const auto evidence = pin == built_in.pins.end() ? fact_of(built_in.facts, "pins").evidence : pin->fact.evidence;
-        if (built_in_text != index_pin.version_text())
+        if (!same_version_text(built_in_text, index_pin.version_text()))
             out.push_back({subject, role, built_in_text, index_pin.version_text(), evidence});
     }
     for (const auto& pin : built_in.pins)

@@ -130,6 +130,40 @@ TEST_F(CatalogUpdate, LockPinsWhatTheIndexSaid)
     EXPECT_EQ(without.exit_code, 1) << without.out << without.err;
 }
 
+// The header block of the METADATA of PyPI's torch 2.11.0 wheel, as installed on the GPU
+// machine (tests/data/metadata): PyPI's plain wheel is the cu130 build, and its pins are the ones
+// the built-in catalog verified.
+TEST_F(CatalogUpdate, PyPIsPlainWheelIsTheVariantItsPinsName)
+{
+    std::ifstream in(std::string(ENVPIN_SOURCE_DIR) + "/tests/data/metadata/torch-2.11.0-pypi.METADATA");
+    const std::string metadata{std::istreambuf_iterator<char>(in), {}};
+    ASSERT_NE(metadata.find("Name: torch"), std::string::npos);
+    server->add({"simple", "torch", "torch-2.11.0-cp312-cp312-manylinux_2_28_x86_64.whl", metadata});
+    const auto run = envpin({"catalog", "update", "--index", server->url("simple"), "--json"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const auto shown = envpin({"catalog", "show", "--torch", "==2.11.0", "--json"});
+    ASSERT_EQ(shown.exit_code, 0) << shown.err;
+    const auto release = shown.json()["releases"].at(0);
+    EXPECT_EQ(release["pypi_default"], "cu130");
+    bool checked = false;
+    const auto builds = release["builds"];
+    for (const auto& build : builds) {
+        if (build["variant"] != "cu130")
+            continue;
+        EXPECT_EQ(build["origin"], server->url("simple") + " (" + shown.json()["overlay"]["updated"].get<std::string>() + ")");
+        for (const auto& pin : build["pins"])
+            if (pin["role"] == "cudnn") {
+                EXPECT_EQ(pin["version"], "9.19.0.56");
+                EXPECT_EQ(pin["evidence"], "verified");
+                checked = true;
+            }
+    }
+    EXPECT_TRUE(checked) << shown.out;
+    const auto differences = envpin({"catalog", "diff", "--json"}).json()["differences"];
+    for (const auto& difference : differences)
+        EXPECT_NE(difference["subject"], "torch 2.11.0+cu130") << difference.dump();  // the pins agree
+}
+
 TEST_F(CatalogUpdate, ASecondUpdateSendsOnlyConditionalRequests)
 {
     ASSERT_EQ(update().exit_code, 0);

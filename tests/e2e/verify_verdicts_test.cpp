@@ -141,7 +141,8 @@ TEST_F(VerdictsTest, LogStatusAndResetKeepThePassAfterTheFailure)
     EXPECT_EQ(first["runs"][1]["status"], "fail");
     EXPECT_EQ(first["runs"][1]["ref"], "train@1");
     const auto text = envpin({"log", "train"});
-    EXPECT_TRUE(has(text.out, "verified:pass (pass ")) << text.out;
+    // This machine has no GPU: the verdict says so before the runs behind it.
+    EXPECT_TRUE(has(text.out, "verified:pass (GPU not proven; pass ")) << text.out;
     EXPECT_TRUE(has(text.out, ", fail ")) << text.out;
 
     const auto status = envpin({"status", "train"});
