@@ -116,7 +116,7 @@ int run(int argc, char** argv)
     CLI::App app{"envpin: resolve, lock, snapshot, verify and reset GPU machine-learning environments"};
     app.fallthrough();  // global options are accepted after the subcommand too
     app.require_subcommand(1);
-    app.set_version_flag("--version", version_text());
+    app.set_version_flag("--version", version_text);  // the catalog is parsed only when asked
     use_help_format(app);
     add_global_options(app, context.global);
     CommandRun selected;

@@ -127,6 +127,12 @@ std::vector<IndexedWheel> wheels_of(const std::vector<std::pair<const PageJob*, 
     return wheels;
 }
 
+// The wheels of one project, release (local label included) and index share their METADATA.
+std::string release_key(const IndexedWheel& wheel)
+{
+    return wheel.index + "\n" + wheel.name.distribution + "\n" + wheel.name.version.to_string();
+}
+
 // One wheel per project, release, local label and index has its METADATA read: the newest
 // CPython's (the others differ only in tags). Returns the indexes into `wheels`.
 std::vector<size_t> metadata_representatives(const std::vector<IndexedWheel>& wheels)
@@ -134,7 +140,7 @@ std::vector<size_t> metadata_representatives(const std::vector<IndexedWheel>& wh
     std::map<std::string, size_t> chosen;
     for (size_t i = 0; i < wheels.size(); ++i) {
         const auto& wheel = wheels[i];
-        const auto key = wheel.index + "\n" + wheel.name.distribution + "\n" + wheel.name.version.to_string();
+        const auto key = release_key(wheel);
         const auto found = chosen.find(key);
         if (found == chosen.end() || wheel.file.filename > wheels[found->second].file.filename)
             chosen[key] = i;
@@ -173,11 +179,10 @@ void share_metadata(std::vector<IndexedWheel>& wheels)
     std::map<std::string, const CoreMetadata*> read;
     for (const auto& wheel : wheels)
         if (wheel.metadata)
-            read[wheel.index + "\n" + wheel.name.distribution + "\n" + wheel.name.version.to_string()] = &*wheel.metadata;
+            read[release_key(wheel)] = &*wheel.metadata;
     for (auto& wheel : wheels)
         if (!wheel.metadata)
-            if (const auto found = read.find(wheel.index + "\n" + wheel.name.distribution + "\n" + wheel.name.version.to_string());
-                found != read.end())
+            if (const auto found = read.find(release_key(wheel)); found != read.end())
                 wheel.metadata = *found->second;
 }
 
