@@ -268,9 +268,24 @@ Expected<Manifest> Store::manifest_apart(const SnapshotInfo& snapshot) const
     return read_manifest(history, snapshot);
 }
 
-Expected<Manifest> Store::read_manifest(History& history, const SnapshotInfo& snapshot)
+Expected<Manifest> Store::manifest_part(const SnapshotInfo& snapshot, const std::set<std::string>& shards) const
 {
-    auto texts = history.read(snapshot.commit);
+    auto history = ENVPIN_TRY(History::open(root_ / "manifests.git", OpenMode::read_write));
+    return read_manifest(history, snapshot, &shards);
+}
+
+Expected<std::optional<ShardIds>> Store::shard_ids(const SnapshotInfo& snapshot) const
+{
+    auto history = ENVPIN_TRY(History::open(root_ / "manifests.git", OpenMode::read_write));
+    auto ids = history.shard_ids(snapshot.commit);
+    if (!ids)
+        return std::unexpected(as_corrupt(std::move(ids.error()), snapshot));
+    return ids;
+}
+
+Expected<Manifest> Store::read_manifest(History& history, const SnapshotInfo& snapshot, const std::set<std::string>* shards)
+{
+    auto texts = history.read(snapshot.commit, shards);
     if (!texts)
         return std::unexpected(as_corrupt(std::move(texts.error()), snapshot));
     auto entries = texts->sharded ? parse_file_shards(texts->files) : parse_files(texts->files.front().text);

@@ -85,6 +85,14 @@ public:
     // The same through a repository handle of its own: safe on another thread while this
     // Store writes (a reset reads its target's manifest while it saves the unsaved state).
     [[nodiscard]] Expected<Manifest> manifest_apart(const SnapshotInfo& snapshot) const;
+    // Part of it, through a handle of its own: the distributions and the entries of the
+    // file-list shards named in `shards` (include "env", where every other shard's parent
+    // directories are, or validation refuses the part). A manifest from before the shards is
+    // read whole.
+    [[nodiscard]] Expected<Manifest> manifest_part(const SnapshotInfo& snapshot, const std::set<std::string>& shards) const;
+    // The snapshot's file-list shards and their blob ids (nullopt before the shards), through a
+    // handle of its own.
+    [[nodiscard]] Expected<std::optional<ShardIds>> shard_ids(const SnapshotInfo& snapshot) const;
 
     // Starts the background work (StoreOptions::background) unless none is set, it is turned off
     // (ENVPIN_NO_BACKGROUND=1, for tests that act inside its window), or a background detach
@@ -93,7 +101,8 @@ public:
     bool start_background(bool even_if_running = false) const;
 
 private:
-    [[nodiscard]] static Expected<Manifest> read_manifest(History& history, const SnapshotInfo& snapshot);
+    [[nodiscard]] static Expected<Manifest> read_manifest(History& history, const SnapshotInfo& snapshot,
+                                                          const std::set<std::string>* shards = nullptr);
     Store(std::filesystem::path root, Metadata metadata, History history, ObjectStore objects,
           std::optional<StoreLock> lock, std::filesystem::path background)
         : root_(std::move(root)), metadata_(std::move(metadata)), history_(std::move(history)),

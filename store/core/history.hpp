@@ -7,8 +7,10 @@
 // The only file that sees libgit2; libgit2's fsync of the git directory is switched on.
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,6 +43,9 @@ struct ManifestTexts {
     bool sharded = true;
     std::string distributions;
 };
+
+// A commit's file-list shards: name -> blob id (hex). Equal ids mean equal entries.
+using ShardIds = std::map<std::string, std::string>;
 
 // A commit as `History::log` walks it.
 struct LoggedCommit {
@@ -78,8 +83,12 @@ public:
     // caller holds the store lock, so no envpin writer owns them. Returns how many.
     [[nodiscard]] Expected<size_t> clear_stale_locks();
     // The manifest texts of `commit`; not_found when the commit is absent, corrupt when its
-    // tree lacks the manifest files.
-    [[nodiscard]] Expected<ManifestTexts> read(std::string_view commit);
+    // tree lacks the manifest files. With `only`, just the file-list shards it names (a
+    // manifest from before the shards is read whole).
+    [[nodiscard]] Expected<ManifestTexts> read(std::string_view commit, const std::set<std::string>* only = nullptr);
+    // The shards of `commit`'s file list and their blob ids, without reading them; nullopt for
+    // a manifest from before the shards.
+    [[nodiscard]] Expected<std::optional<ShardIds>> shard_ids(std::string_view commit);
 
 private:
     History(std::filesystem::path git_dir, git_repository* repository)

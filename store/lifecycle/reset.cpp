@@ -21,6 +21,7 @@
 #include "store/lifecycle/reset_apply.hpp"
 #include "store/lifecycle/reset_journal.hpp"
 #include "store/lifecycle/reset_plan.hpp"
+#include "store/lifecycle/reset_target.hpp"
 #include "store/lifecycle/snapshot.hpp"
 #include "store/lifecycle/tree_builder.hpp"
 #include "sys/beneath.hpp"
@@ -410,9 +411,7 @@ Expected<ResetOutcome> reset_environment(Store& store, const Environment& enviro
     const auto target = std::get<SnapshotInfo>(chosen);
     if (request.dry_run)
         return ResetOutcome(ENVPIN_TRY(preview_reset(store, environment, seen, drifted, target, root, request)));
-    auto target_reading = std::async(std::launch::async, [&store, &target] {
-        return traced("read target manifest (beside)", [&] { return store.manifest_apart(target); });
-    });
+    TargetReading target_reading(store, target, root == RootState::directory ? current : std::nullopt);
     ResetDone done;
     done.to = target;
     done.root = root == RootState::directory ? "present" : root == RootState::missing ? "missing" : "replaced";
@@ -431,10 +430,13 @@ Expected<ResetOutcome> reset_environment(Store& store, const Environment& enviro
         done.no_op = true;
         return ResetOutcome(done);
     }
+    const auto part = ENVPIN_TRY(target_reading.finish(root == RootState::directory ? current : std::nullopt));
     if (root == RootState::directory && live.entries.empty())
-        live = ENVPIN_TRY(traced("read manifest", [&] { return store.manifest(*current); }));
-    const auto target_manifest = ENVPIN_TRY(target_reading.get());
-    auto outcome = ENVPIN_TRY(switch_to(store, environment, request, target_manifest, live, target, std::move(done), started));
+        live = ENVPIN_TRY(traced("read manifest", [&] {
+            return part.shards ? store.manifest_part(*current, *part.shards) : store.manifest(*current);
+        }));
+    keep_part(live, part);
+    auto outcome = ENVPIN_TRY(switch_to(store, environment, request, part.manifest, live, target, std::move(done), started));
     std::get<ResetDone>(outcome).target_verified = ENVPIN_TRY(verdict_of_target());
     return outcome;
 }

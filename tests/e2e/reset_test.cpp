@@ -324,6 +324,32 @@ TEST_F(ResetTest, UnsavedDriftIsSnapshottedFirstAndCanBeRestored)
     EXPECT_EQ(picture(venv), with_drift);
 }
 
+// A reset reads only the target's shards (site-packages by first letter) that differ from the
+// tree: here the target differs from the current snapshot in tinypkg's shard (t), the unsaved
+// changes touch otherpkg's (o) in place and add a package in a shard the target lacks (z),
+// and the whole bin/ directory (shard env) is gone. Each must come back or go, byte for byte.
+TEST_F(ResetTest, ChangesInShardsTheTargetDoesNotDifferInComeBackToo)
+{
+    make_history(0, "copy");
+    const auto other = site_packages(venv) / "otherpkg" / "__init__.py";
+    ASSERT_TRUE(fs::exists(other));
+    { std::ofstream(other, std::ios::app) << "# edited in place\n"; }
+    write_text(site_packages(venv) / "zzzpkg" / "__init__.py", "new = True\n");
+    fs::remove_all(venv / "bin");
+    const auto with_drift = picture(venv);
+    const auto reset = envpin({"reset", "train", "train@1", "--force", "--json"});
+    ASSERT_EQ(reset.exit_code, 0) << reset.err;
+    EXPECT_EQ(reset.json()["saved"], "train@3");
+    EXPECT_EQ(picture(venv), first);
+    EXPECT_EQ(envpin({"status", "train", "--exit-code"}).exit_code, 0);
+    // And forward again, to the drift saved before the reset and then to @2.
+    ASSERT_EQ(envpin({"reset", "train", "train@3", "--force"}).exit_code, 0);
+    EXPECT_EQ(picture(venv), with_drift);
+    ASSERT_EQ(envpin({"reset", "train", "train@2", "--force"}).exit_code, 0);
+    EXPECT_EQ(picture(venv), second);
+    EXPECT_EQ(envpin({"fsck"}).exit_code, 0);
+}
+
 TEST_F(ResetTest, ResetToTheCurrentStateIsANoOp)
 {
     make_history();

@@ -1,0 +1,48 @@
+#pragma once
+// The part of a reset's target that the reset needs: the file-list shards in which the target
+// differs from the tree the reset starts from (two shards with the same blob id hold the same
+// entries), plus "env", where every other shard's parent directories are. Putting back one
+// file reads one shard of the target, not its 70,000 entries; a tree that is gone reads all.
+#include <future>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "store/store.hpp"
+
+namespace envpin::store {
+
+struct TargetPart {
+    Manifest manifest;
+    std::optional<std::set<std::string>> shards;  // nullopt: the whole manifest
+};
+
+// Reads beside the rest of the reset: starts at once with what differs from `base` (the
+// snapshot the environment was at when the reset began; nullopt when its tree is gone or
+// replaced), and finishes with what differs from the snapshot the tree is at once its
+// unsaved changes were saved.
+class TargetReading {
+public:
+    TargetReading(const Store& store, const SnapshotInfo& target, std::optional<SnapshotInfo> base);
+    // `from`: the snapshot whose manifest is the live tree (nullopt: no tree to compare with).
+    [[nodiscard]] Expected<TargetPart> finish(const std::optional<SnapshotInfo>& from);
+
+private:
+    // What the early read found: the shard ids of the target and the base, the shards read
+    // (nullopt: the whole manifest) and their entries.
+    struct Early {
+        std::optional<ShardIds> target_ids;
+        std::optional<ShardIds> base_ids;
+        std::optional<std::set<std::string>> read;
+        Manifest manifest;
+    };
+    const Store& store_;
+    SnapshotInfo target_;
+    std::optional<SnapshotInfo> base_;
+    std::future<Expected<Early>> early_;
+};
+
+// Drops the entries of `live` outside the part's shards (a whole part keeps all).
+void keep_part(Manifest& live, const TargetPart& part);
+
+}  // namespace envpin::store
