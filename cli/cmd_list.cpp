@@ -70,7 +70,7 @@ Expected<ExitCode> run_list(Context& context, bool all)
         return ExitCode::ok;
     }
     auto store = ENVPIN_TRY(std::move(opened));
-    const auto listed = ENVPIN_TRY(list_environments(store, this_host_fingerprint(), all));
+    const auto listed = ENVPIN_TRY(list_environments(store, this_host_fingerprint(store.root()), all));
     if (context.global.json) {
         auto json = nlohmann::json::array();
         for (const auto& item : listed)

@@ -36,7 +36,7 @@ Expected<ExitCode> run_log(Context& context, const LogFlags& flags)
     auto store = ENVPIN_TRY(store::Store::open(store_options(context, store::Access::read)));
     const auto environment = ENVPIN_TRY(store.environment(name, true));  // a forgotten one's snapshots too
     // Verdicts are per host: runs on this host's fingerprint (GPU models + driver + suite).
-    const auto verdicts = ENVPIN_TRY(store::load_verdicts(store.metadata(), environment, this_host_fingerprint()));
+    const auto verdicts = ENVPIN_TRY(store::load_verdicts(store.metadata(), environment, this_host_fingerprint(store.root())));
     const auto& snapshots = verdicts.snapshots();
     const auto today = today_utc();
     auto json = nlohmann::json::array();

@@ -31,7 +31,7 @@ Expected<ExitCode> run_reset(Context& context, const ResetFlags& flags)
     request.keep_old = flags.keep_old;
     request.dry_run = flags.dry_run;
     // The host probe (a child that may take a GPU driver's start-up) runs beside the reset.
-    auto probe = std::async(std::launch::async, this_host_fingerprint).share();
+    auto probe = std::async(std::launch::async, this_host_fingerprint, store::store_root(context.global.store)).share();
     request.fingerprint = [probe] { return std::optional<std::string>(probe.get()); };
     request.progress = progress_line(context);
     const auto access = flags.dry_run ? store::Access::read : store::Access::write;

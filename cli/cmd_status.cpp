@@ -47,7 +47,7 @@ Expected<ExitCode> run_status(Context& context, const StatusFlags& flags)
 {
     auto store = ENVPIN_TRY(store::Store::open(store_options(context, store::Access::read)));
     // The host probe (a child process) runs while the tree is walked and hashed.
-    auto fingerprint = std::async(std::launch::async, this_host_fingerprint);
+    auto fingerprint = std::async(std::launch::async, this_host_fingerprint, store.root());
     // A reset that ran while the tree was walked leaves a picture of neither tree: walked again
     // (a few times), then said as a reset under way.
     auto environment = ENVPIN_TRY(store.environment(flags.name));

@@ -214,7 +214,7 @@ Expected<CheckResult> check_drift(GateRun& run, store::Store& store)
 Expected<std::optional<CheckResult>> recorded_verdict(GateRun& run, store::Store& store)
 {
     const auto verdicts = ENVPIN_TRY(store::load_verdicts(store.metadata(), *run.environment,
-                                                                 run.fingerprint ? *run.fingerprint : this_host_fingerprint()));
+                                                                 run.fingerprint ? *run.fingerprint : this_host_fingerprint(store.root())));
     const auto& current = *run.current;
     if (const auto pass = verdicts.last_pass(current))
         return passed("verified", fmt::format("{} passed verify on this host at {}", current.label(), pass->record.started));
