@@ -55,6 +55,10 @@ detach_window() { "$envpin" status bench --json 2>/dev/null | python3 -c 'import
 # Two rounds, each parallel sha256sum then adopt into a fresh store, returning and then durable
 # (`envpin recover` waits for the background copy); the pairs' ratios, not one lucky run.
 for round in 1 2; do
+  # The disk's bandwidth now (a virtual disk's varies with what was written before): this
+  # round's floor.
+  timed "dd 4 GiB conv=fdatasync (round $round floor)" dd if=/dev/zero of="$work/dd" bs=64M count=64 conv=fdatasync status=none
+  rm -f "$work/dd"
   timed "parallel sha256sum (round $round)" sh -c "find '$work/bench' -type f -print0 | xargs -0 -P$(nproc) -n 200 sha256sum > /dev/null"
   rm -rf "$ENVPIN_HOME"
   timed "envpin adopt (default, returns; round $round)" "$envpin" adopt "$work/bench" --name bench
@@ -77,7 +81,17 @@ timed "envpin snapshot (back to @1's files)" "$envpin" snapshot bench
 "$envpin" recover
 # One file written in place (after the detach: the store is not touched), then back.
 : > "$(site "$work/bench")/torch/nn/modules/linear.py"
+# The host fingerprint: probed (a GPU child) and kept, then read back.
+rm -rf "$ENVPIN_HOME/cache"
+timed "envpin log (host probed, fingerprint kept)" "$envpin" log bench -n 1 > /dev/null
+timed "envpin log (fingerprint read back)" "$envpin" log bench -n 1 > /dev/null
 timed "envpin reset: one file -> @1" "$envpin" reset bench bench@1 --force
+for i in 1 2 3; do
+  : > "$(site "$work/bench")/torch/nn/modules/linear.py"
+  timed "envpin reset: one file -> @1 (again $i)" "$envpin" reset bench bench@1 --force > /dev/null
+done
+: > "$(site "$work/bench")/torch/nn/modules/linear.py"; sync
+"$envpin" reset bench bench@1 --force 2>&1 | grep 'envpin trace' | grep -v '|' | sed 's/^/  one-file trace: /' | tee -a "$summary"
 timed "envpin status after reset" "$envpin" status bench --exit-code
 timed "envpin recover (copy of what reset linked)" "$envpin" recover
 torch_dir="$(site "$work/bench")/torch"
@@ -88,8 +102,28 @@ timed "envpin status after reset" "$envpin" status bench --exit-code
 timed "envpin recover (copy of what reset linked)" "$envpin" recover
 detach_window
 timed "envpin status after the copy" "$envpin" status bench --exit-code
+# uv's warm hardlink install of the whole environment beside the whole-tree reset, in both
+# orders (what making ~7,900 directories costs on ext4 depends on what ran before).
+make_wheelhouse
+uv_whole() {
+  rm -rf "$work/uvenv"; uv venv -q "$work/uvenv" --python "$source_env/bin/python"; sync
+  timed "uv install whole env (warm cache, hardlink) $1" uv pip install -q --python "$work/uvenv/bin/python" --offline --no-index \
+    --find-links "$work/wheels" --no-deps --link-mode hardlink -r "$work/requirements.txt"
+  rm -rf "$work/uvenv"
+}
+export UV_CACHE_DIR="$work/uv-cache"
+python3 -c 'import os,sys; print("\n".join(sorted(n.split("-")[0] for n in os.listdir(sys.argv[1]))))' "$work/wheels" > "$work/requirements.txt"
+rm -rf "$work/uvenv"; uv venv -q "$work/uvenv" --python "$source_env/bin/python"
+timed "uv install whole env (cold cache: fills it)" uv pip install -q --python "$work/uvenv/bin/python" --offline --no-index \
+  --find-links "$work/wheels" --no-deps --link-mode hardlink -r "$work/requirements.txt"
+uv_whole "(before envpin)"
 rm -rf "$work/bench"
 timed "envpin reset: whole tree gone -> @1" "$envpin" reset bench bench@1 --force
+uv_whole "(after envpin)"
+"$envpin" recover
+rm -rf "$work/bench"; sync
+timed "envpin reset: whole tree gone -> @1 (again, traced)" sh -c "'$envpin' reset bench bench@1 --force 2>&1 | grep 'envpin trace' | grep -v '|' | sed 's/^/  whole-tree trace: /' | tee -a '$summary'"
+uv_whole "(after envpin, again)"
 timed "envpin status after full reset" "$envpin" status bench --exit-code
 timed "envpin recover (copy of what reset linked)" "$envpin" recover
 detach_window
