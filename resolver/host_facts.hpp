@@ -13,6 +13,21 @@ struct ComputeCapability {
     auto operator<=>(const ComputeCapability&) const = default;
 };
 
+// A GPU's health as NVML reports it (what DCGM's quick level reads); each field nullopt where the
+// GPU or driver does not report it.
+struct GpuHealth {
+    std::optional<bool> ecc_enabled;
+    std::optional<unsigned long long> ecc_volatile_uncorrected, ecc_volatile_corrected;
+    std::optional<unsigned long long> ecc_aggregate_uncorrected, ecc_aggregate_corrected;
+    std::optional<unsigned> remapped_rows_correctable, remapped_rows_uncorrectable;
+    std::optional<bool> remap_pending, remap_failed;
+    std::optional<unsigned long long> clock_event_reasons;  // NVML's bit mask
+    std::optional<bool> persistence_mode;
+    std::optional<unsigned> pcie_generation, pcie_width, pcie_max_generation, pcie_max_width;
+    std::optional<unsigned> sm_clock_mhz, sm_clock_max_mhz;
+    bool operator==(const GpuHealth&) const = default;
+};
+
 struct GpuInfo {
     int index = 0;
     std::string name;
@@ -20,6 +35,7 @@ struct GpuInfo {
     ComputeCapability cc;
     long long memory_mib = 0;
     std::optional<bool> mig;  // MIG mode enabled; nullopt when unknown or unsupported
+    GpuHealth health;
     bool operator==(const GpuInfo&) const = default;
 };
 

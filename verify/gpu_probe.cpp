@@ -1,5 +1,7 @@
 #include "verify/gpu_probe.hpp"
 
+#include "verify/gpu_health.hpp"
+
 #include <fmt/format.h>
 
 #include "verify/cuda_driver.hpp"
@@ -120,7 +122,8 @@ nlohmann::json gpu_to_json(const GpuInfo& gpu)
             {"cc", fmt::format("{}.{}", gpu.cc.major, gpu.cc.minor)},
             {"memory_mib", gpu.memory_mib},
             {"uuid", gpu.uuid},
-            {"mig", gpu.mig ? nlohmann::json(*gpu.mig) : nlohmann::json(nullptr)}};
+            {"mig", gpu.mig ? nlohmann::json(*gpu.mig) : nlohmann::json(nullptr)},
+            {"health", health_to_json(gpu.health)}};
 }
 
 nlohmann::json to_json(const GpuProbeReport& report)
@@ -171,6 +174,8 @@ Expected<GpuProbeReport> parse_gpu_probe_report(std::string_view text)
             gpu.memory_mib = item.at("memory_mib").get<long long>();
             if (!item.at("mig").is_null())
                 gpu.mig = item.at("mig").get<bool>();
+            if (const auto health = item.find("health"); health != item.end())
+                gpu.health = ENVPIN_TRY(health_from_json(*health));
             report.gpus.push_back(std::move(gpu));
         }
         return report;

@@ -10,6 +10,7 @@
 #include "verify/check_support.hpp"
 #include "verify/hints.hpp"
 #include "verify/host_facts_json.hpp"
+#include "verify/gpu_health.hpp"
 #include "verify/host_probe.hpp"
 #include "verify/shadowing.hpp"
 #include "verify/suite_checks.hpp"
@@ -68,6 +69,24 @@ Finding driver_finding(const HostFacts& facts, const ProbeRequest& request)
     return f;
 }
 
+// "GPU N health": NVML's readings, failing only on a hard fault; none when nothing was read.
+std::optional<Finding> health_finding(const GpuInfo& gpu)
+{
+    const auto verdict = judge_gpu_health(gpu.health);
+    if (!verdict.read_anything)
+        return std::nullopt;
+    Finding f{fmt::format("GPU {} health", gpu.index)};
+    auto said = verdict.faults;
+    said.insert(said.end(), verdict.notes.begin(), verdict.notes.end());
+    f.detail = join(said, "; ");
+    if (!verdict.faults.empty()) {
+        f.status = CheckStatus::fail;
+        f.hint = "A fault of the GPU, not of the environment: drain it and reset it (nvidia-smi -r -i " +
+                 std::to_string(gpu.index) + "), and have it serviced if the fault comes back.";
+    }
+    return f;
+}
+
 std::vector<Finding> gpu_findings(const HostFacts& facts, const ProbeRequest& request)
 {
     std::vector<Finding> findings;
@@ -97,6 +116,8 @@ std::vector<Finding> gpu_findings(const HostFacts& facts, const ProbeRequest& re
             f.hint = hint_for("no kernel image is available");
         }
         findings.push_back(std::move(f));
+        if (auto health = health_finding(gpu))
+            findings.push_back(std::move(*health));
         if (gpu.mig.value_or(false))
             findings.push_back({fmt::format("GPU {} MIG", gpu.index), CheckStatus::pass,
                                 "MIG mode is on: CUDA sees only the MIG instances named in CUDA_VISIBLE_DEVICES, "

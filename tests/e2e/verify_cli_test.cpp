@@ -187,6 +187,27 @@ TEST(VerifyHostCheck, EveryGpuMustBeCoveredByTheArchList)
     EXPECT_TRUE(has(v100["detail"], "MIG mode is on")) << v100["detail"];
 }
 
+// NVML's health readings travel with the host facts: a healthy GPU's are reported, a pending row
+// remap or an uncorrectable ECC error fails the host check naming it, with a hint that the
+// GPU, not the environment, is at fault.
+TEST(VerifyHostCheck, GpuHealthIsReportedAndAHardFaultFails)
+{
+    const std::string healthy =
+        R"(host_facts={"driver": "580.159.04", "gpus": [{"index": 0, "name": "NVIDIA H100 80GB HBM3", "cc": "9.0", "memory_mib": 81559, "uuid": "GPU-1", "mig": false, "health": {"ecc_enabled": true, "ecc_volatile_uncorrected": 0, "ecc_volatile_corrected": 0, "ecc_aggregate_uncorrected": 0, "ecc_aggregate_corrected": 2, "remap_pending": false, "remap_failed": false, "remapped_rows_correctable": 0, "remapped_rows_uncorrectable": 0, "clock_event_reasons": 1, "persistence_mode": true, "pcie_generation": 5, "pcie_width": 16}}]})";
+    const auto good = host_check({healthy, "torch_arch_list=sm_90"});
+    EXPECT_EQ(good["status"], "pass") << good["detail"];
+    EXPECT_TRUE(has(good["detail"], "GPU 0 health: ECC on: 0 corrected, 0 uncorrected")) << good["detail"];
+    EXPECT_TRUE(has(good["detail"], "PCIe gen5 x16")) << good["detail"];
+    auto faulty = healthy;
+    faulty.replace(faulty.find(R"("remap_pending": false)"), 22, R"("remap_pending": true )");
+    faulty.replace(faulty.find(R"("ecc_volatile_uncorrected": 0)"), 29, R"("ecc_volatile_uncorrected": 3)");
+    const auto bad = host_check({faulty, "torch_arch_list=sm_90"});
+    EXPECT_EQ(bad["status"], "fail") << bad["detail"];
+    EXPECT_TRUE(has(bad["detail"], "3 uncorrectable ECC error(s)")) << bad["detail"];
+    EXPECT_TRUE(has(bad["detail"], "row remap is pending")) << bad["detail"];
+    EXPECT_TRUE(has(bad["hint"], "not of the environment")) << bad["hint"];
+}
+
 TEST(VerifyHostCheck, NvSwitchWithoutFabricManagerFails)
 {
     TempDir root;
