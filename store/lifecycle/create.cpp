@@ -190,6 +190,8 @@ Expected<void> install_and_record(const StoreOptions& options, const CreateReque
         if (!outcome.mismatches.empty())
             return {};
     }
+    if (request.before_record)
+        ENVPIN_TRY(request.before_record(outcome));
     announce(request, fmt::format("recording {} in the store", request.name));
     auto write = options;
     write.access = Access::create;
