@@ -262,10 +262,9 @@ Expected<std::vector<ResolvedArtifact>> resolve_environment(const CreateRequest&
     return artifacts;
 }
 
-Expected<CreateOutcome> create_environment(const StoreOptions& store, const CreateRequest& original)
+Expected<CreateOutcome> create_environment(const StoreOptions& store, CreateRequest request)
 {
-    auto request = original;
-    request.path = fs::absolute(original.path).lexically_normal();
+    request.path = fs::absolute(request.path).lexically_normal();
     ENVPIN_TRY(take_back_killed_create(store, request.path));
     ENVPIN_TRY(check_creatable(request));
     ENVPIN_TRY(check_name_free(store, request.name));

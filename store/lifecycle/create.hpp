@@ -85,6 +85,6 @@ struct CreateOutcome {
 // Creates, installs, checks and records, as described above. `store` names the store
 // (root, wait); it is opened for reading to check the name first and for writing only at the
 // end. A stack that is not the lock's is a value (`mismatches`), not an error.
-[[nodiscard]] Expected<CreateOutcome> create_environment(const StoreOptions& store, const CreateRequest& request);
+[[nodiscard]] Expected<CreateOutcome> create_environment(const StoreOptions& store, CreateRequest request);
 
 }  // namespace envpin::store

@@ -67,8 +67,9 @@ CreateClaim::CreateClaim(CreateClaim&& other) noexcept
 
 CreateClaim::~CreateClaim()
 {
+    // Best effort: a claim left behind is taken back by the next create of the path.
     if (!file_.empty())
-        (void)remove_file(file_);
+        ::unlink(file_.c_str());
 }
 
 Expected<std::optional<KilledCreate>> find_killed_create(const fs::path& path)
