@@ -10,9 +10,36 @@
 #include "cli/render_store.hpp"
 #include "cli/render_verify.hpp"
 #include "cli/verify_run.hpp"
+#include "sys/file.hpp"
 
 namespace envpin::cli {
 namespace {
+
+// The bytes of `path` when it is a file; nullopt when there is none.
+std::optional<std::string> previous_text(const std::filesystem::path& path)
+{
+    auto text = sys::read_file(path);
+    return text ? std::optional(std::move(*text)) : std::nullopt;
+}
+
+// Puts the lock back as it was before create wrote it (`before`: its bytes; nullopt: no file).
+Expected<void> restore_lock(const std::filesystem::path& path, const std::optional<std::string>& before)
+{
+    if (before)
+        return sys::write_file_atomic(path, *before);
+    std::error_code ec;
+    if (!std::filesystem::remove(path, ec) && ec)
+        return fail(ErrorCode::io, "cannot remove {}: {}", path.string(), ec.message());
+    return {};
+}
+
+// `error`, with what could not be put back added.
+Error put_back(const std::filesystem::path& path, const std::optional<std::string>& before, Error error)
+{
+    if (const auto restored = restore_lock(path, before); !restored)
+        error.message += fmt::format("; putting back {} failed too: {}", path.string(), restored.error().describe());
+    return error;
+}
 
 Expected<ExitCode> run_create(Context& context, const CreateFlags& flags)
 {
@@ -30,16 +57,28 @@ Expected<ExitCode> run_create(Context& context, const CreateFlags& flags)
         inputs.request.installer_progress = true;  // a multi-GB install shows what it does
     }
     inputs.request.progress = progress_line(context);
+    // The lock is written just before the environment is recorded, and put back when the
+    // recording fails: a create leaves its environment recorded and its lock written, or neither.
+    std::optional<LockWrite> lock_write;
+    std::optional<std::string> lock_before;  // the lock file's bytes before (nullopt: no file)
+    if (inputs.lock)
+        inputs.request.before_record = [&](const store::CreateOutcome& made) -> Expected<void> {
+            lock_before = previous_text(inputs.lock->path);
+            lock_write = ENVPIN_TRY(write_create_lock(*inputs.lock, *inputs.request.stack, made.installed));
+            return {};
+        };
     const auto outcome = store::create_environment(store_options(context, store::Access::write, flags.wait),
                                                    inputs.request);
     finish_progress(context);
-    if (!outcome)
+    if (!outcome) {
+        if (lock_write == LockWrite::written)
+            return std::unexpected(put_back(inputs.lock->path, lock_before, outcome.error()));
         return std::unexpected(outcome.error());
+    }
     CreateReport report{&inputs.request, &*outcome, std::nullopt, std::nullopt, std::nullopt};
     if (inputs.lock) {
         report.lock_path = inputs.lock->path;
-        if (outcome->mismatches.empty())
-            report.lock_write = ENVPIN_TRY(write_create_lock(*inputs.lock, *inputs.request.stack, outcome->installed));
+        report.lock_write = lock_write;
     }
     if (!context.global.json)
         render_create(report, context.out, context.err, context.global.quiet);

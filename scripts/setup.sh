@@ -25,6 +25,8 @@ packages=(
   # verify's CPU tests: the training probe builds against libtorch-dev, the python check
   # imports python3-torch from a venv with system site-packages
   libtorch-dev python3-torch
+  # scripts/tidy.sh in CI (clang 14 cannot parse libstdc++'s <expected>; 19 can)
+  clang-tidy-19
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -50,10 +50,22 @@ void initialize_libgit2()
     });
 }
 
-#define ENVPIN_GIT(doing, call)                                         \
-    do {                                                                \
-        if (const int git_code_ = (call); git_code_ < 0)                \
-            return std::unexpected(git_failure((doing), git_code_));   \
+// libgit2 reports some system failures in its own words only ("failed to insert entry: invalid
+// object specified" when the open of an object failed): the system's words are added when errno
+// still holds them.
+Error git_failure_with_errno(std::string_view doing, int code, int system)
+{
+    auto error = git_failure(doing, code);
+    if (system != 0 && system != ENOENT && system != EEXIST)  // those two are libgit2's probes
+        error.message += fmt::format(" ({})", sys::errno_text(system));
+    return error;
+}
+
+#define ENVPIN_GIT(doing, call)                                                        \
+    do {                                                                               \
+        errno = 0;                                                                     \
+        if (const int git_code_ = (call); git_code_ < 0)                               \
+            return std::unexpected(git_failure_with_errno((doing), git_code_, errno)); \
     } while (false)
 
 Expected<git_oid> parse_oid(std::string_view hex)
@@ -243,6 +255,14 @@ Expected<git_oid> write_files_tree(git_repository* repo, const std::filesystem::
 // Every object goes through the stored-object writer, unsynced; one syncfs then makes them all
 // durable before the commit id is handed out (and so before the database can name it).
 Expected<std::string> History::write_commit(const CommitRequest& request)
+{
+    auto commit = write_commit_objects(request);
+    if (!commit)
+        commit.error().with_context("writing a snapshot commit in " + git_dir_.string());
+    return commit;
+}
+
+Expected<std::string> History::write_commit_objects(const CommitRequest& request)
 {
     const auto writer = ENVPIN_TRY(open_for_writing(git_dir_));
     auto* repo = writer.get();

@@ -91,6 +91,8 @@ public:
     [[nodiscard]] Expected<std::optional<ShardIds>> shard_ids(std::string_view commit);
 
 private:
+    // write_commit without the repository's path in its errors.
+    [[nodiscard]] Expected<std::string> write_commit_objects(const CommitRequest& request);
     History(std::filesystem::path git_dir, git_repository* repository)
         : git_dir_(std::move(git_dir)), repository_(repository)
     {

@@ -1,6 +1,8 @@
 // Metadata queries for verification runs and the journal of multi-step operations.
 #include "store/core/metadata.hpp"
 
+#include "sys/crash_point.hpp"
+
 namespace envpin::store {
 
 namespace {
@@ -27,6 +29,7 @@ Expected<long long> Metadata::record_verify_run(const VerifyRunRecord& run)
     insert_run.bind(4, run.started).bind(5, run.duration_ms).bind(6, run.suite_version).bind(7, run.host_json);
     insert_run.bind(8, run.context_json);
     ENVPIN_TRY(insert_run.run());
+    sys::crash_point("verify-record");  // crash tests: a kill inside the transaction
     const auto run_id = database_.last_insert_id();
     auto insert_check = ENVPIN_TRY(database_.prepare(
         "INSERT INTO verify_checks (run_id, position, name, status, result) VALUES (?, ?, ?, ?, ?)"));
@@ -36,8 +39,10 @@ Expected<long long> Metadata::record_verify_run(const VerifyRunRecord& run)
         insert_check.bind(1, run_id).bind(2, static_cast<long long>(i)).bind(3, check.name);
         insert_check.bind(4, check.status).bind(5, check.json);
         ENVPIN_TRY(insert_check.run());
+        sys::crash_point("verify-record");
     }
     ENVPIN_TRY(transaction.commit());
+    sys::crash_point("verify-record");  // and one after the commit
     return run_id;
 }
 

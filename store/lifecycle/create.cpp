@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "base/strings.hpp"
+#include "store/lifecycle/create_claim.hpp"
 #include "store/lifecycle/dist_info.hpp"
 #include "store/core/ref.hpp"
 #include "sys/file.hpp"
@@ -154,6 +155,26 @@ Expected<void> check_name_free(const StoreOptions& options, const std::string& n
     return {};
 }
 
+// Takes back what a create of `path` killed mid-way left (store/lifecycle/create_claim.hpp):
+// its directories, unless the store recorded the environment before the kill.
+Expected<void> take_back_killed_create(const StoreOptions& options, const fs::path& path)
+{
+    const auto killed = ENVPIN_TRY(find_killed_create(path));
+    if (!killed)
+        return {};
+    bool recorded = false;
+    if (!killed->made.empty()) {
+        auto read = options;
+        read.access = Access::read;
+        auto store = Store::open(read);
+        if (!store && store.error().code != ErrorCode::not_found)
+            return std::unexpected(store.error());
+        if (store)
+            recorded = ENVPIN_TRY(store->metadata().find_environment_by_path(killed->environment)).has_value();
+    }
+    return take_back(*killed, recorded);
+}
+
 // Everything after the venv exists; the caller removes it unless this records it.
 Expected<void> install_and_record(const StoreOptions& options, const CreateRequest& request,
                                   const Installer& installer, CreateOutcome& outcome)
@@ -169,6 +190,8 @@ Expected<void> install_and_record(const StoreOptions& options, const CreateReque
         if (!outcome.mismatches.empty())
             return {};
     }
+    if (request.before_record)
+        ENVPIN_TRY(request.before_record(outcome));
     announce(request, fmt::format("recording {} in the store", request.name));
     auto write = options;
     write.access = Access::create;
@@ -239,10 +262,10 @@ Expected<std::vector<ResolvedArtifact>> resolve_environment(const CreateRequest&
     return artifacts;
 }
 
-Expected<CreateOutcome> create_environment(const StoreOptions& store, const CreateRequest& original)
+Expected<CreateOutcome> create_environment(const StoreOptions& store, CreateRequest request)
 {
-    auto request = original;
-    request.path = fs::absolute(original.path).lexically_normal();
+    request.path = fs::absolute(request.path).lexically_normal();
+    ENVPIN_TRY(take_back_killed_create(store, request.path));
     ENVPIN_TRY(check_creatable(request));
     ENVPIN_TRY(check_name_free(store, request.name));
     const ScratchDirectory scratch;
@@ -250,7 +273,9 @@ Expected<CreateOutcome> create_environment(const StoreOptions& store, const Crea
         return fail(ErrorCode::io, "cannot make a scratch directory in {}",
                     fs::temp_directory_path().string());
     const Installer installer(request.installer, scratch.path(), request.installer_progress);
-    MadeTree made(first_missing_directory(request.path));
+    const auto top = first_missing_directory(request.path);
+    const auto claim = ENVPIN_TRY(CreateClaim::take(top, request.path));  // outlives `made`
+    MadeTree made(top);
     announce(request, fmt::format("creating {} ({}, python {})", request.path.string(),
                                   to_string(request.installer),
                                   request.python.empty() ? "3" : request.python));

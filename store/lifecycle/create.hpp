@@ -35,6 +35,8 @@
 
 namespace envpin::store {
 
+struct CreateOutcome;
+
 struct CreateRequest {
     std::string name;
     std::filesystem::path path;         // must not exist; made with its missing parents
@@ -52,6 +54,9 @@ struct CreateRequest {
     std::function<void(std::string_view step)> on_step;  // "installing torch==2.7.1+cu128 from ..."
     bool installer_progress = false;  // uv's own progress on stderr while it installs (a terminal)
     ProgressCallback progress;                           // hashing for the first snapshot
+    // Called once the environment checks out, just before it is recorded (`envpin create` writes
+    // envpin.lock there): a failure records nothing and removes the environment.
+    std::function<Expected<void>(const CreateOutcome&)> before_record;
 };
 
 struct CreateOutcome {
@@ -80,6 +85,6 @@ struct CreateOutcome {
 // Creates, installs, checks and records, as described above. `store` names the store
 // (root, wait); it is opened for reading to check the name first and for writing only at the
 // end. A stack that is not the lock's is a value (`mismatches`), not an error.
-[[nodiscard]] Expected<CreateOutcome> create_environment(const StoreOptions& store, const CreateRequest& request);
+[[nodiscard]] Expected<CreateOutcome> create_environment(const StoreOptions& store, CreateRequest request);
 
 }  // namespace envpin::store

@@ -7,12 +7,10 @@
 // snapshot; a retry succeeds.
 #include <gtest/gtest.h>
 
-#include <cstring>
-#include <fstream>
-#include <map>
 #include <optional>
 
 #include "store/core/digest.hpp"
+#include "tests/support/fault_run.hpp"
 #include "tests/support/sanitizer.hpp"
 #include "tests/support/python_env.hpp"
 #include "tests/support/store_fixture.hpp"
@@ -20,15 +18,6 @@
 namespace envpin::test {
 namespace {
 namespace fs = std::filesystem;
-
-const std::vector<std::string> kinds = {"write", "fsync", "rename", "link", "open", "mkdir"};
-const std::vector<std::pair<std::string, int>> errnos = {{"ENOSPC", ENOSPC}, {"EIO", EIO}};
-
-struct FaultedRun {
-    EnvpinRun run;
-    std::map<std::string, long> calls;
-    bool fired = false;
-};
 
 class FaultTest : public StoreTest {
 protected:
@@ -41,60 +30,13 @@ protected:
     FaultedRun run_faulted(std::vector<std::string> arguments, const std::string& fault,
                            const std::optional<fs::path>& other_store = std::nullopt)
     {
-        const auto log = dir / "fault.log";
-        fs::remove(log);
         arguments.insert(arguments.begin(), {"--store", other_store.value_or(store()).string()});
-        std::vector<std::pair<std::string, std::string>> environment = {
-            {"LD_PRELOAD", ENVPIN_FAULTS_LIB}, {"ENVPIN_FAULT_LOG", log.string()}, {"ENVPIN_NO_BACKGROUND", "1"}};
-        if (!fault.empty())
-            environment.emplace_back("ENVPIN_FAULT", fault);
-        FaultedRun faulted{run_envpin(arguments, environment), {}, false};
-        std::ifstream lines(log);
-        std::string first, second;
-        while (lines >> first >> second) {
-            if (first == "fired") {
-                faulted.fired = true;
-                lines >> second;
-            } else {
-                faulted.calls[first] = std::stol(second);
-            }
-        }
-        return faulted;
+        return test::run_faulted(arguments, fault, dir / "fault.log");
     }
 
-    // `points` points spread over [1, count].
-    static std::vector<long> spread(long count, int points_wanted = 5)
-    {
-        std::vector<long> points;
-        for (int i = 0; i < points_wanted; ++i) {
-            const long n = std::max(1L, count * i / (points_wanted - 1));
-            if (points.empty() || points.back() != n)
-                points.push_back(n);
-        }
-        return points;
-    }
-
-    // A fired fault either failed the command cleanly (exit 3, saying why: the errno's words) or
-    // was absorbed by a fallback that did the work another way (a probe, libgit2's own writer,
-    // a checkpoint after the commit): then the command succeeded and what follows checks that
-    // its work is whole. Returns whether it failed.
     bool check_fired(const FaultedRun& faulted, const std::string& fault, int error) const
     {
-        if (faulted.run.exit_code == 0)
-            return false;
-        EXPECT_EQ(faulted.run.exit_code, 3) << fault << ": " << faulted.run.out << faulted.run.err;
-        EXPECT_NE(faulted.run.err.find("envpin: error: "), std::string::npos) << fault << ": " << faulted.run.err;
-        // Why: the errno's words, or SQLite's for them ("disk I/O error", "disk is full"), and
-        // where: a path (in the store or the environment).
-        const auto& err = faulted.run.err;
-        const bool why = err.find(std::strerror(error)) != std::string::npos ||
-                         err.find("disk is full") != std::string::npos || err.find("disk I/O error") != std::string::npos ||
-                         // libgit2 reports a commit it could not open as one that does not exist
-                         // (docs/RELIABILITY.md): said with the repository's path
-                         err.find("manifests.git: target OID for the reference doesn't exist") != std::string::npos;
-        EXPECT_TRUE(why) << fault << ": " << err;
-        EXPECT_NE(err.find(dir.path().string()), std::string::npos) << fault << ": names no path: " << err;
-        return true;
+        return test::check_fired(faulted, fault, error, dir.path());
     }
 
     fs::path venv = dir / "venv";
@@ -110,8 +52,8 @@ TEST_F(FaultTest, SnapshotUnderEveryFaultFailsCleanlyAndARetrySucceeds)
     ASSERT_EQ(counted.run.exit_code, 0) << counted.run.err;
     int fired = 0;
     int failed = 0;
-    for (const auto& kind : kinds) {
-        for (const auto& [name, error] : errnos) {
+    for (const auto& kind : fault_kinds) {
+        for (const auto& [name, error] : fault_errnos) {
             for (const long n : spread(counted.calls.at(kind))) {
                 const auto fault = fmt::format("{}:{}:{}", kind, n, name);
                 ++change;
@@ -153,8 +95,8 @@ TEST_F(FaultTest, ResetUnderEveryFaultLeavesOneSnapshotAndARetrySucceeds)
     ASSERT_EQ(envpin({"reset", "train", "train@2", "--force"}).exit_code, 0);
     int fired = 0;
     int failed = 0;
-    for (const auto& kind : kinds) {
-        for (const auto& [name, error] : errnos) {
+    for (const auto& kind : fault_kinds) {
+        for (const auto& [name, error] : fault_errnos) {
             for (const long n : spread(counted.calls.at(kind))) {
                 const auto fault = fmt::format("{}:{}:{}", kind, n, name);
                 const auto faulted = run_faulted({"reset", "train", "train@1", "--force"}, fault);
@@ -189,8 +131,8 @@ TEST_F(FaultTest, AdoptAndGcUnderEveryFaultFailCleanlyAndARetrySucceeds)
     const auto counted = run_faulted({"adopt", venv.string(), "--name", "train"}, "", dir / "count-store");
     ASSERT_EQ(counted.run.exit_code, 0) << counted.run.err;
     int fired = 0, failed = 0, round = 0;
-    for (const auto& kind : kinds) {
-        for (const auto& [name, error] : errnos) {
+    for (const auto& kind : fault_kinds) {
+        for (const auto& [name, error] : fault_errnos) {
             for (const long n : spread(counted.calls.at(kind), 3)) {
                 const auto fault = fmt::format("{}:{}:{}", kind, n, name);
                 const auto other = dir / fmt::format("store-{}", ++round);
@@ -231,7 +173,7 @@ TEST_F(FaultTest, AdoptAndGcUnderEveryFaultFailCleanlyAndARetrySucceeds)
     ASSERT_EQ(gc_counted.run.exit_code, 0) << gc_counted.run.err;
     int gc_fired = 0;
     for (const auto& kind : {"open", "fsync", "write"}) {
-        for (const auto& [name, error] : errnos) {
+        for (const auto& [name, error] : fault_errnos) {
             for (const long n : spread(gc_counted.calls.at(kind), 3)) {
                 plant(++round);
                 const auto fault = fmt::format("{}:{}:{}", kind, n, name);
