@@ -1,5 +1,7 @@
 #include "store/core/database.hpp"
 
+#include <unistd.h>
+
 #include <sqlite3.h>
 
 #include <cerrno>
@@ -148,16 +150,27 @@ std::optional<std::string> Statement::optional_text(int column) const
 
 Expected<Database> Database::open(const std::filesystem::path& path, OpenMode mode)
 {
-    sqlite3* raw = nullptr;
-    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (mode == OpenMode::create ? SQLITE_OPEN_CREATE : 0);
-    const int code = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
-    Database database(raw);  // owns the handle even when opening failed
-    if (code != SQLITE_OK)
-        return std::unexpected(sqlite_error(raw, code, fmt::format("cannot open {}", path.string())));
-    sqlite3_busy_timeout(raw, 10000);
-    sqlite3_extended_result_codes(raw, 1);
-    ENVPIN_TRY(database.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
-    return database;
+    // SQLite opens the file at the first statement, and where the system refuses to open it for
+    // writing it quietly opens it read-only: the first write would then fail as "attempt to
+    // write a readonly database", without the system's reason. A refusal gets one more try
+    // (the failure may have been passing); a second one is said as what it is.
+    for (int attempt = 0;; ++attempt) {
+        sqlite3* raw = nullptr;
+        const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (mode == OpenMode::create ? SQLITE_OPEN_CREATE : 0);
+        const int code = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+        Database database(raw);  // owns the handle even when opening failed
+        if (code != SQLITE_OK)
+            return std::unexpected(sqlite_error(raw, code, fmt::format("cannot open {}", path.string())));
+        sqlite3_busy_timeout(raw, 10000);
+        sqlite3_extended_result_codes(raw, 1);
+        ENVPIN_TRY(database.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+        // Read-only where the permissions say so (a store shared for reading), as before.
+        if (sqlite3_db_readonly(raw, "main") != 1 || ::access(path.c_str(), W_OK) != 0)
+            return database;
+        if (attempt == 1)
+            return fail(ErrorCode::io, "cannot open {} for writing: the system refused it twice (SQLite could only read it)",
+                        path.string());
+    }
 }
 
 Database::Database(Database&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
