@@ -78,7 +78,7 @@ public:
     [[nodiscard]] Expected<std::optional<SnapshotInfo>> current_snapshot(const Environment& environment);
     // NAME (current), NAME@SEQ, NAME@~N or a commit prefix; bad_input when malformed or
     // ambiguous, not_found when nothing matches.
-    [[nodiscard]] Expected<SnapshotInfo> resolve(std::string_view ref);
+    [[nodiscard]] Expected<SnapshotInfo> resolve(std::string_view text);
     // The snapshot's manifest from manifests.git, validated; corrupt naming the snapshot when
     // it is missing, unreadable or unsafe to restore.
     [[nodiscard]] Expected<Manifest> manifest(const SnapshotInfo& snapshot);

@@ -164,7 +164,7 @@ std::optional<std::string> fabric_manager_pid(const fs::path& root)
 {
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(root / "proc", ec)) {
-        const auto pid = entry.path().filename().string();
+        auto pid = entry.path().filename().string();
         if (!all_digits(pid))
             continue;
         if (auto comm = sys::read_file(entry.path() / "comm", 256); comm && trim(*comm).starts_with("nv-fabricmanage"))
