@@ -18,7 +18,7 @@ std::string mark_text(const store::Verdicts& verdicts, const store::SnapshotInfo
                       const std::optional<verify::NotProven>& unproven)
 {
     const auto runs = verdicts.history(snapshot);
-    const auto mark = verdict_mark(verdicts.verdict(snapshot));
+    auto mark = verdict_mark(verdicts.verdict(snapshot));
     const auto note = unproven ? verify::mark(*unproven) : std::string();
     if (runs.empty())
         return mark;

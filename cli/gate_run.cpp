@@ -121,7 +121,7 @@ Expected<std::string> environment_name(const GateOptions& options)
 // it is or cannot be told.
 std::optional<std::string> other_python(const fs::path& root, const Lock& lock)
 {
-    const auto version = store::venv_python_version(root);
+    auto version = store::venv_python_version(root);
     if (version.empty() || lock.stack.python.empty() || version == lock.stack.python ||
         version.starts_with(lock.stack.python + "."))
         return std::nullopt;
