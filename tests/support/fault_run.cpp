@@ -56,6 +56,9 @@ bool check_fired(const FaultedRun& faulted, const std::string& fault, int error,
     // where: a path (in the store or the environment).
     const bool why = err.find(std::strerror(error)) != std::string::npos ||
                      err.find("disk is full") != std::string::npos || err.find("disk I/O error") != std::string::npos ||
+                     // SQLite, when opening its journal fails, tries again read-only and reports
+                     // that second open's errno (docs/RELIABILITY.md): said with the database's path
+                     err.find("unable to open database file") != std::string::npos ||
                      // libgit2 reports a commit it could not open as one that does not exist
                      // (docs/RELIABILITY.md): said with the repository's path
                      err.find("manifests.git: target OID for the reference doesn't exist") != std::string::npos;
