@@ -111,7 +111,10 @@ Expected<pid_t> Spawner::spawn(Pipe& out, Pipe& err, Pipe& in)
         posix_spawn_file_actions_adddup2(&actions, in.read_end.get(), 0);
     else
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, out.write_end.get(), 1);
+    if (spec_.stdout_to_our_stderr)
+        posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
+    else
+        posix_spawn_file_actions_adddup2(&actions, out.write_end.get(), 1);
     if (!spec_.pass_stderr_through)
         posix_spawn_file_actions_adddup2(&actions, err.write_end.get(), 2);
     if (spec_.cwd)
@@ -147,7 +150,7 @@ void Spawner::pump(pid_t pid, Pipe& out, Pipe& err, Pipe& in, ProcessResult& res
     const bool has_deadline = spec_.timeout.count() > 0;
     const auto deadline = start + spec_.timeout;
     std::string_view to_write = spec_.stdin_data ? std::string_view(*spec_.stdin_data) : "";
-    bool out_open = true, err_open = !spec_.pass_stderr_through, child_running = true;
+    bool out_open = !spec_.stdout_to_our_stderr, err_open = !spec_.pass_stderr_through, child_running = true;
     int status = 0;
     std::optional<Clock::time_point> drain_deadline;
 

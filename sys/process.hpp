@@ -23,6 +23,7 @@ struct ProcessSpec {
     bool keep_tail = false;                // drop the oldest output instead: the last bytes are kept
     std::optional<std::string> stdin_data; // nullopt: stdin is /dev/null
     bool pass_stderr_through = false;      // child's stderr goes to ours (installer progress)
+    bool stdout_to_our_stderr = false;     // child's stdout goes to our stderr (pip's progress)
 };
 
 struct ProcessResult {

@@ -36,6 +36,7 @@ Expected<sys::ProcessResult> run_installer(std::vector<std::string> argv, const 
     if (!shown)
         spec.set_env.emplace_back("UV_NO_PROGRESS", "1");
     spec.pass_stderr_through = shown;
+    spec.stdout_to_our_stderr = shown;  // pip draws its progress on stdout
     auto result = ENVPIN_TRY_CTX(what, sys::run_process(spec));
     if (!result.success() && shown)
         return fail(ErrorCode::installer, "{} failed ({}); its explanation is above", what, result.describe_status());
@@ -279,7 +280,9 @@ Expected<std::vector<ResolvedArtifact>> Installer::install_with_pip(const fs::pa
     const auto host_python = ENVPIN_TRY(find_interpreter(""));
     std::vector<std::string> argv = {host_python.string(), "-m", "pip", "--python",
                                      environment_python(environment).string(), "install", "--isolated",
-                                     "--no-input", "--quiet", "--report", report.string()};
+                                     "--no-input", "--report", report.string()};
+    if (!progress_)
+        argv.push_back("--quiet");
     if (!step.locked.empty()) {
         const auto pinned = scratch_ / "pinned.txt";
         ENVPIN_TRY(sys::write_file_atomic(pinned, pinned_lines(step.locked)));
@@ -291,7 +294,7 @@ Expected<std::vector<ResolvedArtifact>> Installer::install_with_pip(const fs::pa
         argv.insert(argv.end(), step.requirements.begin(), step.requirements.end());
     }
     add_pip_source(argv, step.source, !step.locked.empty());
-    ENVPIN_TRY(run_installer(argv, "pip install"));
+    ENVPIN_TRY(run_installer(argv, "pip install", progress_));
     auto artifacts = ENVPIN_TRY(parse_pip_report(ENVPIN_TRY(sys::read_file(report))));
     for (auto& artifact : artifacts)
         if (artifact.source.empty())

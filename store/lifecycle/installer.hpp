@@ -61,10 +61,9 @@ struct InstallStep {
 
 class Installer {
 public:
-    // `progress`: uv's own output (what it resolves, downloads and installs, with its progress
-    // bars) goes to this process's stderr while it installs, for a person at a terminal; its
-    // failure then says that its explanation is above. pip stays quiet: it draws its progress
-    // on stdout, which envpin reads.
+    // `progress`: the installer's own output (what uv or pip resolves, downloads and installs,
+    // with their progress bars; pip's stdout included) goes to this process's stderr while it
+    // installs, for a person at a terminal; its failure then says that its explanation is above.
     Installer(InstallerKind kind, std::filesystem::path scratch_directory, bool progress = false)
         : kind_(kind), scratch_(std::move(scratch_directory)), progress_(progress) {}
 

@@ -45,18 +45,21 @@ TEST_P(CreateWithoutTorch, OfflineFromTheExampleWheelhouseAndVerified)
     EXPECT_EQ(log[0]["verified"], "pass");
 }
 
-// At a terminal, uv's own account of the install (what it resolved and installed, with its
-// progress) reaches the user's stderr; without one, it stays quiet.
-TEST_F(CreateTest, AtATerminalTheInstallersOwnProgressIsShown)
+// At a terminal, the installer's own account of the install (what it resolved and installed,
+// with its progress; pip's, which it writes on stdout, too) reaches the user's stderr; without
+// one, it stays quiet.
+TEST_P(CreateWithoutTorch, AtATerminalTheInstallersOwnProgressIsShown)
 {
-    if (!sys::find_on_path("uv") || !sys::find_on_path("script"))
-        GTEST_SKIP() << "needs uv and script (util-linux) on PATH";
+    if (!sys::find_on_path("script"))
+        GTEST_SKIP() << "needs script (util-linux) on PATH";
     const auto command = [&](const std::string& name) {
         return std::vector<std::string>{ENVPIN_BIN,    "--store",   store().string(), "create",   name,
                                         "--torch",     "none",      "--with",         "tinyops==1.0.0",
                                         "--find-links", example_wheelhouse().string(), "--offline", "--installer",
-                                        "uv",          "--path",    (dir / name).string()};
+                                        GetParam(),    "--path",    (dir / name).string()};
     };
+    // What each installer says once it has installed (uv with colors).
+    const std::string installed = GetParam() == "uv" ? "Installed" : "Successfully installed tinyops";
     std::string line;
     for (const auto& word : command("shown"))
         line += "'" + word + "' ";
@@ -66,13 +69,16 @@ TEST_F(CreateTest, AtATerminalTheInstallersOwnProgressIsShown)
     const auto shown = sys::run_process(terminal);
     ASSERT_TRUE(shown && shown->success()) << (shown ? shown->out + shown->err : shown.error().describe());
     EXPECT_NE(shown->out.find("envpin: installing"), std::string::npos) << shown->out;
-    EXPECT_NE(shown->out.find("Resolved"), std::string::npos) << shown->out;  // uv speaks (with colors)
-    EXPECT_NE(shown->out.find("Installed"), std::string::npos) << shown->out;
+    if (GetParam() == "uv") {
+        EXPECT_NE(shown->out.find("Resolved"), std::string::npos) << shown->out;
+    }
+    EXPECT_NE(shown->out.find(installed), std::string::npos) << shown->out;
 
     auto quiet = command("quiet");
     const auto piped = run_envpin(std::vector<std::string>(quiet.begin() + 1, quiet.end()));
     ASSERT_EQ(piped.exit_code, 0) << piped.err;
-    EXPECT_EQ(piped.err.find("Installed"), std::string::npos) << piped.err;
+    EXPECT_EQ(piped.err.find(installed), std::string::npos) << piped.err;
+    EXPECT_EQ(piped.out.find(installed), std::string::npos) << piped.out;
 }
 
 INSTANTIATE_TEST_SUITE_P(BothInstallers, CreateWithoutTorch, ::testing::Values("uv", "pip"),
