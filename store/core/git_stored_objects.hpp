@@ -5,7 +5,7 @@
 // deflates at level 1 and cannot be asked for level 0), and in an fsync per shard. The objects
 // are ordinary loose objects that libgit2 and stock git read, and `git gc` packs; a writer
 // through this backend makes them durable with one filesystem sync (History::write_commit).
-// Internal to store/ (history.cpp); the only other place that sees libgit2.
+// Internal to store/core (history.cpp, git_handles.cpp), like git_handles.hpp.
 #include <git2.h>
 
 #include <filesystem>

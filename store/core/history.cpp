@@ -1,8 +1,7 @@
 #include "store/core/history.hpp"
 
-#include <git2.h>
-
 #include "base/trace.hpp"
+#include "store/core/git_handles.hpp"
 #include "store/core/git_stored_objects.hpp"
 #include "store/core/parallel.hpp"
 #include "sys/file.hpp"
@@ -11,82 +10,12 @@
 #include <cerrno>
 #include <chrono>
 #include <map>
-#include <mutex>
 #include <ranges>
 #include <vector>
 #include <utility>
 
 namespace envpin::store {
 namespace {
-
-template <class T, void (*Free)(T*)>
-struct GitFree {
-    void operator()(T* p) const { Free(p); }
-};
-template <class T, void (*Free)(T*)>
-using GitPtr = std::unique_ptr<T, GitFree<T, Free>>;
-
-using Blob = GitPtr<git_blob, git_blob_free>;
-using Commit = GitPtr<git_commit, git_commit_free>;
-using Tree = GitPtr<git_tree, git_tree_free>;
-using TreeBuilder = GitPtr<git_treebuilder, git_treebuilder_free>;
-using Signature = GitPtr<git_signature, git_signature_free>;
-using Reference = GitPtr<git_reference, git_reference_free>;
-
-Error git_failure(std::string_view doing, int code)
-{
-    const auto* last = git_error_last();
-    return Error{ErrorCode::git, fmt::format("{}: {}", doing, last != nullptr && last->message ? last->message : fmt::format("libgit2 error {}", code)), {}};
-}
-
-// Once per process: libgit2's global state, and fsync of what libgit2 itself writes (refs;
-// off by default). A commit's objects go through the stored-object writer, synced once.
-void initialize_libgit2()
-{
-    static std::once_flag once;
-    std::call_once(once, [] {
-        git_libgit2_init();
-        git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
-        // envpin writes each shard's blob itself just before it names it in a tree (and fails
-        // then, naming the file, when it cannot): libgit2's check that a named object exists
-        // would read each one back, and where that read fails it says only "invalid object
-        // specified", without the system's reason.
-        git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
-    });
-}
-
-// libgit2 reports some system failures in its own words only ("failed to insert entry: invalid
-// object specified" when the open of an object failed): the system's words are added when errno
-// still holds them.
-Error git_failure_with_errno(std::string_view doing, int code, int system)
-{
-    auto error = git_failure(doing, code);
-    if (system != 0 && system != ENOENT && system != EEXIST)  // those two are libgit2's probes
-        error.message += fmt::format(" ({})", sys::errno_text(system));
-    return error;
-}
-
-#define ENVPIN_GIT(doing, call)                                                        \
-    do {                                                                               \
-        errno = 0;                                                                     \
-        if (const int git_code_ = (call); git_code_ < 0)                               \
-            return std::unexpected(git_failure_with_errno((doing), git_code_, errno)); \
-    } while (false)
-
-Expected<git_oid> parse_oid(std::string_view hex)
-{
-    git_oid oid;
-    if (hex.size() != GIT_OID_HEXSZ || git_oid_fromstrn(&oid, hex.data(), hex.size()) < 0)
-        return fail(ErrorCode::corrupt, "'{}' is not a commit id", hex);
-    return oid;
-}
-
-std::string oid_hex(const git_oid& oid)
-{
-    char text[GIT_OID_HEXSZ + 1];
-    git_oid_tostr(text, sizeof text, &oid);
-    return text;
-}
 
 std::string branch_ref(std::string_view environment)
 {
@@ -144,38 +73,6 @@ History::~History()
 }
 
 namespace {
-
-using Repository = GitPtr<git_repository, git_repository_free>;
-
-// A handle for writing a commit's objects: through the stored-object writer, unsynced (the
-// caller syncs once).
-Expected<Repository> open_for_writing(const std::filesystem::path& git_dir)
-{
-    git_repository* raw = nullptr;
-    ENVPIN_GIT(fmt::format("cannot open {}", git_dir.string()), git_repository_open_bare(&raw, git_dir.c_str()));
-    Repository repository(raw);
-    ENVPIN_GIT(fmt::format("cannot open the object database of {}", git_dir.string()),
-               add_stored_object_writer(repository.get(), git_dir / "objects"));
-    return repository;
-}
-
-// One repository handle per worker, opened on first use by that worker only.
-class WorkerRepositories {
-public:
-    WorkerRepositories(std::filesystem::path git_dir, unsigned workers) : git_dir_(std::move(git_dir)), handles_(workers) {}
-
-    Expected<git_repository*> get(unsigned worker)
-    {
-        auto& handle = handles_[worker];
-        if (!handle)
-            handle = ENVPIN_TRY(open_for_writing(git_dir_));
-        return handle.get();
-    }
-
-private:
-    std::filesystem::path git_dir_;
-    std::vector<Repository> handles_;
-};
 
 // A piece of a shard's text: entries [begin, end) of shard `shard`.
 struct ShardPiece {
@@ -407,105 +304,6 @@ Expected<size_t> History::clear_stale_locks()
     for (const auto& lock : locks)
         removed += std::filesystem::remove(lock, ec) ? 1 : 0;
     return removed;
-}
-
-namespace {
-
-// What a commit's tree says of the manifest: its distributions blob and its files, either one
-// blob (a store from before the shards) or a tree of shards, by name.
-struct ManifestTree {
-    git_oid distributions{};
-    std::optional<git_oid> unsharded;
-    std::vector<std::pair<std::string, git_oid>> shards;
-};
-
-Expected<ManifestTree> manifest_tree(git_repository* repo, std::string_view commit_id)
-{
-    const auto oid = ENVPIN_TRY(parse_oid(commit_id));
-    git_commit* raw_commit = nullptr;
-    const int code = git_commit_lookup(&raw_commit, repo, &oid);
-    if (code == GIT_ENOTFOUND)
-        return fail(ErrorCode::not_found, "commit {} is missing from manifests.git", commit_id);
-    ENVPIN_GIT(fmt::format("reading commit {}", commit_id), code);
-    Commit commit(raw_commit);
-    git_tree* raw_tree = nullptr;
-    ENVPIN_GIT(fmt::format("reading the tree of {}", commit_id), git_commit_tree(&raw_tree, commit.get()));
-    Tree tree(raw_tree);
-    const git_tree_entry* distributions = git_tree_entry_byname(tree.get(), "distributions");
-    if (distributions == nullptr || git_tree_entry_type(distributions) != GIT_OBJECT_BLOB)
-        return fail(ErrorCode::corrupt, "commit {} has no 'distributions' manifest", commit_id);
-    const git_tree_entry* files = git_tree_entry_byname(tree.get(), "files");
-    if (files == nullptr)
-        return fail(ErrorCode::corrupt, "commit {} has no 'files' manifest", commit_id);
-    ManifestTree found;
-    git_oid_cpy(&found.distributions, git_tree_entry_id(distributions));
-    if (git_tree_entry_type(files) == GIT_OBJECT_BLOB) {
-        found.unsharded = *git_tree_entry_id(files);
-        return found;
-    }
-    if (git_tree_entry_type(files) != GIT_OBJECT_TREE)
-        return fail(ErrorCode::corrupt, "commit {}: 'files' is neither a manifest nor a tree of shards", commit_id);
-    git_tree* raw_files = nullptr;
-    ENVPIN_GIT(fmt::format("reading the files tree of {}", commit_id), git_tree_lookup(&raw_files, repo, git_tree_entry_id(files)));
-    Tree files_tree(raw_files);
-    const size_t count = git_tree_entrycount(files_tree.get());
-    for (size_t i = 0; i < count; ++i) {
-        const git_tree_entry* entry = git_tree_entry_byindex(files_tree.get(), i);
-        if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB)
-            return fail(ErrorCode::corrupt, "commit {}: files/{} is not a manifest shard", commit_id, git_tree_entry_name(entry));
-        found.shards.emplace_back(git_tree_entry_name(entry), *git_tree_entry_id(entry));
-    }
-    return found;
-}
-
-Expected<std::string> read_blob(git_repository* handle, const git_oid& id, std::string_view name, std::string_view commit_id)
-{
-    git_blob* raw_blob = nullptr;
-    ENVPIN_GIT(fmt::format("reading '{}' of {}", name, commit_id), git_blob_lookup(&raw_blob, handle, &id));
-    Blob blob(raw_blob);
-    return std::string(static_cast<const char*>(git_blob_rawcontent(blob.get())), static_cast<size_t>(git_blob_rawsize(blob.get())));
-}
-
-}  // namespace
-
-Expected<std::optional<ShardIds>> History::shard_ids(std::string_view commit_id)
-{
-    const auto tree = ENVPIN_TRY(manifest_tree(ENVPIN_TRY(repository()), commit_id));
-    if (tree.unsharded)
-        return std::nullopt;
-    ShardIds ids;
-    for (const auto& [name, oid] : tree.shards)
-        ids.emplace(name, oid_hex(oid));
-    return ids;
-}
-
-Expected<ManifestTexts> History::read(std::string_view commit_id, const std::set<std::string>* only)
-{
-    auto* repo = ENVPIN_TRY(repository());
-    const auto tree = ENVPIN_TRY(manifest_tree(repo, commit_id));
-    ManifestTexts texts;
-    texts.distributions = ENVPIN_TRY(read_blob(repo, tree.distributions, "distributions", commit_id));
-    if (tree.unsharded) {
-        texts.sharded = false;
-        texts.files.push_back({"files", ENVPIN_TRY(read_blob(repo, *tree.unsharded, "files", commit_id))});
-        return texts;
-    }
-    std::vector<const git_oid*> ids;
-    for (const auto& [name, oid] : tree.shards) {
-        if (only != nullptr && !only->contains(name))
-            continue;
-        texts.files.push_back({name, {}});
-        ids.push_back(&oid);
-    }
-    // Inflated on all cores, each worker on its own repository handle.
-    const size_t count = ids.size();
-    const unsigned workers = worker_count(0, count);
-    WorkerRepositories handles(git_dir_, workers);
-    ENVPIN_TRY(parallel_for(count, workers, [&](size_t i, unsigned worker) -> Expected<void> {
-        texts.files[i].text = ENVPIN_TRY(read_blob(ENVPIN_TRY(handles.get(worker)), *ids[i], "files/" + texts.files[i].name, commit_id));
-        return {};
-    }));
-    return texts;
 }
 
 }  // namespace envpin::store

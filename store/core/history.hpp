@@ -4,7 +4,8 @@
 // with the file list in shards (store/manifest.hpp, print_file_shards), so that stock
 // `git --git-dir manifests.git log -p <name>` reads a snapshot's changes. Stores written before
 // the shards hold "files" as one blob; reading takes both.
-// The only file that sees libgit2; libgit2's fsync of the git directory is switched on.
+// Behind it, libgit2 is seen only in store/core (git_handles.*, history.cpp, history_read.cpp,
+// git_stored_objects.*); libgit2's fsync of the git directory is switched on.
 #include <filesystem>
 #include <functional>
 #include <map>
