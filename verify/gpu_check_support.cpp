@@ -7,7 +7,7 @@
 
 #include "kernels/kernels.hpp"
 #include "verify/env_libraries.hpp"
-#include "verify/gpu_hints.hpp"
+#include "verify/hints.hpp"
 
 namespace envpin::verify {
 namespace fs = std::filesystem;
@@ -103,7 +103,7 @@ CheckResult finish_with(CheckResult result, const Error& error)
     result.status = error.code == ErrorCode::not_found ? CheckStatus::skip : CheckStatus::error;
     result.detail = error.describe();
     if (result.status == CheckStatus::error)
-        result.hint = gpu_hint(result.detail);
+        result.hint = hint_for(result.detail);
     return result;
 }
 

@@ -44,7 +44,7 @@ enum class UsesTestKernels { yes, no };
 [[nodiscard]] std::string gpu_name(const CudaDriver& driver, int index);
 
 // Finishes `result` with `error`: skip for not_found (nothing to run on, or nothing to load),
-// error otherwise; the detail is the error's text and the hint the advice gpu_hint() knows
+// error otherwise; the detail is the error's text and the hint the advice hint_for() knows
 // for it.
 [[nodiscard]] CheckResult finish_with(CheckResult result, const Error& error);
 

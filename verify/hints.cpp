@@ -84,6 +84,22 @@ constexpr std::array rules{
                     "LD_LIBRARY_PATH or the container image, or upgrade the driver.";
          }},
     Rule{[](std::string_view t) {
+             return contains_any(t, {"CUDA_ERROR_UNSUPPORTED_PTX_VERSION", "cudaErrorUnsupportedPtxVersion",
+                                     "the provided PTX was compiled with an unsupported toolchain"});
+         },
+         [](std::string_view) -> std::string {
+             return "The code carries PTX from a newer CUDA than the driver can compile (CUDA error 222): "
+                    "upgrade the driver, or use a build with machine code for this GPU (`envpin resolve` "
+                    "picks one for this driver).";
+         }},
+    Rule{[](std::string_view t) {
+             return contains_any(t, {"CUDA_ERROR_NO_DEVICE", "cudaErrorNoDevice", "no CUDA-capable device"});
+         },
+         [](std::string_view) -> std::string {
+             return "No CUDA GPU is visible to the process (CUDA error 100): check CUDA_VISIBLE_DEVICES (and "
+                    "NVIDIA_VISIBLE_DEVICES in a container) and that `nvidia-smi` lists the GPU.";
+         }},
+    Rule{[](std::string_view t) {
              // Python's MemoryError, not torch.cuda.OutOfMemoryError (the GPU's, below).
              static const std::regex python_memory_error(R"((^|[^A-Za-z])MemoryError)");
              return contains_any(t, {"failed to map segment from shared object", "std::bad_alloc",
@@ -127,10 +143,26 @@ constexpr std::array rules{
              return "A shared library file is damaged (not a valid ELF file): reset the environment to restore "
                     "its exact bytes (`envpin reset`).";
          }},
-    Rule{[](std::string_view t) { return contains(t, "CUDNN_STATUS_NOT_INITIALIZED"); },
+    Rule{[](std::string_view t) { return contains(t, "CUBLAS_STATUS_ARCH_MISMATCH"); },
          [](std::string_view) -> std::string {
-             return "cuDNN could not create its handle: most often the GPU is out of memory (see `nvidia-smi`), "
-                    "otherwise cuDNN does not match the CUDA runtime (see the libs check).";
+             return "This cuBLAS has no kernels for this GPU's architecture: install a cuBLAS (the nvidia-cublas "
+                    "wheel) that supports this GPU, or reset the environment (`envpin reset`).";
+         }},
+    Rule{[](std::string_view t) { return contains(t, "CUDNN_STATUS_SUBLIBRARY"); },
+         [](std::string_view) -> std::string {
+             return "cuDNN's sub-libraries (libcudnn_*.so.9) are missing or from another cuDNN version: look for "
+                    "another cuDNN on LD_LIBRARY_PATH, and restore the environment's nvidia-cudnn wheel "
+                    "(`envpin reset`).";
+         }},
+    Rule{[](std::string_view t) {
+             return contains_any(t, {"CUDNN_STATUS_NOT_INITIALIZED", "CUBLAS_STATUS_NOT_INITIALIZED"});
+         },
+         [](std::string_view t) -> std::string {
+             const auto* library = contains(t, "CUDNN_STATUS_NOT_INITIALIZED") ? "cuDNN" : "cuBLAS";
+             return fmt::format("{0} could not create its handle: most often the GPU is out of memory at handle "
+                                "creation (see `nvidia-smi`), otherwise {0} does not match the CUDA runtime or "
+                                "the driver (see the libs check).",
+                                library);
          }},
     Rule{[](std::string_view t) { return contains(t, "unhandled cuda error"); },
          [](std::string_view) -> std::string {

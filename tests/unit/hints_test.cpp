@@ -76,6 +76,35 @@ TEST(Hints, TrainingAndProbeFailures)
     EXPECT_TRUE(has(hint_for("torch.cuda.OutOfMemoryError: CUDA out of memory"), "out of memory"));
 }
 
+// The GPU checks' own failures: the call, the library's error name and number, as the checks
+// print them.
+TEST(Hints, GpuCallFailuresByTheirErrorNames)
+{
+    EXPECT_TRUE(has(hint_for("cuInit: CUDA_ERROR_INSUFFICIENT_DRIVER (35): CUDA driver version is insufficient"),
+                    "driver is older"));
+    EXPECT_TRUE(has(hint_for("cudaSetDevice: cudaErrorInsufficientDriver (35): ..."), "driver is older"));
+    EXPECT_TRUE(has(hint_for("cudaErrorNoKernelImageForDevice (209)"), "arch list"));
+    EXPECT_TRUE(has(hint_for("CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE (804)"), "cuda-compat"));
+    EXPECT_TRUE(has(hint_for("cuModuleLoadData: CUDA_ERROR_UNSUPPORTED_PTX_VERSION (222)"), "PTX"));
+    EXPECT_TRUE(has(hint_for("cudaErrorNoDevice (100): no CUDA-capable device"), "CUDA_VISIBLE_DEVICES"));
+    EXPECT_TRUE(has(hint_for("cudaMalloc: cudaErrorMemoryAllocation (2): out of memory"), "nvidia-smi"));
+    EXPECT_TRUE(has(hint_for("cublasGemmEx: CUBLAS_STATUS_ARCH_MISMATCH (8)"), "architecture"));
+    EXPECT_TRUE(has(hint_for("cublasCreate: CUBLAS_STATUS_NOT_INITIALIZED (1)"), "cuBLAS could not create its handle"));
+    EXPECT_TRUE(has(hint_for("cudnnCreate: CUDNN_STATUS_NOT_INITIALIZED (1001)"), "cuDNN could not create its handle"));
+    EXPECT_TRUE(has(hint_for("CUDNN_STATUS_SUBLIBRARY_VERSION_MISMATCH (1002)"), "LD_LIBRARY_PATH"));
+    EXPECT_EQ(hint_for("cuLaunchKernel: CUDA_ERROR_LAUNCH_FAILED (719): unspecified launch failure"), "");
+}
+
+// One table: a root cause found anywhere in the text beats the wrapper that carried it.
+TEST(Hints, RootCauseBeatsTheWrapperWhateverTheOrderInTheText)
+{
+    EXPECT_TRUE(has(hint_for("ncclCommInitAll: unhandled cuda error (1); one layer down: "
+                             "cudaSetDevice: cudaErrorInsufficientDriver (35): ..."),
+                    "driver is older"));
+    EXPECT_EQ(hint_for("cudnnCreate: CUDNN_STATUS_NOT_INITIALIZED (1001): cudaErrorNoDevice"),
+              hint_for("cudaErrorNoDevice"));
+}
+
 TEST(Hints, UnknownTextHasNoHint)
 {
     EXPECT_EQ(hint_for(""), "");
