@@ -8,7 +8,6 @@
 
 namespace envpin::test {
 namespace {
-namespace fs = std::filesystem;
 
 bool has(const std::string& text, std::string_view needle)
 {

@@ -30,11 +30,14 @@ ProbeRequest toolkit_request()
                         .parameters = {{"library_dir", toolkit_lib.string()}}};
 }
 
-// The toolkit's copy of lib<stem>, or a skip.
+// The toolkit's copy of lib<stem>, or a skip. `variable` is the name it declares, which cannot
+// be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define REQUIRE_TOOLKIT_LIBRARY(variable, stem)                                                    \
     const auto variable = locate_library(toolkit_request(), stem);                                 \
     if (!variable)                                                                                 \
         GTEST_SKIP() << "no CUDA toolkit library here: " << variable.error().describe();
+// NOLINTEND(bugprone-macro-parentheses)
 
 bool driver_present()
 {
@@ -189,7 +192,7 @@ TEST(OwnedHandle, ReleasesOnceAndMovesOwnership)
     {
         OwnedHandle<int*> first(reinterpret_cast<int*>(0x10), [&](int*) { ++released; });
         OwnedHandle<int*> second(std::move(first));
-        EXPECT_EQ(first.get(), nullptr);
+        EXPECT_EQ(first.get(), nullptr);  // NOLINT(bugprone-use-after-move): the moved-from state is the point
         OwnedHandle<int*> third;
         third = std::move(second);
         EXPECT_EQ(third.get(), reinterpret_cast<int*>(0x10));
