@@ -96,20 +96,26 @@ TEST_F(CreateCrashTest, KillNineAtRandomMomentsLeavesTheEnvironmentWholeOrAbsent
     ASSERT_EQ(timed.exit_code, 0) << timed.err;
     const auto span = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
     std::mt19937 random(20261205);
-    // Kills that come before create made anything raise the earliest delay, kills after it
-    // ended lower the latest (the window moves with the machine).
-    long long earliest = 0, latest = span.count();
+    // Each kill comes a random time after create made its claim (the first thing it makes on
+    // disk), up to `latest`: a create that ended before its kill lowers it, a kill that landed
+    // near it raises it (the window follows the machine, however loaded).
+    long long latest = span.count();
     // Under AddressSanitizer each create, fsck and retry runs several times slower: fewer kills
     // there, where the sanitizer, not the count, is the point.
     const int wanted = under_address_sanitizer() ? 6 : 20;
     int landed = 0, recorded = 0, orphans = 0;
     for (int round = 0; round < 4 * wanted && landed < wanted; ++round) {
         const auto name = fmt::format("c{}", round);
-        const auto delay = std::uniform_int_distribution<long long>(earliest, latest)(random);
+        const auto delay = std::uniform_int_distribution<long long>(0, latest)(random);
         const pid_t pid = start_envpin(arguments(name));
-        std::this_thread::sleep_for(std::chrono::microseconds(delay));
         int status = 0;
-        const bool ended = ::waitpid(pid, &status, WNOHANG) == pid;
+        bool ended = false;
+        while (!(ended = ::waitpid(pid, &status, WNOHANG) == pid) && !claimed(name) && !fs::exists(dir / name))
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+        if (!ended) {
+            std::this_thread::sleep_for(std::chrono::microseconds(delay));
+            ended = ::waitpid(pid, &status, WNOHANG) == pid;
+        }
         const bool made_something = claimed(name) || fs::exists(dir / name);
         if (!ended) {
             ::kill(pid, SIGKILL);
@@ -120,10 +126,10 @@ TEST_F(CreateCrashTest, KillNineAtRandomMomentsLeavesTheEnvironmentWholeOrAbsent
         }
         orphans += end_orphans(keep);
         landed += !ended && made_something ? 1 : 0;
-        if (!ended && !made_something)
-            earliest = std::min(delay, latest - 1);
         if (ended)
-            latest = std::max(delay, earliest + 1);
+            latest = std::max(1000LL, delay * 3 / 4);
+        else if (delay > latest * 3 / 4)
+            latest = latest * 5 / 4;
 
         const auto fsck = envpin({"fsck", "--json"});  // the next writer: it recovers first
         ASSERT_EQ(fsck.exit_code, 0) << "round " << round << ": " << fsck.out << fsck.err;
