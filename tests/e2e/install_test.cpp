@@ -5,6 +5,7 @@
 
 #include "sys/process.hpp"
 #include "tests/support/run_envpin.hpp"
+#include "tests/support/sanitizer.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace envpin::test {
@@ -103,6 +104,7 @@ TEST_F(InstallTest, TheManPageRenders)
 
 TEST(Package, TheDebianPackageDeclaresItsLibraries)
 {
+    ENVPIN_SKIP_UNDER_ASAN("packaging a sanitized binary takes minutes and proves nothing the release tier does not");
     TempDir dir;
     const auto built = run({"cpack", "-G", "DEB", "-B", dir.path().string(), "--config",
                             (build_dir() / "CPackConfig.cmake").string()});
