@@ -73,10 +73,9 @@ TEST_F(InstallTest, BashLoadsTheCompletionAndItOffersCommandsAndOptions)
     ASSERT_TRUE(loaded.success()) << loaded.err;
     EXPECT_TRUE(has(loaded.out, "-F _envpin envpin")) << loaded.out;
     const auto offered = [&](const std::string& line) {
-        const auto words = run({"bash", "-c",
-                                "source \"$1\"; COMP_WORDS=($2); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); _envpin; "
-                                "printf '%s\\n' \"${COMPREPLY[@]}\"",
-                                "bash", script.string(), line});
+        const std::string complete = "source \"$1\"; COMP_WORDS=($2); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); _envpin; "
+                                     "printf '%s\\n' \"${COMPREPLY[@]}\"";
+        const auto words = run({"bash", "-c", complete, "bash", script.string(), line});
         return words.out;
     };
     EXPECT_TRUE(has(offered("envpin re"), "resolve\n")) << offered("envpin re");
