@@ -224,6 +224,8 @@ Expected<ProcessResult> Spawner::run()
     if (spec_.stdin_data)
         in = ENVPIN_TRY(make_pipe());
     const pid_t pid = ENVPIN_TRY(spawn(out, err, in));
+    if (spec_.on_started)
+        spec_.on_started(pid);
     out.write_end.reset();
     err.write_end.reset();
     in.read_end.reset();

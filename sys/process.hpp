@@ -2,8 +2,11 @@
 // Runs a child process under a watchdog: its own process group, bounded output capture,
 // a deadline after which the whole group is killed. Used for installer subprocesses and
 // for every GPU check (the parent never loads CUDA itself).
+#include <sys/types.h>
+
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -24,6 +27,9 @@ struct ProcessSpec {
     std::optional<std::string> stdin_data; // nullopt: stdin is /dev/null
     bool pass_stderr_through = false;      // child's stderr goes to ours (installer progress)
     bool stdout_to_our_stderr = false;     // child's stdout goes to our stderr (pip's progress)
+    // Called with the child's pid as soon as it exists (from the thread that runs it), so a
+    // caller running children on two threads can tell its own apart.
+    std::function<void(pid_t)> on_started;
 };
 
 struct ProcessResult {

@@ -55,7 +55,7 @@ Subreaper::~Subreaper()
     ::prctl(PR_SET_CHILD_SUBREAPER, previous_, 0, 0, 0);
 }
 
-std::vector<pid_t> Subreaper::end_adopted() const
+std::vector<pid_t> Subreaper::end_adopted(std::span<const pid_t> spare) const
 {
     using Clock = std::chrono::steady_clock;
     std::vector<pid_t> ended;
@@ -66,7 +66,8 @@ std::vector<pid_t> Subreaper::end_adopted() const
     std::vector<pid_t> pending;
     while (Clock::now() < give_up) {
         for (const pid_t pid : list_children()) {
-            if (std::ranges::find(pending, pid) == pending.end()) {
+            if (std::ranges::find(pending, pid) == pending.end() &&
+                std::ranges::find(spare, pid) == spare.end()) {
                 ::kill(pid, SIGKILL);
                 pending.push_back(pid);
                 ended.push_back(pid);
@@ -77,7 +78,9 @@ std::vector<pid_t> Subreaper::end_adopted() const
             const pid_t done = ::waitpid(pid, &status, WNOHANG);
             return done == pid || (done < 0 && errno == ECHILD);
         });
-        if (pending.empty() && list_children().empty())
+        if (pending.empty() && std::ranges::all_of(list_children(), [&](pid_t pid) {
+                return std::ranges::find(spare, pid) != spare.end();
+            }))
             break;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }

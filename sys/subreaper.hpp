@@ -5,6 +5,7 @@
 // child's process group with setsid(), so end_adopted() can find and end them.
 #include <sys/types.h>
 
+#include <span>
 #include <vector>
 
 namespace envpin::sys {
@@ -18,9 +19,9 @@ public:
 
     // Kills (SIGKILL) and reaps every child process we have now: the orphans re-parented to
     // us and their own children as they get re-parented in turn. Returns their pids, in the
-    // order found. Call it only while no other thread has a child process of its own
-    // running (it cannot tell those apart), i.e. between two run_process calls.
-    [[nodiscard]] std::vector<pid_t> end_adopted() const;
+    // order found. A child that another thread runs must be named in `spare` (it cannot tell
+    // those apart otherwise); call it between two run_process calls of this thread.
+    [[nodiscard]] std::vector<pid_t> end_adopted(std::span<const pid_t> spare = {}) const;
 
 private:
     int previous_ = 0;

@@ -77,6 +77,7 @@ CheckResult run_check_child(const CheckChild& child)
     spec.stdin_data = to_json(child.request).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     spec.timeout = child.timeout;
     spec.max_output_bytes = child.max_output_bytes;
+    spec.on_started = child.on_started;
     const auto run = sys::run_process(spec);
     if (!run) {
         CheckResult result{.name = child.request.check, .status = CheckStatus::error};

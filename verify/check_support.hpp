@@ -33,6 +33,11 @@ inline constexpr const char* project_name = "project_name";
 inline constexpr const char* project_run = "project_run";
 inline constexpr const char* project_directory = "project_directory";
 inline constexpr const char* project_timeout_ms = "project_timeout_ms";
+// The python check started ahead of its turn: its probe imports torch at once and trains only
+// once this file exists (the suite makes it when the checks before python are done), waiting at
+// most python_gate_limit_ms.
+inline constexpr const char* python_gate = "python_gate";
+inline constexpr const char* python_gate_limit_ms = "python_gate_limit_ms";
 }  // namespace param
 
 // One thing a check looked at ("driver", "sm coverage", "libnccl"): checks collect findings

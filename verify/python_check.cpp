@@ -263,7 +263,9 @@ CheckResult run_python_check(const ProbeRequest& request)
     spec.argv = {python->string(), "-X", "faulthandler", "-c", std::string(embedded::python_probe()), gpu ? "cuda" : "cpu",
                  fmt::format("{}", static_cast<long>(request.number("python_steps", gpu ? 50 : 30))),
                  fmt::format("{}", static_cast<long>(request.number("python_batch", gpu ? 512 : 128))),
-                 fmt::format("{}", request.number("python_learning_rate", 0.05))};
+                 fmt::format("{}", request.number("python_learning_rate", 0.05)),
+                 request.parameter(param::python_gate).value_or(""),
+                 fmt::format("{}", request.number(param::python_gate_limit_ms, 0) / 1000)};
     spec.timeout = inner_timeout(request);
     spec.max_output_bytes = 1u << 20;
     const auto run = sys::run_process(spec);

@@ -1,10 +1,13 @@
 # envpin's Python probe, run by the environment's own interpreter (`python -c <this> DEVICE
-# STEPS BATCH LR`) because that is what users run. It imports torch, records what torch sees
+# STEPS BATCH LR [GATE LIMIT_S]`) because that is what users run. With GATE, the probe imports
+# torch at once but trains only once the file GATE exists (or LIMIT_S passed): the suite starts
+# it beside the other checks and opens the gate when they are done. It imports torch, records what torch sees
 # (CUDA availability, devices, arch list, cuDNN and NCCL versions, warnings such as "The NVIDIA
 # driver on your system is too old"), trains a small MLP for a few steps, and prints one line
 # "ENVPIN_RESULT {json}" last. envpin judges the figures; this script only reports them.
 import contextlib
 import json
+import os
 import sys
 import time
 import traceback
@@ -86,6 +89,13 @@ def train(torch, device, steps, batch, learning_rate):
     )
 
 
+def wait_at_gate(gate, limit):
+    start = time.perf_counter()
+    while gate and not os.path.exists(gate) and time.perf_counter() - start < limit:
+        time.sleep(0.01)
+    return time.perf_counter() - start
+
+
 def mapped_libraries():
     """Every shared library this process has mapped (/proc/self/maps), resolved."""
     import os
@@ -104,10 +114,17 @@ def mapped_libraries():
 
 def main():
     want, steps, batch, learning_rate = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+    gate, limit = (sys.argv[5], float(sys.argv[6])) if len(sys.argv) > 6 else ("", 0.0)
+    phases = result["phases"] = {}
     try:
+        start = time.perf_counter()
         torch = inspect_torch()
+        phases["import_s"] = time.perf_counter() - start
+        phases["gate_wait_s"] = wait_at_gate(gate, limit)
         device = "cuda" if want in ("cuda", "auto") and result["cuda_available"] else "cpu"
+        start = time.perf_counter()
         train(torch, device, steps, batch, learning_rate)
+        phases["train_s"] = time.perf_counter() - start
         result["libraries"] = mapped_libraries()
     except BaseException as error:  # report everything, including SystemExit from a broken import
         result["error"] = "".join(traceback.format_exception_only(type(error), error)).strip()

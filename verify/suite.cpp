@@ -1,7 +1,16 @@
 #include "verify/suite.hpp"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <future>
+#include <memory>
+#include <optional>
+#include <span>
+#include <variant>
 
 #include "base/strings.hpp"
 #include "sys/file.hpp"
@@ -130,9 +139,9 @@ std::optional<CheckResult> prepare_train(const SuiteRequest& request, std::map<s
 
 // After a check's child is gone: processes it left behind (re-parented to us) are ended, and
 // a check that leaked any fails for it.
-void end_leftovers(const sys::Subreaper& reaper, CheckResult& result)
+void end_leftovers(const sys::Subreaper& reaper, CheckResult& result, std::span<const pid_t> spare = {})
 {
-    const auto leftovers = reaper.end_adopted();
+    const auto leftovers = reaper.end_adopted(spare);
     if (leftovers.empty())
         return;
     std::vector<std::string> pids;
@@ -154,6 +163,7 @@ struct RunFacts {
     GpuVisibility visibility;
     const sys::Subreaper& reaper;
     fs::path executable;
+    std::span<const pid_t> spare;  // children other threads run (the python check ahead)
 };
 
 // A project check in its own child: the command runs under the check's timeout there, and
@@ -175,33 +185,108 @@ CheckResult run_project(const SuiteRequest& request, const RunFacts& run, const 
                      timeout + std::chrono::seconds(5)};
     auto result = run_check_child(child);
     result.name = name;
-    end_leftovers(run.reaper, result);
+    end_leftovers(run.reaper, result, run.spare);
     return result;
+}
+
+// What a check needs before its child starts: a result when it runs no child (skipped, failed
+// for GPU visibility, no training probe), else the child to run.
+std::variant<CheckResult, CheckChild> prepare_one(const SuiteRequest& request, const RunFacts& run,
+                                                  const std::string& name, nlohmann::json& build_info)
+{
+    if (contains(request.skip, name))
+        return skipped(name, "skipped on request (--skip)");
+    if (is_gpu_check(name))
+        if (auto result = gpu_check_without_child(request, run.visibility, name))
+            return *result;
+    auto parameters = base_parameters(request, run.host);
+    if (name == "train")
+        if (auto result = prepare_train(request, parameters, build_info))
+            return *result;
+    return CheckChild{run.executable, ProbeRequest{name, request.environment, std::move(parameters)}, request.timeout};
 }
 
 CheckResult run_one(const SuiteRequest& request, const RunFacts& run, const std::string& name)
 {
-    const auto& host = run.host;
-    if (contains(request.skip, name))
-        return skipped(name, "skipped on request (--skip)");
-    if (name.starts_with(project_check_prefix))
+    if (name.starts_with(project_check_prefix) && !contains(request.skip, name))
         return run_project(request, run, name);
-    if (is_gpu_check(name))
-        if (auto result = gpu_check_without_child(request, run.visibility, name))
-            return *result;
-    auto parameters = base_parameters(request, host);
     nlohmann::json build_info;
-    if (name == "train")
-        if (auto result = prepare_train(request, parameters, build_info))
-            return *result;
-    CheckChild child{run.executable, ProbeRequest{name, request.environment, std::move(parameters)}, request.timeout};
-    auto result = run_check_child(child);
-    end_leftovers(run.reaper, result);
+    auto prepared = prepare_one(request, run, name, build_info);
+    if (auto* result = std::get_if<CheckResult>(&prepared))
+        return std::move(*result);
+    auto result = run_check_child(std::get<CheckChild>(prepared));
+    end_leftovers(run.reaper, result, run.spare);
     if (!build_info.is_null())
         result.measurements["probe_build"] = build_info;
     return result;
 }
 
+// The python check, started beside the checks before it: its interpreter spends seconds of CPU
+// importing torch while they run, then waits at the gate (a file this class makes when the
+// suite reaches python's turn) before it trains, so its training never shares the GPU with a
+// check that measures. The gate opens on every way out, so the child never waits for nothing.
+class PythonAhead {
+public:
+    PythonAhead(const SuiteRequest& request, const RunFacts& run) : gate_(gate_path())
+    {
+        nlohmann::json unused;
+        auto prepared = prepare_one(request, run, "python", unused);
+        auto* child = std::get_if<CheckChild>(&prepared);
+        if (child == nullptr)
+            return;  // skipped: it runs in turn, without a child
+        auto& parameters = child->request.parameters;
+        parameters[param::python_gate] = gate_.string();
+        parameters[param::python_gate_limit_ms] = std::to_string(request.timeout.count());
+        parameters[param::timeout_ms] = std::to_string(2 * request.timeout.count());
+        child->timeout = 2 * request.timeout;
+        auto started = std::make_shared<std::promise<pid_t>>();
+        auto pid = started->get_future();
+        result_ = std::async(std::launch::async, [child = std::move(*child), started]() mutable {
+            bool told = false;
+            child.on_started = [&](pid_t value) {
+                started->set_value(value);
+                told = true;
+            };
+            auto result = run_check_child(child);
+            if (!told)
+                started->set_value(0);  // it never started: the result says why
+            return result;
+        });
+        pid_ = pid.get();
+    }
+    PythonAhead(const PythonAhead&) = delete;
+    PythonAhead& operator=(const PythonAhead&) = delete;
+    ~PythonAhead()
+    {
+        open_gate();
+        if (result_.valid())
+            result_.wait();
+        std::error_code ec;
+        fs::remove(gate_, ec);
+    }
+
+    [[nodiscard]] bool started() const { return result_.valid(); }
+    // The pids other checks' leftover sweeps must spare while it runs.
+    [[nodiscard]] std::span<const pid_t> spare() const { return result_.valid() && pid_ > 0 ? std::span(&pid_, 1) : std::span<const pid_t>{}; }
+    // Opens the gate and waits for the check's result.
+    [[nodiscard]] CheckResult result()
+    {
+        open_gate();
+        return result_.get();
+    }
+
+private:
+    static fs::path gate_path()
+    {
+        static std::atomic<unsigned> counter{0};
+        return fs::temp_directory_path() / fmt::format("envpin-python-gate-{}-{}", ::getpid(), counter++);
+    }
+    void open_gate() const { (void)sys::write_file_atomic(gate_, ""); }
+
+    fs::path gate_;
+    std::future<CheckResult> result_;
+    pid_t pid_ = 0;
+};
 void finish_hint(const SuiteRequest& request, CheckResult& result)
 {
     if (result.status != CheckStatus::fail && result.status != CheckStatus::error)
@@ -210,6 +295,31 @@ void finish_hint(const SuiteRequest& request, CheckResult& result)
         result.hint = hint_for(result.detail);
     result.hint = with_reset_suggestion(std::move(result.hint), request.reset_target);
 }
+
+CheckResult python_result(PythonAhead& python, const RunFacts& run)
+{
+    auto result = python.result();
+    end_leftovers(run.reaper, result);
+    return result;
+}
+
+// SIGPIPE ignored while it lives (a child that exits while we write its stdin must not kill
+// us), the previous disposition restored after.
+class IgnoreSigpipe {
+public:
+    IgnoreSigpipe()
+    {
+        struct sigaction ignore{};
+        ignore.sa_handler = SIG_IGN;
+        ::sigaction(SIGPIPE, &ignore, &previous_);
+    }
+    IgnoreSigpipe(const IgnoreSigpipe&) = delete;
+    IgnoreSigpipe& operator=(const IgnoreSigpipe&) = delete;
+    ~IgnoreSigpipe() { ::sigaction(SIGPIPE, &previous_, nullptr); }
+
+private:
+    struct sigaction previous_{};
+};
 
 HostFacts probe_host_for(const SuiteRequest& request, const fs::path& executable)
 {
@@ -272,11 +382,17 @@ Expected<Report> run_suite(const SuiteRequest& request)
     report.fingerprint = host_fingerprint(report.host, suite_version);
     report.context = capture_run_context(report.host);
     const sys::Subreaper reaper;
-    const RunFacts run{report.host, judge_gpu_visibility(report.host, visibility_variables_here()), reaper, executable};
+    RunFacts run{report.host, judge_gpu_visibility(report.host, visibility_variables_here()), reaper, executable, {}};
+    const IgnoreSigpipe no_sigpipe;  // two threads run children: neither may restore the default mid-write
+    std::optional<PythonAhead> python;
+    if (contains(names, "python"))
+        run.spare = python.emplace(request, run).spare();
     for (const auto& name : names) {
         if (request.on_check_start)
             request.on_check_start(name);
-        auto result = run_one(request, run, name);
+        auto result = name == "python" && python->started() ? python_result(*python, run) : run_one(request, run, name);
+        if (name == "python")
+            run.spare = {};
         finish_hint(request, result);
         if (request.on_check_done)
             request.on_check_done(result);

@@ -31,6 +31,27 @@ protected:
                            "import ctypes\nctypes.string_at(0)  # reads address 0: SIGSEGV\n");
             crashing_ = true;
         }
+        // A torch that only says when it is imported and when training starts, into a log.
+        if (make_venv(*dir_ / "ordered", false)) {
+            for (const auto& site : fs::directory_iterator(*dir_ / "ordered/lib"))
+                write_text(site.path() / "site-packages/torch/__init__.py", R"(import os
+def _say(what):
+    with open(os.environ["ENVPIN_TEST_ORDER_LOG"], "a") as log:
+        log.write(what + "\n")
+_say("python imported torch")
+__version__ = "0.0.test"
+class version:
+    cuda = None
+class cuda:
+    @staticmethod
+    def is_available():
+        return False
+def manual_seed(seed):
+    _say("python trains")
+    raise RuntimeError("this torch does not train")
+)");
+            ordered_ = true;
+        }
         // A venv whose Python maps a CUDA library that is not the environment's own at start-up
         // (a .pth line runs at every start, as LD_LIBRARY_PATH shadowing would load it).
         if (const auto cuda = cuda_library_dir(); cuda && with_torch_ && make_venv(*dir_ / "preloaded", true)) {
@@ -62,6 +83,7 @@ protected:
     static inline bool without_torch_ = false;
     static inline bool preloaded_ = false;
     static inline bool crashing_ = false;
+    static inline bool ordered_ = false;
 };
 
 TEST_F(PythonCheck, ACrashNamesThePythonFrameItDiedIn)
@@ -73,6 +95,30 @@ TEST_F(PythonCheck, ACrashNamesThePythonFrameItDiedIn)
     EXPECT_TRUE(has(detail, "SIGSEGV")) << detail;
     EXPECT_TRUE(has(detail, "Fatal Python error: Segmentation fault")) << detail;
     EXPECT_TRUE(has(detail, "torch/__init__.py\", line 2")) << detail;
+}
+
+// The python check starts beside the checks before it (importing torch costs seconds) but
+// trains only after them: a training probe that waits for the import to happen sees it, and
+// python's training comes after that probe ended.
+TEST_F(PythonCheck, ImportsTorchBesideTheChecksBeforeItAndTrainsAfterThem)
+{
+    ASSERT_TRUE(ordered_);
+    const auto log = *dir_ / "order.log";
+    const auto probe = *dir_ / "train-probe.sh";
+    write_text(probe, "#!/bin/sh\n"
+                      "for i in $(seq 400); do grep -q imported \"$ENVPIN_TEST_ORDER_LOG\" 2>/dev/null && break; sleep 0.05; done\n"
+                      "echo 'train probe ended' >> \"$ENVPIN_TEST_ORDER_LOG\"\n");
+    fs::permissions(probe, fs::perms::owner_all);
+    const auto run = run_envpin({"verify", "--path", (*dir_ / "ordered").string(), "--only", "train,python", "--device",
+                                 "cpu", "--set", "train_binary=" + probe.string(), "--json"},
+                                {{"ENVPIN_TEST_ORDER_LOG", log.string()}});
+    const auto report = run.json();
+    ASSERT_EQ(report["checks"].size(), 2u) << run.out;
+    EXPECT_EQ(read_text(log), "python imported torch\ntrain probe ended\npython trains\n");
+    const auto& python = report["checks"][1];
+    EXPECT_EQ(python["name"], "python");
+    EXPECT_TRUE(has(python["detail"], "this torch does not train")) << python["detail"];
+    EXPECT_TRUE(python["measurements"]["phases"].contains("gate_wait_s")) << python["measurements"];
 }
 
 TEST_F(PythonCheck, TheEnvironmentsTorchTrainsOnTheCpu)
