@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "verify/gpu_visibility.hpp"
+
 namespace envpin::cli {
 namespace {
 
@@ -13,9 +15,8 @@ void row(std::ostream& out, std::string_view label, std::string_view value)
 
 std::string mig_text(const GpuInfo& gpu)
 {
-    if (!gpu.mig)
-        return "";
-    return *gpu.mig ? "  MIG on" : "  MIG off";
+    const auto text = verify::describe_mig_mode(gpu);
+    return text.empty() ? text : "  " + text;
 }
 
 }  // namespace

@@ -28,6 +28,15 @@ struct GpuHealth {
     bool operator==(const GpuHealth&) const = default;
 };
 
+// One MIG device (a GPU instance's compute instance) of a GPU in MIG mode: what CUDA runs on
+// when CUDA_VISIBLE_DEVICES names it (MIG-<uuid>).
+struct MigInstance {
+    unsigned index = 0;  // nvmlDeviceGetMigDeviceHandleByIndex's index under the parent GPU
+    std::string uuid;    // "MIG-4b9f6bd3-..." (older drivers: "MIG-GPU-<uuid>/<gi>/<ci>")
+    long long memory_mib = 0;
+    bool operator==(const MigInstance&) const = default;
+};
+
 struct GpuInfo {
     int index = 0;
     std::string name;
@@ -35,6 +44,9 @@ struct GpuInfo {
     ComputeCapability cc;
     long long memory_mib = 0;
     std::optional<bool> mig;  // MIG mode enabled; nullopt when unknown or unsupported
+    // The MIG instances of a GPU in MIG mode (empty: none exist); nullopt when MIG is off or
+    // unknown, or the driver could not list them.
+    std::optional<std::vector<MigInstance>> mig_instances;
     GpuHealth health;
     bool operator==(const GpuInfo&) const = default;
 };

@@ -1,5 +1,7 @@
 #include "verify/gpu_health.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -11,6 +13,10 @@ constexpr std::pair<unsigned long long, const char*> clock_events[] = {
     {0x1, "GPU idle"},          {0x2, "application clocks setting"}, {0x4, "SW power cap"},
     {0x8, "HW slowdown"},       {0x10, "sync boost"},                {0x20, "SW thermal slowdown"},
     {0x40, "HW thermal slowdown"}, {0x80, "HW power brake"},          {0x100, "display clock setting"}};
+
+// The bits that hold clocks below what the GPU can run: SW power cap, HW slowdown, SW thermal
+// slowdown, HW thermal slowdown, HW power brake.
+constexpr unsigned long long clock_limiting_events = 0x4 | 0x8 | 0x20 | 0x40 | 0x80;
 
 template <class T>
 nlohmann::json optional_json(const std::optional<T>& value)
@@ -65,6 +71,40 @@ std::vector<std::string> clock_event_names(unsigned long long reasons)
     if (const auto unknown = reasons & ~0x1ffULL; unknown != 0)
         names.push_back(fmt::format("0x{:x}", unknown));
     return names;
+}
+
+ClockSamples summarize_clock_samples(std::vector<unsigned> clocks_mhz, std::optional<unsigned long long> reasons_seen,
+                                     std::optional<unsigned> max_clock_mhz)
+{
+    ClockSamples summary{.max_clock_mhz = max_clock_mhz, .reasons_seen = reasons_seen};
+    if (clocks_mhz.empty())
+        return summary;
+    std::ranges::sort(clocks_mhz);
+    summary.samples = static_cast<unsigned>(clocks_mhz.size());
+    summary.min_mhz = clocks_mhz.front();
+    summary.max_mhz = clocks_mhz.back();
+    summary.median_mhz = clocks_mhz[clocks_mhz.size() / 2];
+    return summary;
+}
+
+std::string describe_clock_samples(const ClockSamples& clocks, std::string_view workload)
+{
+    const auto ceiling = clocks.max_clock_mhz ? fmt::format("the GPU's max {} MHz", *clocks.max_clock_mhz)
+                                              : std::string("the GPU's max unknown");
+    const auto clock = clocks.samples == 0
+                           ? fmt::format("SM clock not read during {} ({})", workload, ceiling)
+                           : fmt::format("SM clock {} MHz during {} (median of {} sample{}, {} to {}; {})", clocks.median_mhz,
+                                         workload, clocks.samples, clocks.samples == 1 ? "" : "s", clocks.min_mhz,
+                                         clocks.max_mhz, ceiling);
+    if (!clocks.reasons_seen)
+        return clock + "; clock events: not read";
+    const auto names = clock_event_names(*clocks.reasons_seen);
+    return fmt::format("{}; clock events: {}", clock, names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", ")));
+}
+
+std::vector<std::string> clocks_held_back_by(const ClockSamples& clocks)
+{
+    return clock_event_names(clocks.reasons_seen.value_or(0) & clock_limiting_events);
 }
 
 GpuHealthVerdict judge_gpu_health(const GpuHealth& h)

@@ -10,17 +10,6 @@
 namespace envpin::verify {
 namespace {
 
-std::string format_uuid(const unsigned char bytes[16])
-{
-    std::string text = "GPU-";
-    for (int i = 0; i < 16; ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            text += '-';
-        text += fmt::format("{:02x}", bytes[i]);
-    }
-    return text;
-}
-
 Expected<std::vector<GpuInfo>> list_with_driver_api(const CudaDriver& cuda)
 {
     if (auto rc = cuda.cuInit(0); rc != CUDA_SUCCESS)
@@ -45,7 +34,7 @@ Expected<std::vector<GpuInfo>> list_with_driver_api(const CudaDriver& cuda)
             gpu.memory_mib = static_cast<long long>(bytes >> 20);
         unsigned char uuid[16] = {};
         if (cuda.cuDeviceGetUuid(uuid, device) == CUDA_SUCCESS)
-            gpu.uuid = format_uuid(uuid);
+            gpu.uuid = gpu_uuid_text(uuid);
         gpus.push_back(std::move(gpu));
     }
     return gpus;
@@ -56,6 +45,29 @@ void record_cuda_error(GpuProbeReport& report, const CudaDriver& cuda, const cha
     report.cuda_problem = cuda.error(call, rc).message;
     if (rc == CUDA_ERROR_NO_DEVICE)
         report.cuda_devices = 0;
+}
+
+nlohmann::json mig_instances_to_json(const std::optional<std::vector<MigInstance>>& instances)
+{
+    if (!instances)
+        return nullptr;
+    auto list = nlohmann::json::array();
+    for (const auto& instance : *instances)
+        list.push_back({{"index", instance.index}, {"uuid", instance.uuid}, {"memory_mib", instance.memory_mib}});
+    return list;
+}
+
+// Absent (a report from before MIG instances were read) or null: not read.
+std::optional<std::vector<MigInstance>> mig_instances_from_json(const nlohmann::json& gpu)
+{
+    const auto it = gpu.find("mig_instances");
+    if (it == gpu.end() || it->is_null())
+        return std::nullopt;
+    std::vector<MigInstance> instances;
+    for (const auto& item : *it)
+        instances.push_back({item.at("index").get<unsigned>(), item.at("uuid").get<std::string>(),
+                             item.at("memory_mib").get<long long>()});
+    return instances;
 }
 
 }  // namespace
@@ -123,6 +135,7 @@ nlohmann::json gpu_to_json(const GpuInfo& gpu)
             {"memory_mib", gpu.memory_mib},
             {"uuid", gpu.uuid},
             {"mig", gpu.mig ? nlohmann::json(*gpu.mig) : nlohmann::json(nullptr)},
+            {"mig_instances", mig_instances_to_json(gpu.mig_instances)},
             {"health", health_to_json(gpu.health)}};
 }
 
@@ -174,6 +187,7 @@ Expected<GpuProbeReport> parse_gpu_probe_report(std::string_view text)
             gpu.memory_mib = item.at("memory_mib").get<long long>();
             if (!item.at("mig").is_null())
                 gpu.mig = item.at("mig").get<bool>();
+            gpu.mig_instances = mig_instances_from_json(item);
             if (const auto health = item.find("health"); health != item.end())
                 gpu.health = ENVPIN_TRY(health_from_json(*health));
             report.gpus.push_back(std::move(gpu));

@@ -73,8 +73,10 @@ GpuVisibility shortfall(const std::vector<GpuInfo>& gpus, int devices, long long
                         "indices, GPU-/MIG- UUIDs (`nvidia-smi -L`), or unset it");
     }
     if (mig != nullptr)
-        return failure(fmt::format("GPU {} ({}) has MIG mode on and CUDA sees no MIG instance of it: {}", mig->index,
-                                   mig->name, seen),
+        return failure(fmt::format("GPU {} ({}) has MIG mode on and CUDA sees no MIG instance of it{}: {}", mig->index,
+                                   mig->name,
+                                   mig->mig_instances ? " (" + describe_mig_instances(*mig->mig_instances) + ")" : "",
+                                   seen),
                        "create a GPU instance with a compute instance (`sudo nvidia-smi mig -cgi <profile> -C`), or "
                        "name an existing one in CUDA_VISIBLE_DEVICES=MIG-<uuid> (`nvidia-smi -L` lists them); or "
                        "turn MIG mode off (`sudo nvidia-smi -i N -mig 0`)");
@@ -130,6 +132,45 @@ GpuVisibility judge_gpu_visibility(const HostFacts& host, const VisibilityVariab
     // Without NVML, the GPU probe's own problem says most (both libraries' errors).
     const CudaSight cuda{host.cuda_devices, host.gpu_problem.value_or(host.cuda_problem.value_or(""))};
     return judge_gpu_visibility(host.driver.has_value(), nvml, cuda, variables);
+}
+
+std::string describe_mig_instances(const std::vector<MigInstance>& instances)
+{
+    if (instances.empty())
+        return "no instances";
+    std::vector<std::string> named;
+    for (const auto& instance : instances)
+        named.push_back(fmt::format("{} {} MiB", instance.uuid.empty() ? fmt::format("#{}", instance.index) : instance.uuid,
+                                    instance.memory_mib));
+    return fmt::format("{} instance{}: {}", instances.size(), instances.size() == 1 ? "" : "s", join(named, ", "));
+}
+
+std::string describe_mig_mode(const GpuInfo& gpu)
+{
+    if (!gpu.mig)
+        return "";
+    if (!*gpu.mig)
+        return "MIG off";
+    return gpu.mig_instances ? fmt::format("MIG on ({})", describe_mig_instances(*gpu.mig_instances)) : "MIG on";
+}
+
+std::vector<MigInstance> mig_instances_named(const GpuInfo& gpu, const std::optional<std::string>& cuda_visible_devices)
+{
+    std::vector<MigInstance> named;
+    if (!cuda_visible_devices || !gpu.mig_instances)
+        return named;
+    const auto entries = split(*cuda_visible_devices, ',');
+    const auto names = [&](const MigInstance& instance) {
+        return std::ranges::any_of(entries, [&](std::string_view entry) {
+            entry = trim(entry);
+            return entry.size() > 4 && entry.starts_with("MIG-") && !instance.uuid.empty() &&
+                   std::string_view(instance.uuid).starts_with(entry);
+        });
+    };
+    for (const auto& instance : *gpu.mig_instances)
+        if (names(instance))
+            named.push_back(instance);
+    return named;
 }
 
 VisibilityVariables visibility_variables_here()

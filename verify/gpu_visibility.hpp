@@ -51,6 +51,20 @@ struct GpuVisibility {
 // The same from a host probe's facts (NVML's sight when gpu_source is "nvml").
 [[nodiscard]] GpuVisibility judge_gpu_visibility(const HostFacts& host, const VisibilityVariables& variables);
 
+// MIG instances in words: "2 instances: MIG-4b9f... 9984 MiB, MIG-0c1d... 9984 MiB", "1 instance: ...",
+// "no instances".
+[[nodiscard]] std::string describe_mig_instances(const std::vector<MigInstance>& instances);
+
+// A GPU's MIG mode for a line of `envpin host`: "MIG on (2 instances: ...)", "MIG on (no
+// instances)", "MIG on" (instances not read), "MIG off", or "" when the mode is unknown.
+[[nodiscard]] std::string describe_mig_mode(const GpuInfo& gpu);
+
+// The MIG instances of `gpu` that CUDA_VISIBLE_DEVICES names: an entry equal to an instance's
+// UUID, or a prefix of it longer than "MIG-" (CUDA takes UUID prefixes). Empty when it is unset,
+// names none of them or the instances were not read.
+[[nodiscard]] std::vector<MigInstance> mig_instances_named(const GpuInfo& gpu,
+                                                           const std::optional<std::string>& cuda_visible_devices);
+
 // CUDA_VISIBLE_DEVICES and NVIDIA_VISIBLE_DEVICES of this process.
 [[nodiscard]] VisibilityVariables visibility_variables_here();
 

@@ -11,6 +11,7 @@
 #include "verify/hints.hpp"
 #include "verify/host_facts_json.hpp"
 #include "verify/gpu_health.hpp"
+#include "verify/gpu_visibility.hpp"
 #include "verify/host_probe.hpp"
 #include "verify/shadowing.hpp"
 #include "verify/suite_checks.hpp"
@@ -87,6 +88,38 @@ std::optional<Finding> health_finding(const GpuInfo& gpu)
     return f;
 }
 
+// What CUDA_VISIBLE_DEVICES picks of a MIG GPU's instances, in words.
+std::string mig_selection(const GpuInfo& gpu, const std::optional<std::string>& cuda_visible_devices)
+{
+    if (!cuda_visible_devices)
+        return "CUDA_VISIBLE_DEVICES is unset: it names none of them, and CUDA enumerates the instances this process "
+               "may use";
+    const auto named = mig_instances_named(gpu, cuda_visible_devices);
+    if (named.empty())
+        return fmt::format("CUDA_VISIBLE_DEVICES=\"{}\" names none of them", *cuda_visible_devices);
+    std::vector<std::string> uuids;
+    for (const auto& instance : named)
+        uuids.push_back(instance.uuid);
+    return fmt::format("CUDA_VISIBLE_DEVICES selects {}", join(uuids, ", "));
+}
+
+// "GPU N MIG": the instances and which of them CUDA_VISIBLE_DEVICES selects. Reported, never
+// failed: whether CUDA sees an instance at all is judge_gpu_visibility's rule (the GPU checks).
+Finding mig_finding(const GpuInfo& gpu, const std::optional<std::string>& cuda_visible_devices)
+{
+    Finding f{fmt::format("GPU {} MIG", gpu.index)};
+    constexpr std::string_view nccl = "NCCL does not run across instances";
+    if (!gpu.mig_instances)
+        f.detail = fmt::format("MIG mode is on: CUDA sees only the MIG instances named in CUDA_VISIBLE_DEVICES, and {}",
+                               nccl);
+    else if (gpu.mig_instances->empty())
+        f.detail = "MIG mode is on and the GPU has no MIG instance: CUDA cannot run on it until one is created";
+    else
+        f.detail = fmt::format("MIG mode is on with {}; {}; {}", describe_mig_instances(*gpu.mig_instances),
+                               mig_selection(gpu, cuda_visible_devices), nccl);
+    return f;
+}
+
 std::vector<Finding> gpu_findings(const HostFacts& facts, const ProbeRequest& request)
 {
     std::vector<Finding> findings;
@@ -119,10 +152,7 @@ std::vector<Finding> gpu_findings(const HostFacts& facts, const ProbeRequest& re
         if (auto health = health_finding(gpu))
             findings.push_back(std::move(*health));
         if (gpu.mig.value_or(false))
-            findings.push_back({fmt::format("GPU {} MIG", gpu.index), CheckStatus::pass,
-                                "MIG mode is on: CUDA sees only the MIG instances named in CUDA_VISIBLE_DEVICES, "
-                                "and NCCL does not run across instances",
-                                ""});
+            findings.push_back(mig_finding(gpu, visibility_variables_here().cuda_visible_devices));
     }
     return findings;
 }

@@ -87,5 +87,49 @@ TEST(GpuHealth, JsonRoundTripKeepsUnknownsUnknown)
     EXPECT_FALSE(health_from_json(nlohmann::json{{"pcie_width", "wide"}}));
 }
 
+// The SM clock while work ran (NvmlClockSampler's readings), summarized and in words.
+TEST(ClockSamples, SummaryTakesMinMaxAndMedian)
+{
+    const auto clocks = summarize_clock_samples({1980, 1755, 1980, 1965, 1980}, 0x1, 1980);
+    EXPECT_EQ(clocks.samples, 5u);
+    EXPECT_EQ(clocks.min_mhz, 1755u);
+    EXPECT_EQ(clocks.max_mhz, 1980u);
+    EXPECT_EQ(clocks.median_mhz, 1980u);
+    EXPECT_EQ(clocks.max_clock_mhz, 1980u);
+    EXPECT_EQ(clocks.reasons_seen, 0x1u);
+    EXPECT_EQ(summarize_clock_samples({1410, 1200, 1300, 1100}, std::nullopt, std::nullopt).median_mhz, 1300u);
+    const auto none = summarize_clock_samples({}, std::nullopt, 1980);
+    EXPECT_EQ(none.samples, 0u);
+    EXPECT_EQ(none.median_mhz, 0u);
+}
+
+TEST(ClockSamples, SentenceNamesClockRangeAndEvents)
+{
+    const auto clean = summarize_clock_samples(std::vector<unsigned>(41, 1980), 0, 1980);
+    auto with_dip = std::vector<unsigned>(41, 1980);
+    with_dip.push_back(1755);
+    EXPECT_EQ(describe_clock_samples(summarize_clock_samples(with_dip, 0, 1980), "the GEMM"),
+              "SM clock 1980 MHz during the GEMM (median of 42 samples, 1755 to 1980; the GPU's max 1980 MHz); "
+              "clock events: none");
+    EXPECT_EQ(describe_clock_samples(summarize_clock_samples({1410}, 0x4 | 0x40, std::nullopt), "the GEMM"),
+              "SM clock 1410 MHz during the GEMM (median of 1 sample, 1410 to 1410; the GPU's max unknown); "
+              "clock events: SW power cap, HW thermal slowdown");
+    EXPECT_EQ(describe_clock_samples(summarize_clock_samples({}, std::nullopt, 1980), "the GEMM"),
+              "SM clock not read during the GEMM (the GPU's max 1980 MHz); clock events: not read");
+    EXPECT_TRUE(clocks_held_back_by(clean).empty());
+}
+
+TEST(ClockSamples, HeldBackOnlyByPowerThermalAndHardwareEvents)
+{
+    const auto with = [](std::optional<unsigned long long> reasons) {
+        return clocks_held_back_by(summarize_clock_samples({1980}, reasons, 1980));
+    };
+    EXPECT_TRUE(with(std::nullopt).empty());
+    EXPECT_TRUE(with(0x1 | 0x2 | 0x10 | 0x100).empty());  // idle, application clocks, sync boost, display
+    EXPECT_EQ(with(0x1 | 0x8), (std::vector<std::string>{"HW slowdown"}));
+    EXPECT_EQ(with(0x4 | 0x20 | 0x40 | 0x80 | 0x1000),
+              (std::vector<std::string>{"SW power cap", "SW thermal slowdown", "HW thermal slowdown", "HW power brake"}));
+}
+
 }  // namespace
 }  // namespace envpin::verify

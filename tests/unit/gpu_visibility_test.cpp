@@ -132,6 +132,57 @@ TEST(GpuVisibility, MigGpuWithoutVisibleInstanceFails)
     EXPECT_NE(visibility.hint.find("nvidia-smi mig -cgi"), std::string::npos);
 }
 
+TEST(GpuVisibility, MigGpuWithoutVisibleInstanceSaysWhatInstancesItHas)
+{
+    auto none = gpu(0, "NVIDIA H100 80GB HBM3", true);
+    none.mig_instances = std::vector<MigInstance>{};
+    const auto visibility = judge_gpu_visibility(true, NvmlSight{{none}}, no_device, {});
+    EXPECT_EQ(visibility.detail, "GPU 0 (NVIDIA H100 80GB HBM3) has MIG mode on and CUDA sees no MIG instance of it "
+                                 "(no instances): NVML sees 1 GPU (NVIDIA H100 80GB HBM3) but CUDA sees none");
+}
+
+TEST(MigInstances, DescribedByUuidAndMemory)
+{
+    EXPECT_EQ(describe_mig_instances({}), "no instances");
+    EXPECT_EQ(describe_mig_instances({{0, "MIG-a", 9984}}), "1 instance: MIG-a 9984 MiB");
+    EXPECT_EQ(describe_mig_instances({{0, "MIG-a", 9984}, {3, "", 19968}}),
+              "2 instances: MIG-a 9984 MiB, #3 19968 MiB");
+}
+
+// The MIG part of a GPU's line in `envpin host`.
+TEST(MigInstances, ModeTextForTheHostLine)
+{
+    auto info = gpu(0, "NVIDIA H100 80GB HBM3", std::nullopt);
+    EXPECT_EQ(describe_mig_mode(info), "");
+    info.mig = false;
+    EXPECT_EQ(describe_mig_mode(info), "MIG off");
+    info.mig = true;
+    EXPECT_EQ(describe_mig_mode(info), "MIG on");
+    info.mig_instances = std::vector<MigInstance>{};
+    EXPECT_EQ(describe_mig_mode(info), "MIG on (no instances)");
+    info.mig_instances = std::vector<MigInstance>{{0, "MIG-4b9f6bd3", 9984}, {1, "MIG-0c1d2e3f", 9984}};
+    EXPECT_EQ(describe_mig_mode(info), "MIG on (2 instances: MIG-4b9f6bd3 9984 MiB, MIG-0c1d2e3f 9984 MiB)");
+}
+
+TEST(MigInstances, NamedByUuidOrPrefixInCudaVisibleDevices)
+{
+    auto info = gpu(0, "NVIDIA H100 80GB HBM3", true);
+    info.mig_instances = std::vector<MigInstance>{{0, "MIG-4b9f6bd3-1c2d", 9984}, {1, "MIG-0c1d2e3f-4a5b", 9984}};
+    const auto uuids = [&](std::optional<std::string> value) {
+        std::vector<std::string> named;
+        for (const auto& instance : mig_instances_named(info, value))
+            named.push_back(instance.uuid);
+        return named;
+    };
+    EXPECT_TRUE(uuids(std::nullopt).empty());
+    EXPECT_TRUE(uuids("0").empty());
+    EXPECT_TRUE(uuids("MIG-").empty());  // not a prefix of anything in particular
+    EXPECT_EQ(uuids("MIG-0c1d2e3f-4a5b"), (std::vector<std::string>{"MIG-0c1d2e3f-4a5b"}));
+    EXPECT_EQ(uuids(" MIG-0c1d , MIG-4b9f6bd3-1c2d"), (std::vector<std::string>{"MIG-4b9f6bd3-1c2d", "MIG-0c1d2e3f-4a5b"}));
+    info.mig_instances.reset();
+    EXPECT_TRUE(uuids("MIG-0c1d").empty());
+}
+
 TEST(GpuVisibility, MigGpuWithAnInstanceProceeds)
 {
     const NvmlSight mig{{gpu(0, "NVIDIA H100 80GB HBM3", true)}};
