@@ -12,6 +12,14 @@ void resolve(const SharedLibrary& library, Function& slot, const char* name, std
         missing = name;
 }
 
+// The entry points a driver may lack without envpin failing to load it (see the header).
+void resolve_optional(CudaDriver& driver)
+{
+    const auto& lib = driver.library;
+    driver.cuMemAllocHost = lib.symbol<decltype(driver.cuMemAllocHost)>("cuMemAllocHost_v2");
+    driver.cuMemFreeHost = lib.symbol<decltype(driver.cuMemFreeHost)>("cuMemFreeHost");
+}
+
 }  // namespace
 
 Expected<CudaDriver> CudaDriver::load()
@@ -49,6 +57,7 @@ Expected<CudaDriver> CudaDriver::load()
     resolve(lib, driver.cuEventElapsedTime, "cuEventElapsedTime", missing);
     resolve(lib, driver.cuGetErrorName, "cuGetErrorName", missing);
     resolve(lib, driver.cuGetErrorString, "cuGetErrorString", missing);
+    resolve_optional(driver);
     if (!missing.empty())
         return fail(ErrorCode::io, "{} ({}) has no entry point {}: the driver is too old or broken",
                     "libcuda.so.1", lib.mapped_path(), missing);

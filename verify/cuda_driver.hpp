@@ -70,6 +70,10 @@ struct CudaDriver {
     CUresult (*cuEventElapsedTime)(float*, CUevent, CUevent) = nullptr;
     CUresult (*cuGetErrorName)(CUresult, const char**) = nullptr;
     CUresult (*cuGetErrorString)(CUresult, const char**) = nullptr;
+    // Optional: nullptr where the driver lacks them; only the pinned host-copy measurement of
+    // the `kernels` check needs them, and it reports itself as not run instead.
+    CUresult (*cuMemAllocHost)(void**, size_t) = nullptr;  // cuMemAllocHost_v2
+    CUresult (*cuMemFreeHost)(void*) = nullptr;
 };
 
 // "13.0" from cuDriverGetVersion's 13000.

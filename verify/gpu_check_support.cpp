@@ -8,6 +8,7 @@
 #include "kernels/kernels.hpp"
 #include "verify/env_libraries.hpp"
 #include "verify/hints.hpp"
+#include "verify/nvml.hpp"
 
 namespace envpin::verify {
 namespace fs = std::filesystem;
@@ -96,6 +97,16 @@ std::string gpu_name(const CudaDriver& driver, int index)
         driver.cuDeviceGetName(name, sizeof name, device) != CUDA_SUCCESS)
         return {};
     return name;
+}
+
+std::string gpu_uuid(const CudaDriver& driver, int index)
+{
+    CUdevice device = 0;
+    unsigned char bytes[16] = {};
+    if (driver.cuDeviceGet(&device, index) != CUDA_SUCCESS ||
+        driver.cuDeviceGetUuid(bytes, device) != CUDA_SUCCESS)
+        return {};
+    return gpu_uuid_text(bytes);
 }
 
 CheckResult finish_with(CheckResult result, const Error& error)

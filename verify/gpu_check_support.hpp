@@ -42,6 +42,9 @@ enum class UsesTestKernels { yes, no };
 
 // cuDeviceGetName of GPU `index` ("NVIDIA H200"); "" when the driver cannot say.
 [[nodiscard]] std::string gpu_name(const CudaDriver& driver, int index);
+// cuDeviceGetUuid of GPU `index` as NVML prints it ("GPU-f003b975-…"); "" when the driver
+// cannot say.
+[[nodiscard]] std::string gpu_uuid(const CudaDriver& driver, int index);
 
 // Finishes `result` with `error`: skip for not_found (nothing to run on, or nothing to load),
 // error otherwise; the detail is the error's text and the hint the advice hint_for() knows

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <limits>
 
 #include <fmt/format.h>
@@ -40,6 +41,17 @@ double allreduce_bus_bandwidth(double algbw, int ranks)
     if (ranks <= 1)
         return 0;
     return algbw * 2.0 * (ranks - 1) / ranks;
+}
+
+std::optional<double> pcie_peak_gbs(unsigned generation, unsigned width)
+{
+    // GB/s per lane and direction: GT/s × payload bits per line bit / 8 bits per byte.
+    constexpr double lane_gbs[] = {2.5 * 8 / 10 / 8,      5.0 * 8 / 10 / 8,
+                                   8.0 * 128 / 130 / 8,   16.0 * 128 / 130 / 8,
+                                   32.0 * 128 / 130 / 8,  64.0 * 242 / 256 / 8};
+    if (generation < 1 || generation > std::size(lane_gbs) || width < 1 || width > 32)
+        return std::nullopt;
+    return width * lane_gbs[generation - 1];
 }
 
 Floor rate_floor(std::optional<double> reference, double floor_fraction)

@@ -22,6 +22,12 @@ namespace envpin::verify {
 // nccl-tests' all-reduce bus bandwidth: algbw · 2(n−1)/n. 0 for one rank: nothing crosses a link.
 [[nodiscard]] double allreduce_bus_bandwidth(double algbw, int ranks);
 
+// A PCIe link's peak per direction in GB/s: `width` lanes × the lane rate of `generation` after
+// its line encoding (8b/10b for gen 1–2: 0.25, 0.5; 128b/130b for gen 3–5: 0.985, 1.969, 3.938;
+// gen 6's 64 GT/s PAM4 in 256-byte FLITs carrying 242 bytes: 7.5625), before packet overheads,
+// so a copy reaches less. nullopt for a generation outside 1–6 or a width outside 1–32.
+[[nodiscard]] std::optional<double> pcie_peak_gbs(unsigned generation, unsigned width);
+
 // A measured rate against a reference: the threshold is reference × floor, and a value below
 // it fails. Without a reference there is no threshold and nothing to fail.
 struct Floor {

@@ -94,6 +94,19 @@ Expected<DeviceBuffer> GpuSession::allocate(size_t bytes) const
     return DeviceBuffer(cuda_, pointer, bytes);
 }
 
+Expected<PinnedHostBuffer> GpuSession::allocate_pinned(size_t bytes) const
+{
+    if (cuda_->cuMemAllocHost == nullptr || cuda_->cuMemFreeHost == nullptr)
+        return fail(ErrorCode::not_found, "libcuda.so.1 ({}) has no entry point {}",
+                    cuda_->library.mapped_path(),
+                    cuda_->cuMemAllocHost == nullptr ? "cuMemAllocHost_v2" : "cuMemFreeHost");
+    make_current();
+    void* pointer = nullptr;
+    if (auto rc = cuda_->cuMemAllocHost(&pointer, bytes); rc != CUDA_SUCCESS)
+        return std::unexpected(cuda_->error("cuMemAllocHost", rc));
+    return PinnedHostBuffer(cuda_, pointer, bytes);
+}
+
 Expected<void> GpuSession::upload(const DeviceBuffer& to, const void* from, size_t bytes) const
 {
     make_current();

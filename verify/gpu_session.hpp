@@ -1,6 +1,7 @@
 #pragma once
 // RAII over the driver API's handles: the primary context of one device, the module holding
-// the embedded test kernels, device allocations and events. Runs only inside probe children.
+// the embedded test kernels, device allocations, page-locked host allocations and events.
+// Runs only inside probe children.
 #include <cstddef>
 #include <utility>
 
@@ -36,6 +37,39 @@ public:
 private:
     const CudaDriver* cuda_ = nullptr;
     CUdeviceptr pointer_ = 0;
+    size_t bytes_ = 0;
+};
+
+// Page-locked host memory from cuMemAllocHost, what DataLoader(pin_memory=True) hands the
+// GPU: the device's copy engines read and write it directly, without a staging copy.
+class PinnedHostBuffer {
+public:
+    PinnedHostBuffer() = default;
+    PinnedHostBuffer(const CudaDriver* cuda, void* pointer, size_t bytes)
+        : cuda_(cuda), pointer_(pointer), bytes_(bytes) {}
+    PinnedHostBuffer(PinnedHostBuffer&& other) noexcept
+        : cuda_(other.cuda_), pointer_(std::exchange(other.pointer_, nullptr)),
+          bytes_(other.bytes_) {}
+    PinnedHostBuffer& operator=(PinnedHostBuffer&& other) noexcept
+    {
+        std::swap(cuda_, other.cuda_);
+        std::swap(pointer_, other.pointer_);
+        std::swap(bytes_, other.bytes_);
+        return *this;
+    }
+    PinnedHostBuffer(const PinnedHostBuffer&) = delete;
+    PinnedHostBuffer& operator=(const PinnedHostBuffer&) = delete;
+    ~PinnedHostBuffer()
+    {
+        if (pointer_ != nullptr)
+            cuda_->cuMemFreeHost(pointer_);
+    }
+    [[nodiscard]] void* get() const { return pointer_; }
+    [[nodiscard]] size_t bytes() const { return bytes_; }
+
+private:
+    const CudaDriver* cuda_ = nullptr;
+    void* pointer_ = nullptr;
     size_t bytes_ = 0;
 };
 
@@ -81,6 +115,9 @@ public:
     [[nodiscard]] const CudaDriver& cuda() const { return *cuda_; }
     [[nodiscard]] Expected<CUfunction> function(const char* name) const;
     [[nodiscard]] Expected<DeviceBuffer> allocate(size_t bytes) const;
+    // Page-locked host memory (cuMemAllocHost); not_found when the driver lacks the entry
+    // points (they are optional in CudaDriver).
+    [[nodiscard]] Expected<PinnedHostBuffer> allocate_pinned(size_t bytes) const;
     [[nodiscard]] Expected<void> upload(const DeviceBuffer& to, const void* from, size_t bytes) const;
     [[nodiscard]] Expected<void> download(void* to, const DeviceBuffer& from, size_t bytes) const;
     // Launches a 1-D grid and waits for it; launch and execution errors come back named.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <span>
 #include <vector>
 
 #include "kernels/kernels.hpp"
@@ -68,6 +70,80 @@ Expected<double> timed_copy(const GpuSession& session, CUfunction copy, CUdevice
     return stop.elapsed_since(start);
 }
 
+// The word at `index` of a host buffer's pattern: a different one for each `salt`, so a copy
+// that did not happen leaves the previous kind's words behind and shows.
+std::uint64_t host_word(size_t index, std::uint64_t salt)
+{
+    std::uint64_t z = index + salt * 0x9e3779b97f4a7c15ull; // splitmix64
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+unsigned long long count_wrong(std::span<const std::uint64_t> words, std::uint64_t salt)
+{
+    unsigned long long wrong = 0;
+    for (size_t i = 0; i < words.size(); ++i)
+        wrong += words[i] != host_word(i, salt) ? 1 : 0;
+    return wrong;
+}
+
+// Median milliseconds of `repeats` runs of the synchronous `copy` after one warm-up, each until
+// the GPU is idle: a pageable upload may return before its last staged piece has landed.
+template <class Copy>
+Expected<double> median_copy_ms(const GpuSession& session, const Copy& copy, int repeats)
+{
+    ENVPIN_TRY(copy());
+    ENVPIN_TRY(session.synchronize());
+    std::vector<double> times;
+    for (int i = 0; i < repeats; ++i) {
+        const auto started = std::chrono::steady_clock::now();
+        ENVPIN_TRY(copy());
+        ENVPIN_TRY(session.synchronize());
+        times.push_back(std::chrono::duration<double, std::milli>(
+                            std::chrono::steady_clock::now() - started)
+                            .count());
+    }
+    return median(times);
+}
+
+// Up from `host` into `device` and back, timed each way; then the words that came back wrong.
+Expected<CopyRates> round_trip(const GpuSession& session, std::span<std::uint64_t> host,
+                               const DeviceBuffer& device, int repeats, std::uint64_t salt)
+{
+    for (size_t i = 0; i < host.size(); ++i)
+        host[i] = host_word(i, salt);
+    ENVPIN_TRY(session.zero(device));
+    const size_t bytes = host.size_bytes();
+    const auto up = [&] { return session.upload(device, host.data(), bytes); };
+    const auto down = [&] { return session.download(host.data(), device, bytes); };
+    CopyRates rates;
+    const double up_ms = ENVPIN_TRY(median_copy_ms(session, up, repeats));
+    std::ranges::fill(host, 0);
+    const double down_ms = ENVPIN_TRY(median_copy_ms(session, down, repeats));
+    rates.host_to_device_gbs = gigabytes_per_second(static_cast<double>(bytes), up_ms);
+    rates.device_to_host_gbs = gigabytes_per_second(static_cast<double>(bytes), down_ms);
+    rates.wrong_words = count_wrong(host, salt);
+    return rates;
+}
+
+// The pinned half of run_host_transfers; the page-locked buffer is freed before the pageable
+// one is made.
+Expected<void> pinned_round_trip(const GpuSession& session, const DeviceBuffer& device,
+                                 int repeats, HostTransferResult& result)
+{
+    auto pinned = session.allocate_pinned(device.bytes());
+    if (!pinned && pinned.error().code == ErrorCode::not_found) {
+        result.pinned_not_run = pinned.error().message;
+        return {};
+    }
+    if (!pinned)
+        return std::unexpected(pinned.error().with_context("allocating page-locked host memory"));
+    const std::span host(static_cast<std::uint64_t*>(pinned->get()), device.bytes() / 8);
+    result.pinned = ENVPIN_TRY(round_trip(session, host, device, repeats, 1));
+    return {};
+}
+
 } // namespace
 
 Expected<PatternResult> run_memory_pattern(const GpuSession& session, double fraction)
@@ -121,6 +197,20 @@ Expected<CopyResult> run_copy_bandwidth(const GpuSession& session, size_t buffer
     result.gigabytes_per_second =
         gigabytes_per_second(2.0 * static_cast<double>(buffer_bytes), result.median_ms);
     result.wrong_words = ENVPIN_TRY(check_pattern(session, destination, 1)).count;
+    return result;
+}
+
+Expected<HostTransferResult> run_host_transfers(const GpuSession& session, size_t bytes,
+                                                int repeats)
+{
+    HostTransferResult result;
+    result.buffer_bytes = std::max<size_t>(bytes / 8 * 8, 8);
+    result.repeats = repeats;
+    const auto device = ENVPIN_TRY(session.allocate(result.buffer_bytes));
+    ENVPIN_TRY(pinned_round_trip(session, device, repeats, result));
+    // round_trip writes its pattern first: every page is faulted in before anything is timed.
+    std::vector<std::uint64_t> pageable(result.buffer_bytes / 8);
+    result.pageable = ENVPIN_TRY(round_trip(session, pageable, device, repeats, 2));
     return result;
 }
 

@@ -1,11 +1,13 @@
 #pragma once
 // Device-memory checks with the embedded kernels: a pattern test over most of free memory
-// (after cuda_memtest and DCGM's memory plugin) and the device-to-device copy bandwidth.
+// (after cuda_memtest and DCGM's memory plugin) and the device-to-device copy bandwidth; and
+// host<->device copies from pinned and pageable memory.
 #include <cstddef>
 #include <optional>
 
 #include "base/error.hpp"
 #include "verify/gpu_session.hpp"
+#include "verify/host_copies.hpp"
 
 namespace envpin::verify {
 
@@ -38,5 +40,14 @@ struct CopyResult {
 // is checked word by word afterwards.
 [[nodiscard]] Expected<CopyResult> run_copy_bandwidth(const GpuSession& session,
                                                       size_t buffer_bytes, int repeats);
+
+// Host<->device copies of one `bytes` buffer with the synchronous cuMemcpyHtoD/cuMemcpyDtoH,
+// from page-locked memory (cuMemAllocHost: DataLoader's pin_memory=True) and from pageable
+// memory (every page touched before timing). Per kind and direction: one warm-up copy, then
+// `repeats` copies each timed on the host clock until the GPU is idle again; the median counts.
+// The host buffer holds a pattern of its own per kind; it is cleared before the copies back,
+// then compared. A driver without cuMemAllocHost_v2 leaves `pinned` empty, saying why.
+[[nodiscard]] Expected<HostTransferResult> run_host_transfers(const GpuSession& session,
+                                                              size_t bytes, int repeats);
 
 } // namespace envpin::verify

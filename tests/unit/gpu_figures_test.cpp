@@ -37,6 +37,26 @@ TEST(GpuFigures, BusBandwidthFollowsNcclTests)
     EXPECT_DOUBLE_EQ(allreduce_bus_bandwidth(200, 8), 350);
 }
 
+TEST(GpuFigures, PciePeakIsLanesTimesTheEncodedLaneRate)
+{
+    // Per lane and direction: 8b/10b for gen 1-2, 128b/130b for gen 3-5, FLIT for gen 6.
+    EXPECT_DOUBLE_EQ(*pcie_peak_gbs(1, 1), 0.25);
+    EXPECT_DOUBLE_EQ(*pcie_peak_gbs(2, 8), 4.0);
+    EXPECT_NEAR(*pcie_peak_gbs(3, 1), 0.985, 0.001);
+    EXPECT_NEAR(*pcie_peak_gbs(3, 16), 15.75, 0.01);
+    EXPECT_NEAR(*pcie_peak_gbs(4, 1), 1.969, 0.001);
+    EXPECT_NEAR(*pcie_peak_gbs(4, 16), 31.51, 0.01);
+    EXPECT_NEAR(*pcie_peak_gbs(5, 1), 3.938, 0.001);
+    EXPECT_NEAR(*pcie_peak_gbs(5, 16), 63.02, 0.01) << "the H100's link";
+    EXPECT_NEAR(*pcie_peak_gbs(5, 8), 31.51, 0.01);
+    EXPECT_DOUBLE_EQ(*pcie_peak_gbs(6, 1), 7.5625);
+    EXPECT_DOUBLE_EQ(*pcie_peak_gbs(6, 16), 121.0);
+    EXPECT_FALSE(pcie_peak_gbs(0, 16)) << "no generation 0";
+    EXPECT_FALSE(pcie_peak_gbs(7, 16)) << "a generation it does not know";
+    EXPECT_FALSE(pcie_peak_gbs(5, 0)) << "no lanes";
+    EXPECT_FALSE(pcie_peak_gbs(5, 64));
+}
+
 TEST(GpuFigures, FloorIsAFractionOfTheReference)
 {
     const auto floor = rate_floor(4800.0, 0.75);
