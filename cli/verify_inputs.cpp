@@ -74,6 +74,9 @@ verify::GpuReferences gpu_references(const Catalog& catalog, const HostFacts& ho
     if (const auto* model = find_gpu(catalog, host.gpus.front().name); model != nullptr) {
         references.bandwidth_gbps = model->hbm_bandwidth_gbs;
         references.bf16_tflops = model->bf16_dense_tflops;
+        references.tf32_tflops = model->tf32_dense_tflops;
+        references.fp8_tflops = model->fp8_dense_tflops;
+        references.fp32_tflops = model->fp32_tflops;
     }
     return references;
 }

@@ -52,6 +52,33 @@ ENVPIN_HD unsigned short envpin_uniform_bf16(unsigned long long seed, unsigned l
     return static_cast<unsigned short>(envpin_float_bits(envpin_uniform(seed, index)) >> 16);
 }
 
+// The FP8 test value: k / 16 for an integer k in [-16, 16] drawn from the stream. Every such
+// value is exact in E4M3 (at most 4 significant bits, exponents -4..0), and a sum of up to 2^15
+// products of two of them is exact in FP32: the FP8 GEMM's only rounding is its output's.
+ENVPIN_HD int envpin_e4m3_numerator(unsigned long long seed, unsigned long long index)
+{
+    return static_cast<int>(envpin_random_bits(seed, index) % 33u) - 16;
+}
+
+ENVPIN_HD float envpin_e4m3_value(unsigned long long seed, unsigned long long index)
+{
+    return static_cast<float>(envpin_e4m3_numerator(seed, index)) * 0.0625f;
+}
+
+// The E4M3 bits of k / 16 (|k| <= 16): sign, 4 exponent bits with bias 7, 3 mantissa bits.
+ENVPIN_HD unsigned char envpin_e4m3_bits(int k)
+{
+    const unsigned sign = k < 0 ? 0x80u : 0u;
+    const unsigned m = static_cast<unsigned>(k < 0 ? -k : k);
+    if (m == 0)
+        return static_cast<unsigned char>(sign);
+    unsigned e = 0;  // floor(log2 m): m / 16 = (m / 2^e) * 2^(e - 4), exponent field e - 4 + 7
+    while ((m >> (e + 1)) != 0)
+        ++e;
+    const unsigned mantissa = ((m << 3) >> e) & 7u;
+    return static_cast<unsigned char>(sign | ((e + 3) << 3) | mantissa);
+}
+
 // An integer-valued float for collective checks: any sum of up to 64 of them is exact in fp32
 // (each is below 2^17), whatever order the reduction adds them in.
 ENVPIN_HD float envpin_collective_value(unsigned long long index, int rank)

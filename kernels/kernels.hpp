@@ -19,6 +19,7 @@ inline constexpr const char* pattern_write = "envpin_pattern_write";
 inline constexpr const char* pattern_check = "envpin_pattern_check";
 inline constexpr const char* fill_uniform_f32 = "envpin_fill_uniform_f32";
 inline constexpr const char* fill_uniform_bf16 = "envpin_fill_uniform_bf16";
+inline constexpr const char* fill_uniform_e4m3 = "envpin_fill_uniform_e4m3";
 inline constexpr const char* fill_u32 = "envpin_fill_u32";
 inline constexpr const char* count_mismatch = "envpin_count_mismatch";
 inline constexpr const char* collective_fill = "envpin_collective_fill";

@@ -101,6 +101,12 @@ extern "C" __global__ void envpin_fill_uniform_bf16(unsigned short* out, unsigne
     ENVPIN_GRID_STRIDE(i, n) out[i] = envpin_uniform_bf16(seed, i);
 }
 
+extern "C" __global__ void envpin_fill_uniform_e4m3(unsigned char* out, unsigned long long n,
+                                                    unsigned long long seed)
+{
+    ENVPIN_GRID_STRIDE(i, n) out[i] = envpin_e4m3_bits(envpin_e4m3_numerator(seed, i));
+}
+
 extern "C" __global__ void envpin_fill_u32(unsigned int* out, unsigned long long n,
                                            unsigned long long seed)
 {

@@ -115,6 +115,9 @@ struct GpuModel {
     std::string first_cuda;                  // first toolkit with SASS for it; may be empty
     std::optional<double> hbm_bandwidth_gbs; // reference peaks, dense; nullopt: no source
     std::optional<double> bf16_dense_tflops;
+    std::optional<double> tf32_dense_tflops;
+    std::optional<double> fp8_dense_tflops; // E4M3/E5M2 tensor cores
+    std::optional<double> fp32_tflops;      // plain FP32 (no tensor cores)
     std::vector<std::string> sources;
     Facts facts;
     bool operator==(const GpuModel&) const = default;

@@ -231,7 +231,8 @@ void check_gpus(const Catalog& catalog, Problems& problems)
         }
         if (!seen.insert(gpu.name).second)
             problems.push_back(fmt::format("GPU {} is listed twice", gpu.name));
-        for (const auto& peak : {gpu.hbm_bandwidth_gbs, gpu.bf16_dense_tflops})
+        for (const auto& peak : {gpu.hbm_bandwidth_gbs, gpu.bf16_dense_tflops, gpu.tf32_dense_tflops,
+                                  gpu.fp8_dense_tflops, gpu.fp32_tflops})
             if (peak && *peak <= 0)
                 problems.push_back(
                     fmt::format("GPU {}: reference peaks must be positive", gpu.name));

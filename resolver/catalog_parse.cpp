@@ -260,7 +260,8 @@ Expected<GpuModel> parse_gpu(const Reader& reader, const toml::table& table)
 {
     ENVPIN_TRY(reader.only_keys(table, "[[gpu]]",
                                 {"name", "aliases", "cc", "architecture", "first_cuda",
-                                 "hbm_bandwidth_gbs", "bf16_dense_tflops", "sources", "facts"}));
+                                 "hbm_bandwidth_gbs", "bf16_dense_tflops", "tf32_dense_tflops",
+                                 "fp8_dense_tflops", "fp32_tflops", "sources", "facts"}));
     GpuModel gpu;
     gpu.name = ENVPIN_TRY(reader.required_string(table, "name"));
     gpu.aliases = ENVPIN_TRY(reader.strings(table, "aliases"));
@@ -275,6 +276,9 @@ Expected<GpuModel> parse_gpu(const Reader& reader, const toml::table& table)
     gpu.first_cuda = ENVPIN_TRY(reader.string(table, "first_cuda")).value_or("");
     gpu.hbm_bandwidth_gbs = ENVPIN_TRY(reader.number(table, "hbm_bandwidth_gbs"));
     gpu.bf16_dense_tflops = ENVPIN_TRY(reader.number(table, "bf16_dense_tflops"));
+    gpu.tf32_dense_tflops = ENVPIN_TRY(reader.number(table, "tf32_dense_tflops"));
+    gpu.fp8_dense_tflops = ENVPIN_TRY(reader.number(table, "fp8_dense_tflops"));
+    gpu.fp32_tflops = ENVPIN_TRY(reader.number(table, "fp32_tflops"));
     gpu.sources = ENVPIN_TRY(reader.strings(table, "sources"));
     gpu.facts = ENVPIN_TRY(facts_at(reader, table));
     return gpu;

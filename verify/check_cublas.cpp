@@ -1,4 +1,5 @@
-// The `cublas` check: BF16 and TF32 GEMMs through the environment's own cuBLAS on every GPU.
+// The `cublas` check: BF16, TF32 and strict FP32 GEMMs through the environment's own cuBLAS,
+// and FP8 through its cuBLASLt where the GPU has FP8 tensor cores, on every GPU.
 #include <algorithm>
 #include <limits>
 #include <random>
@@ -8,58 +9,17 @@
 
 #include "base/strings.hpp"
 #include "kernels/kernels.hpp"
-#include "verify/cublas_api.hpp"
-#include "verify/gemm_reference.hpp"
+#include "verify/cublas_gemm.hpp"
 #include "verify/gpu_check_support.hpp"
 #include "verify/gpu_checks.hpp"
 #include "verify/gpu_figures.hpp"
 #include "verify/gpu_session.hpp"
+#include "verify/gpu_health.hpp"
 #include "verify/kernel_checks.hpp"
+#include "verify/nvml.hpp"
 
 namespace envpin::verify {
 namespace {
-
-struct GemmKind {
-    const char* name;
-    GemmInput input;
-    int data_type; // of A, B and C
-    int compute_type;
-    size_t element_bytes;
-    double error_limit; // norm-wise relative error against the double reference
-    const char* fill_kernel;
-    const char* reference_parameter;
-};
-
-// BF16 inputs and output with FP32 accumulation; FP32 inputs on TF32 tensor cores.
-constexpr GemmKind bf16_gemm{"bf16",
-                             GemmInput::bf16,
-                             CUDA_R_16BF,
-                             CUBLAS_COMPUTE_32F,
-                             2,
-                             1e-2,
-                             kernels::fill_uniform_bf16,
-                             "reference_bf16_tflops"};
-constexpr GemmKind tf32_gemm{"tf32",
-                             GemmInput::fp32,
-                             CUDA_R_32F,
-                             CUBLAS_COMPUTE_32F_FAST_TF32,
-                             4,
-                             1e-3,
-                             kernels::fill_uniform_f32,
-                             "reference_tf32_tflops"};
-
-struct CublasSettings {
-    int n = 8192;
-    int repeats = 10;
-    size_t samples = 256;
-    double floor_fraction = 0.6;
-    unsigned long long seed = 0;
-};
-
-struct CublasStack {
-    CudaRuntime runtime;
-    CublasApi cublas;
-};
 
 Expected<CublasStack> load_stack(const ProbeRequest& request)
 {
@@ -78,133 +38,51 @@ nlohmann::json libraries_json(const CublasStack& stack)
             {"cublasLt", {{"file", stack.cublas.lt.mapped_path()}}}};
 }
 
-// What one GEMM kind measured on one GPU.
-struct GemmOutcome {
-    double tflops = 0;
-    double median_ms = 0;
-    SampleError error;
-    unsigned long long mismatched_words = 0; // between two identical runs
-    nlohmann::json json() const
-    {
-        return {{"tflops", tflops},
-                {"median_ms", median_ms},
-                {"samples", error.samples},
-                {"relative_error", error.relative},
-                {"non_finite", error.non_finite},
-                {"mismatched_words", mismatched_words}};
-    }
-};
-
-// The GPU's sampled elements of `c`, widened to double.
-Expected<std::vector<double>> download_samples(const CudaRuntime& rt, const RuntimeBuffer& c,
-                                               const GemmKind& kind, int n,
-                                               const std::vector<std::pair<int, int>>& positions)
-{
-    std::vector<double> values;
-    for (const auto& [row, column] : positions) {
-        const size_t offset =
-            (static_cast<size_t>(row) + static_cast<size_t>(column) * n) * kind.element_bytes;
-        const auto* source = static_cast<const char*>(c.get()) + offset;
-        if (kind.input == GemmInput::bf16) {
-            std::uint16_t bits = 0;
-            ENVPIN_TRY(rt.download(&bits, source, sizeof bits));
-            values.push_back(bf16_to_float(bits));
-        } else {
-            float value = 0;
-            ENVPIN_TRY(rt.download(&value, source, sizeof value));
-            values.push_back(value);
-        }
-    }
-    return values;
-}
-
-class GemmRun {
-  public:
-    GemmRun(const CublasStack& stack, const GpuSession& session, const CublasHandle& handle,
-            cudaStream_t stream, const GemmKind& kind, const CublasSettings& settings)
-        : stack_(stack), session_(session), handle_(handle), stream_(stream), kind_(kind),
-          settings_(settings)
-    {
-    }
-
-    [[nodiscard]] Expected<GemmOutcome> run()
-    {
-        const auto& rt = stack_.runtime;
-        const size_t n = static_cast<size_t>(settings_.n), bytes = n * n * kind_.element_bytes;
-        const auto a = ENVPIN_TRY(rt.allocate(bytes)), b = ENVPIN_TRY(rt.allocate(bytes));
-        const auto c1 = ENVPIN_TRY(rt.allocate(bytes)), c2 = ENVPIN_TRY(rt.allocate(bytes));
-        const auto seed_a = settings_.seed * 4 + 1, seed_b = settings_.seed * 4 + 2;
-        ENVPIN_TRY(launch_fill(session_, kind_.fill_kernel, a.address(), n * n, seed_a));
-        ENVPIN_TRY(launch_fill(session_, kind_.fill_kernel, b.address(), n * n, seed_b));
-        // Different poisons: an element neither run writes shows as a repeatability mismatch.
-        ENVPIN_TRY(rt.fill_bytes(c1, 0xff));
-        ENVPIN_TRY(rt.fill_bytes(c2, 0xfe));
-        ENVPIN_TRY(rt.synchronize_device());
-        ENVPIN_TRY(gemm(a, b, c1));
-        ENVPIN_TRY(gemm(a, b, c2));
-        ENVPIN_TRY(rt.synchronize_device());
-        GemmOutcome outcome;
-        outcome.mismatched_words =
-            ENVPIN_TRY(run_counting_kernel(session_, kernels::count_mismatch, c1.address(),
-                                           c2.address(),
-                                           static_cast<unsigned long long>(bytes / 4)))
-                .count;
-        const auto positions = sample_positions(settings_.n, settings_.samples, settings_.seed);
-        const auto got = ENVPIN_TRY(download_samples(rt, c1, kind_, settings_.n, positions));
-        std::vector<double> want;
-        for (const auto& [row, column] : positions)
-            want.push_back(gemm_reference(kind_.input, seed_a, seed_b, settings_.n, row, column));
-        outcome.error = compare_samples(got, want);
-        outcome.median_ms = ENVPIN_TRY(time_gemms(a, b, c1));
-        outcome.tflops = teraflops(gemm_flops(n, n, n), outcome.median_ms);
-        return outcome;
-    }
-
-  private:
-    Expected<void> gemm(const RuntimeBuffer& a, const RuntimeBuffer& b,
-                        const RuntimeBuffer& c) const
-    {
-        const float alpha = 1, beta = 0;
-        const int n = settings_.n, type = kind_.data_type;
-        if (auto status = stack_.cublas.cublasGemmEx(
-                handle_.get(), CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &alpha, a.get(), type, n, b.get(),
-                type, n, &beta, c.get(), type, n, kind_.compute_type, CUBLAS_GEMM_DEFAULT);
-            status != 0)
-            return std::unexpected(stack_.cublas.error("cublasGemmEx", status));
-        return {};
-    }
-
-    // Median of `repeats` GEMMs, each between its own pair of events (the two correctness
-    // runs before were the warm-up).
-    Expected<double> time_gemms(const RuntimeBuffer& a, const RuntimeBuffer& b,
-                                const RuntimeBuffer& c) const
-    {
-        const auto& rt = stack_.runtime;
-        std::vector<RuntimeEvent> starts, stops;
-        for (int i = 0; i < settings_.repeats; ++i) {
-            starts.push_back(ENVPIN_TRY(rt.create_event()));
-            stops.push_back(ENVPIN_TRY(rt.create_event()));
-            ENVPIN_TRY(rt.record(starts.back(), stream_));
-            ENVPIN_TRY(gemm(a, b, c));
-            ENVPIN_TRY(rt.record(stops.back(), stream_));
-        }
-        std::vector<double> times;
-        for (int i = 0; i < settings_.repeats; ++i)
-            times.push_back(ENVPIN_TRY(rt.elapsed(starts[i], stops[i])));
-        return median(times);
-    }
-
-    const CublasStack& stack_;
-    const GpuSession& session_;
-    const CublasHandle& handle_;
-    cudaStream_t stream_;
-    const GemmKind& kind_;
-    const CublasSettings& settings_;
-};
-
+// What the GEMMs measured on one GPU; fp8 is empty where the GPU has no FP8 tensor cores
+// (fp8_skipped says why).
 struct GpuGemms {
-    GemmOutcome bf16, tf32;
+    GemmOutcome bf16, tf32, fp32;
+    std::optional<GemmOutcome> fp8;
+    std::string fp8_skipped;
+    nlohmann::json clocks; // the SM clock while they ran (NVML), or why it was not read
 };
+
+// Samples GPU `index`'s SM clock while it lives (every 5 ms); its JSON, or why there is none.
+class GemmClocks {
+public:
+    GemmClocks(const CudaDriver& driver, int index)
+        : sampler_(NvmlClockSampler::start(gpu_uuid(driver, index), std::chrono::milliseconds(5)))
+    {
+    }
+    [[nodiscard]] nlohmann::json finish()
+    {
+        if (!sampler_)
+            return {{"not_measured", sampler_.error().describe()}};
+        const auto clocks = sampler_->stop();
+        nlohmann::json reasons = nlohmann::json::array();
+        if (clocks.reasons_seen)
+            reasons = clock_event_names(*clocks.reasons_seen);
+        return {{"samples", clocks.samples},         {"min_mhz", clocks.min_mhz},
+                {"median_mhz", clocks.median_mhz},   {"max_mhz", clocks.max_mhz},
+                {"max_clock_mhz", clocks.max_clock_mhz ? nlohmann::json(*clocks.max_clock_mhz) : nlohmann::json()},
+                {"events", reasons},                 {"held_back_by", clocks_held_back_by(clocks)},
+                {"text", describe_clock_samples(clocks, "the GEMMs")}};
+    }
+
+private:
+    Expected<NvmlClockSampler> sampler_;
+};
+
+std::pair<int, int> compute_capability(const CudaDriver& driver, int index)
+{
+    int major = 0, minor = 0;
+    CUdevice device = 0;
+    if (driver.cuDeviceGet(&device, index) == CUDA_SUCCESS) {
+        driver.cuDeviceGetAttribute(&major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device);
+        driver.cuDeviceGetAttribute(&minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device);
+    }
+    return {major, minor};
+}
 
 Expected<GpuGemms> run_gpu(const CublasStack& stack, const GpuInventory& inventory, int index,
                            const CublasSettings& settings)
@@ -214,18 +92,38 @@ Expected<GpuGemms> run_gpu(const CublasStack& stack, const GpuInventory& invento
     ENVPIN_TRY(session.activate());
     const auto handle = ENVPIN_TRY(stack.cublas.create_handle());
     ENVPIN_TRY(stack.cublas.set_stream(handle, stream.get()));
+    const GemmContext context{stack, session, stream.get(), settings};
+    const auto ex = [&](const GemmKind& kind) {
+        return measure_gemm(context, kind, gemm_ex_call(stack, handle, kind, settings.n));
+    };
     GpuGemms gemms;
-    gemms.bf16 = ENVPIN_TRY_CTX(
-        "BF16 GEMM", GemmRun(stack, session, handle, stream.get(), bf16_gemm, settings).run());
-    gemms.tf32 = ENVPIN_TRY_CTX(
-        "TF32 GEMM", GemmRun(stack, session, handle, stream.get(), tf32_gemm, settings).run());
+    GemmClocks clocks(inventory.driver, index);
+    gemms.bf16 = ENVPIN_TRY_CTX("BF16 GEMM", ex(bf16_gemm));
+    gemms.tf32 = ENVPIN_TRY_CTX("TF32 GEMM", ex(tf32_gemm));
+    gemms.fp32 = ENVPIN_TRY_CTX("FP32 GEMM", ex(fp32_gemm));
+    const auto [major, minor] = compute_capability(inventory.driver, index);
+    if (has_fp8_tensor_cores(major, minor)) {
+        const auto fp8 = ENVPIN_TRY_CTX("FP8 GEMM", fp8_lt_call(stack, stream.get(), settings.n));
+        gemms.fp8 = ENVPIN_TRY_CTX("FP8 GEMM", measure_gemm(context, fp8_gemm, fp8));
+    } else {
+        gemms.fp8_skipped = fmt::format("sm_{}{} has no FP8 tensor cores (sm_89 and newer have)", major, minor);
+    }
+    gemms.clocks = clocks.finish();
     return gemms;
 }
 
+// What is wrong across the GPUs: sentences, and which kind of wrong (for the hint).
+struct Judgement {
+    std::vector<std::string> problems;
+    bool wrong = false;         // results not right or not repeatable
+    bool slow = false;          // below a floor
+    bool tf32_not_faster = false;
+};
+
 // Sentences for what is wrong with one kind's outcome on GPU `index`.
-void judge(std::vector<std::string>& problems, int index, const GemmKind& kind,
-           const GemmOutcome& outcome, const Floor& floor, bool& wrong, bool& slow)
+void judge(Judgement& judgement, int index, const GemmKind& kind, const GemmOutcome& outcome, const Floor& floor)
 {
+    auto& problems = judgement.problems;
     const auto say = [&](std::string text) {
         problems.push_back(fmt::format("GPU {} {}: {}", index, kind.name, text));
     };
@@ -238,9 +136,9 @@ void judge(std::vector<std::string>& problems, int index, const GemmKind& kind,
                         kind.error_limit));
     if (outcome.mismatched_words > 0)
         say(fmt::format("two identical runs differ in {} words", outcome.mismatched_words));
-    wrong = wrong || problems.size() > before;
+    judgement.wrong = judgement.wrong || problems.size() > before;
     if (!floor.passes(outcome.tflops)) {
-        slow = true;
+        judgement.slow = true;
         say(fmt::format("{:.0f} TFLOP/s is below the floor {:.0f} ({:.0f}% of {:.0f})",
                         outcome.tflops, *floor.threshold, 100 * *floor.threshold / *floor.reference,
                         *floor.reference));
@@ -267,6 +165,72 @@ Floor kind_floor(const ProbeRequest& request, const GemmKind& kind, double fract
     return rate_floor(reference, fraction);
 }
 
+nlohmann::json gpu_json(const GpuInventory& inventory, int index, const GpuGemms& gemms)
+{
+    nlohmann::json gpu{{"index", index},
+                       {"name", gpu_name(inventory.driver, index)},
+                       {"bf16", gemms.bf16.json()},
+                       {"tf32", gemms.tf32.json()},
+                       {"fp32", gemms.fp32.json()},
+                       {"tf32_speedup", gemms.fp32.tflops > 0 ? gemms.tf32.tflops / gemms.fp32.tflops : 0.0}};
+    gpu["fp8"] = gemms.fp8 ? gemms.fp8->json() : nlohmann::json{{"skipped", gemms.fp8_skipped}};
+    gpu["clocks"] = gemms.clocks;
+    return gpu;
+}
+
+void judge_gpu(Judgement& judgement, const ProbeRequest& request, const CublasSettings& settings, int index,
+               const GpuGemms& gemms)
+{
+    for (const auto& [kind, outcome] : {std::pair{&bf16_gemm, &gemms.bf16}, std::pair{&tf32_gemm, &gemms.tf32},
+                                        std::pair{&fp32_gemm, &gemms.fp32}})
+        judge(judgement, index, *kind, *outcome, kind_floor(request, *kind, settings.floor_fraction));
+    if (gemms.fp8)
+        judge(judgement, index, fp8_gemm, *gemms.fp8, kind_floor(request, fp8_gemm, settings.floor_fraction));
+    if (gemms.tf32.tflops <= gemms.fp32.tflops) {
+        judgement.tf32_not_faster = true;
+        judgement.problems.push_back(fmt::format("GPU {} tf32: {:.0f} TFLOP/s is not faster than strict FP32's {:.0f}: "
+                                                 "the TF32 GEMM did not run on tensor cores",
+                                                 index, gemms.tf32.tflops, gemms.fp32.tflops));
+    }
+}
+
+// "; SM clock 1980 MHz during the GEMMs (...)": what NVML saw while they ran, when it could.
+std::string clocks_text(const nlohmann::json& clocks)
+{
+    return clocks.contains("text") ? "; " + clocks["text"].get<std::string>() : "";
+}
+
+std::string pass_detail(const CublasSettings& settings, int count, const nlohmann::json& first, double slowest)
+{
+    const auto& fp8 = first["fp8"];
+    const auto fp8_figure = fp8.contains("tflops") ? fmt::format(", FP8 {:.0f}", fp8["tflops"].get<double>()) : "";
+    const auto fp8_skipped =
+        fp8.contains("skipped") ? fmt::format("; FP8 not run: {}", fp8["skipped"].get<std::string>()) : "";
+    return fmt::format("{0}x{0}x{0} GEMM on {1} GPU{2} ({3}): BF16 {4:.0f}, TF32 {5:.0f} ({6:.1f}x strict FP32's "
+                       "{7:.0f}){8} TFLOP/s; {9} samples of each within its limit (BF16 and FP8 1e-2, TF32 1e-3, "
+                       "FP32 1e-5); bit-repeatable{10}",
+                       settings.n, count, count == 1 ? "" : "s", first["name"].get<std::string>(), slowest,
+                       first["tf32"]["tflops"].get<double>(), first["tf32_speedup"].get<double>(),
+                       first["fp32"]["tflops"].get<double>(), fp8_figure, settings.samples, fp8_skipped) +
+           clocks_text(first["clocks"]);
+}
+
+std::string hint_for_judgement(const Judgement& judgement)
+{
+    if (judgement.wrong)
+        return "cuBLAS computed wrong or unrepeatable results: suspect the GPU (run DCGM diagnostics, dcgmi diag -r "
+               "3) or a damaged cuBLAS (restore the environment)";
+    if (judgement.tf32_not_faster)
+        return "TF32 ran no faster than strict FP32: the environment's cuBLAS did not use tensor cores for it "
+               "(NVIDIA_TF32_OVERRIDE=0 in the environment turns them off; a cuBLAS without kernels for this GPU "
+               "falls back too)";
+    if (judgement.slow)
+        return "GEMM throughput is low: look for other processes on the GPU (nvidia-smi) and for clock or power "
+               "throttling (the SM clock during the GEMMs is in this check's measurements; nvidia-smi -q -d "
+               "PERFORMANCE)";
+    return "";
+}
+
 } // namespace
 
 CheckResult check_cublas(const ProbeRequest& request)
@@ -275,7 +239,6 @@ CheckResult check_cublas(const ProbeRequest& request)
     result.unit = "TFLOP/s";
     const auto settings = read_settings(request);
     const auto bf16_floor = kind_floor(request, bf16_gemm, settings.floor_fraction);
-    const auto tf32_floor = kind_floor(request, tf32_gemm, settings.floor_fraction);
     result.reference = bf16_floor.reference;
     result.threshold = bf16_floor.threshold;
     auto stack = load_stack(request);
@@ -288,41 +251,22 @@ CheckResult check_cublas(const ProbeRequest& request)
     auto inventory = open_gpus(UsesTestKernels::yes);
     if (!inventory)
         return finish_with(std::move(result), inventory.error());
-    std::vector<std::string> problems;
-    bool wrong = false, slow = false;
+    Judgement judgement;
     double slowest = std::numeric_limits<double>::infinity();
     for (int index = 0; index < inventory->count; ++index) {
         auto gemms = run_gpu(*stack, *inventory, index, settings);
         if (!gemms)
-            return finish_with(std::move(result),
-                               gemms.error().with_context(fmt::format("GPU {}", index)));
-        result.measurements["gpus"].push_back({{"index", index},
-                                               {"name", gpu_name(inventory->driver, index)},
-                                               {"bf16", gemms->bf16.json()},
-                                               {"tf32", gemms->tf32.json()}});
-        judge(problems, index, bf16_gemm, gemms->bf16, bf16_floor, wrong, slow);
-        judge(problems, index, tf32_gemm, gemms->tf32, tf32_floor, wrong, slow);
+            return finish_with(std::move(result), gemms.error().with_context(fmt::format("GPU {}", index)));
+        result.measurements["gpus"].push_back(gpu_json(*inventory, index, *gemms));
+        judge_gpu(judgement, request, settings, index, *gemms);
         slowest = std::min(slowest, gemms->bf16.tflops);
     }
     result.value = slowest;
-    result.status = problems.empty() ? CheckStatus::pass : CheckStatus::fail;
-    const auto& first = result.measurements["gpus"][0];
-    result.detail =
-        problems.empty()
-            ? fmt::format(
-                  "{0}x{0}x{0} GEMM on {1} GPU{2} ({3}): BF16 {4:.0f} TFLOP/s, TF32 {5:.0f} "
-                  "TFLOP/s; {6} samples within 1e-2 / 1e-3 of the reference; "
-                  "bit-repeatable",
-                  settings.n, inventory->count, inventory->count == 1 ? "" : "s",
-                  first["name"].get<std::string>(), slowest, first["tf32"]["tflops"].get<double>(),
-                  settings.samples)
-            : join(problems, "; ");
-    if (wrong)
-        result.hint = "cuBLAS computed wrong or unrepeatable results: suspect the GPU (run DCGM "
-                      "diagnostics, dcgmi diag -r 3) or a damaged cuBLAS (restore the environment)";
-    else if (slow)
-        result.hint = "GEMM throughput is low: look for other processes on the GPU (nvidia-smi) "
-                      "and for clock or power throttling (nvidia-smi -q -d PERFORMANCE)";
+    result.status = judgement.problems.empty() ? CheckStatus::pass : CheckStatus::fail;
+    result.detail = judgement.problems.empty()
+                        ? pass_detail(settings, inventory->count, result.measurements["gpus"][0], slowest)
+                        : join(judgement.problems, "; ") + clocks_text(result.measurements["gpus"][0]["clocks"]);
+    result.hint = hint_for_judgement(judgement);
     return result;
 }
 

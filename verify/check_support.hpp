@@ -25,6 +25,9 @@ inline constexpr const char* torch_stack = "torch_stack";
 inline constexpr const char* distribution_prefix = "dist:";  // "dist:nvidia-nccl-cu13" = "2.28.9"
 inline constexpr const char* bandwidth_gbps = "reference_bandwidth_gbps";
 inline constexpr const char* bf16_tflops = "reference_bf16_tflops";
+inline constexpr const char* tf32_tflops = "reference_tf32_tflops";
+inline constexpr const char* fp8_tflops = "reference_fp8_tflops";
+inline constexpr const char* fp32_tflops = "reference_fp32_tflops";
 inline constexpr const char* train_binary = "train_binary";  // the built training probe
 inline constexpr const char* train_torch_dir = "train_torch_dir";  // the LibTorch it was built against
 inline constexpr const char* sysroot = "sysroot";            // tests: prefix for /dev and /proc

@@ -12,8 +12,11 @@ double gemm_input(GemmInput type, unsigned long long seed, int n, int row, int c
 {
     const auto index = static_cast<unsigned long long>(row) +
                        static_cast<unsigned long long>(column) * static_cast<unsigned long long>(n);
-    if (type == GemmInput::bf16)
-        return bf16_to_float(envpin_uniform_bf16(seed, index));
+    switch (type) {
+    case GemmInput::bf16: return bf16_to_float(envpin_uniform_bf16(seed, index));
+    case GemmInput::e4m3: return envpin_e4m3_value(seed, index);
+    case GemmInput::fp32: break;
+    }
     return envpin_uniform(seed, index);
 }
 
@@ -21,8 +24,10 @@ double gemm_reference(GemmInput type, unsigned long long seed_a, unsigned long l
                       int i, int j)
 {
     double sum = 0;
+    const bool transposed_a = type == GemmInput::e4m3;
     for (int l = 0; l < n; ++l)
-        sum += gemm_input(type, seed_a, n, i, l) * gemm_input(type, seed_b, n, l, j);
+        sum += (transposed_a ? gemm_input(type, seed_a, n, l, i) : gemm_input(type, seed_a, n, i, l)) *
+               gemm_input(type, seed_b, n, l, j);
     return sum;
 }
 

@@ -8,15 +8,17 @@
 
 namespace envpin::verify {
 
-enum class GemmInput { bf16, fp32 };
+enum class GemmInput { bf16, fp32, e4m3 };
 
 // Element (row, column) of an n×n column-major matrix filled from stream `seed`, as the GPU
-// holds it: envpin_uniform_bf16 widened back to float for bf16, envpin_uniform for fp32.
+// holds it: envpin_uniform_bf16 widened back to float for bf16, envpin_uniform for fp32,
+// envpin_e4m3_value for e4m3.
 [[nodiscard]] double gemm_input(GemmInput type, unsigned long long seed, int n, int row,
                                 int column);
 
-// C(i, j) of C = A·B for n×n column-major A (stream `seed_a`) and B (stream `seed_b`), summed
-// in double.
+// C(i, j) of C = op(A)·B for n×n column-major A (stream `seed_a`) and B (stream `seed_b`),
+// summed in double. op(A) is A, except for e4m3: cuBLASLt's FP8 kernels take A transposed
+// (the "TN" layout), so there C = Aᵀ·B.
 [[nodiscard]] double gemm_reference(GemmInput type, unsigned long long seed_a,
                                     unsigned long long seed_b, int n, int i, int j);
 

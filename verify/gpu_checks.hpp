@@ -14,7 +14,9 @@ namespace envpin::verify {
 
 // Embedded kernels through the driver API: vector add, memory pattern test, copy bandwidth
 // (parameters reference_bandwidth_gbs, bandwidth_floor = 0.75, memory_fraction = 0.9,
-// copy_mib = 1024, repeats = 10), exact reduction. Value: the slowest GPU's copy GB/s.
+// copy_mib = 1024, repeats = 10), exact reduction; pinned and pageable host<->device copies
+// against the PCIe link's peak from host_facts (host_copy_mib = 256, host_copy_repeats = 5,
+// host_copy_floor = 0.3). Value: the slowest GPU's copy GB/s.
 [[nodiscard]] CheckResult check_kernels(const ProbeRequest& request);
 
 // cuBLAS BF16 and TF32 GEMMs against a host reference, bit-repeatability, TFLOP/s (parameters

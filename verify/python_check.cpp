@@ -196,6 +196,19 @@ std::optional<CheckResult> no_torch_stack(const nlohmann::json& probe, const Pro
     return result;
 }
 
+// "; FP32 matmuls strict (torch.backends.cuda.matmul.allow_tf32 False, precision "highest"),
+// cuDNN TF32 on": what this torch does with FP32 matrix work unless the program says otherwise.
+std::string tf32_text(const nlohmann::json& probe)
+{
+    const auto it = probe.find("tf32");
+    if (it == probe.end() || !it->is_object())
+        return "";
+    const bool matmul = it->value("matmul_allow_tf32", false), cudnn = it->value("cudnn_allow_tf32", false);
+    return fmt::format("; FP32 matmuls {} (torch.backends.cuda.matmul.allow_tf32 {}, precision \"{}\"), cuDNN TF32 {}",
+                       matmul ? "on TF32" : "strict", matmul ? "True" : "False",
+                       it->value("float32_matmul_precision", "?"), cudnn ? "on" : "off");
+}
+
 CheckResult judge(const nlohmann::json& probe, const ProbeRequest& request)
 {
     if (auto result = no_torch_stack(probe, request))
@@ -209,8 +222,8 @@ CheckResult judge(const nlohmann::json& probe, const ProbeRequest& request)
     const double threshold = request.number("python_loss_threshold", 0.5);
     std::vector<Finding> findings{
         {"torch", CheckStatus::pass,
-         fmt::format("{} (CUDA {}) from {}", text_or(probe, "torch", "?"), text_or(probe, "cuda_build", "none"),
-                     text_or(probe, "torch_file", "?"))},
+         fmt::format("{} (CUDA {}) from {}{}", text_or(probe, "torch", "?"), text_or(probe, "cuda_build", "none"),
+                     text_or(probe, "torch_file", "?"), tf32_text(probe))},
         visibility_finding(probe, request), training_finding(probe, threshold)};
     for (auto& f : version_findings(probe, request))
         findings.push_back(std::move(f));

@@ -34,6 +34,14 @@ def inspect_torch():
         result["cuda_build"] = torch.version.cuda
         available = torch.cuda.is_available()
         result["cuda_available"] = available
+        try:  # what FP32 matrix work uses by default in this torch: TF32 or strict FP32
+            result["tf32"] = {
+                "matmul_allow_tf32": torch.backends.cuda.matmul.allow_tf32,
+                "cudnn_allow_tf32": torch.backends.cudnn.allow_tf32,
+                "float32_matmul_precision": torch.get_float32_matmul_precision(),
+            }
+        except Exception:
+            pass
         result["device_count"] = torch.cuda.device_count() if available else 0
         if available:
             result["devices"] = [torch.cuda.get_device_name(i) for i in range(result["device_count"])]

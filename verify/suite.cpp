@@ -83,8 +83,13 @@ std::map<std::string, std::string> base_parameters(const SuiteRequest& request, 
         p[std::string(param::distribution_prefix) + name] = version;
     if (request.references.bandwidth_gbps)
         p[param::bandwidth_gbps] = fmt::format("{}", *request.references.bandwidth_gbps);
-    if (request.references.bf16_tflops)
-        p[param::bf16_tflops] = fmt::format("{}", *request.references.bf16_tflops);
+    const auto& references = request.references;
+    for (const auto& [key, value] : {std::pair{param::bf16_tflops, references.bf16_tflops},
+                                     std::pair{param::tf32_tflops, references.tf32_tflops},
+                                     std::pair{param::fp8_tflops, references.fp8_tflops},
+                                     std::pair{param::fp32_tflops, references.fp32_tflops}})
+        if (value)
+            p[key] = fmt::format("{}", *value);
     for (const auto& [key, value] : request.parameters)
         p[key] = value;
     return p;

@@ -35,6 +35,9 @@ struct ExpectedStack {
 struct GpuReferences {
     std::optional<double> bandwidth_gbps;  // HBM peak, GB/s
     std::optional<double> bf16_tflops;     // dense BF16 peak, TFLOP/s
+    std::optional<double> tf32_tflops;     // dense TF32 peak, TFLOP/s
+    std::optional<double> fp8_tflops;      // dense FP8 peak, TFLOP/s
+    std::optional<double> fp32_tflops;     // plain FP32 peak, TFLOP/s
 };
 
 // A project's own check ([verify] checks in envpin.toml), run like the built-in ones: in its

@@ -131,6 +131,13 @@ TEST_F(PythonCheck, TheEnvironmentsTorchTrainsOnTheCpu)
     EXPECT_EQ(check["measurements"]["device"], "cpu");
     EXPECT_FALSE(check["measurements"]["torch"].get<std::string>().empty());
     EXPECT_GT(check["measurements"]["samples_per_s"].get<double>(), 0);
+    // What this torch does with FP32 matrix work by default, read from torch itself.
+    const auto& tf32 = check["measurements"]["tf32"];
+    ASSERT_TRUE(tf32.contains("matmul_allow_tf32")) << check["measurements"];
+    const auto detail = check["detail"].get<std::string>();
+    EXPECT_TRUE(has(detail, tf32["matmul_allow_tf32"].get<bool>() ? "FP32 matmuls on TF32" : "FP32 matmuls strict"))
+        << detail;
+    EXPECT_TRUE(has(detail, "precision \"" + tf32["float32_matmul_precision"].get<std::string>() + "\"")) << detail;
 }
 
 TEST_F(PythonCheck, MissingTorchFailsWithTheHint)

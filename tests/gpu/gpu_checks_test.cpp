@@ -42,11 +42,12 @@ class GpuChecks : public ::testing::Test {
 
     // Runs `check` through `envpin probe check`; skips when the check itself skipped.
     nlohmann::json run_check(const std::string& check,
-                             const nlohmann::json& parameters = nlohmann::json::object())
+                             const nlohmann::json& parameters = nlohmann::json::object(),
+                             const std::vector<std::pair<std::string, std::string>>& env = {})
     {
         const nlohmann::json request = {
             {"check", check}, {"environment", environment_}, {"parameters", parameters}};
-        const auto run = run_envpin({"probe", "check"}, {}, 300, request.dump());
+        const auto run = run_envpin({"probe", "check"}, env, 300, request.dump());
         EXPECT_EQ(run.exit_code, 0) << run.err;
         auto result = nlohmann::json::parse(run.out);
         std::cout << check << ": " << result["status"] << " " << result["detail"] << " ("
@@ -82,7 +83,16 @@ TEST_F(GpuChecks, KernelsPassWithExactResultsAndABandwidth)
         EXPECT_EQ(gpu["copy"]["wrong_words"], 0);
         EXPECT_GE(gpu["copy"]["buffer_bytes"].get<double>(), double(1u << 30));
         EXPECT_EQ(gpu["reduce"]["sum"], gpu["reduce"]["expected"]);
+        const auto& host = gpu["host_copies"];
+        ASSERT_TRUE(host["pinned"].is_object()) << host.dump(2);
+        for (const auto* kind : {"pinned", "pageable"}) {
+            EXPECT_EQ(host[kind]["wrong_words"], 0) << kind;
+            EXPECT_GT(host[kind]["h2d_gbs"].get<double>(), 0) << kind;
+            EXPECT_GT(host[kind]["d2h_gbs"].get<double>(), 0) << kind;
+        }
     }
+    EXPECT_NE(result["detail"].get<std::string>().find("host copies (H2D/D2H): pinned "),
+              std::string::npos);
 }
 
 TEST_F(GpuChecks, KernelsFailBelowTheBandwidthFloor)
@@ -113,7 +123,32 @@ TEST_F(GpuChecks, CublasGemmsMatchTheReferenceAndRepeat)
         EXPECT_EQ(gpu["bf16"]["mismatched_words"], 0);
         EXPECT_EQ(gpu["tf32"]["mismatched_words"], 0);
         EXPECT_EQ(gpu["bf16"]["non_finite"], 0);
+        EXPECT_LT(gpu["fp32"]["relative_error"].get<double>(), 1e-5) << "strict FP32: no TF32 rounding";
+        EXPECT_GT(gpu["tf32_speedup"].get<double>(), 1.0) << gpu.dump(2);
+        // FP8 on sm_89 and newer: E4M3 inputs whose products sum exactly in FP32, so only the
+        // BF16 output's rounding shows; on older GPUs the reason it did not run.
+        const auto& fp8 = gpu["fp8"];
+        if (fp8.contains("skipped")) {
+            EXPECT_NE(fp8["skipped"].get<std::string>().find("no FP8 tensor cores"), std::string::npos) << fp8;
+        } else {
+            EXPECT_LT(fp8["relative_error"].get<double>(), 1e-2);
+            EXPECT_EQ(fp8["mismatched_words"], 0);
+            EXPECT_GT(fp8["tflops"].get<double>(), gpu["bf16"]["tflops"].get<double>())
+                << "FP8 tensor cores do twice BF16's work per clock";
+        }
     }
+}
+
+TEST_F(GpuChecks, CublasFailsWhenTf32IsForcedOff)
+{
+    // NVIDIA_TF32_OVERRIDE=0 makes cuBLAS run TF32 requests as strict FP32: the check must see
+    // that TF32 is no faster and say so.
+    const auto result = run_check("cublas", {{"gemm_size", "4096"}}, {{"NVIDIA_TF32_OVERRIDE", "0"}});
+    SKIP_IF_SKIPPED(result);
+    EXPECT_EQ(result["status"], "fail") << result.dump(2);
+    EXPECT_NE(result["detail"].get<std::string>().find("not faster than strict FP32"), std::string::npos)
+        << result["detail"];
+    EXPECT_NE(result["hint"].get<std::string>().find("NVIDIA_TF32_OVERRIDE"), std::string::npos) << result["hint"];
 }
 
 TEST_F(GpuChecks, CudnnConvolutionMatchesTheReference)

@@ -91,3 +91,56 @@ TEST(GemmReference, SamplesAreDistinctAndIncludeTheCorners)
 
 } // namespace
 } // namespace envpin::verify
+
+namespace envpin::verify {
+namespace {
+
+// E4M3 as the OCP FP8 format defines it: sign, exponent bias 7, 3 mantissa bits, subnormals
+// at exponent 0.
+double decode_e4m3(unsigned char bits)
+{
+    const int sign = (bits & 0x80) != 0 ? -1 : 1;
+    const int exponent = (bits >> 3) & 15, mantissa = bits & 7;
+    if (exponent == 0)
+        return sign * std::ldexp(mantissa / 8.0, -6);
+    return sign * std::ldexp(1 + mantissa / 8.0, exponent - 7);
+}
+
+TEST(E4m3TestValues, EveryNumeratorEncodesExactly)
+{
+    for (int k = -16; k <= 16; ++k)
+        EXPECT_EQ(decode_e4m3(envpin_e4m3_bits(k)), k / 16.0) << k;
+    EXPECT_EQ(envpin_e4m3_bits(16), 0x38);   // 1.0
+    EXPECT_EQ(envpin_e4m3_bits(1), 0x18);    // 2^-4
+    EXPECT_EQ(envpin_e4m3_bits(-8), 0xb0);   // -0.5
+    EXPECT_EQ(envpin_e4m3_bits(13), 0x35);   // 0.8125 = 1.625 * 2^-1
+}
+
+TEST(E4m3TestValues, TheStreamCoversTheRangeAndTheHostReadsWhatTheGpuWrites)
+{
+    std::set<int> seen;
+    for (unsigned long long i = 0; i < 4000; ++i) {
+        const int k = envpin_e4m3_numerator(5, i);
+        ASSERT_GE(k, -16);
+        ASSERT_LE(k, 16);
+        seen.insert(k);
+        EXPECT_EQ(gemm_input(GemmInput::e4m3, 5, 1, static_cast<int>(i), 0), decode_e4m3(envpin_e4m3_bits(k)));
+    }
+    EXPECT_EQ(seen.size(), 33u);
+}
+
+// cuBLASLt's FP8 GEMM is C = Aᵀ·B: the reference sums A's column i, not its row.
+TEST(E4m3TestValues, TheReferenceTakesATransposed)
+{
+    const int n = 5;
+    for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) {
+            double sum = 0;
+            for (int l = 0; l < n; ++l)
+                sum += gemm_input(GemmInput::e4m3, 21, n, l, i) * gemm_input(GemmInput::e4m3, 22, n, l, j);
+            EXPECT_EQ(gemm_reference(GemmInput::e4m3, 21, 22, n, i, j), sum);
+        }
+}
+
+}  // namespace
+}  // namespace envpin::verify
