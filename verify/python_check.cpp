@@ -256,6 +256,18 @@ std::string crash_text(std::string_view err)
     return text;
 }
 
+// The probe reported, then the interpreter died on its way out (a half-imported torch can crash
+// in its teardown): the report stays the cause, told first, and the crash makes it a failure.
+void add_crash_after_result(CheckResult& result, const fs::path& python, const sys::ProcessResult& run)
+{
+    result.detail += fmt::format("; then {} {} on its way out: {}", python.string(), run.describe_status(),
+                                 crash_text(run.err));
+    if (result.status == CheckStatus::pass || result.status == CheckStatus::skip) {
+        result.status = CheckStatus::fail;
+        result.hint = hint_for(result.detail);
+    }
+}
+
 }  // namespace
 
 CheckResult run_python_check(const ProbeRequest& request)
@@ -285,13 +297,15 @@ CheckResult run_python_check(const ProbeRequest& request)
     if (!run) {
         result.status = CheckStatus::error;
         result.detail = run.error().describe();
-    } else if (const auto probe = find_result(run->out); probe && run->exited()) {
+    } else if (const auto probe = find_result(run->out); probe) {
         result = judge(*probe, request);
         auto findings = result.measurements.value("findings", nlohmann::json::array());
         result.measurements = *probe;
         result.measurements["findings"] = std::move(findings);
         result.measurements.erase("traceback");
         result.measurements.erase("libraries");  // every mapped file: too much to keep
+        if (!run->exited())
+            add_crash_after_result(result, *python, *run);
     } else {
         result.detail = fmt::format("{} {}: {}", python->string(), run->describe_status(), crash_text(run->err));
         result.hint = hint_for(result.detail);

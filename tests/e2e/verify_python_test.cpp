@@ -52,6 +52,16 @@ def manual_seed(seed):
 )");
             ordered_ = true;
         }
+        // A torch whose import fails, and whose half-made state then crashes the interpreter on
+        // its way out (as a truncated torch source file did).
+        if (make_venv(*dir_ / "half-imported", false)) {
+            for (const auto& site : fs::directory_iterator(*dir_ / "half-imported/lib"))
+                write_text(site.path() / "site-packages/torch/__init__.py",
+                           "import atexit, ctypes\n"
+                           "atexit.register(lambda: ctypes.string_at(0))  # reads address 0 at exit: SIGSEGV\n"
+                           "raise ImportError(\"cannot import name 'Linear' from 'torch.nn.modules.linear'\")\n");
+            half_imported_ = true;
+        }
         // A venv whose Python maps a CUDA library that is not the environment's own at start-up
         // (a .pth line runs at every start, as LD_LIBRARY_PATH shadowing would load it).
         if (const auto cuda = cuda_library_dir(); cuda && with_torch_ && make_venv(*dir_ / "preloaded", true)) {
@@ -84,6 +94,7 @@ def manual_seed(seed):
     static inline bool preloaded_ = false;
     static inline bool crashing_ = false;
     static inline bool ordered_ = false;
+    static inline bool half_imported_ = false;
 };
 
 TEST_F(PythonCheck, ACrashNamesThePythonFrameItDiedIn)
@@ -95,6 +106,19 @@ TEST_F(PythonCheck, ACrashNamesThePythonFrameItDiedIn)
     EXPECT_TRUE(has(detail, "SIGSEGV")) << detail;
     EXPECT_TRUE(has(detail, "Fatal Python error: Segmentation fault")) << detail;
     EXPECT_TRUE(has(detail, "torch/__init__.py\", line 2")) << detail;
+}
+
+// The probe's own report names the cause; the crash that follows on the way out is told after
+// it, and still fails the check.
+TEST_F(PythonCheck, AnImportErrorBeforeACrashAtExitIsToldFirst)
+{
+    ASSERT_TRUE(half_imported_);
+    const auto check = python_check("half-imported");
+    EXPECT_EQ(check["status"], "fail");
+    const auto detail = check["detail"].get<std::string>();
+    EXPECT_TRUE(detail.starts_with("ImportError: cannot import name 'Linear'")) << detail;
+    EXPECT_TRUE(has(detail, "killed by SIGSEGV")) << detail;
+    EXPECT_TRUE(has(detail, "on its way out")) << detail;
 }
 
 // The python check starts beside the checks before it (importing torch costs seconds) but
