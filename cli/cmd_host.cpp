@@ -1,9 +1,9 @@
 // `envpin host`: what envpin sees on this machine (driver, GPUs, toolkits, Pythons).
-#include "cli/json_out.hpp"
 #include "cli/command.hpp"
+#include "cli/json_out.hpp"
 #include "cli/render_host.hpp"
 #include "sys/file.hpp"
-#include "verify/host_probe.hpp"
+#include "verify/host/host_probe.hpp"
 
 namespace envpin::cli {
 

@@ -5,9 +5,9 @@
 #include <string>
 
 #include "cli/command.hpp"
-#include "verify/gpu_probe.hpp"
-#include "verify/probe_commands.hpp"
-#include "verify/probe_dispatch.hpp"
+#include "verify/host/gpu_probe.hpp"
+#include "verify/runner/probe_commands.hpp"
+#include "verify/runner/probe_dispatch.hpp"
 
 namespace envpin::cli {
 

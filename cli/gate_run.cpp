@@ -17,7 +17,7 @@
 #include "store/lifecycle/stack_check.hpp"
 #include "store/lifecycle/verdicts.hpp"
 #include "sys/file.hpp"
-#include "verify/report.hpp"
+#include "verify/runner/report.hpp"
 
 namespace envpin::cli {
 namespace fs = std::filesystem;

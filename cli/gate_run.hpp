@@ -12,7 +12,7 @@
 #include "cli/command.hpp"
 #include "cli/resolve_inputs.hpp"
 #include "cli/verify_run.hpp"
-#include "verify/report.hpp"
+#include "verify/runner/report.hpp"
 
 namespace envpin::cli {
 

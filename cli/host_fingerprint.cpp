@@ -2,9 +2,9 @@
 
 #include "base/strings.hpp"
 #include "sys/file.hpp"
-#include "verify/host_identity.hpp"
-#include "verify/host_probe.hpp"
-#include "verify/report.hpp"
+#include "verify/host/host_identity.hpp"
+#include "verify/host/host_probe.hpp"
+#include "verify/runner/report.hpp"
 
 namespace envpin::cli {
 namespace fs = std::filesystem;

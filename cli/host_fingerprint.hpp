@@ -3,7 +3,7 @@
 // host": reset, status, log, list and gate need it. Probing costs one GPU child (no Python or
 // toolkit scan), about 0.1 s where a driver starts up; on a host with the NVIDIA module the
 // answer is kept in STORE/cache/host-fingerprint under the host's identity
-// (verify/host_identity.hpp) and probed again only when that changes.
+// (verify/host/host_identity.hpp) and probed again only when that changes.
 #include <filesystem>
 #include <string>
 

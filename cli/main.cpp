@@ -11,13 +11,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/json_out.hpp"
+#include "base/trace.hpp"
 #include "cli/command.hpp"
 #include "cli/help_format.hpp"
+#include "cli/json_out.hpp"
 #include "cli/usage_error.hpp"
-#include "base/trace.hpp"
 #include "resolver/catalog.hpp"
-#include "verify/report.hpp"
+#include "verify/runner/report.hpp"
 
 namespace envpin::cli {
 

@@ -6,6 +6,7 @@
 #include "cli/resolve_inputs.hpp"
 #include "resolver/spec_file.hpp"
 #include "sys/file.hpp"
+#include "verify/checks/registry.hpp"
 
 namespace envpin::cli {
 namespace fs = std::filesystem;

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "base/error.hpp"
-#include "verify/suite.hpp"
+#include "verify/runner/suite.hpp"
 
 namespace envpin::cli {
 

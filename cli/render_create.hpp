@@ -9,7 +9,7 @@
 
 #include "cli/create_inputs.hpp"
 #include "store/lifecycle/create.hpp"
-#include "verify/report.hpp"
+#include "verify/runner/report.hpp"
 
 namespace envpin::cli {
 

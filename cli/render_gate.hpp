@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/gate_run.hpp"
-#include "verify/junit.hpp"
+#include "verify/runner/junit.hpp"
 
 namespace envpin::cli {
 

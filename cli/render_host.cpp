@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
-#include "verify/gpu_visibility.hpp"
+#include "verify/runner/gpu_visibility.hpp"
 
 namespace envpin::cli {
 namespace {

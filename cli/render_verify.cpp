@@ -4,7 +4,7 @@
 #include <fmt/ostream.h>
 
 #include "cli/render_verdicts.hpp"
-#include "verify/not_proven.hpp"
+#include "verify/runner/not_proven.hpp"
 
 namespace envpin::cli {
 

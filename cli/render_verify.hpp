@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "verify/report.hpp"
+#include "verify/runner/report.hpp"
 
 namespace envpin::cli {
 

@@ -4,7 +4,7 @@
 #include "resolver/request.hpp"
 #include "store/store.hpp"
 #include "sys/file.hpp"
-#include "verify/host_probe.hpp"
+#include "verify/host/host_probe.hpp"
 
 namespace envpin::cli {
 

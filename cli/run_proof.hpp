@@ -6,7 +6,7 @@
 #include "base/error.hpp"
 #include "store/core/metadata.hpp"
 #include "store/lifecycle/verdicts.hpp"
-#include "verify/not_proven.hpp"
+#include "verify/runner/not_proven.hpp"
 
 namespace envpin::cli {
 

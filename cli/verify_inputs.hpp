@@ -9,7 +9,7 @@
 #include "resolver/catalog.hpp"
 #include "resolver/host_facts.hpp"
 #include "store/core/manifest.hpp"
-#include "verify/suite.hpp"
+#include "verify/runner/suite.hpp"
 
 namespace envpin::cli {
 

@@ -14,10 +14,10 @@
 #include "cli/verify_inputs.hpp"
 #include "cli/verify_target.hpp"
 #include "sys/file.hpp"
-#include "verify/check_support.hpp"
-#include "verify/host_probe.hpp"
-#include "verify/junit.hpp"
-#include "verify/suite.hpp"
+#include "verify/checks/check_support.hpp"
+#include "verify/host/host_probe.hpp"
+#include "verify/runner/junit.hpp"
+#include "verify/runner/suite.hpp"
 
 namespace envpin::cli {
 namespace {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "cli/command.hpp"
-#include "verify/report.hpp"
+#include "verify/runner/report.hpp"
 
 namespace envpin::cli {
 

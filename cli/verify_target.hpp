@@ -10,7 +10,7 @@
 
 #include "base/error.hpp"
 #include "store/store.hpp"
-#include "verify/report.hpp"
+#include "verify/runner/report.hpp"
 
 namespace envpin::cli {
 

@@ -11,7 +11,7 @@
 #include "base/strings.hpp"
 #include "sys/process.hpp"
 #include "tests/support/run_envpin.hpp"
-#include "verify/cuda_driver.hpp"
+#include "verify/vendor/cuda_driver.hpp"
 
 namespace envpin::test {
 namespace {

@@ -3,10 +3,10 @@
 #include <gtest/gtest.h>
 
 #include "kernels/kernels.hpp"
-#include "verify/cuda_driver.hpp"
-#include "verify/gpu_session.hpp"
-#include "verify/kernel_checks.hpp"
 #include "tests/support/run_envpin.hpp"
+#include "verify/checks/kernel_launches.hpp"
+#include "verify/vendor/cuda_driver.hpp"
+#include "verify/vendor/gpu_session.hpp"
 
 namespace envpin::verify {
 namespace {

@@ -1,7 +1,7 @@
 // The binary compatibility rule (docs/CLI.md, "Policy") on real arch lists.
 #include <gtest/gtest.h>
 
-#include "verify/arch_coverage.hpp"
+#include "verify/host/arch_coverage.hpp"
 
 namespace envpin::verify {
 namespace {

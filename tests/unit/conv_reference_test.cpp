@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "verify/conv_reference.hpp"
+#include "verify/checks/conv_reference.hpp"
 
 namespace envpin::verify {
 namespace {

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/temp_dir.hpp"
-#include "verify/env_distributions.hpp"
+#include "verify/host/env_distributions.hpp"
 
 namespace envpin::verify {
 namespace {

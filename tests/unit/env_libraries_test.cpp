@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/temp_dir.hpp"
-#include "verify/env_libraries.hpp"
+#include "verify/host/env_libraries.hpp"
 
 namespace envpin::verify {
 namespace {

@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "kernels/fill_values.h"
-#include "verify/gemm_reference.hpp"
-#include "verify/gpu_figures.hpp"
+#include "verify/checks/gemm_reference.hpp"
+#include "verify/checks/gpu_figures.hpp"
 
 namespace envpin::verify {
 namespace {

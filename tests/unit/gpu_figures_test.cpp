@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "verify/gpu_figures.hpp"
+#include "verify/checks/gpu_figures.hpp"
 
 namespace envpin::verify {
 namespace {

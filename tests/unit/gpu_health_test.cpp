@@ -2,7 +2,7 @@
 // pending or failed row remap), what is only reported, and the JSON the GPU probe sends it in.
 #include <gtest/gtest.h>
 
-#include "verify/gpu_health.hpp"
+#include "verify/host/gpu_health.hpp"
 
 namespace envpin::verify {
 namespace {

@@ -7,14 +7,13 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/temp_dir.hpp"
-#include "verify/check_entry.hpp"
-#include "verify/cublas_api.hpp"
-#include "verify/cuda_driver.hpp"
-#include "verify/cudnn_api.hpp"
-#include "verify/gpu_check_support.hpp"
-#include "verify/gpu_checks.hpp"
-#include "verify/hints.hpp"
-#include "verify/nccl_api.hpp"
+#include "verify/checks/gpu_check_support.hpp"
+#include "verify/checks/registry.hpp"
+#include "verify/runner/hints.hpp"
+#include "verify/vendor/cublas_api.hpp"
+#include "verify/vendor/cuda_driver.hpp"
+#include "verify/vendor/cudnn_api.hpp"
+#include "verify/vendor/nccl_api.hpp"
 
 namespace envpin::verify {
 namespace {
@@ -201,16 +200,30 @@ TEST(OwnedHandle, ReleasesOnceAndMovesOwnership)
     EXPECT_EQ(released, 1);
 }
 
-TEST(GpuChecks, TheTableHoldsTheFourChecksInSuiteOrder)
+// One table: every suite check in order, the GPU ones marked, and the probe child's lookup
+// (which also knows "project" and, only while enabled, the self-tests).
+TEST(CheckRegistry, OneTableInSuiteOrder)
 {
-    std::vector<std::string_view> names;
-    for (const auto& entry : gpu_checks())
+    std::vector<std::string_view> names, gpu;
+    for (const auto& entry : suite_checks()) {
         names.push_back(entry.name);
-    EXPECT_EQ(names, (std::vector<std::string_view>{"kernels", "cublas", "cudnn", "nccl"}));
-    EXPECT_EQ(find_gpu_check("cudnn")->run, &check_cudnn);
-    EXPECT_EQ(find_gpu_check_function("nccl"), &check_nccl);
-    EXPECT_EQ(find_gpu_check("host"), nullptr) << "host belongs to another table";
-    EXPECT_EQ(find_gpu_check_function(""), nullptr);
+        if (entry.needs_gpu)
+            gpu.push_back(entry.name);
+        EXPECT_NE(entry.run, nullptr) << entry.name;
+        EXPECT_FALSE(entry.summary.empty()) << entry.name;
+    }
+    EXPECT_EQ(names, (std::vector<std::string_view>{"host", "libs", "kernels", "cublas", "cudnn", "nccl", "train",
+                                                    "python"}));
+    EXPECT_EQ(gpu, (std::vector<std::string_view>{"kernels", "cublas", "cudnn", "nccl"}));
+    EXPECT_TRUE(std::ranges::equal(suite_check_names(), names));
+    EXPECT_EQ(find_check_function("cudnn"), &run_cudnn_check);
+    EXPECT_EQ(find_check_function("project"), &run_project_check);
+    EXPECT_EQ(find_check_function(""), nullptr);
+    ::unsetenv("ENVPIN_PROBE_SELFTEST");
+    EXPECT_EQ(find_check_function("selftest-hang"), nullptr);
+    ::setenv("ENVPIN_PROBE_SELFTEST", "1", 1);
+    EXPECT_EQ(find_check_function("selftest-hang"), &run_selftest_check);
+    ::unsetenv("ENVPIN_PROBE_SELFTEST");
 }
 
 } // namespace

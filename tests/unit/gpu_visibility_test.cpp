@@ -2,7 +2,7 @@
 // the variables that narrow it decide whether the GPU checks run, skip or fail.
 #include <gtest/gtest.h>
 
-#include "verify/gpu_visibility.hpp"
+#include "verify/runner/gpu_visibility.hpp"
 
 namespace envpin::verify {
 namespace {

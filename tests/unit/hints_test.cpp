@@ -1,8 +1,8 @@
-// Error signatures -> what the user should do (verify/hints.hpp), on the exact strings the
+// Error signatures -> what the user should do (verify/runner/hints.hpp), on the exact strings the
 // libraries print.
 #include <gtest/gtest.h>
 
-#include "verify/hints.hpp"
+#include "verify/runner/hints.hpp"
 
 namespace envpin::verify {
 namespace {

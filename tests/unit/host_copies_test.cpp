@@ -3,8 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include "verify/gpu_figures.hpp"
-#include "verify/host_copies.hpp"
+#include "verify/checks/gpu_figures.hpp"
+#include "verify/checks/kernels_host_copies.hpp"
 
 namespace envpin::verify {
 namespace {

@@ -5,10 +5,10 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/temp_dir.hpp"
-#include "verify/check_support.hpp"
-#include "verify/host_facts_json.hpp"
-#include "verify/host_probe.hpp"
-#include "verify/suite_checks.hpp"
+#include "verify/checks/check_support.hpp"
+#include "verify/checks/registry.hpp"
+#include "verify/host/host_facts_json.hpp"
+#include "verify/host/host_probe.hpp"
 
 namespace envpin::verify {
 namespace {

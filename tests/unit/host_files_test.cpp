@@ -1,7 +1,7 @@
 // The host probe's parsers against the real formats of the files they read.
 #include <gtest/gtest.h>
 
-#include "verify/host_files.hpp"
+#include "verify/host/host_files.hpp"
 
 namespace envpin::verify {
 namespace {

@@ -6,7 +6,7 @@
 #include <cstdlib>
 
 #include "tests/support/temp_dir.hpp"
-#include "verify/host_identity.hpp"
+#include "verify/host/host_identity.hpp"
 
 namespace envpin::test {
 namespace {

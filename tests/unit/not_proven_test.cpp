@@ -2,7 +2,7 @@
 // reason, and the words and mark verify and log show.
 #include <gtest/gtest.h>
 
-#include "verify/not_proven.hpp"
+#include "verify/runner/not_proven.hpp"
 
 namespace envpin::verify {
 namespace {

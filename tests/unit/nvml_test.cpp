@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "verify/nvml.hpp"
+#include "verify/host/nvml.hpp"
 
 namespace envpin::verify {
 namespace {

@@ -1,7 +1,7 @@
 // Which library files a process mapped, from /proc/<pid>/maps.
 #include <gtest/gtest.h>
 
-#include "verify/proc_maps.hpp"
+#include "verify/host/proc_maps.hpp"
 
 namespace envpin::verify {
 namespace {

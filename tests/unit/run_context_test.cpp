@@ -8,7 +8,7 @@
 
 #include "tests/support/sanitizer.hpp"
 #include "tests/support/temp_dir.hpp"
-#include "verify/run_context.hpp"
+#include "verify/runner/run_context.hpp"
 
 namespace envpin::verify {
 namespace {

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/temp_dir.hpp"
-#include "verify/shadowing.hpp"
+#include "verify/host/shadowing.hpp"
 
 namespace envpin::verify {
 namespace {

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "sys/process.hpp"
-#include "verify/junit.hpp"
-#include "verify/report.hpp"
+#include "verify/runner/junit.hpp"
+#include "verify/runner/report.hpp"
 
 namespace envpin::verify {
 namespace {

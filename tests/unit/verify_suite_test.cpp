@@ -3,8 +3,9 @@
 
 #include <cstdlib>
 
-#include "verify/check_support.hpp"
-#include "verify/suite.hpp"
+#include "verify/checks/check_support.hpp"
+#include "verify/checks/registry.hpp"
+#include "verify/runner/suite.hpp"
 
 namespace envpin::verify {
 namespace {

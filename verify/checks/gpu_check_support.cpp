@@ -1,0 +1,121 @@
+#include "verify/checks/gpu_check_support.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <optional>
+#include <vector>
+
+#include "kernels/kernels.hpp"
+#include "verify/host/env_libraries.hpp"
+#include "verify/host/nvml.hpp"
+#include "verify/runner/hints.hpp"
+
+namespace envpin::verify {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Soname major of a library file name, -1 without one ("libnccl.so.2" -> 2).
+long long soname_major(const std::string& name)
+{
+    const size_t so = name.find(".so.");
+    if (so == std::string::npos)
+        return -1;
+    return std::strtoll(name.c_str() + so + 4, nullptr, 10);
+}
+
+// lib<stem>.so* in `directory`: the highest soname major, then the shortest name.
+std::optional<fs::path> find_in_directory(const fs::path& directory, std::string_view stem)
+{
+    std::vector<fs::path> found;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(directory, ec))
+        if (is_library_file(entry.path().filename().string(), stem))
+            found.push_back(entry.path());
+    if (found.empty())
+        return std::nullopt;
+    std::ranges::sort(found, [](const fs::path& a, const fs::path& b) {
+        const auto an = a.filename().string(), bn = b.filename().string();
+        if (soname_major(an) != soname_major(bn))
+            return soname_major(an) > soname_major(bn);
+        return an.size() < bn.size();
+    });
+    return found.front();
+}
+
+} // namespace
+
+Expected<fs::path> locate_library(const ProbeRequest& request, std::string_view stem)
+{
+    if (const auto directory = request.parameter("library_dir")) {
+        if (auto file = find_in_directory(*directory, stem))
+            return *file;
+        return fail(ErrorCode::not_found, "no lib{} in {}", stem, *directory);
+    }
+    if (request.environment.empty())
+        return fail(ErrorCode::not_found, "no environment given, so no lib{} to load", stem);
+    if (auto file = find_env_library(request.environment, stem))
+        return *file;
+    return fail(ErrorCode::not_found,
+                "the environment {} has no lib{} (no nvidia-* wheel carries it)",
+                request.environment.string(), stem);
+}
+
+nlohmann::json library_json(const SharedLibrary& library, long long version,
+                            const std::string& text)
+{
+    return {{"file", library.mapped_path()}, {"version", version}, {"version_text", text}};
+}
+
+Expected<GpuInventory> open_gpus(UsesTestKernels uses)
+{
+    if (uses == UsesTestKernels::yes && !kernels::built())
+        return fail(ErrorCode::not_found, "test kernels not built (nvcc was absent at build time)");
+    GpuInventory inventory;
+    auto driver = CudaDriver::load();
+    if (!driver)
+        return fail(ErrorCode::not_found, "no NVIDIA driver: {}", driver.error().message);
+    inventory.driver = std::move(*driver);
+    const auto& cuda = inventory.driver;
+    if (auto rc = cuda.cuInit(0); rc == CUDA_ERROR_NO_DEVICE)
+        return fail(ErrorCode::not_found, "no GPU: {}", cuda.error("cuInit", rc).message);
+    else if (rc != CUDA_SUCCESS)
+        return std::unexpected(cuda.error("cuInit", rc));
+    cuda.cuDriverGetVersion(&inventory.driver_version);
+    if (auto rc = cuda.cuDeviceGetCount(&inventory.count); rc != CUDA_SUCCESS)
+        return std::unexpected(cuda.error("cuDeviceGetCount", rc));
+    if (inventory.count == 0)
+        return fail(ErrorCode::not_found, "the driver reports no GPU");
+    return inventory;
+}
+
+std::string gpu_name(const CudaDriver& driver, int index)
+{
+    CUdevice device = 0;
+    char name[256] = {};
+    if (driver.cuDeviceGet(&device, index) != CUDA_SUCCESS ||
+        driver.cuDeviceGetName(name, sizeof name, device) != CUDA_SUCCESS)
+        return {};
+    return name;
+}
+
+std::string gpu_uuid(const CudaDriver& driver, int index)
+{
+    CUdevice device = 0;
+    unsigned char bytes[16] = {};
+    if (driver.cuDeviceGet(&device, index) != CUDA_SUCCESS ||
+        driver.cuDeviceGetUuid(bytes, device) != CUDA_SUCCESS)
+        return {};
+    return gpu_uuid_text(bytes);
+}
+
+CheckResult finish_with(CheckResult result, const Error& error)
+{
+    result.status = error.code == ErrorCode::not_found ? CheckStatus::skip : CheckStatus::error;
+    result.detail = error.describe();
+    if (result.status == CheckStatus::error)
+        result.hint = hint_for(result.detail);
+    return result;
+}
+
+} // namespace envpin::verify
