@@ -1,9 +1,6 @@
 #include "verify/checks/gpu_check_support.hpp"
 
-#include <algorithm>
-#include <cstdlib>
 #include <optional>
-#include <vector>
 
 #include "kernels/kernels.hpp"
 #include "verify/host/env_libraries.hpp"
@@ -13,42 +10,11 @@
 namespace envpin::verify {
 namespace fs = std::filesystem;
 
-namespace {
-
-// Soname major of a library file name, -1 without one ("libnccl.so.2" -> 2).
-long long soname_major(const std::string& name)
-{
-    const size_t so = name.find(".so.");
-    if (so == std::string::npos)
-        return -1;
-    return std::strtoll(name.c_str() + so + 4, nullptr, 10);
-}
-
-// lib<stem>.so* in `directory`: the highest soname major, then the shortest name.
-std::optional<fs::path> find_in_directory(const fs::path& directory, std::string_view stem)
-{
-    std::vector<fs::path> found;
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(directory, ec))
-        if (is_library_file(entry.path().filename().string(), stem))
-            found.push_back(entry.path());
-    if (found.empty())
-        return std::nullopt;
-    std::ranges::sort(found, [](const fs::path& a, const fs::path& b) {
-        const auto an = a.filename().string(), bn = b.filename().string();
-        if (soname_major(an) != soname_major(bn))
-            return soname_major(an) > soname_major(bn);
-        return an.size() < bn.size();
-    });
-    return found.front();
-}
-
-} // namespace
 
 Expected<fs::path> locate_library(const ProbeRequest& request, std::string_view stem)
 {
     if (const auto directory = request.parameter("library_dir")) {
-        if (auto file = find_in_directory(*directory, stem))
+        if (auto file = find_library_in(*directory, stem))
             return *file;
         return fail(ErrorCode::not_found, "no lib{} in {}", stem, *directory);
     }

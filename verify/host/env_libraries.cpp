@@ -75,13 +75,8 @@ void collect(const fs::path& directory, std::string_view stem, int depth, std::v
 
 }  // namespace
 
-std::optional<fs::path> find_env_library(const fs::path& environment, std::string_view stem)
+std::optional<fs::path> best_library(std::vector<fs::path> candidates)
 {
-    std::vector<fs::path> candidates;
-    for (const auto& site : find_site_packages(environment)) {
-        collect(site / "nvidia", stem, 3, candidates);
-        collect(site / "torch" / "lib", stem, 0, candidates);
-    }
     if (candidates.empty())
         return std::nullopt;
     // Highest soname major first; then the plain soname (lib<stem>.so.N) over longer names.
@@ -94,6 +89,23 @@ std::optional<fs::path> find_env_library(const fs::path& environment, std::strin
         return a < b;
     });
     return candidates.front();
+}
+
+std::optional<fs::path> find_env_library(const fs::path& environment, std::string_view stem)
+{
+    std::vector<fs::path> candidates;
+    for (const auto& site : find_site_packages(environment)) {
+        collect(site / "nvidia", stem, 3, candidates);
+        collect(site / "torch" / "lib", stem, 0, candidates);
+    }
+    return best_library(std::move(candidates));
+}
+
+std::optional<fs::path> find_library_in(const fs::path& directory, std::string_view stem)
+{
+    std::vector<fs::path> candidates;
+    collect(directory, stem, 0, candidates);
+    return best_library(std::move(candidates));
 }
 
 }  // namespace envpin::verify

@@ -22,4 +22,12 @@ namespace envpin::verify {
 [[nodiscard]] std::optional<std::filesystem::path> find_env_library(
     const std::filesystem::path& environment, std::string_view stem);
 
+// lib<stem> in `directory` alone (a `library_dir` override), by the same rule.
+[[nodiscard]] std::optional<std::filesystem::path> find_library_in(const std::filesystem::path& directory,
+                                                                   std::string_view stem);
+
+// Which of several files of one library a check loads: the highest soname major, then the
+// plain soname (lib<stem>.so.N) over longer names, then path order. nullopt for none.
+[[nodiscard]] std::optional<std::filesystem::path> best_library(std::vector<std::filesystem::path> candidates);
+
 }  // namespace envpin::verify
