@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "verify/checks/gpu_check_support.hpp"
 #include "verify/checks/gpu_figures.hpp"
 #include "verify/checks/kernels_host_copies.hpp"
 
@@ -179,6 +180,28 @@ TEST(HostCopies, TheGpuIsFoundByItsUuidOrItsMigInstances)
     EXPECT_EQ(find_gpu_health(gpus, "GPU-00000000-0000-0000-0000-000000000000"), nullptr);
     EXPECT_EQ(find_gpu_health(gpus, ""), nullptr);
     EXPECT_EQ(find_gpu_health({}, "GPU-f003b975-272f-9fc2-7738-45974397b6a9"), nullptr);
+}
+
+// A run on a MIG instance says so: the label names the instance and its parent GPU.
+TEST(GpuLabel, AMigInstanceIsNamedWithItsParent)
+{
+    std::vector<GpuInfo> gpus(2);
+    gpus[0].uuid = "GPU-f003b975-272f-9fc2-7738-45974397b6a9";
+    gpus[1].index = 1;
+    gpus[1].uuid = "GPU-11111111-2222-3333-4444-555555555555";
+    gpus[1].mig_instances =
+        std::vector<MigInstance>{{0, "MIG-4b9f6bd3-aaaa-bbbb-cccc-dddddddddddd", 9984}};
+    const auto instance = find_host_gpu(gpus, "GPU-4b9f6bd3-aaaa-bbbb-cccc-dddddddddddd");
+    EXPECT_EQ(instance.gpu, &gpus[1]);
+    ASSERT_NE(instance.instance, nullptr);
+    EXPECT_EQ(gpu_label("NVIDIA H100 80GB HBM3 MIG 1g.10gb", instance),
+              "NVIDIA H100 80GB HBM3 MIG 1g.10gb (MIG instance MIG-4b9f6bd3-aaaa-bbbb-cccc-dddddddddddd, 9984 MiB, "
+              "of GPU 1)");
+    const auto whole = find_host_gpu(gpus, "GPU-f003b975-272f-9fc2-7738-45974397b6a9");
+    EXPECT_EQ(whole.gpu, &gpus[0]);
+    EXPECT_EQ(whole.instance, nullptr);
+    EXPECT_EQ(gpu_label("NVIDIA H200", whole), "NVIDIA H200");
+    EXPECT_EQ(gpu_label("NVIDIA H200", find_host_gpu(gpus, "GPU-unknown")), "NVIDIA H200");
 }
 
 } // namespace

@@ -165,10 +165,11 @@ Floor kind_floor(const ProbeRequest& request, const GemmKind& kind, double fract
     return rate_floor(reference, fraction);
 }
 
-nlohmann::json gpu_json(const GpuInventory& inventory, int index, const GpuGemms& gemms)
+nlohmann::json gpu_json(const GpuInventory& inventory, int index, const GpuGemms& gemms,
+                        const std::vector<GpuInfo>& host)
 {
     nlohmann::json gpu{{"index", index},
-                       {"name", gpu_name(inventory.driver, index)},
+                       {"name", gpu_label(inventory.driver, index, host)},
                        {"bf16", gemms.bf16.json()},
                        {"tf32", gemms.tf32.json()},
                        {"fp32", gemms.fp32.json()},
@@ -251,13 +252,14 @@ CheckResult run_cublas_check(const ProbeRequest& request)
     auto inventory = open_gpus(UsesTestKernels::yes);
     if (!inventory)
         return finish_with(std::move(result), inventory.error());
+    const auto host = host_gpus(request);
     Judgement judgement;
     double slowest = std::numeric_limits<double>::infinity();
     for (int index = 0; index < inventory->count; ++index) {
         auto gemms = run_gpu(*stack, *inventory, index, settings);
         if (!gemms)
             return finish_with(std::move(result), gemms.error().with_context(fmt::format("GPU {}", index)));
-        result.measurements["gpus"].push_back(gpu_json(*inventory, index, *gemms));
+        result.measurements["gpus"].push_back(gpu_json(*inventory, index, *gemms, host));
         judge_gpu(judgement, request, settings, index, *gemms);
         slowest = std::min(slowest, gemms->bf16.tflops);
     }

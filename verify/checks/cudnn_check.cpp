@@ -253,13 +253,14 @@ CheckResult run_cudnn_check(const ProbeRequest& request)
     result.measurements["seed"] = seed;
     std::vector<std::string> problems;
     double worst = 0;
+    const auto host = host_gpus(request);
     for (int index = 0; index < inventory->count; ++index) {
         auto outcome = run_gpu(*stack, index, shape, data);
         if (!outcome)
             return finish_with(std::move(result),
                                outcome.error().with_context(fmt::format("GPU {}", index)));
         result.measurements["gpus"].push_back(
-            outcome_json(index, gpu_name(inventory->driver, index), *outcome));
+            outcome_json(index, gpu_label(inventory->driver, index, host), *outcome));
         worst = std::max(worst, outcome->worst());
         if (!outcome->within(error_limit))
             problems.push_back(

@@ -2,8 +2,12 @@
 
 #include <optional>
 
+#include <fmt/format.h>
+
 #include "kernels/kernels.hpp"
 #include "verify/host/env_libraries.hpp"
+#include "verify/host/host_facts_json.hpp"
+#include "verify/checks/check_support.hpp"
 #include "verify/host/nvml.hpp"
 #include "verify/runner/hints.hpp"
 
@@ -63,6 +67,47 @@ std::string gpu_name(const CudaDriver& driver, int index)
         driver.cuDeviceGetName(name, sizeof name, device) != CUDA_SUCCESS)
         return {};
     return name;
+}
+
+std::vector<GpuInfo> host_gpus(const ProbeRequest& request)
+{
+    const auto text = request.parameter(param::host_facts);
+    if (!text)
+        return {};
+    auto facts = host_facts_from_json(nlohmann::json::parse(*text, nullptr, false));
+    return facts ? std::move(facts->gpus) : std::vector<GpuInfo>{};
+}
+
+HostGpuMatch find_host_gpu(const std::vector<GpuInfo>& gpus, std::string_view cuda_uuid)
+{
+    // "GPU-…" and "MIG-…" prefix the same 16 bytes' text.
+    const auto bytes_of = [](std::string_view uuid) {
+        return uuid.starts_with("GPU-") || uuid.starts_with("MIG-") ? uuid.substr(4) : uuid;
+    };
+    if (cuda_uuid.empty())
+        return {};
+    for (const auto& gpu : gpus) {
+        if (bytes_of(gpu.uuid) == bytes_of(cuda_uuid))
+            return {&gpu, nullptr};
+        if (gpu.mig_instances)
+            for (const auto& instance : *gpu.mig_instances)
+                if (bytes_of(instance.uuid) == bytes_of(cuda_uuid))
+                    return {&gpu, &instance};
+    }
+    return {};
+}
+
+std::string gpu_label(std::string cuda_name, const HostGpuMatch& match)
+{
+    if (match.instance == nullptr)
+        return cuda_name;
+    return fmt::format("{} (MIG instance {}, {} MiB, of GPU {})", cuda_name, match.instance->uuid,
+                       match.instance->memory_mib, match.gpu->index);
+}
+
+std::string gpu_label(const CudaDriver& driver, int index, const std::vector<GpuInfo>& gpus)
+{
+    return gpu_label(gpu_name(driver, index), find_host_gpu(gpus, gpu_uuid(driver, index)));
 }
 
 std::string gpu_uuid(const CudaDriver& driver, int index)

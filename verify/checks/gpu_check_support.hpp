@@ -4,10 +4,12 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "base/error.hpp"
+#include "resolver/host_facts.hpp"
 #include "verify/runner/check_result.hpp"
 #include "verify/vendor/cuda_driver.hpp"
 #include "verify/vendor/shared_library.hpp"
@@ -42,6 +44,24 @@ enum class UsesTestKernels { yes, no };
 
 // cuDeviceGetName of GPU `index` ("NVIDIA H200"); "" when the driver cannot say.
 [[nodiscard]] std::string gpu_name(const CudaDriver& driver, int index);
+// The GPUs of the host facts the suite passes (parameter host_facts); none without them.
+[[nodiscard]] std::vector<GpuInfo> host_gpus(const ProbeRequest& request);
+
+// Which GPU of the host facts CUDA's device with UUID `cuda_uuid` ("GPU-…" as cuDeviceGetUuid's
+// bytes print) is: that GPU, or a MIG instance of it whose UUID has those bytes ("MIG-…", the
+// instance then set too). Both null when the host facts do not list it.
+struct HostGpuMatch {
+    const GpuInfo* gpu = nullptr;
+    const MigInstance* instance = nullptr;
+};
+[[nodiscard]] HostGpuMatch find_host_gpu(const std::vector<GpuInfo>& gpus, std::string_view cuda_uuid);
+
+// What the checks call a GPU: CUDA's name, and on a MIG instance which one ("NVIDIA H100 80GB
+// HBM3 MIG 1g.10gb (MIG instance MIG-4b9f…, 9984 MiB, of GPU 0)"), so a run on an instance
+// says so.
+[[nodiscard]] std::string gpu_label(std::string cuda_name, const HostGpuMatch& match);
+[[nodiscard]] std::string gpu_label(const CudaDriver& driver, int index, const std::vector<GpuInfo>& gpus);
+
 // cuDeviceGetUuid of GPU `index` as NVML prints it ("GPU-f003b975-…"); "" when the driver
 // cannot say.
 [[nodiscard]] std::string gpu_uuid(const CudaDriver& driver, int index);

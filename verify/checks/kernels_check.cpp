@@ -35,16 +35,6 @@ struct KernelsSettings {
     std::vector<GpuInfo> host_gpus; // the parent's host facts: each GPU's PCIe link
 };
 
-// The GPUs of the host facts the suite passes (param host_facts); none without them.
-std::vector<GpuInfo> host_gpus(const ProbeRequest& request)
-{
-    const auto text = request.parameter(param::host_facts);
-    if (!text)
-        return {};
-    auto facts = host_facts_from_json(nlohmann::json::parse(*text, nullptr, false));
-    return facts ? std::move(facts->gpus) : std::vector<GpuInfo>{};
-}
-
 KernelsSettings read_settings(const ProbeRequest& request)
 {
     KernelsSettings settings;
@@ -157,7 +147,7 @@ Expected<GpuOutcome> check_gpu(const GpuInventory& inventory, int index,
     gpu.copy_gbs = copy.gigabytes_per_second;
     gpu.figures = {
         {"index", index},
-        {"name", gpu_name(inventory.driver, index)},
+        {"name", gpu_label(inventory.driver, index, settings.host_gpus)},
         {"vector_add", {{"elements", add.elements}, {"wrong", add.wrong}}},
         {"memory", pattern_json(memory)},
         {"copy",

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/strings.hpp"
+#include "verify/checks/gpu_check_support.hpp"
 #include "verify/checks/gpu_figures.hpp"
 
 namespace envpin::verify {
@@ -151,20 +152,8 @@ std::optional<PcieLink> pcie_link(const GpuHealth& health)
 
 const GpuHealth* find_gpu_health(const std::vector<GpuInfo>& gpus, std::string_view cuda_uuid)
 {
-    // "GPU-…" and "MIG-…" prefix the same 16 bytes' text.
-    const auto bytes_of = [](std::string_view uuid) {
-        return uuid.starts_with("GPU-") || uuid.starts_with("MIG-") ? uuid.substr(4) : uuid;
-    };
-    if (cuda_uuid.empty())
-        return nullptr;
-    for (const auto& gpu : gpus) {
-        if (bytes_of(gpu.uuid) == bytes_of(cuda_uuid))
-            return &gpu.health;
-        for (const auto& instance : gpu.mig_instances.value_or(std::vector<MigInstance>{}))
-            if (bytes_of(instance.uuid) == bytes_of(cuda_uuid))
-                return &gpu.health;
-    }
-    return nullptr;
+    const auto match = find_host_gpu(gpus, cuda_uuid);
+    return match.gpu != nullptr ? &match.gpu->health : nullptr;
 }
 
 HostCopyVerdict judge_host_copies(const HostTransferResult& copies,
