@@ -88,11 +88,11 @@ Expected<HostFacts> host_facts(const Catalog& catalog, const ResolveInputs& inpu
 
 std::filesystem::path project_spec(const std::filesystem::path& directory)
 {
-    const auto spec = directory / "envpin.toml";
+    auto spec = directory / "envpin.toml";
     std::error_code ec;
     if (std::filesystem::exists(spec, ec))
         return spec;
-    const auto pyproject = directory / "pyproject.toml";
+    auto pyproject = directory / "pyproject.toml";
     if (const auto text = sys::read_file(pyproject); text && text->find("[tool.envpin") != std::string::npos)
         return pyproject;
     return spec;

@@ -19,7 +19,7 @@ extern "C" __global__ void envpin_vector_add(const float* a, const float* b, flo
 }
 
 // Device-to-device copy with 16-byte accesses: measures HBM bandwidth (bytes read + bytes
-// written over time). Launched with one thread per 16-byte word (verify/memory_checks.cpp):
+// written over time). Launched with one thread per 16-byte word (verify/checks/kernels_memory.cpp):
 // on an H200 that reached 4.21 TB/s, as fast as cudaMemcpyAsync (4.19), where a persistent
 // grid of 8 blocks per multiprocessor looping over the buffer reached 3.87 with one load in
 // flight per thread and no more with four. The grid-stride loop only covers grid limits.

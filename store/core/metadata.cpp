@@ -93,7 +93,7 @@ CREATE TABLE stat_caches (
   packed BLOB NOT NULL
 );
 )sql",
-    // 3: each verification run records its context (verify/run_context.hpp: the CUDA_*, NCCL_*
+    // 3: each verification run records its context (verify/runner/run_context.hpp: the CUDA_*, NCCL_*
     // and loader variables, visible GPUs, memory limits) as JSON; older runs read as '{}'.
     R"sql(
 ALTER TABLE verify_runs ADD COLUMN context TEXT NOT NULL DEFAULT '{}';

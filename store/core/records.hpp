@@ -79,7 +79,7 @@ struct VerifyRunRecord {
     long long duration_ms = 0;
     std::string suite_version;
     std::string host_json = "{}";  // host facts as JSON
-    std::string context_json = "{}";  // the run's context as JSON (verify/run_context.hpp); "{}": not recorded
+    std::string context_json = "{}";  // the run's context as JSON (verify/runner/run_context.hpp); "{}": not recorded
     struct Check {
         std::string name;
         std::string status;  // pass | fail | skip | error

@@ -16,8 +16,6 @@
 namespace envpin::test {
 namespace {
 
-namespace fs = std::filesystem;
-
 std::string test_environment()
 {
     if (const char* env = std::getenv("ENVPIN_TEST_ENV"); env != nullptr && *env != '\0')

@@ -65,7 +65,7 @@ Expected<VectorAddResult> run_vector_add(const GpuSession& session, size_t eleme
     void* arguments[] = {&pa, &pb, &pc, &n};
     const unsigned threads = 256;
     const auto blocks = static_cast<unsigned>(
-        std::min<size_t>((elements + threads - 1) / threads, 65535u * 8));
+        std::min<size_t>((elements + threads - 1) / threads, size_t{65535} * 8));
     const auto start = std::chrono::steady_clock::now();
     ENVPIN_TRY(session.launch(function, std::max(1u, blocks), threads, arguments));
     const auto stop = std::chrono::steady_clock::now();

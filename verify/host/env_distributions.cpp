@@ -70,16 +70,16 @@ bool versions_agree(std::string_view runtime, std::string_view distribution)
     return true;
 }
 
-std::string cudnn_version_text(long long v)
+std::string cudnn_version_text(long long encoded)
 {
-    return v >= 90000 ? fmt::format("{}.{}.{}", v / 10000, v % 10000 / 100, v % 100)
-                      : fmt::format("{}.{}.{}", v / 1000, v % 1000 / 100, v % 100);
+    return encoded >= 90000 ? fmt::format("{}.{}.{}", encoded / 10000, encoded % 10000 / 100, encoded % 100)
+                      : fmt::format("{}.{}.{}", encoded / 1000, encoded % 1000 / 100, encoded % 100);
 }
 
-std::string nccl_version_text(long long v)
+std::string nccl_version_text(long long encoded)
 {
-    return v >= 20900 ? fmt::format("{}.{}.{}", v / 10000, v % 10000 / 100, v % 100)
-                      : fmt::format("{}.{}.{}", v / 1000, v % 1000 / 100, v % 100);
+    return encoded >= 20900 ? fmt::format("{}.{}.{}", encoded / 10000, encoded % 10000 / 100, encoded % 100)
+                      : fmt::format("{}.{}.{}", encoded / 1000, encoded % 1000 / 100, encoded % 100);
 }
 
 }  // namespace envpin::verify

@@ -32,7 +32,7 @@ bool is_library_file(std::string_view filename, std::string_view stem)
     auto rest = filename.substr(prefix.size());
     if (rest.starts_with("-")) {  // bundled copy: lib<stem>-<8 hex>.so...
         const size_t dot = rest.find('.');
-        if (dot == std::string_view::npos || dot != 9)
+        if (dot != 9)  // "-" and 8 hex digits, then ".so"
             return false;
         rest = rest.substr(dot);
     }

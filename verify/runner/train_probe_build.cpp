@@ -114,7 +114,7 @@ Expected<void> build_into(const fs::path& directory, const fs::path& torch_dir, 
 std::optional<fs::path> find_torch_cmake_dir(const fs::path& environment, const std::optional<fs::path>& torch_dir)
 {
     for (const auto& site : find_site_packages(environment))
-        if (const auto dir = site / "torch/share/cmake/Torch"; has_torch_config(dir))
+        if (auto dir = site / "torch/share/cmake/Torch"; has_torch_config(dir))
             return dir;
     if (!torch_dir)
         return std::nullopt;

@@ -21,7 +21,7 @@ Expected<SharedLibrary> SharedLibrary::open(const std::string& name, int flags)
 std::string SharedLibrary::mapped_path() const
 {
     link_map* map = nullptr;
-    if (::dlinfo(handle_.get(), RTLD_DI_LINKMAP, &map) != 0 || map == nullptr ||
+    if (::dlinfo(handle_.get(), RTLD_DI_LINKMAP, static_cast<void*>(&map)) != 0 || map == nullptr ||
         map->l_name == nullptr)
         return {};
     return map->l_name;
