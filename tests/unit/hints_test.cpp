@@ -123,3 +123,23 @@ TEST(Hints, ResetSuggestionIsAppendedOnlyWhenGiven)
 
 }  // namespace
 }  // namespace envpin::verify
+
+namespace envpin::verify {
+namespace {
+
+// A truncated torch source file: the import error names the file, and so does the hint, ahead
+// of the crash that followed on the interpreter's way out.
+TEST(Hints, AnImportOfANameAModuleLacksNamesTheFile)
+{
+    const auto hint = hint_for("ImportError: cannot import name 'Bilinear' from 'torch.nn.modules.linear' "
+                               "(/envs/a/lib/python3.12/site-packages/torch/nn/modules/linear.py); then "
+                               "/envs/a/bin/python killed by SIGSEGV (Segmentation fault) on its way out");
+    EXPECT_NE(hint.find("/envs/a/lib/python3.12/site-packages/torch/nn/modules/linear.py does not define"),
+              std::string::npos)
+        << hint;
+    EXPECT_NE(hint.find("envpin reset"), std::string::npos) << hint;
+    EXPECT_EQ(hint.find("The check crashed"), std::string::npos) << hint;
+}
+
+}  // namespace
+}  // namespace envpin::verify

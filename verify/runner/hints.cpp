@@ -174,6 +174,14 @@ constexpr std::array rules{
              return "torch is not installed in this environment: reset it to a snapshot that has torch "
                     "(`envpin reset`) or install the locked stack again.";
          }},
+    Rule{[](std::string_view t) { return contains(t, "cannot import name"); },
+         [](std::string_view t) -> std::string {
+             const auto file = capture(t, R"(cannot import name '[^']+' from '[^']+' \(([^)]+)\))");
+             return fmt::format("{} does not define what the rest of its package imports from it: the file is "
+                                "damaged or from another version of the package. Reset the environment to its "
+                                "verified snapshot (`envpin reset`; `envpin status` lists the files that changed).",
+                                file.empty() ? "A module of the environment" : file);
+         }},
     Rule{[](std::string_view t) {
              return contains_any(t, {"NaN", "nan loss", "non-finite", "Inf loss"});
          },
