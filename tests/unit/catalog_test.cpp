@@ -144,6 +144,9 @@ TEST(Catalog, FindsGpusByShortAndNvmlNames)
     EXPECT_EQ(h200->cc, (ComputeCapability{9, 0}));
     EXPECT_EQ(h200->hbm_bandwidth_gbs, 4800);
     EXPECT_EQ(h200->bf16_dense_tflops, 989);
+    EXPECT_EQ(h200->tf32_dense_tflops, 494.5);
+    EXPECT_EQ(h200->fp8_dense_tflops, 1979);
+    EXPECT_EQ(h200->fp32_tflops, 67);
     const auto* h100 = find_gpu(catalog(), "NVIDIA H100 80GB HBM3");
     ASSERT_NE(h100, nullptr);
     EXPECT_EQ(h100->hbm_bandwidth_gbs, 3350);
