@@ -122,6 +122,11 @@ TEST_F(GpuChecks, CublasGemmsMatchTheReferenceAndRepeat)
         EXPECT_EQ(gpu["tf32"]["mismatched_words"], 0);
         EXPECT_EQ(gpu["bf16"]["non_finite"], 0);
         EXPECT_LT(gpu["fp32"]["relative_error"].get<double>(), 1e-5) << "strict FP32: no TF32 rounding";
+        // NVML's SM clock while the GEMMs ran, where NVML answers.
+        if (!gpu["clocks"].contains("not_measured")) {
+            EXPECT_GT(gpu["clocks"]["samples"].get<unsigned>(), 0u) << gpu["clocks"];
+            EXPECT_GT(gpu["clocks"]["max_mhz"].get<unsigned>(), 0u) << gpu["clocks"];
+        }
         EXPECT_GT(gpu["tf32_speedup"].get<double>(), 1.0) << gpu.dump(2);
         // FP8 on sm_89 and newer: E4M3 inputs whose products sum exactly in FP32, so only the
         // BF16 output's rounding shows; on older GPUs the reason it did not run.
