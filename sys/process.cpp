@@ -89,6 +89,35 @@ bool drain(int fd, std::string& sink, bool& truncated, size_t limit, bool keep_t
     return true;
 }
 
+// A child that exits while we write its stdin must not kill us with SIGPIPE: it is blocked for
+// this thread while one lives, and one raised meanwhile is consumed before the mask is put back.
+// Per thread, so threads running children at once cannot undo each other (a process-wide
+// SIG_IGN saved and restored by each could).
+class BlockSigpipe {
+public:
+    BlockSigpipe()
+    {
+        sigemptyset(&pipe_);
+        sigaddset(&pipe_, SIGPIPE);
+        ::pthread_sigmask(SIG_BLOCK, &pipe_, &previous_);
+    }
+    BlockSigpipe(const BlockSigpipe&) = delete;
+    BlockSigpipe& operator=(const BlockSigpipe&) = delete;
+    ~BlockSigpipe()
+    {
+        if (sigismember(&previous_, SIGPIPE) == 0) {
+            const timespec now{};
+            while (::sigtimedwait(&pipe_, nullptr, &now) == SIGPIPE) {
+            }
+        }
+        ::pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+    }
+
+private:
+    sigset_t pipe_{};
+    sigset_t previous_{};
+};
+
 class Spawner {
 public:
     explicit Spawner(const ProcessSpec& spec) : spec_(spec) {}
@@ -233,13 +262,9 @@ Expected<ProcessResult> Spawner::run()
         ::fcntl(in.write_end.get(), F_SETFL, O_NONBLOCK);
     ::fcntl(out.read_end.get(), F_SETFL, O_NONBLOCK);
     ::fcntl(err.read_end.get(), F_SETFL, O_NONBLOCK);
-    // A child that exits while we write its stdin must not kill us with SIGPIPE.
-    struct sigaction ignore{}, previous{};
-    ignore.sa_handler = SIG_IGN;
-    ::sigaction(SIGPIPE, &ignore, &previous);
+    const BlockSigpipe no_sigpipe;
     ProcessResult result;
     pump(pid, out, err, in, result);
-    ::sigaction(SIGPIPE, &previous, nullptr);
     return result;
 }
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/scoped_variable.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "verify/checks/check_support.hpp"
 #include "verify/checks/registry.hpp"
@@ -12,6 +13,8 @@
 
 namespace envpin::verify {
 namespace {
+
+using test::ScopedVariable;
 
 GpuInfo mig_gpu()
 {
@@ -83,32 +86,6 @@ TEST(HostFactsJson, MalformedMigInstancesAreBadInput)
     EXPECT_EQ(facts.error().code, ErrorCode::bad_input);
 }
 
-// Sets an environment variable for one scope, then puts back what was there.
-class ScopedVariable {
-public:
-    ScopedVariable(const char* name, const char* value) : name_(name)
-    {
-        if (const char* old = std::getenv(name))
-            old_ = old;
-        if (value != nullptr)
-            ::setenv(name, value, 1);
-        else
-            ::unsetenv(name);
-    }
-    ~ScopedVariable()
-    {
-        if (old_)
-            ::setenv(name_, old_->c_str(), 1);
-        else
-            ::unsetenv(name_);
-    }
-    ScopedVariable(const ScopedVariable&) = delete;
-    ScopedVariable& operator=(const ScopedVariable&) = delete;
-
-private:
-    const char* name_;
-    std::optional<std::string> old_;
-};
 
 // The host check's "GPU N MIG" finding for each GPU of mig_host(), keyed by name.
 std::map<std::string, std::string> mig_findings(const char* cuda_visible_devices)

@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <future>
+#include <string>
+
 #include "sys/process.hpp"
 
 namespace envpin::sys {
@@ -84,6 +87,29 @@ TEST(Process, FeedsStdin)
     auto result = run_process(spec);
     ASSERT_TRUE(result);
     EXPECT_EQ(result->out.size(), 200000u);
+}
+
+// A child that exits without reading its stdin must not kill us with SIGPIPE, also while
+// another thread does the same; afterwards SIGPIPE is as blocked as it was before.
+TEST(Process, AChildThatIgnoresItsStdinKillsNobodyOnAnyThread)
+{
+    const auto run_many = [] {
+        for (int i = 0; i < 20; ++i) {
+            ProcessSpec spec;
+            spec.argv = {"true"};
+            spec.stdin_data = std::string(4u << 20, 'x');
+            const auto result = run_process(spec);
+            if (!result || !result->success())
+                return false;
+        }
+        return true;
+    };
+    auto other = std::async(std::launch::async, run_many);
+    EXPECT_TRUE(run_many());
+    EXPECT_TRUE(other.get());
+    sigset_t mask;
+    ::pthread_sigmask(SIG_SETMASK, nullptr, &mask);
+    EXPECT_EQ(sigismember(&mask, SIGPIPE), 0);
 }
 
 TEST(Process, SetsAndUnsetsEnvironment)

@@ -7,11 +7,14 @@
 #include <cstdlib>
 
 #include "tests/support/sanitizer.hpp"
+#include "tests/support/scoped_variable.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "verify/runner/run_context.hpp"
 
 namespace envpin::verify {
 namespace {
+
+using test::ScopedVariable;
 
 RunContext one_gpu()
 {
@@ -129,32 +132,6 @@ TEST(CgroupMemoryLimit, IsTheLowestFromTheGroupUp)
     EXPECT_EQ(cgroup_memory_limit(root.path(), "4:memory:/user.slice/job.scope\n"), std::nullopt);
 }
 
-// Sets an environment variable for one scope, then puts back what was there.
-class ScopedVariable {
-public:
-    ScopedVariable(const char* name, const char* value) : name_(name)
-    {
-        if (const char* old = std::getenv(name))
-            old_ = old;
-        if (value != nullptr)
-            ::setenv(name, value, 1);
-        else
-            ::unsetenv(name);
-    }
-    ~ScopedVariable()
-    {
-        if (old_)
-            ::setenv(name_, old_->c_str(), 1);
-        else
-            ::unsetenv(name_);
-    }
-    ScopedVariable(const ScopedVariable&) = delete;
-    ScopedVariable& operator=(const ScopedVariable&) = delete;
-
-private:
-    const char* name_;
-    std::optional<std::string> old_;
-};
 
 TEST(CaptureRunContext, TakesThisProcessVariablesAndSoftLimits)
 {

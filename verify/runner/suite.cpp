@@ -1,11 +1,11 @@
 #include "verify/runner/suite.hpp"
 
-#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <fstream>
 #include <future>
 #include <memory>
 #include <optional>
@@ -265,9 +265,10 @@ public:
     PythonAhead& operator=(const PythonAhead&) = delete;
     ~PythonAhead()
     {
+        if (!result_.valid())
+            return;  // never started, or its result was taken (the gate was opened then)
         open_gate();
-        if (result_.valid())
-            result_.wait();
+        result_.wait();
         std::error_code ec;
         fs::remove(gate_, ec);
     }
@@ -279,7 +280,10 @@ public:
     [[nodiscard]] CheckResult result()
     {
         open_gate();
-        return result_.get();
+        auto result = result_.get();
+        std::error_code ec;
+        fs::remove(gate_, ec);
+        return result;
     }
 
 private:
@@ -288,7 +292,8 @@ private:
         static std::atomic<unsigned> counter{0};
         return fs::temp_directory_path() / fmt::format("envpin-python-gate-{}-{}", ::getpid(), counter++);
     }
-    void open_gate() const { (void)sys::write_file_atomic(gate_, ""); }
+    // The probe only looks for the file: an empty one, no write or sync.
+    void open_gate() const { (void)std::ofstream(gate_); }
 
     fs::path gate_;
     std::future<CheckResult> result_;
@@ -309,24 +314,6 @@ CheckResult python_result(PythonAhead& python, const RunFacts& run)
     end_leftovers(run.reaper, result);
     return result;
 }
-
-// SIGPIPE ignored while it lives (a child that exits while we write its stdin must not kill
-// us), the previous disposition restored after.
-class IgnoreSigpipe {
-public:
-    IgnoreSigpipe()
-    {
-        struct sigaction ignore{};
-        ignore.sa_handler = SIG_IGN;
-        ::sigaction(SIGPIPE, &ignore, &previous_);
-    }
-    IgnoreSigpipe(const IgnoreSigpipe&) = delete;
-    IgnoreSigpipe& operator=(const IgnoreSigpipe&) = delete;
-    ~IgnoreSigpipe() { ::sigaction(SIGPIPE, &previous_, nullptr); }
-
-private:
-    struct sigaction previous_{};
-};
 
 HostFacts probe_host_for(const SuiteRequest& request, const fs::path& executable)
 {
@@ -380,7 +367,6 @@ Expected<Report> run_suite(const SuiteRequest& request)
     report.context = capture_run_context(report.host);
     const sys::Subreaper reaper;
     RunFacts run{report.host, judge_gpu_visibility(report.host, visibility_variables_here()), reaper, executable, {}};
-    const IgnoreSigpipe no_sigpipe;  // two threads run children: neither may restore the default mid-write
     std::optional<PythonAhead> python;
     if (contains(names, "python"))
         run.spare = python.emplace(request, run).spare();
