@@ -137,6 +137,21 @@ TEST(Catalog, CudaDriversAndCompatibilityFloors)
               Evidence::secondary);
 }
 
+// A GPU's reference peaks: a number each, positive; anything else names the key or the GPU.
+TEST(Catalog, ReferencePeaksMustBePositiveNumbers)
+{
+    for (const char* key : {"tf32_dense_tflops", "fp8_dense_tflops", "fp32_tflops"}) {
+        const auto text = fmt::format("format = 1\n[[gpu]]\nname = \"X\"\ncc = \"9.0\"\n{} = \"fast\"\n", key);
+        const auto parsed = parse_catalog(text, "test.toml");
+        ASSERT_FALSE(parsed) << key;
+        EXPECT_NE(parsed.error().message.find(key), std::string::npos) << parsed.error().message;
+    }
+    auto mutated = catalog();
+    auto& h200 = *std::ranges::find(mutated.gpus, std::string("H200"), &GpuModel::name);
+    h200.fp8_dense_tflops = -1;
+    EXPECT_TRUE(has_problem(mutated, "GPU H200: reference peaks must be positive"));
+}
+
 TEST(Catalog, FindsGpusByShortAndNvmlNames)
 {
     const auto* h200 = find_gpu(catalog(), "NVIDIA H200");
