@@ -62,9 +62,9 @@ Expected<void> set_mode_and_time(int fd, unsigned file_mode, long long mtime_ns,
 // its size and mtime tell cheaply that it is as it was ingested; when they differ from the
 // entry's, it is hashed again, and restoring refuses bytes that are not the snapshot's.
 Expected<void> check_shared(const ObjectStore& objects, const ObjectKey& key, const struct ::stat& info,
-                            const ManifestEntry& entry)
+                            const ManifestEntry& entry, unsigned own_links)
 {
-    if (info.st_nlink <= 1 || (info.st_size == entry.size && mtime_of(info) == entry.mtime_ns))
+    if (info.st_nlink <= 1 + own_links || (info.st_size == entry.size && mtime_of(info) == entry.mtime_ns))
         return {};
     Sha256 hasher;
     std::vector<char> buffer(1 << 20);
@@ -80,14 +80,14 @@ Expected<void> check_shared(const ObjectStore& objects, const ObjectKey& key, co
 }  // namespace
 
 Expected<ObjectStore::Placed> ObjectStore::place(const ManifestEntry& entry, int dir_fd, const std::string& name,
-                                                 LinkMode mode, bool may_link) const
+                                                 LinkMode mode, bool may_link, unsigned own_links) const
 {
     const ObjectKey key{entry.digest, entry.executable()};
     const auto object = key.name();
     struct ::stat info{};
     if (::fstatat(objects_fd_.get(), object.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(info.st_mode))
         return fail(ErrorCode::corrupt, "object {} of {} is missing from the store", object, entry.path);
-    ENVPIN_TRY(check_shared(*this, key, info, entry));
+    ENVPIN_TRY(check_shared(*this, key, info, entry, own_links));
     auto object_before = stamp_of(info);
     object_before.dev = 0;
     const bool link = (mode == LinkMode::hardlink && (info.st_mode & 07777) == entry.mode) ||

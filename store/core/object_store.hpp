@@ -119,14 +119,15 @@ public:
     // Copies start their writeback; the caller syncs the filesystem before anything relies on
     // them. An object shared with an environment file is checked first (size
     // and mtime, else re-hashed): corrupt naming it when it no longer holds the entry's bytes.
-    // The name must not exist yet.
+    // `own_links`: links to the object that this restore made itself (into its staging, where
+    // nothing writes), which are not sharing that needs the check. The name must not exist yet.
     struct Placed {
         StatStamp stamp;      // the new file's, once its mode and mtime are set
         bool linked = false;  // it is the object's inode
         StatStamp object_before;  // the object's, before anything was placed from it
     };
     [[nodiscard]] Expected<Placed> place(const ManifestEntry& entry, int dir_fd, const std::string& name, LinkMode mode,
-                                         bool may_link) const;
+                                         bool may_link, unsigned own_links = 0) const;
 
     // The background detach of link_then_copy. copy_shared copies object `key`, when its inode is
     // shared with another name (nlink > 1), into a new file `name` in `staging_fd`, with the

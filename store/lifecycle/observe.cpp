@@ -329,13 +329,15 @@ Expected<Observation> observe_scanned(int root_fd, const std::filesystem::path& 
     observation.from_cache.assign(observation.manifest.entries.size(), 0);
     std::vector<size_t> todo;
     long long bytes_total = 0;
+    std::vector<std::string> gone;  // cached files the walk did not find (for on_changed_paths)
     auto cached = cache.begin();  // both sorted by path: a merge, no hashing
     for (size_t i = 0; i < observation.manifest.entries.size(); ++i) {
         auto& entry = observation.manifest.entries[i];
         if (entry.kind != EntryKind::file)
             continue;
-        while (cached != cache.end() && cached->path < entry.path)
-            ++cached;
+        for (; cached != cache.end() && cached->path < entry.path; ++cached)
+            if (options.on_changed_paths)
+                gone.push_back(cached->path);
         if (cached != cache.end() && cached->path == entry.path && stamp_matches(cached->hash.stamp, observation.stamps[i])) {
             entry.digest = cached->hash.digest;
             observation.from_cache[i] = 1;
@@ -343,6 +345,13 @@ Expected<Observation> observe_scanned(int root_fd, const std::filesystem::path& 
         }
         todo.push_back(i);
         bytes_total += entry.size;
+    }
+    if (options.on_changed_paths) {
+        for (; cached != cache.end(); ++cached)
+            gone.push_back(cached->path);
+        for (const size_t i : todo)
+            gone.push_back(observation.manifest.entries[i].path);
+        options.on_changed_paths(gone);
     }
     // Largest first, so that a few huge files do not leave one core hashing alone at the end.
     // Sorted as (size, index) pairs: comparing through the entries missed the cache at every step.

@@ -34,6 +34,11 @@ struct ObserveOptions {
     // Files under 8 MB are hashed sixteen at a time (FileLanes) where the CPU runs AVX-512;
     // false hashes every file alone, as on other CPUs.
     bool lanes = true;
+    // Called once the stat cache has told which files changed, before any is hashed: the paths
+    // of files new or changed since the cache was written, and of files it had that are gone
+    // (a cache that lacks some files names them too). A reset starts reading the target's parts
+    // they fall in while the rest of its pre-reset snapshot goes on.
+    std::function<void(const std::vector<std::string>& paths)> on_changed_paths;
 };
 
 struct Observation {

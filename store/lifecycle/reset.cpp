@@ -182,7 +182,7 @@ Expected<TreeBuild> stage_steps(Store& store, ResetJournal& journal, const Manif
         return std::unexpected(std::move(error));
     }
     auto built = ENVPIN_TRY(std::move(building));
-    ENVPIN_TRY(remember_verified(store, built));
+    ENVPIN_TRY(traced("remember verified", [&] { return remember_verified(store, built); }));
     for (size_t i = 0; i < journal.ops.size(); ++i) {
         if (!stages(journal.ops[i]))
             continue;
@@ -225,9 +225,16 @@ Expected<void> remember_restored(Store& store, const Environment& environment, c
     for (const auto& op : journal.ops)
         if (stages(op))
             moved.insert(op.path);
+    // In the target manifest's order, which is the path order the cache keeps.
+    std::vector<const BuiltFile*> in_order;
+    in_order.reserve(built.built_files.size());
+    for (const auto& file : built.built_files)
+        in_order.push_back(&file);
+    std::ranges::sort(in_order, {}, &BuiltFile::entry);
     StatCacheDelta delta;
     delta.upserts.reserve(built.built_files.size());
-    for (const auto& file : built.built_files) {
+    for (const auto* built_file : in_order) {
+        const auto& file = *built_file;
         auto stamp = file.stamp;
         if (moved.contains(file.path)) {
             struct ::stat info{};
@@ -237,16 +244,20 @@ Expected<void> remember_restored(Store& store, const Environment& environment, c
         }
         delta.upserts.push_back({file.path, CachedHash{stamp, file.digest}});
     }
-    std::ranges::sort(delta.upserts, {}, &CachedFile::path);
-    std::unordered_set<std::string_view> rebuilt;
-    for (const auto& row : delta.upserts)
-        rebuilt.insert(row.path);
     std::unordered_set<std::string_view> stepped;  // paths a step added, replaced or removed whole
     for (const auto& op : journal.ops)
         if (op.step != ResetStep::chmod)
             stepped.insert(op.path);
+    auto transaction = ENVPIN_TRY(Transaction::begin(store.metadata().database(), Durability::unsynced));
+    if (stepped.contains(".")) {  // the whole tree was built: its rows are the whole cache
+        ENVPIN_TRY(store.metadata().replace_stat_cache(environment.id, delta.upserts));
+        return transaction.commit();
+    }
+    std::unordered_set<std::string_view> rebuilt;
+    for (const auto& row : delta.upserts)
+        rebuilt.insert(row.path);
     auto under_a_step = [&](std::string_view path) {
-        if (stepped.contains(".") || stepped.contains(path))
+        if (stepped.contains(path))
             return true;
         for (size_t slash = path.rfind('/'); slash != std::string_view::npos && slash > 0; slash = path.rfind('/', slash - 1))
             if (stepped.contains(path.substr(0, slash)))
@@ -256,18 +267,15 @@ Expected<void> remember_restored(Store& store, const Environment& environment, c
     for (const auto& entry : live.entries)
         if (entry.kind == EntryKind::file && !rebuilt.contains(entry.path) && under_a_step(entry.path))
             delta.removed.push_back(entry.path);
-    auto transaction = ENVPIN_TRY(Transaction::begin(store.metadata().database(), Durability::unsynced));
-    if (stepped.contains("."))  // the whole tree was built: its rows are the whole cache
-        ENVPIN_TRY(store.metadata().replace_stat_cache(environment.id, delta.upserts));
-    else
-        ENVPIN_TRY(store.metadata().update_stat_cache(environment.id, delta));
+    ENVPIN_TRY(store.metadata().update_stat_cache(environment.id, delta));
     return transaction.commit();
 }
 
 // Unsaved drift becomes a pre-reset snapshot (when `save`); returns the manifest of the state the
 // environment is in (empty when it was not read: the caller reads the current snapshot's).
 Expected<Manifest> save_drift(Store& store, const Environment& environment, const SnapshotInfo& target, bool save,
-                              const ResetRequest& request, std::optional<SnapshotInfo>& current, ResetDone& done)
+                              const ResetRequest& request, std::optional<SnapshotInfo>& current, ResetDone& done,
+                              TargetReading& target_reading)
 {
     if (!save)
         return Manifest();
@@ -275,6 +283,7 @@ Expected<Manifest> save_drift(Store& store, const Environment& environment, cons
     options.threads = request.threads;
     options.progress = request.progress;
     options.list_changes = false;
+    options.on_changed_paths = [&target_reading](const std::vector<std::string>& paths) { target_reading.prefetch(paths); };
     auto saved = ENVPIN_TRY_CTX("saving unsaved changes before the reset",
                                 traced("save drift", [&] { return take_snapshot(store, environment, options); }));
     if (saved.created)
@@ -417,7 +426,8 @@ Expected<ResetOutcome> reset_environment(Store& store, const Environment& enviro
     done.root = root == RootState::directory ? "present" : root == RootState::missing ? "missing" : "replaced";
     Manifest live = live_without_tree(root);
     if (root == RootState::directory)
-        live = ENVPIN_TRY(save_drift(store, environment, target, drifted || !request.target.empty(), request, current, done));
+        live = ENVPIN_TRY(save_drift(store, environment, target, drifted || !request.target.empty(), request, current, done,
+                                     target_reading));
     done.from = *current;
     // Whether the target passed here, for the report (the host probe has had the reset's time).
     const auto verdict_of_target = [&]() -> Expected<std::optional<bool>> {

@@ -49,6 +49,10 @@ std::vector<ResetOp> plan_reset(const Manifest& live, const Manifest& target)
     auto now = live.entries.begin();
     auto wanted = target.entries.begin();
     while (now != live.entries.end() || wanted != target.entries.end()) {
+        // A step on the root takes everything with it: it is the only step (a tree that is gone
+        // or replaced comes back as one add or replace, without listing its 70,000 entries).
+        if (!differing.empty() && differing.front().path == ".")
+            return {std::move(differing.front())};
         if (wanted == target.entries.end() || (now != live.entries.end() && now->path < wanted->path)) {
             differing.push_back({ResetStep::remove, now->path});
             ++now;
@@ -66,9 +70,13 @@ std::vector<ResetOp> plan_reset(const Manifest& live, const Manifest& target)
             ++wanted;
         }
     }
+    if (!differing.empty() && differing.front().path == ".")
+        return {std::move(differing.front())};
     // Only the topmost of them are steps: an entry below an added, replaced or removed one goes
-    // with it. Parents sort before their children, so the order keeps them first.
-    std::ranges::stable_sort(differing, {}, &ResetOp::path);
+    // with it. Parents sort before their children, so the order keeps them first (the merge of
+    // two sorted lists is sorted already; the check costs one pass, the sort many).
+    if (!std::ranges::is_sorted(differing, {}, &ResetOp::path))
+        std::ranges::stable_sort(differing, {}, &ResetOp::path);
     std::unordered_set<std::string_view> whole;  // views into `differing`, which stays put
     std::vector<ResetOp> ops;
     for (const auto& op : differing) {

@@ -1,6 +1,7 @@
 #include "store/lifecycle/reset_target.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 #include "base/trace.hpp"
 
@@ -41,9 +42,42 @@ TargetReading::TargetReading(const Store& store, const SnapshotInfo& target, std
     });
 }
 
+void TargetReading::prefetch(const std::vector<std::string>& paths)
+{
+    if (prefetched_.valid() || paths.empty())
+        return;
+    std::set<std::string> shards{"env"};  // a part is read with "env", where "." and every shard's parents are
+    for (const auto& path : paths)
+        shards.insert(file_shard_of(path));
+    prefetched_ = std::async(std::launch::async, [this, shards = std::move(shards)]() -> Expected<Shards> {
+        return traced("read changed shards (beside)", [&]() -> Expected<Shards> {
+            return Shards{shards, ENVPIN_TRY(store_.manifest_part(target_, shards))};
+        });
+    });
+}
+
+namespace {
+
+// Moves the entries of `from` in the shards `take` to the end of `into`, keeping `into` sorted
+// (both are).
+void merge_in(Manifest& into, Manifest& from, const std::set<std::string>& take)
+{
+    const auto middle = static_cast<std::ptrdiff_t>(into.entries.size());
+    for (auto& entry : from.entries)
+        if (take.contains(file_shard_of(entry.path)))
+            into.entries.push_back(std::move(entry));
+    std::ranges::inplace_merge(into.entries, into.entries.begin() + middle, {}, &ManifestEntry::path);
+}
+
+}  // namespace
+
 Expected<TargetPart> TargetReading::finish(const std::optional<SnapshotInfo>& from)
 {
     auto early = ENVPIN_TRY(early_.get());
+    std::optional<Shards> prefetched;
+    if (prefetched_.valid())
+        if (auto shards = prefetched_.get())  // a failed read here is done again below
+            prefetched = std::move(*shards);
     if (!early.read)
         return TargetPart{std::move(early.manifest), std::nullopt};
     std::optional<ShardIds> from_ids;
@@ -54,10 +88,22 @@ Expected<TargetPart> TargetReading::finish(const std::optional<SnapshotInfo>& fr
     auto needed = differing(early.target_ids, from_ids);
     if (!needed)
         return TargetPart{ENVPIN_TRY(store_.manifest_apart(target_)), std::nullopt};
-    if (!std::ranges::includes(*early.read, *needed))  // the unsaved changes touched other shards
-        return TargetPart{ENVPIN_TRY(traced("read target shards", [&] { return store_.manifest_part(target_, *needed); })),
-                          needed};
+    // Each needed shard from the early read, else from the prefetch, else read now.
     std::erase_if(early.manifest.entries, [&](const ManifestEntry& entry) { return !needed->contains(file_shard_of(entry.path)); });
+    std::set<std::string> missing;
+    std::ranges::set_difference(*needed, *early.read, std::inserter(missing, missing.end()));
+    if (prefetched && !missing.empty()) {
+        std::set<std::string> take;
+        std::ranges::set_intersection(missing, prefetched->read, std::inserter(take, take.end()));
+        merge_in(early.manifest, prefetched->manifest, take);
+        std::erase_if(missing, [&](const std::string& shard) { return take.contains(shard); });
+    }
+    if (!missing.empty()) {  // the unsaved changes touched shards nobody read yet
+        auto with_env = missing;  // a part is read with "env" (see prefetch)
+        with_env.insert("env");
+        auto rest = ENVPIN_TRY(traced("read target shards", [&] { return store_.manifest_part(target_, with_env); }));
+        merge_in(early.manifest, rest, missing);
+    }
     return TargetPart{std::move(early.manifest), needed};
 }
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "store/store.hpp"
 
@@ -24,10 +25,19 @@ struct TargetPart {
 class TargetReading {
 public:
     TargetReading(const Store& store, const SnapshotInfo& target, std::optional<SnapshotInfo> base);
+    // Starts reading, beside the rest, the target's shards that hold `paths` (the paths the
+    // unsaved changes touch, as soon as the pre-reset snapshot's walk knows them), so that
+    // finish() seldom has to read after the save. Once; later calls do nothing.
+    void prefetch(const std::vector<std::string>& paths);
     // `from`: the snapshot whose manifest is the live tree (nullopt: no tree to compare with).
     [[nodiscard]] Expected<TargetPart> finish(const std::optional<SnapshotInfo>& from);
 
 private:
+    // Shards read and their entries (sorted by path).
+    struct Shards {
+        std::set<std::string> read;
+        Manifest manifest;
+    };
     // What the early read found: the shard ids of the target and the base, the shards read
     // (nullopt: the whole manifest) and their entries.
     struct Early {
@@ -40,6 +50,7 @@ private:
     SnapshotInfo target_;
     std::optional<SnapshotInfo> base_;
     std::future<Expected<Early>> early_;
+    std::future<Expected<Shards>> prefetched_;
 };
 
 // Drops the entries of `live` outside the part's shards (a whole part keeps all).

@@ -184,8 +184,9 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
     };
     StatCache cache;
     auto observation = ENVPIN_TRY_CTX(fmt::format("recording {}", environment.path.string()), traced("walk, hash, stage", [&] {
-        return observe(root_fd.get(), environment.path, load_cache, cache,
-                       {options.threads, options.progress, &objects, outcome.link_mode, synced_at_ns});
+        ObserveOptions observing{options.threads, options.progress, &objects, outcome.link_mode, synced_at_ns};
+        observing.on_changed_paths = options.on_changed_paths;
+        return observe(root_fd.get(), environment.path, load_cache, cache, observing);
     }));
     outcome.hashed_files = observation.hashed_files;
     outcome.hashed_bytes = observation.hashed_bytes;

@@ -11,8 +11,10 @@
 // the first syncfs runs before hashing instead, and files last written before it are linked
 // while they are hashed: their bytes were on disk before any name pointed at them.
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/error.hpp"
 #include "store/lifecycle/compare.hpp"
@@ -28,6 +30,9 @@ struct SnapshotOptions {
     unsigned threads = 0;               // 0: all cores
     ProgressCallback progress;
     bool list_changes = true;           // fill SnapshotOutcome::changes (reads the previous manifest)
+    // The paths that changed since the stat cache was written, as soon as the walk knows them
+    // (ObserveOptions::on_changed_paths).
+    std::function<void(const std::vector<std::string>& paths)> on_changed_paths;
 };
 
 struct SnapshotOutcome {

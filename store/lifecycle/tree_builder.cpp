@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <future>
 #include <optional>
 #include <thread>
 #include <memory>
@@ -28,10 +29,12 @@ using sys::errno_text;
 
 // What one build shares between its workers.
 struct BuildState {
+    const Manifest& target;
     const ObjectStore& objects;
     const BuildOptions& options;
     std::mutex mutex;  // guards the claims and the results below
     std::unordered_set<ObjectKey, ObjectKeyHash> claimed;
+    std::unordered_set<ObjectKey, ObjectKeyHash> linked;  // objects this build linked into its tree
     TreeBuild result;
 
     // True for the first file of this build with these bytes: only it may link the object.
@@ -39,6 +42,19 @@ struct BuildState {
     {
         std::lock_guard lock(mutex);
         return claimed.insert(key).second;
+    }
+
+    // The links to the object that this build made (0 or 1): ObjectStore::place's own_links.
+    unsigned own_links(const ObjectKey& key)
+    {
+        std::lock_guard lock(mutex);
+        return linked.contains(key) ? 1 : 0;
+    }
+
+    void note_linked(const ObjectKey& key)
+    {
+        std::lock_guard lock(mutex);
+        linked.insert(key);
     }
 };
 
@@ -65,10 +81,14 @@ Expected<void> place_entries(const DirectoryJob& job, BuildState& state)
         const ObjectKey key{entry->digest, entry->executable()};
         const bool may_link = state.options.mode == LinkMode::link_then_copy && state.claim(key);
         const auto placed = ENVPIN_TRY_CTX(fmt::format("building {}", (job.directory / name).string()),
-                                           state.objects.place(*entry, directory.get(), name, state.options.mode, may_link));
+                                           state.objects.place(*entry, directory.get(), name, state.options.mode, may_link,
+                                                               may_link ? 0 : state.own_links(key)));
+        if (placed.linked && may_link)
+            state.note_linked(key);
         ++mine.files;
         mine.built_files.push_back({entry->path, placed.stamp, entry->digest, job.directory / name, entry->size, entry->executable(),
-                                   placed.linked, placed.object_before});
+                                   placed.linked, placed.object_before,
+                                   static_cast<size_t>(entry - state.target.entries.data())});
         if (placed.linked) {
             ++mine.linked;
             mine.linked_bytes += entry->size;
@@ -129,27 +149,44 @@ Expected<std::vector<DirectoryJob>> plan_directories(const Manifest& target, con
                                                      std::vector<std::pair<fs::path, unsigned>>& made)
 {
     std::vector<DirectoryJob> groups;
-    std::unordered_map<std::string, size_t> group_of;
-    std::unordered_map<std::string, size_t> made_at;  // directory -> its position in `made`, plus one
     for (const auto& job : jobs) {
         const auto entries = subtree_of(target, job.path);
         if (entries.empty())
             return fail(ErrorCode::internal, "{} is not in the manifest", job.path);
+        if (entries.front()->kind != EntryKind::directory) {  // a file or symlink is the job's own entry
+            groups.push_back({job.destination.parent_path(), {{entries.front(), job.destination.filename().string()}}, 0});
+            continue;
+        }
+        // Keyed by the manifest's paths (views into `target`): a destination is spelled out once
+        // per directory, not once per file.
+        std::unordered_map<std::string_view, size_t> made_at;  // directory -> its position in `made`, plus one
+        std::unordered_map<std::string_view, size_t> group_of;  // directory -> its group
         const auto root = job.destination.string();
+        std::string_view last_parent;  // most files follow a sibling: no lookup for them
+        size_t last_group = 0;
         for (const auto* entry : entries) {
-            auto destination = destination_of(job, root, entry->path);
             if (entry->kind == EntryKind::directory) {
-                made_at.emplace(destination, made.size() + 1);
-                made.emplace_back(std::move(destination), entry->mode);
+                made_at.emplace(entry->path, made.size() + 1);
+                made.emplace_back(destination_of(job, root, entry->path), entry->mode);
                 continue;
             }
-            const auto slash = destination.rfind('/');
-            auto [it, inserted] = group_of.emplace(destination.substr(0, slash), groups.size());
-            if (inserted) {
-                const auto at = made_at.find(it->first);
-                groups.push_back({fs::path(it->first), {}, at == made_at.end() ? 0 : at->second});
+            const std::string_view path = entry->path;
+            const auto slash = path.rfind('/');
+            const auto parent = slash == std::string_view::npos ? std::string_view(".") : path.substr(0, slash);
+            if (!groups.empty() && parent == last_parent) {
+                groups[last_group].entries.emplace_back(entry, std::string(path.substr(slash + 1)));
+                continue;
             }
-            groups[it->second].entries.emplace_back(entry, destination.substr(slash + 1));
+            auto [it, inserted] = group_of.emplace(parent, groups.size());
+            if (inserted) {
+                const auto at = made_at.find(parent);
+                if (at == made_at.end())
+                    return fail(ErrorCode::corrupt, "the manifest lists {} but not its directory", entry->path);
+                groups.push_back({made[at->second - 1].first, {}, at->second});
+            }
+            groups[it->second].entries.emplace_back(entry, std::string(path.substr(slash + 1)));
+            last_parent = parent;
+            last_group = it->second;
         }
     }
     return groups;
@@ -230,16 +267,63 @@ struct FileCheck {
     std::optional<StatStamp> verified;  // the object's stamp to record, when its bytes are known good
 };
 
-// A file whose object still had its verified stamp is known good without reading it; else it is
-// hashed. The object's stamp to record: a linked file is the object (its stamp, unchanged while
-// it was hashed); a copy leaves the object as it was (its stamp before the build, if unchanged).
-Expected<FileCheck> check_built(const BuiltFile& file, const ObjectStore& objects, const VerifiedStamps& verified)
+// The stamps an object may have had, before a file was placed from it, with its bytes still the
+// verified ones: its verified stamp, and the stamp this build's own link of it gave it (the
+// linked file is the object's inode, which had the verified stamp just before the link; the
+// link moved its ctime, and its mtime when the entry's differs). A copy made after that link
+// reads the same bytes. The window is the one the linked file itself is trusted across.
+struct KnownGood {
+    const VerifiedStamps& verified;
+    std::unordered_map<std::string, StatStamp> after_own_link;
+    // Whether a linked file's object gets its new stamp recorded: not with link_then_copy, where
+    // the background copy gives it a new inode and records that one's.
+    bool restamp_linked = true;
+
+    [[nodiscard]] bool holds(const std::string& object, const StatStamp& before) const
+    {
+        const auto known = verified.find(object);
+        if (known == verified.end())
+            return false;
+        if (known->second == before)
+            return true;
+        const auto linked = after_own_link.find(object);
+        return linked != after_own_link.end() && linked->second == before;
+    }
+};
+
+KnownGood known_good(const std::vector<BuiltFile>& files, const VerifiedStamps& verified, LinkMode mode)
+{
+    KnownGood good{verified, {}, mode != LinkMode::link_then_copy};
+    std::unordered_set<ObjectKey, ObjectKeyHash> copied;  // objects some file was copied from
+    for (const auto& file : files)
+        if (!file.linked)
+            copied.insert(file.key());
+    for (const auto& file : files) {
+        if (!file.linked || !copied.contains(file.key()))
+            continue;
+        const auto name = file.key().name();
+        const auto known = verified.find(name);
+        auto after = file.stamp;
+        after.dev = 0;
+        auto expected = known == verified.end() ? StatStamp{} : known->second;
+        expected.ctime_ns = after.ctime_ns;
+        expected.mtime_ns = after.mtime_ns;
+        if (known != verified.end() && known->second == file.object_before && after == expected)
+            good.after_own_link.emplace(name, after);
+    }
+    return good;
+}
+
+// A file whose object still had a known-good stamp (above) is known good without reading it;
+// else it is hashed. The object's stamp to record: a linked file is the object (its stamp,
+// unchanged while it was hashed); a copy leaves the object as it was (its stamp before the
+// build, if unchanged).
+Expected<FileCheck> check_built(const BuiltFile& file, const ObjectStore& objects, const KnownGood& good)
 {
     const auto key = file.key();
     FileCheck check;
-    const auto known = verified.find(key.name());
-    if (known != verified.end() && known->second == file.object_before) {
-        if (file.linked)
+    if (good.holds(key.name(), file.object_before)) {
+        if (file.linked && good.restamp_linked)
             check.verified = ENVPIN_TRY(objects.stamp(key));
         return check;
     }
@@ -264,22 +348,23 @@ Expected<FileCheck> check_built(const BuiltFile& file, const ObjectStore& object
 // Verifies every file built, the largest first so that the longest hash starts at once. Files
 // whose bytes differ are collected (not the first only: the user learns every damaged object
 // from one run).
-Expected<void> verify_built(TreeBuild& built, const ObjectStore& objects, const BuildOptions& options)
+Expected<void> verify_built(TreeBuild& built, const ObjectStore& objects, const BuildOptions& options,
+                            const VerifiedStamps& verified)
 {
-    auto& files = built.built_files;
-    std::ranges::sort(files, std::greater<>(), &BuiltFile::size);
-    VerifiedStamps verified;
-    if (options.verified) {
-        std::vector<std::string> names;
-        names.reserve(files.size());
-        for (const auto& file : files)
-            names.push_back(file.key().name());
-        verified = ENVPIN_TRY(options.verified(names));
-    }
+    const auto& files = built.built_files;
+    std::vector<std::pair<long long, size_t>> largest_first;  // (size, index): no file is moved
+    largest_first.reserve(files.size());
+    for (size_t i = 0; i < files.size(); ++i)
+        largest_first.emplace_back(files[i].size, i);
+    std::ranges::sort(largest_first, std::greater<>());
+    const auto good = known_good(files, verified, options.mode);
     std::vector<FileCheck> checks(files.size());
-    ENVPIN_TRY(parallel_for(files.size(), options.threads, [&](size_t i, unsigned) -> Expected<void> {
-        checks[i] = ENVPIN_TRY(check_built(files[i], objects, verified));
-        return {};
+    ENVPIN_TRY(traced("check files", [&] {
+        return parallel_for(files.size(), options.threads, [&](size_t k, unsigned) -> Expected<void> {
+            const size_t i = largest_first[k].second;
+            checks[i] = ENVPIN_TRY(check_built(files[i], objects, good));
+            return {};
+        });
     }));
     std::vector<std::pair<const BuiltFile*, Digest>> differing;
     for (size_t i = 0; i < files.size(); ++i) {
@@ -309,6 +394,17 @@ Expected<void> verify_built(TreeBuild& built, const ObjectStore& objects, const 
                 differing.size(), named);
 }
 
+// The names of the objects the groups' files come from.
+std::vector<std::string> object_names(const std::vector<DirectoryJob>& groups)
+{
+    std::vector<std::string> names;
+    for (const auto& group : groups)
+        for (const auto& [entry, name] : group.entries)
+            if (entry->kind == EntryKind::file)
+                names.push_back(ObjectKey{entry->digest, entry->executable()}.name());
+    return names;
+}
+
 }  // namespace
 
 Expected<TreeBuild> build_subtrees(const Manifest& target, const std::vector<SubtreeJob>& jobs,
@@ -321,7 +417,13 @@ Expected<TreeBuild> build_subtrees(const Manifest& target, const std::vector<Sub
     std::ranges::sort(groups, [](const DirectoryJob& a, const DirectoryJob& b) {
         return a.ready_after != b.ready_after ? a.ready_after < b.ready_after : a.entries.size() > b.entries.size();
     });
-    BuildState state{objects, options, {}, {}, {}};
+    // The verified stamps of the objects the build uses, asked for while it builds.
+    std::future<Expected<VerifiedStamps>> asking;
+    if (options.verified)
+        asking = std::async(std::launch::async, [&]() -> Expected<VerifiedStamps> {
+            return traced("verified stamps (beside)", [&] { return options.verified(object_names(groups)); });
+        });
+    BuildState state{target, objects, options, {}, {}, {}, {}};
     {
         DirectoryMaker maker(made);
         ENVPIN_TRY(traced("directories and files", [&] {
@@ -333,7 +435,8 @@ Expected<TreeBuild> build_subtrees(const Manifest& target, const std::vector<Sub
         ENVPIN_TRY(maker.finish());  // directories holding no file
     }
     ENVPIN_TRY(seal_directories(made));
-    ENVPIN_TRY(traced("verify bytes", [&] { return verify_built(state.result, objects, options); }));
+    const auto verified = asking.valid() ? ENVPIN_TRY(asking.get()) : VerifiedStamps();
+    ENVPIN_TRY(traced("verify bytes", [&] { return verify_built(state.result, objects, options, verified); }));
     // One sync of the filesystem makes the copies' bytes and every new name durable: thousands
     // of fsyncs (a journal commit each, on ext4) cost seconds for a whole tree.
     if (options.durable && !jobs.empty())

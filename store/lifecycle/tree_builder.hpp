@@ -33,6 +33,7 @@ struct BuiltFile {
     bool executable = false;      // with digest: the object it came from
     bool linked = false;          // it is the object's inode
     StatStamp object_before;      // the object's stamp before the build placed it
+    size_t entry = 0;             // its entry's index in the target manifest (sorted by path)
 
     [[nodiscard]] ObjectKey key() const { return {digest, executable}; }
 };

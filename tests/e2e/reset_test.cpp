@@ -314,10 +314,13 @@ TEST_F(ResetTest, UnsavedDriftIsSnapshottedFirstAndCanBeRestored)
     make_history();
     write_text(site_packages(venv) / "mine.py", "precious = True\n");
     const auto with_drift = picture(venv);
-    const auto reset = envpin({"reset", "train", "train@1", "--force", "--json"});
+    const auto reset = run_envpin({"--store", store().string(), "reset", "train", "train@1", "--force", "--json"},
+                                  {{"ENVPIN_TRACE", "1"}});
     ASSERT_EQ(reset.exit_code, 0) << reset.err;
     EXPECT_EQ(reset.json()["saved"], "train@3");
     EXPECT_EQ(picture(venv), first);
+    EXPECT_NE(reset.err.find("read changed shards (beside)"), std::string::npos) << reset.err;
+    EXPECT_EQ(reset.err.find("read target shards"), std::string::npos) << reset.err;
     EXPECT_EQ(envpin({"log", "train", "--json"}).json()["snapshots"][0]["reason"], "pre-reset");
     // The reset itself is undone by another reset.
     ASSERT_EQ(envpin({"reset", "train", "train@3", "--force"}).exit_code, 0);
@@ -328,6 +331,8 @@ TEST_F(ResetTest, UnsavedDriftIsSnapshottedFirstAndCanBeRestored)
 // tree: here the target differs from the current snapshot in tinypkg's shard (t), the unsaved
 // changes touch otherpkg's (o) in place and add a package in a shard the target lacks (z),
 // and the whole bin/ directory (shard env) is gone. Each must come back or go, byte for byte.
+// The shards the changes touch are read while the changes are saved, as soon as the walk has
+// found them, not after.
 TEST_F(ResetTest, ChangesInShardsTheTargetDoesNotDifferInComeBackToo)
 {
     make_history(0, "copy");
@@ -337,10 +342,13 @@ TEST_F(ResetTest, ChangesInShardsTheTargetDoesNotDifferInComeBackToo)
     write_text(site_packages(venv) / "zzzpkg" / "__init__.py", "new = True\n");
     fs::remove_all(venv / "bin");
     const auto with_drift = picture(venv);
-    const auto reset = envpin({"reset", "train", "train@1", "--force", "--json"});
+    const auto reset = run_envpin({"--store", store().string(), "reset", "train", "train@1", "--force", "--json"},
+                                  {{"ENVPIN_TRACE", "1"}});
     ASSERT_EQ(reset.exit_code, 0) << reset.err;
     EXPECT_EQ(reset.json()["saved"], "train@3");
     EXPECT_EQ(picture(venv), first);
+    EXPECT_NE(reset.err.find("read changed shards (beside)"), std::string::npos) << reset.err;
+    EXPECT_EQ(reset.err.find("read target shards"), std::string::npos) << reset.err;
     EXPECT_EQ(envpin({"status", "train", "--exit-code"}).exit_code, 0);
     // And forward again, to the drift saved before the reset and then to @2.
     ASSERT_EQ(envpin({"reset", "train", "train@3", "--force"}).exit_code, 0);

@@ -82,6 +82,24 @@ protected:
         return run_envpin(arguments, {{"ENVPIN_NO_BACKGROUND", "1"}});
     }
 
+    // The object holding `content` gets 'v' as its first byte and its mtime back: only its
+    // ctime tells.
+    void flip_first_byte_of_object(const std::string& content) const
+    {
+        const auto hex = store::sha256_of(content).hex();
+        const auto object = store() / "objects" / hex.substr(0, 2) / hex.substr(2);
+        ASSERT_TRUE(fs::exists(object));
+        const auto mtime = fs::last_write_time(object);
+        fs::permissions(object, fs::perms::owner_write, fs::perm_options::add);
+        {
+            std::fstream file(object, std::ios::in | std::ios::out | std::ios::binary);
+            file.seekp(0);
+            file.put('v');
+        }
+        fs::permissions(object, fs::perms::owner_write, fs::perm_options::remove);
+        fs::last_write_time(object, mtime);
+    }
+
     fs::path venv = dir / "venv";
     TreePicture original;
 };
@@ -383,18 +401,7 @@ TEST_F(TrustTest, ResetReadsOnlyObjectsChangedSinceTheirBytesWereVerified)
     EXPECT_EQ(picture(venv), original);
 
     ASSERT_EQ(envpin({"recover"}).exit_code, 0);
-    const auto hex = store::sha256_of("VALUE = 0\n").hex();
-    const auto object = store() / "objects" / hex.substr(0, 2) / hex.substr(2);
-    ASSERT_TRUE(fs::exists(object));
-    const auto mtime = fs::last_write_time(object);
-    fs::permissions(object, fs::perms::owner_write, fs::perm_options::add);
-    {
-        std::fstream file(object, std::ios::in | std::ios::out | std::ios::binary);
-        file.seekp(0);
-        file.put('v');
-    }
-    fs::permissions(object, fs::perms::owner_write, fs::perm_options::remove);
-    fs::last_write_time(object, mtime);
+    flip_first_byte_of_object("VALUE = 0\n");
     fs::remove_all(work);
     const auto refused = run_envpin({"--store", store().string(), "reset", "train", "train@1", "--force"},
                                     {{"ENVPIN_TRACE", "1"}});
@@ -402,6 +409,36 @@ TEST_F(TrustTest, ResetReadsOnlyObjectsChangedSinceTheirBytesWereVerified)
     EXPECT_NE(refused.err.find("work/m0.py (object"), std::string::npos) << refused.err;
     EXPECT_NE(refused.err.find("1 files hashed, 5 known good"), std::string::npos) << refused.err;
     EXPECT_FALSE(fs::exists(work));  // nothing was put in place
+}
+
+// Files with the same bytes share one object: a reset links it to one of them and copies it to
+// the others. The copies made after that link find the object with the stamp the link gave it,
+// which the build knows to be the verified bytes plus one link: none of them is read back.
+TEST_F(TrustTest, CopiesOfAnObjectTheResetLinkedAreNotReadBack)
+{
+    make_env();
+    for (int i = 0; i < 5; ++i)
+        write_text(site_packages(venv) / "work" / fmt::format("same{}.py", i), "SAME = 1\n");
+    original = picture(venv);
+    const std::vector<std::pair<std::string, std::string>> linking{{"ENVPIN_COPY_BELOW", "0"}};
+    ASSERT_EQ(run_envpin({"--store", store().string(), "adopt", venv.string(), "--name", "train"}, linking).exit_code, 0);
+    ASSERT_EQ(envpin({"recover"}).exit_code, 0);
+    fs::remove_all(site_packages(venv) / "work");
+    auto with_trace = linking;
+    with_trace.emplace_back("ENVPIN_TRACE", "1");
+    const auto traced = run_envpin({"--store", store().string(), "reset", "train", "train@1", "--force"}, with_trace);
+    ASSERT_EQ(traced.exit_code, 0) << traced.err;
+    EXPECT_NE(traced.err.find("verify bytes: 0 files hashed, 11 known good"), std::string::npos) << traced.err;
+    EXPECT_EQ(picture(venv), original);
+    ASSERT_EQ(envpin({"recover"}).exit_code, 0);
+    EXPECT_EQ(envpin({"fsck"}).exit_code, 0);
+    // The shared object changed since: the linked file and every copy of it are read, and refused.
+    flip_first_byte_of_object("SAME = 1\n");
+    fs::remove_all(site_packages(venv) / "work");
+    const auto refused = run_envpin({"--store", store().string(), "reset", "train", "train@1", "--force"}, with_trace);
+    EXPECT_EQ(refused.exit_code, 3) << refused.err;
+    EXPECT_NE(refused.err.find("verify bytes: 5 files hashed, 6 known good"), std::string::npos) << refused.err;
+    EXPECT_FALSE(fs::exists(site_packages(venv) / "work"));
 }
 
 }  // namespace
