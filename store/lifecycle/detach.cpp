@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
@@ -83,6 +84,24 @@ Expected<std::vector<Job>> load_jobs(Store& store)
     return jobs;
 }
 
+// The keys' positions, largest object first, so that a big library is not copied alone at the
+// end while the other workers have nothing left (objects' sizes read on all cores).
+std::vector<size_t> largest_first(const ObjectStore& objects, const std::vector<ObjectKey>& keys)
+{
+    std::vector<std::pair<long long, size_t>> sized(keys.size());
+    (void)parallel_for(keys.size(), 0, [&](size_t i, unsigned) -> Expected<void> {
+        const auto stamp = objects.stamp(keys[i]);
+        sized[i] = {stamp && *stamp ? (*stamp)->size : 0, i};
+        return {};
+    });
+    std::ranges::sort(sized, std::greater<>());
+    std::vector<size_t> order;
+    order.reserve(sized.size());
+    for (const auto& item : sized)
+        order.push_back(item.second);
+    return order;
+}
+
 // Phase 1, without the store lock: a fresh, hashed copy of every queued object still shared.
 Expected<std::vector<ObjectStore::SharedCopy>> copy_shared_objects(const ObjectStore& objects, int staging_fd,
                                                                    const std::vector<ObjectKey>& keys, unsigned threads)
@@ -95,10 +114,12 @@ Expected<std::vector<ObjectStore::SharedCopy>> copy_shared_objects(const ObjectS
         buffers.emplace_back(new char[buffer_size]);
         hashers.push_back(std::make_unique<Sha256>());
     }
+    const auto order = largest_first(objects, keys);
     std::mutex mutex;
     std::vector<ObjectStore::SharedCopy> copies;
-    ENVPIN_TRY(parallel_for(keys.size(), workers, [&](size_t i, unsigned worker) -> Expected<void> {
-        auto copy = ENVPIN_TRY(objects.copy_shared(keys[i], staging_fd, keys[i].staging_name(), *hashers[worker],
+    ENVPIN_TRY(parallel_for(keys.size(), workers, [&](size_t k, unsigned worker) -> Expected<void> {
+        const auto& key = keys[order[k]];
+        auto copy = ENVPIN_TRY(objects.copy_shared(key, staging_fd, key.staging_name(), *hashers[worker],
                                                    {buffers[worker].get(), buffer_size}));
         if (copy) {
             std::lock_guard lock(mutex);
@@ -117,24 +138,49 @@ struct Applied {
     std::vector<std::pair<std::string, StatStamp>> verified;
 };
 
-// Phase 2, under the store lock: intact copies over their objects, damaged objects' names out.
+// What happened to one copy (apply_copies).
+struct CopyApplied {
+    enum { nothing, replaced, damaged } outcome = nothing;
+    std::optional<StatStamp> stamp;  // replaced: the object's new stamp
+};
+
+Expected<CopyApplied> apply_copy(const ObjectStore& objects, int staging_fd, const ObjectStore::SharedCopy& copy)
+{
+    CopyApplied result;
+    if (!copy.intact) {
+        if (ENVPIN_TRY(objects.remove_if_inode(copy)))
+            result.outcome = CopyApplied::damaged;
+        ::unlinkat(staging_fd, copy.name.c_str(), 0);
+        return result;
+    }
+    if (ENVPIN_TRY(objects.replace_shared(copy, staging_fd))) {
+        result.outcome = CopyApplied::replaced;
+        result.stamp = ENVPIN_TRY(objects.stamp(copy.key));
+        sys::crash_point("detach-replaced");
+    }
+    return result;
+}
+
+// Phase 2, under the store lock: intact copies over their objects, damaged objects' names out,
+// on all cores (renames in 256 directories).
 Expected<Applied> apply_copies(Store& store, int staging_fd, const std::vector<ObjectStore::SharedCopy>& copies)
 {
+    std::vector<CopyApplied> results(copies.size());
+    ENVPIN_TRY(parallel_for(copies.size(), 0, [&](size_t i, unsigned) -> Expected<void> {
+        results[i] = ENVPIN_TRY(apply_copy(store.objects(), staging_fd, copies[i]));
+        return {};
+    }));
     Applied applied;
-    for (const auto& copy : copies) {
-        if (!copy.intact) {
-            if (ENVPIN_TRY(store.objects().remove_if_inode(copy)))
-                applied.damaged.push_back(copy);
-            ::unlinkat(staging_fd, copy.name.c_str(), 0);
+    for (size_t i = 0; i < copies.size(); ++i) {
+        const auto& copy = copies[i];
+        if (results[i].outcome == CopyApplied::damaged)
+            applied.damaged.push_back(copy);
+        if (results[i].outcome != CopyApplied::replaced)
             continue;
-        }
-        if (ENVPIN_TRY(store.objects().replace_shared(copy, staging_fd))) {
-            applied.replaced.insert(copy.key.digest);
-            applied.bytes[copy.key] = copy.size;
-            if (const auto stamp = ENVPIN_TRY(store.objects().stamp(copy.key)))
-                applied.verified.emplace_back(copy.key.name(), *stamp);
-            sys::crash_point("detach-replaced");
-        }
+        applied.replaced.insert(copy.key.digest);
+        applied.bytes[copy.key] = copy.size;
+        if (results[i].stamp)
+            applied.verified.emplace_back(copy.key.name(), *results[i].stamp);
     }
     ENVPIN_TRY(store.objects().sync());
     return applied;
@@ -148,19 +194,23 @@ Expected<void> refresh_stat_cache(Store& store, long long environment_id, const 
     if (!environment || applied.replaced.empty())
         return {};
     const auto cache = ENVPIN_TRY(store.metadata().load_stat_cache(environment_id));
-    StatCache updates;
-    for (const auto& row : cache) {
-        if (!applied.replaced.contains(row.hash.digest))
-            continue;
+    std::vector<std::optional<StatStamp>> moved(cache.size());  // the rows to update, on all cores
+    ENVPIN_TRY(parallel_for(cache.size(), 0, [&](size_t i, unsigned) -> Expected<void> {
+        const auto& row = cache[i];
         struct ::stat info{};
-        if (::lstat((environment->path / row.path).c_str(), &info) != 0)
-            continue;
+        if (!applied.replaced.contains(row.hash.digest) || ::lstat((environment->path / row.path).c_str(), &info) != 0)
+            return {};
         auto seen = stamp_of(info);
         auto expected = row.hash.stamp;
         expected.ctime_ns = seen.ctime_ns;
         if (seen == expected && seen.ctime_ns != row.hash.stamp.ctime_ns)
-            updates.push_back({row.path, CachedHash{seen, row.hash.digest}});
-    }
+            moved[i] = seen;
+        return {};
+    }));
+    StatCache updates;
+    for (size_t i = 0; i < cache.size(); ++i)
+        if (moved[i])
+            updates.push_back({cache[i].path, CachedHash{*moved[i], cache[i].hash.digest}});
     if (updates.empty())
         return {};
     auto transaction = ENVPIN_TRY(Transaction::begin(store.metadata().database(), Durability::unsynced));
@@ -250,8 +300,8 @@ Expected<bool> detach_round(const fs::path& root, const DetachOptions& options, 
     std::unordered_set<long long> environments;
     for (const auto& job : jobs)
         if (environments.insert(job.record.environment_id).second)
-            ENVPIN_TRY(refresh_stat_cache(writer, job.record.environment_id, applied));
-    ENVPIN_TRY(finish_jobs(writer, jobs, applied, outcome));
+            ENVPIN_TRY(traced("detach: stat cache", [&] { return refresh_stat_cache(writer, job.record.environment_id, applied); }));
+    ENVPIN_TRY(traced("detach: record", [&] { return finish_jobs(writer, jobs, applied, outcome); }));
     return true;
 }
 
