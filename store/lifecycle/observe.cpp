@@ -401,7 +401,7 @@ Expected<Observation> observe(int root_fd, const std::filesystem::path& root,
     return observe_scanned(root_fd, root, std::move(*scan), cache, options);
 }
 
-Expected<void> stage_missing(int root_fd, Observation& observation, ObjectStore& objects, LinkMode mode, unsigned threads)
+Expected<std::vector<size_t>> find_missing(const Observation& observation, const ObjectStore& objects, unsigned threads)
 {
     std::vector<size_t> candidates;
     for (size_t i = 0; i < observation.manifest.entries.size(); ++i) {
@@ -418,6 +418,12 @@ Expected<void> stage_missing(int root_fd, Observation& observation, ObjectStore&
         }
         return {};
     }));
+    return missing;
+}
+
+Expected<void> stage_missing(int root_fd, Observation& observation, ObjectStore& objects, LinkMode mode, unsigned threads,
+                             const std::vector<size_t>& missing)
+{
     if (missing.empty())
         return {};
     // Rare (an object removed behind the store's back): read those files again, as if uncached.
@@ -449,18 +455,50 @@ size_t refresh_linked_stamps(Observation& observation)
     return changed;
 }
 
+namespace {
+
+// Whether entry `i` has a row in cache_after: a file whose digest is known for its stamp.
+bool known_row(const Observation& observation, size_t i)
+{
+    return observation.manifest.entries[i].kind == EntryKind::file &&
+           (observation.from_cache[i] || (observation.hashed[i] && !racy(observation.stamps[i], observation.started_ns)));
+}
+
+}  // namespace
+
 StatCache cache_after(const Observation& observation)
 {
     StatCache cache;
     cache.reserve(observation.manifest.entries.size());
-    for (size_t i = 0; i < observation.manifest.entries.size(); ++i) {
-        const auto& entry = observation.manifest.entries[i];
-        const bool known = observation.from_cache[i] ||
-                           (observation.hashed[i] && !racy(observation.stamps[i], observation.started_ns));
-        if (entry.kind == EntryKind::file && known)
-            cache.push_back({entry.path, CachedHash{observation.stamps[i], entry.digest}});
-    }
+    for (size_t i = 0; i < observation.manifest.entries.size(); ++i)
+        if (known_row(observation, i))
+            cache.push_back({observation.manifest.entries[i].path,
+                             CachedHash{observation.stamps[i], observation.manifest.entries[i].digest}});
     return cache;
+}
+
+StatCacheDelta cache_delta(const StatCache& before, const Observation& observation)
+{
+    StatCacheDelta delta;
+    auto old_row = before.begin();
+    for (size_t i = 0; i < observation.manifest.entries.size(); ++i) {
+        if (!known_row(observation, i))
+            continue;
+        const auto& entry = observation.manifest.entries[i];
+        const CachedHash hash{observation.stamps[i], entry.digest};
+        while (old_row != before.end() && old_row->path < entry.path)
+            delta.removed.push_back((old_row++)->path);
+        if (old_row != before.end() && old_row->path == entry.path) {
+            if (!(old_row->hash == hash))
+                delta.upserts.push_back({entry.path, hash});
+            ++old_row;
+        } else {
+            delta.upserts.push_back({entry.path, hash});
+        }
+    }
+    for (; old_row != before.end(); ++old_row)
+        delta.removed.push_back(old_row->path);
+    return delta;
 }
 
 }  // namespace envpin::store

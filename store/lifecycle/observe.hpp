@@ -67,10 +67,14 @@ struct Observation {
                                             const std::function<Expected<StatCache>()>& load_cache,
                                             StatCache& cache, const ObserveOptions& options);
 
-// Stages the objects of files taken from the cache that the store lacks (re-reading and
-// re-checking them), so that a snapshot never refers to a missing object.
+// The entries (indexes) of files taken from the cache whose objects the store lacks, asked on
+// all cores; reads nothing but the store's names.
+[[nodiscard]] Expected<std::vector<size_t>> find_missing(const Observation& observation, const ObjectStore& objects,
+                                                         unsigned threads);
+// Stages those files' objects (re-reading and re-checking the files, whose digests may change),
+// so that a snapshot never refers to a missing object.
 [[nodiscard]] Expected<void> stage_missing(int root_fd, Observation& observation, ObjectStore& objects,
-                                           LinkMode mode, unsigned threads);
+                                           LinkMode mode, unsigned threads, const std::vector<size_t>& missing);
 
 // After publish(): files whose inode it linked into the store got a new ctime from the link;
 // take it (publish read it), so that the next snapshot does not read them again. (Links made
@@ -82,5 +86,9 @@ size_t refresh_linked_stamps(Observation& observation);
 // in git): a second write within the filesystem's timestamp granularity would leave its stamp
 // unchanged, so it is read again next time. Paths that are no longer files have no row.
 [[nodiscard]] StatCache cache_after(const Observation& observation);
+
+// cache_after(observation)'s rows that differ from `before` (diff_stat_cache), without building
+// it: a snapshot that hashed one file copies one path, not 70,000.
+[[nodiscard]] StatCacheDelta cache_delta(const StatCache& before, const Observation& observation);
 
 }  // namespace envpin::store

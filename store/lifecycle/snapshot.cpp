@@ -58,14 +58,14 @@ struct CacheWrite {
     PackedStatCache packed;
 };
 
-CacheWrite prepare_cache_write(const StatCache& loaded, StatCache after)
+CacheWrite prepare_cache_write(const StatCache& loaded, const Observation& observation)
 {
     if (!loaded.empty()) {
-        auto delta = diff_stat_cache(loaded, after);
+        auto delta = cache_delta(loaded, observation);
         if (delta.size() <= std::max(stat_cache_overlay_limit, loaded.size() / 4))
             return {std::move(delta), {}};
     }
-    return {std::nullopt, pack_for_storing(after)};
+    return {std::nullopt, pack_for_storing(cache_after(observation))};
 }
 
 // The stat cache alone, in an unsynced transaction (see record()).
@@ -117,12 +117,12 @@ Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_e
     // The cache is packed with the ctimes of the links made while hashing; links made by
     // publish (rare: files too recent to link at once, or refused by the kernel) repack it.
     auto packing = std::async(std::launch::async, [&observation, &loaded] {
-        return traced("stat cache (parallel)", [&] { return prepare_cache_write(loaded, cache_after(observation)); });
+        return traced("stat cache (parallel)", [&] { return prepare_cache_write(loaded, observation); });
     });
     ENVPIN_TRY(settle_objects());
     auto packed_cache = packing.get();
     if (refresh_linked_stamps(observation) > 0)
-        packed_cache = prepare_cache_write(loaded, cache_after(observation));
+        packed_cache = prepare_cache_write(loaded, observation);
     auto transaction = ENVPIN_TRY(Transaction::begin(metadata.database()));
     if (new_environment)
         environment.id = ENVPIN_TRY(metadata.insert_environment(environment));
@@ -154,10 +154,9 @@ Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_e
 Expected<void> remember_hashes(Metadata& metadata, long long environment_id, const StatCache& cache,
                                const Observation& observation)
 {
-    auto after = cache_after(observation);
-    if (after == cache)
+    if (cache_delta(cache, observation).size() == 0)
         return {};
-    return store_stat_cache(metadata, environment_id, prepare_cache_write(cache, std::move(after)));
+    return store_stat_cache(metadata, environment_id, prepare_cache_write(cache, observation));
 }
 
 Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environment, bool new_environment,
@@ -196,14 +195,23 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
     outcome.previous = new_environment ? std::nullopt : ENVPIN_TRY(store.current_snapshot(environment));
     // The state digest decides whether anything changed; a new environment has nothing to
     // compare it with, so there it is computed while the snapshot is recorded.
+    // Which cached files' objects the store lacks is asked on all cores while the digest is
+    // computed on this one. Staging those (rare: an object removed behind the store's back)
+    // re-reads the files, and the digest is computed again.
+    auto finding = std::async(std::launch::async, [&] {
+        return traced("find missing (parallel)", [&] { return find_missing(observation, objects, options.threads); });
+    });
     std::optional<Digest> state;
     if (outcome.previous)
         state = traced("state digest", [&] { return state_digest(observation.manifest); });
-    const bool unchanged = state && outcome.previous->state == *state;
-    if (!unchanged)
+    if (const auto missing = ENVPIN_TRY(finding.get()); !missing.empty()) {
         ENVPIN_TRY(traced("stage missing", [&] {
-            return stage_missing(root_fd.get(), observation, objects, outcome.link_mode, options.threads);
+            return stage_missing(root_fd.get(), observation, objects, outcome.link_mode, options.threads, missing);
         }));
+        if (state)
+            state = state_digest(observation.manifest);
+    }
+    const bool unchanged = state && outcome.previous->state == *state;
     std::future<Digest> state_later;
     if (!state)
         state_later = std::async(std::launch::async, [&observation] {
