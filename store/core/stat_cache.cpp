@@ -122,25 +122,25 @@ Expected<StatCache> unpack_stat_cache(std::string_view packed, long long entries
     return cache;
 }
 
-StatCache merge_stat_cache(const StatCache& base, const StatCache& upserts, const std::vector<std::string>& removed)
+StatCache merge_stat_cache(StatCache base, const StatCache& upserts, const std::vector<std::string>& removed)
 {
     StatCache merged;
     merged.reserve(base.size() + upserts.size());
     auto update = upserts.begin();
     auto removal = removed.begin();
-    auto take = [&](const CachedFile& file) {
+    auto take = [&](CachedFile file) {
         while (removal != removed.end() && *removal < file.path)
             ++removal;
         if (removal == removed.end() || *removal != file.path)
-            merged.push_back(file);
+            merged.push_back(std::move(file));
     };
-    for (const auto& file : base) {
+    for (auto& file : base) {  // base's rows are moved, not copied
         while (update != upserts.end() && update->path < file.path)
             take(*update++);
         if (update != upserts.end() && update->path == file.path)
             take(*update++);
         else
-            take(file);
+            take(std::move(file));
     }
     while (update != upserts.end())
         take(*update++);
@@ -176,7 +176,7 @@ StatCache add_to_overlay(const StatCache& overlay, const StatCacheDelta& delta)
     return merge_stat_cache(overlay, changes, {});
 }
 
-StatCache apply_overlay(const StatCache& base, const StatCache& overlay)
+StatCache apply_overlay(StatCache base, const StatCache& overlay)
 {
     StatCache upserts;
     std::vector<std::string> removed;
@@ -187,7 +187,7 @@ StatCache apply_overlay(const StatCache& base, const StatCache& overlay)
             upserts.push_back(row);
     }
     // merge_stat_cache drops removed paths even among the upserts: none are both here.
-    return merge_stat_cache(base, upserts, removed);
+    return merge_stat_cache(std::move(base), upserts, removed);
 }
 
 }  // namespace envpin::store

@@ -54,7 +54,7 @@ struct PackedStatCache {
 
 // `base` with each of `upserts` put in (replacing the file's row) and `removed` paths taken out.
 // All three sorted by path.
-[[nodiscard]] StatCache merge_stat_cache(const StatCache& base, const StatCache& upserts,
+[[nodiscard]] StatCache merge_stat_cache(StatCache base, const StatCache& upserts,
                                          const std::vector<std::string>& removed);
 
 // --- Small changes without rewriting the whole value ---
@@ -76,6 +76,6 @@ struct StatCacheDelta {
 // `overlay` with `delta` put on top (removals become rows of removed_row_size).
 [[nodiscard]] StatCache add_to_overlay(const StatCache& overlay, const StatCacheDelta& delta);
 // `base` as `overlay` changes it.
-[[nodiscard]] StatCache apply_overlay(const StatCache& base, const StatCache& overlay);
+[[nodiscard]] StatCache apply_overlay(StatCache base, const StatCache& overlay);
 
 }  // namespace envpin::store
