@@ -127,7 +127,7 @@ Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_e
     if (new_environment)
         environment.id = ENVPIN_TRY(metadata.insert_environment(environment));
     const auto commit = ENVPIN_TRY(writing.get());
-    const auto snapshot = ENVPIN_TRY(metadata.insert_snapshot(
+    auto snapshot = ENVPIN_TRY(metadata.insert_snapshot(
         {environment.id, commit, current ? std::optional<long long>(current->id) : std::nullopt, utc_time(now),
          options.reason, options.message, state(), files, bytes}));
     ENVPIN_TRY(metadata.insert_distributions(snapshot.id, observation.manifest.distributions));

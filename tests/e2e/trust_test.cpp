@@ -29,7 +29,7 @@ void write_in_place(const fs::path& file, int how)
 {
     switch (how) {
     case 0: {  // truncation, as `: > file`
-        std::ofstream(file, std::ios::binary | std::ios::trunc);
+        const std::ofstream truncated(file, std::ios::binary | std::ios::trunc);
         break;
     }
     case 1: {  // append
@@ -55,6 +55,8 @@ void write_in_place(const fs::path& file, int how)
         else
             ASSERT_EQ(::chmod(file.c_str(), 0777), 0);
         break;
+    default:
+        FAIL() << "no in-place write number " << how;
     }
 }
 
