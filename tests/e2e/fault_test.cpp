@@ -118,7 +118,9 @@ TEST_F(FaultTest, ResetUnderEveryFaultLeavesOneSnapshotAndARetrySucceeds)
         }
     }
     std::cout << "faults that fired during a reset: " << fired << ", of which " << failed << " failed it\n";
-    EXPECT_GE(fired, 40);
+    // 40 fire on the development VM; a margin, since a run that makes fewer calls of a kind than
+    // the counted one (reads on the reset's other threads) leaves its last point unreached.
+    EXPECT_GE(fired, 36);
     EXPECT_GE(failed, 10);
 }
 
