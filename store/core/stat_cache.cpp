@@ -149,22 +149,7 @@ StatCache merge_stat_cache(StatCache base, const StatCache& upserts, const std::
 
 StatCacheDelta diff_stat_cache(const StatCache& before, const StatCache& after)
 {
-    StatCacheDelta delta;
-    auto old_row = before.begin();
-    for (const auto& row : after) {
-        while (old_row != before.end() && old_row->path < row.path)
-            delta.removed.push_back((old_row++)->path);
-        if (old_row != before.end() && old_row->path == row.path) {
-            if (!(old_row->hash == row.hash))
-                delta.upserts.push_back(row);
-            ++old_row;
-        } else {
-            delta.upserts.push_back(row);
-        }
-    }
-    for (; old_row != before.end(); ++old_row)
-        delta.removed.push_back(old_row->path);
-    return delta;
+    return diff_rows(before, after.size(), [&after](size_t i) -> RowView { return {{after[i].path, after[i].hash}}; });
 }
 
 StatCache add_to_overlay(const StatCache& overlay, const StatCacheDelta& delta)

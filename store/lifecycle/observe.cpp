@@ -35,14 +35,6 @@ Error changed(const std::string& path)
     return Error{ErrorCode::io, fmt::format("{} changed while it was being recorded; run the command again", path), {}};
 }
 
-// Timestamps advance in clock ticks (a few ms); whole-second mtimes suggest a filesystem that
-// keeps only seconds.
-bool racy(const StatStamp& stamp, long long started_ns)
-{
-    const long long window = stamp.mtime_ns % 1'000'000'000 == 0 ? 2'000'000'000LL : 50'000'000LL;
-    return stamp.mtime_ns >= started_ns - window;
-}
-
 bool same_content_stamp(const StatStamp& a, const StatStamp& b)
 {
     return a.dev == b.dev && a.ino == b.ino && a.size == b.size && a.mtime_ns == b.mtime_ns;
@@ -308,6 +300,14 @@ Expected<void> hash_all(HashRun& run, const std::vector<size_t>& todo, long long
 
 }  // namespace
 
+bool racy(const StatStamp& stamp, long long started_ns)
+{
+    // Timestamps advance in clock ticks (a few ms); whole-second mtimes suggest a filesystem
+    // that keeps only seconds.
+    const long long window = stamp.mtime_ns % 1'000'000'000 == 0 ? 2'000'000'000LL : 50'000'000LL;
+    return stamp.mtime_ns >= started_ns - window;
+}
+
 long long wall_clock_ns()
 {
     timespec now{};
@@ -453,52 +453,6 @@ size_t refresh_linked_stamps(Observation& observation)
         take_linked_stamp(observation, i, found->second);
     }
     return changed;
-}
-
-namespace {
-
-// Whether entry `i` has a row in cache_after: a file whose digest is known for its stamp.
-bool known_row(const Observation& observation, size_t i)
-{
-    return observation.manifest.entries[i].kind == EntryKind::file &&
-           (observation.from_cache[i] || (observation.hashed[i] && !racy(observation.stamps[i], observation.started_ns)));
-}
-
-}  // namespace
-
-StatCache cache_after(const Observation& observation)
-{
-    StatCache cache;
-    cache.reserve(observation.manifest.entries.size());
-    for (size_t i = 0; i < observation.manifest.entries.size(); ++i)
-        if (known_row(observation, i))
-            cache.push_back({observation.manifest.entries[i].path,
-                             CachedHash{observation.stamps[i], observation.manifest.entries[i].digest}});
-    return cache;
-}
-
-StatCacheDelta cache_delta(const StatCache& before, const Observation& observation)
-{
-    StatCacheDelta delta;
-    auto old_row = before.begin();
-    for (size_t i = 0; i < observation.manifest.entries.size(); ++i) {
-        if (!known_row(observation, i))
-            continue;
-        const auto& entry = observation.manifest.entries[i];
-        const CachedHash hash{observation.stamps[i], entry.digest};
-        while (old_row != before.end() && old_row->path < entry.path)
-            delta.removed.push_back((old_row++)->path);
-        if (old_row != before.end() && old_row->path == entry.path) {
-            if (!(old_row->hash == hash))
-                delta.upserts.push_back({entry.path, hash});
-            ++old_row;
-        } else {
-            delta.upserts.push_back({entry.path, hash});
-        }
-    }
-    for (; old_row != before.end(); ++old_row)
-        delta.removed.push_back(old_row->path);
-    return delta;
 }
 
 }  // namespace envpin::store

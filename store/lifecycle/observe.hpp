@@ -57,6 +57,11 @@ struct Observation {
 // CLOCK_REALTIME in nanoseconds, the clock file timestamps follow.
 [[nodiscard]] long long wall_clock_ns();
 
+// Whether a file with this stamp was written too close to `started_ns` (when its reading began)
+// for its stamp to tell a later write within the same clock tick: such a file gets no stat cache
+// row and is never linked while it is hashed.
+[[nodiscard]] bool racy(const StatStamp& stamp, long long started_ns);
+
 // bad_input for a tree a snapshot must not record (special files, setuid bits); io naming the
 // file when one cannot be read or changes while it is read.
 // The stat cache is read by `load_cache` on another thread while the tree is walked (reading
@@ -87,8 +92,8 @@ size_t refresh_linked_stamps(Observation& observation);
 // unchanged, so it is read again next time. Paths that are no longer files have no row.
 [[nodiscard]] StatCache cache_after(const Observation& observation);
 
-// cache_after(observation)'s rows that differ from `before` (diff_stat_cache), without building
-// it: a snapshot that hashed one file copies one path, not 70,000.
+// cache_after(observation)'s rows that differ from `before` (diff_rows), without building it: a
+// snapshot that hashed one file copies one path, not 70,000. Both in observed_cache.cpp.
 [[nodiscard]] StatCacheDelta cache_delta(const StatCache& before, const Observation& observation);
 
 }  // namespace envpin::store

@@ -154,9 +154,10 @@ Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_e
 Expected<void> remember_hashes(Metadata& metadata, long long environment_id, const StatCache& cache,
                                const Observation& observation)
 {
-    if (cache_delta(cache, observation).size() == 0)
-        return {};
-    return store_stat_cache(metadata, environment_id, prepare_cache_write(cache, observation));
+    const auto write = prepare_cache_write(cache, observation);
+    if (write.delta ? write.delta->size() == 0 : write.packed.entries == 0 && cache.empty())
+        return {};  // the cache is as the observation leaves it
+    return store_stat_cache(metadata, environment_id, write);
 }
 
 Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environment, bool new_environment,
