@@ -48,7 +48,8 @@ Expected<ExitCode> run_forget(Context& context, const ForgetFlags& flags)
                                                {"forgotten", true},
                                                {"already_forgotten", outcome.already_forgotten},
                                                {"purged", outcome.purged},
-                                               {"snapshots", outcome.snapshots}});
+                                               {"snapshots", outcome.snapshots},
+                                               {"spares_removed", outcome.spares_removed}});
     else if (!context.global.quiet)
         render_forget(outcome, context.out);
     return ExitCode::ok;

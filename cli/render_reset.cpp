@@ -52,6 +52,7 @@ nlohmann::json reset_json(const store::ResetOutcome& outcome)
             {"restored_files", done.restored_files},
             {"linked_files", done.linked_files},
             {"detach_pending", done.detach_pending},
+            {"spare_directories", done.spare_directories},
             {"switch_ms", done.switch_ms},
             {"old_tree", done.old_tree ? nlohmann::json(done.old_tree->string()) : nlohmann::json()}};
 }

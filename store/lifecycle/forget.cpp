@@ -1,5 +1,7 @@
 #include "store/lifecycle/forget.hpp"
 
+#include "store/lifecycle/spare.hpp"
+
 namespace envpin::store {
 
 Expected<ForgetOutcome> forget_environment(Store& store, const std::string& name, bool purge)
@@ -10,6 +12,9 @@ Expected<ForgetOutcome> forget_environment(Store& store, const std::string& name
     outcome.environment = ENVPIN_TRY(store.environment(name, true));
     outcome.already_forgotten = outcome.environment.forgotten.has_value();
     const auto id = outcome.environment.id;
+    // Its spare directories (spare.hpp) are envpin's, not the user's: they go first, while
+    // the environment is still managed (a failure here changes nothing else).
+    outcome.spares_removed = ENVPIN_TRY(remove_spares(outcome.environment.path));
     if (!purge) {
         outcome.snapshots = ENVPIN_TRY(store.metadata().snapshots(id)).size();
         if (!outcome.already_forgotten)

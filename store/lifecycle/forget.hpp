@@ -1,10 +1,11 @@
 #pragma once
 // `envpin forget NAME [--purge]`: envpin stops managing an environment. Its directory is never
-// touched. Without --purge its snapshots stay (readable with `log`, restorable with `clone`, and
-// counted by gc as in use); the name stays theirs and the directory can be adopted again. With
-// --purge they go too: the branch of manifests.git first, then the database rows in one
-// transaction (a crash between leaves the rows, and the next writer puts the branch back, so a
-// second `forget --purge` finishes); `envpin gc` then removes the objects nothing else uses.
+// touched; the spare directories envpin made beside it are removed. Without --purge its
+// snapshots stay (readable with `log`, restorable with `clone`, and counted by gc as in use);
+// the name stays theirs and the directory can be adopted again. With --purge they go too: the
+// branch of manifests.git first, then the database rows in one transaction (a crash between
+// leaves the rows, and the next writer puts the branch back, so a second `forget --purge`
+// finishes); `envpin gc` then removes the objects nothing else uses.
 #include <string>
 
 #include "base/error.hpp"
@@ -17,6 +18,7 @@ struct ForgetOutcome {
     bool already_forgotten = false;
     bool purged = false;
     size_t snapshots = 0;        // the environment's snapshots: kept, or dropped by --purge
+    long long spares_removed = 0;  // its spare directories beside it (lifecycle/spare.hpp)
 };
 
 // Needs a writable store. not_found when there is no environment `name`.

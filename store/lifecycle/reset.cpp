@@ -23,6 +23,7 @@
 #include "store/lifecycle/reset_plan.hpp"
 #include "store/lifecycle/reset_target.hpp"
 #include "store/lifecycle/snapshot.hpp"
+#include "store/lifecycle/spare.hpp"
 #include "store/lifecycle/tree_builder.hpp"
 #include "sys/beneath.hpp"
 #include "store/lifecycle/verdicts.hpp"
@@ -173,6 +174,8 @@ Expected<TreeBuild> stage_steps(Store& store, ResetJournal& journal, const Manif
     std::vector<ObjectKey> damaged;
     BuildOptions options{mode, threads, true, &damaged,
                          [&store](const std::vector<std::string>& objects) { return store.metadata().verified_stamps(objects); }};
+    if (jobs.size() == 1 && jobs.front().path == ".")  // the whole tree: its directories may be ready
+        options.directories_from = traced("find spare", [&] { return find_spare(journal.environment, target); }).value_or(fs::path());
     auto building = traced("build steps", [&] { return build_subtrees(target, jobs, store.objects(), options); });
     if (!building && !damaged.empty()) {
         auto error = std::move(building.error());
@@ -370,6 +373,7 @@ Expected<ResetOutcome> switch_to(Store& store, const Environment& environment, c
         ENVPIN_TRY(finish_reset_journal(store, journal_id, journal, request.threads));
 
     done.detach_pending = !built->linked_objects.empty();
+    done.spare_directories = built->spare_used;
     return ResetOutcome(done);
 }
 

@@ -55,6 +55,7 @@ struct ResetDone {
     long long restored_files = 0;       // taken from the object store
     long long linked_files = 0;         // of which linked to their object until the detach
     bool detach_pending = false;        // link_then_copy: the background copy follows
+    bool spare_directories = false;     // a whole tree's directories came ready-made (spare.hpp)
     std::optional<std::filesystem::path> old_tree;  // --keep-old, or a replaced root: where the old entries are
     long long switch_ms = 0;            // from the start until the environment was the target
 };

@@ -200,8 +200,10 @@ Expected<std::vector<DirectoryJob>> plan_directories(const Manifest& target, con
 // measurable; placing files beside it hides the placing instead.
 class DirectoryMaker {
 public:
-    explicit DirectoryMaker(const std::vector<std::pair<fs::path, unsigned>>& made)
-        : made_(made), thread_([this] { run(); })
+    // `moved_in`: most of them may exist already (a spare was renamed in): one that does is
+    // kept if it is a directory.
+    DirectoryMaker(const std::vector<std::pair<fs::path, unsigned>>& made, bool moved_in)
+        : made_(made), moved_in_(moved_in), thread_([this] { run(); })
     {
     }
     DirectoryMaker(const DirectoryMaker&) = delete;
@@ -234,7 +236,7 @@ private:
     {
         TraceSpan span("mkdir (beside)");
         for (size_t i = 0; i < made_.size() && !stop_.load(std::memory_order_relaxed); ++i) {
-            if (::mkdir(made_[i].first.c_str(), 0700) != 0) {
+            if (::mkdir(made_[i].first.c_str(), 0700) != 0 && !(moved_in_ && errno == EEXIST && keep_or_replace(made_[i].first))) {
                 error_ = Error{ErrorCode::io, fmt::format("cannot create {}: {}", made_[i].first.string(), errno_text(errno)), {}};
                 done_.store(failed, std::memory_order_release);
                 done_.notify_all();
@@ -245,7 +247,19 @@ private:
         }
     }
 
+    // What stands at `path` in a spare moved in: kept if it is a directory, else (nothing of the
+    // user's: the spare is envpin's, now inside the private staging directory) unlinked and
+    // made one. False with errno set when that fails.
+    static bool keep_or_replace(const fs::path& path)
+    {
+        struct ::stat info{};
+        if (::lstat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode))
+            return true;
+        return ::unlink(path.c_str()) == 0 && ::mkdir(path.c_str(), 0700) == 0;
+    }
+
     const std::vector<std::pair<fs::path, unsigned>>& made_;
+    const bool moved_in_;
     std::optional<Error> error_;  // written before done_ becomes `failed`
     std::atomic<size_t> done_{0};
     std::atomic<bool> stop_{false};
@@ -291,8 +305,12 @@ Expected<TreeBuild> build_subtrees(const Manifest& target, const std::vector<Sub
             return traced("verified stamps (beside)", [&] { return options.verified(object_names(groups)); });
         });
     BuildState state{target, objects, options, {}, {}, {}, {}};
+    if (!options.directories_from.empty() && jobs.size() == 1 && jobs.front().path == ".")
+        state.result.spare_used = traced("spare directories (renamed in)", [&] {
+            return ::rename(options.directories_from.c_str(), jobs.front().destination.c_str()) == 0;
+        });
     {
-        DirectoryMaker maker(made);
+        DirectoryMaker maker(made, state.result.spare_used);
         ENVPIN_TRY(traced("directories and files", [&] {
             return parallel_for(groups.size(), options.threads, [&](size_t i, unsigned) -> Expected<void> {
                 ENVPIN_TRY(maker.wait_for(groups[i].ready_after));

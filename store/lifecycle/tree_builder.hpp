@@ -51,6 +51,7 @@ struct TreeBuild {
     std::vector<std::pair<std::string, StatStamp>> verified_objects;
     long long files_hashed = 0;   // read back and hashed
     long long files_trusted = 0;  // their object's stamp was the verified one: not read
+    bool spare_used = false;      // the directories came from BuildOptions::directories_from
 };
 
 struct BuildOptions {
@@ -63,6 +64,10 @@ struct BuildOptions {
     // The stamps of objects verified before (Metadata::verified_stamps), asked for once with
     // the names of the objects the build uses; unset: every file is read back.
     std::function<Expected<VerifiedStamps>(const std::vector<std::string>& objects)> verified;
+    // A tree of the target's directories, empty (a spare, store/lifecycle/spare.hpp), renamed
+    // to the destination of a build of the whole tree instead of making them; the directories
+    // it lacks are made still. Empty, or a build of parts: every directory is made.
+    std::filesystem::path directories_from;
 };
 
 // Builds each job's subtree from `target`. Directories are created owner-writable, filled on
