@@ -9,6 +9,7 @@
 //   <root>/tmp/            staging on the same filesystem
 //   <root>/lock            StoreLock: one writer at a time
 //   <root>/detach.lock     StoreLock of the background detach (store/lifecycle/detach.hpp)
+//   <root>/spare.lock      StoreLock of the spare directories' making (store/lifecycle/spare.hpp)
 #include <chrono>
 #include <filesystem>
 #include <functional>

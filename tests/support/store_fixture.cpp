@@ -55,7 +55,7 @@ std::string store_fingerprint(const fs::path& store)
         return "absent";
     std::string all;
     for (const auto& [path, what] : picture(store)) {
-        if (path == "lock" || path == "detach.lock" || path.ends_with("-wal") || path.ends_with("-shm"))
+        if (path == "lock" || path == "detach.lock" || path == "spare.lock" || path.ends_with("-wal") || path.ends_with("-shm"))
             continue;
         all += path + " " + what + "\n";
     }
