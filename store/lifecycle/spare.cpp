@@ -116,6 +116,22 @@ Expected<std::string> keep_or_make(Store& store, const Environment& environment,
     return wanted;
 }
 
+// Removes the spare `name` of `environment`. A finished one is first renamed unfinished, in one
+// step: a reset (which never waits for this) either took it before, or can no longer find it,
+// and never has its staged tree emptied under it.
+Expected<void> retire(const fs::path& environment, const std::string& name)
+{
+    const auto parent = environment.parent_path();
+    auto path = parent / name;
+    if (finished(name, spare_prefix(environment))) {
+        const auto unfinished = parent / sys::random_name(spare_prefix(environment) + std::string(kUnfinished));
+        if (::rename(path.c_str(), unfinished.c_str()) != 0)
+            return errno == ENOENT ? Expected<void>() : fail(ErrorCode::io, "cannot rename {}: {}", path.string(), sys::errno_text(errno));
+        path = unfinished;
+    }
+    return remove_tree(path, 1);
+}
+
 Expected<void> prepare_spare(Store& store, const Environment& environment, SpareOutcome& outcome)
 {
     const auto snapshot = ENVPIN_TRY(spare_snapshot(store, environment));
@@ -126,7 +142,7 @@ Expected<void> prepare_spare(Store& store, const Environment& environment, Spare
     for (const auto& name : spare_names(environment.path)) {
         if (name == keep)
             continue;
-        ENVPIN_TRY(remove_tree(environment.path.parent_path() / name, 1));
+        ENVPIN_TRY(retire(environment.path, name));
         ++outcome.removed;
     }
     return {};
@@ -177,7 +193,7 @@ Expected<long long> remove_spares(const fs::path& environment)
 {
     long long removed = 0;
     for (const auto& name : spare_names(environment)) {
-        ENVPIN_TRY(remove_tree(environment.parent_path() / name, 1));
+        ENVPIN_TRY(retire(environment, name));
         ++removed;
     }
     return removed;
