@@ -98,7 +98,7 @@ Expected<std::string> keep_or_make(Store& store, const Environment& environment,
     if (count_directories(manifest) < kMinSpareDirectories)
         return std::string();
     const auto parent = environment.path.parent_path();
-    const auto wanted = mine + directories_digest(manifest);
+    auto wanted = mine + directories_digest(manifest);
     for (const auto& name : names)  // another snapshot's, with the same directories
         if (finished(name, prefix) && name.ends_with(wanted.substr(mine.size() - 1)) &&
             ::rename((parent / name).c_str(), (parent / wanted).c_str()) == 0)
