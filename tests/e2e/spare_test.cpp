@@ -46,6 +46,13 @@ protected:
         return run_envpin(arguments, extra);
     }
 
+    // rm -rf of the environment (its read-only directory made writable first).
+    void remove_env() const
+    {
+        fs::permissions(env / "share", fs::perms::owner_all, fs::perm_options::add);
+        fs::remove_all(env);
+    }
+
     [[nodiscard]] std::vector<fs::path> spares() const
     {
         std::vector<fs::path> found;
@@ -74,8 +81,7 @@ TEST_F(SpareTest, RecoverMakesOneAndAWholeTreeResetRenamesItIn)
         EXPECT_EQ(what, "d 0700") << path;
     EXPECT_EQ(quiet_envpin({"recover", "--json"}).json()["spares_made"], 0);  // made once
 
-    fs::permissions(env / "share", fs::perms::owner_all, fs::perm_options::add);
-    fs::remove_all(env);
+    remove_env();
     const auto back = quiet_envpin({"reset", "train", "train@1", "--force", "--json"}, {{"ENVPIN_TRACE", "1"}});
     ASSERT_EQ(back.exit_code, 0) << back.err;
     EXPECT_EQ(back.json()["root"], "missing");
@@ -98,8 +104,7 @@ TEST_F(SpareTest, ADamagedSpareStillGivesTheSnapshotsTree)
     fs::remove_all(spare / "lib" / "p3");                            // directories missing
     fs::remove(spare / "lib" / "p4" / "m4");
     write_text(spare / "lib" / "p4" / "m4", "a file where a directory goes\n");
-    fs::permissions(env / "share", fs::perms::owner_all, fs::perm_options::add);
-    fs::remove_all(env);
+    remove_env();
     const auto back = quiet_envpin({"reset", "train", "train@1", "--force", "--json"});
     ASSERT_EQ(back.exit_code, 0) << back.err;
     EXPECT_EQ(back.json()["spare_directories"], true);
@@ -119,8 +124,7 @@ TEST_F(SpareTest, TheSpareIsTheNewestVerifiedSnapshotsAndNoOtherIsUsed)
     const auto of_second = spares().front();
 
     // train@1's directories are not train@2's: its reset makes them, and leaves the spare.
-    fs::permissions(env / "share", fs::perms::owner_all, fs::perm_options::add);
-    fs::remove_all(env);
+    remove_env();
     auto back = quiet_envpin({"reset", "train", "train@1", "--force", "--json"});
     ASSERT_EQ(back.exit_code, 0) << back.err;
     EXPECT_EQ(back.json()["spare_directories"], false);
@@ -134,8 +138,7 @@ TEST_F(SpareTest, TheSpareIsTheNewestVerifiedSnapshotsAndNoOtherIsUsed)
     EXPECT_EQ(recovered.json()["spares_made"], 1) << recovered.out;
     ASSERT_EQ(spares().size(), 1u);
     EXPECT_NE(spares().front(), of_second);
-    fs::permissions(env / "share", fs::perms::owner_all, fs::perm_options::add);
-    fs::remove_all(env);
+    remove_env();
     back = quiet_envpin({"reset", "train", "--force", "--json"});
     ASSERT_EQ(back.exit_code, 0) << back.err;
     EXPECT_EQ(back.json()["spare_directories"], true);
@@ -154,8 +157,7 @@ TEST_F(SpareTest, AKillWhileOneIsMadeLeavesNothingTheNextRecoverKeeps)
     EXPECT_NE(spares().front().filename().string().find("-spare-tmp-"), std::string::npos);
 
     // An unfinished spare is never used: the reset makes the directories.
-    fs::permissions(env / "share", fs::perms::owner_all, fs::perm_options::add);
-    fs::remove_all(env);
+    remove_env();
     const auto back = quiet_envpin({"reset", "train", "train@1", "--force", "--json"});
     ASSERT_EQ(back.exit_code, 0) << back.err;
     EXPECT_EQ(back.json()["spare_directories"], false);
