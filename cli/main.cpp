@@ -147,5 +147,8 @@ int run(int argc, char** argv)
 
 int main(int argc, char** argv)
 {
+    // The whole command, from main() to its return (destructors included): set against the
+    // wall time, what is left is the loader and the process's exit.
+    const envpin::TraceSpan span("main");
     return envpin::cli::run(argc, argv);
 }

@@ -320,10 +320,15 @@ namespace {
 Expected<Observation> observe_scanned(int root_fd, const std::filesystem::path& root, Scan scan,
                                       const StatCache& cache, const ObserveOptions& options)
 {
-    ENVPIN_TRY_CTX(fmt::format("{} cannot be recorded", root.string()),
-                   traced("validate", [&] { return validate_entries(scan.entries); }));
     Observation observation;
     observation.manifest.entries = std::move(scan.entries);
+    // The dist-info directories are read while the rest runs: that reads only entries' paths
+    // and kinds; matching the cache and hashing write their sizes, modes, mtimes and digests.
+    auto distributions = std::async(std::launch::async, [&] {
+        return traced("read distributions (parallel)", [&] { return read_distributions(root, observation.manifest.entries); });
+    });
+    ENVPIN_TRY_CTX(fmt::format("{} cannot be recorded", root.string()),
+                   traced("validate", [&] { return validate_entries(observation.manifest.entries); }));
     observation.stamps = std::move(scan.stamps);
     observation.hashed.assign(observation.manifest.entries.size(), 0);
     observation.from_cache.assign(observation.manifest.entries.size(), 0);
@@ -367,11 +372,6 @@ Expected<Observation> observe_scanned(int root_fd, const std::filesystem::path& 
     staging.mode = for_bytes(options.mode, bytes_total);
     observation.link_mode = staging.mode;
     HashRun run{root_fd, observation, staging, {}, {}, {}, {}, {}, {}};
-    // The dist-info directories are read while the files are hashed: that reads only entries'
-    // paths and kinds, hashing writes their sizes, modes, mtimes and digests.
-    auto distributions = std::async(std::launch::async, [&] {
-        return traced("read distributions (parallel)", [&] { return read_distributions(root, observation.manifest.entries); });
-    });
     observation.started_ns = wall_clock_ns();
     auto hashed = traced("hash", [&] { return hash_all(run, todo, bytes_total); });
     auto read = distributions.get();

@@ -82,11 +82,14 @@ Expected<void> store_stat_cache(Metadata& metadata, long long environment_id, co
 // The manifest is committed to git, then the database is (the point of truth), then the branch.
 // `settle_objects` (publishing the new objects: a filesystem sync) runs while the commit is
 // written and the stat cache packed; the database commits only after all three.
-Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_environment, bool detach,
-                              const SnapshotOptions& options, Observation& observation, const StatCache& loaded,
-                              const std::function<Digest()>& state,
-                              const std::optional<SnapshotInfo>& current,
-                              const std::function<Expected<void>()>& settle_objects)
+// `go_on`, when set, is asked once the commit is being written: false stops here (nullopt),
+// leaving what was written unnamed (see speculate()).
+Expected<std::optional<SnapshotInfo>> record(Store& store, Environment& environment, bool new_environment, bool detach,
+                                             const SnapshotOptions& options, Observation& observation,
+                                             const StatCache& loaded, const std::function<Digest()>& state,
+                                             const std::optional<SnapshotInfo>& current,
+                                             const std::function<Expected<void>()>& settle_objects,
+                                             const std::function<Expected<bool>()>& go_on = {})
 {
     long long files = 0, bytes = 0;
     for (const auto& entry : observation.manifest.entries) {
@@ -119,6 +122,8 @@ Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_e
     auto packing = std::async(std::launch::async, [&observation, &loaded] {
         return traced("stat cache (parallel)", [&] { return prepare_cache_write(loaded, observation); });
     });
+    if (go_on && !ENVPIN_TRY(go_on()))
+        return std::optional<SnapshotInfo>();
     ENVPIN_TRY(settle_objects());
     auto packed_cache = packing.get();
     if (refresh_linked_stamps(observation) > 0)
@@ -148,7 +153,7 @@ Expected<SnapshotInfo> record(Store& store, Environment& environment, bool new_e
     // this one did, nothing else: rows left from before still hold for the stamps they name.
     if (auto stored = traced("stat cache", [&] { return store_stat_cache(metadata, environment.id, packed_cache); }); !stored)
         trace_note(fmt::format("the stat cache was not stored: {}", stored.error().describe()));
-    return snapshot;
+    return std::optional<SnapshotInfo>(snapshot);
 }
 
 Expected<void> remember_hashes(Metadata& metadata, long long environment_id, const StatCache& cache,
@@ -158,6 +163,17 @@ Expected<void> remember_hashes(Metadata& metadata, long long environment_id, con
     if (write.delta ? write.delta->size() == 0 : write.packed.entries == 0 && cache.empty())
         return {};  // the cache is as the observation leaves it
     return store_stat_cache(metadata, environment_id, write);
+}
+
+// Whether the walk saw signs that the state differs from `previous`: files whose stamps moved
+// (read again) or a different number of files. A guess: a file touched but not changed, or a
+// change only to directories or symlinks, reads otherwise.
+bool likely_changed(const Observation& observation, const SnapshotInfo& previous)
+{
+    if (observation.hashed_files > 0)
+        return true;
+    const auto files = std::ranges::count(observation.manifest.entries, EntryKind::file, &ManifestEntry::kind);
+    return files != previous.files;
 }
 
 Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environment, bool new_environment,
@@ -194,40 +210,23 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
         outcome.link_mode = observation.link_mode;  // few bytes: copied at once
     outcome.distributions = observation.manifest.distributions.size();
     outcome.previous = new_environment ? std::nullopt : ENVPIN_TRY(store.current_snapshot(environment));
-    // The state digest decides whether anything changed; a new environment has nothing to
-    // compare it with, so there it is computed while the snapshot is recorded.
-    // Which cached files' objects the store lacks is asked on all cores while the digest is
-    // computed on this one. Staging those (rare: an object removed behind the store's back)
-    // re-reads the files, and the digest is computed again.
+    // Which cached files' objects the store lacks is asked on all cores while the state digest
+    // is computed. Staging those (rare: an object removed behind the store's back) re-reads the
+    // files, and the digest is computed again.
     auto finding = std::async(std::launch::async, [&] {
         return traced("find missing (parallel)", [&] { return find_missing(observation, objects, options.threads); });
     });
-    std::optional<Digest> state;
-    if (outcome.previous)
-        state = traced("state digest", [&] { return state_digest(observation.manifest); });
-    if (const auto missing = ENVPIN_TRY(finding.get()); !missing.empty()) {
-        ENVPIN_TRY(traced("stage missing", [&] {
-            return stage_missing(root_fd.get(), observation, objects, outcome.link_mode, options.threads, missing);
-        }));
-        if (state)
-            state = state_digest(observation.manifest);
-    }
-    const bool unchanged = state && outcome.previous->state == *state;
-    std::future<Digest> state_later;
-    if (!state)
-        state_later = std::async(std::launch::async, [&observation] {
-            return traced("state digest (parallel)", [&] { return state_digest(observation.manifest); });
-        });
-    const auto state_of = [&] { return state ? *state : state_later.get(); };
     // A changed environment: the changes since the previous snapshot are listed while this one
     // is recorded (from its own git handle).
     std::future<Expected<Changes>> comparing;
-    if (!unchanged && outcome.previous && options.list_changes)
-        comparing = std::async(std::launch::async, [&]() -> Expected<Changes> {
-            return traced("compare (parallel)", [&]() -> Expected<Changes> {
-                return compare(ENVPIN_TRY(store.manifest_apart(*outcome.previous)), observation.manifest);
+    const auto compare_beside = [&] {
+        if (outcome.previous && options.list_changes && !comparing.valid())
+            comparing = std::async(std::launch::async, [&]() -> Expected<Changes> {
+                return traced("compare (parallel)", [&]() -> Expected<Changes> {
+                    return compare(ENVPIN_TRY(store.manifest_apart(*outcome.previous)), observation.manifest);
+                });
             });
-        });
+    };
     // Publishing makes the new objects durable (record() and the unchanged case below then take
     // the ctimes their links gave the environment's files, for the stat cache). A failed
     // comparison stops the snapshot here too, before the database records it.
@@ -242,9 +241,64 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
             outcome.changes = ENVPIN_TRY(comparing.get());
         return {};
     };
+    const bool detach = outcome.link_mode == LinkMode::link_then_copy;
+    const auto finish_created = [&](const SnapshotInfo& snapshot, const std::vector<ObjectKey>& linked) {
+        outcome.snapshot = snapshot;
+        outcome.created = true;
+        if (detach && !linked.empty())
+            outcome.detach_started = store.start_background();
+        outcome.manifest = std::move(observation.manifest);
+    };
+    std::optional<Digest> state;
+    std::vector<size_t> missing;
+    if (outcome.previous && likely_changed(observation, *outcome.previous)) {
+        // Files were read again or are gone: the state most likely changed, so the commit is
+        // written beside the digest and the search for missing objects rather than after
+        // them. When the state is the same after all, or objects were missing, what it wrote
+        // is left unnamed (git objects no ref reaches) and the steps below run as usual.
+        auto digesting = std::async(std::launch::async, [&observation] {
+            return traced("state digest (parallel)", [&] { return state_digest(observation.manifest); });
+        });
+        compare_beside();
+        const auto linked = linked_objects(observation);
+        const auto recorded = ENVPIN_TRY(record(
+            store, environment, false, detach, options, observation, cache, [&] { return *state; }, outcome.previous,
+            settle_objects, [&]() -> Expected<bool> {
+                state = digesting.get();
+                missing = ENVPIN_TRY(finding.get());
+                return missing.empty() && *state != outcome.previous->state;
+            }));
+        if (recorded) {
+            finish_created(*recorded, linked);
+            return outcome;
+        }
+    } else {
+        if (outcome.previous)
+            state = traced("state digest", [&] { return state_digest(observation.manifest); });
+        missing = ENVPIN_TRY(finding.get());
+    }
+    if (!missing.empty()) {
+        if (comparing.valid())
+            (void)comparing.get();  // it read entries that staging rewrites; started again below
+        ENVPIN_TRY(traced("stage missing", [&] {
+            return stage_missing(root_fd.get(), observation, objects, outcome.link_mode, options.threads, missing);
+        }));
+        if (state)
+            state = state_digest(observation.manifest);
+    }
+    const bool unchanged = state && outcome.previous->state == *state;
+    std::future<Digest> state_later;
+    if (!state)
+        state_later = std::async(std::launch::async, [&observation] {
+            return traced("state digest (parallel)", [&] { return state_digest(observation.manifest); });
+        });
+    const auto state_of = [&] { return state ? *state : state_later.get(); };
     if (unchanged) {
+        if (comparing.valid())
+            (void)comparing.get();  // started on a guess that the state changed
         ENVPIN_TRY(settle_objects());
-        if (const auto linked = linked_objects(observation); outcome.link_mode == LinkMode::link_then_copy && !linked.empty()) {
+        outcome.changes = {};
+        if (const auto linked = linked_objects(observation); detach && !linked.empty()) {
             // Objects missing from the store were linked again: they too get their own inode.
             auto transaction = ENVPIN_TRY(Transaction::begin(store.metadata().database()));
             ENVPIN_TRY(queue_detach(store.metadata(), environment.id, outcome.previous->id, linked,
@@ -258,14 +312,12 @@ Expected<SnapshotOutcome> snapshot_environment(Store& store, Environment environ
         outcome.manifest = std::move(observation.manifest);
         return outcome;
     }
+    compare_beside();
     const auto linked = linked_objects(observation);
-    outcome.snapshot = ENVPIN_TRY(
-        record(store, environment, new_environment, outcome.link_mode == LinkMode::link_then_copy, options,
-               observation, cache, state_of, outcome.previous, settle_objects));
-    outcome.created = true;
-    if (outcome.link_mode == LinkMode::link_then_copy && !linked.empty())
-        outcome.detach_started = store.start_background();
-    outcome.manifest = std::move(observation.manifest);
+    const auto recorded =
+        ENVPIN_TRY(record(store, environment, new_environment, detach, options, observation, cache, state_of,
+                          outcome.previous, settle_objects));
+    finish_created(*recorded, linked);
     return outcome;
 }
 

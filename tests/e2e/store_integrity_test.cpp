@@ -109,6 +109,28 @@ TEST_F(IntegrityTest, AMissingObjectIsNamedToo)
     EXPECT_EQ(run.json()["problems"][0]["snapshots"], nlohmann::json::parse(R"(["train@2"])"));
 }
 
+// A snapshot puts back an object removed behind the store's back from the environment's
+// unchanged file, whether the state changed (the commit was started beside the search for
+// missing objects, and is written again) or not.
+TEST_F(IntegrityTest, ASnapshotPutsBackAMissingObjectFromTheEnvironment)
+{
+    const auto object = object_of(store(), "print('second snapshot')\n");
+    fs::remove(object);
+    // Make sure the stat cache, not a re-read, vouches for added.py.
+    ASSERT_EQ(envpin({"snapshot", "train", "--json"}).json()["created"], false);
+    ASSERT_TRUE(fs::exists(object)) << "an unchanged snapshot puts the object back";
+    fs::remove(object);
+    write_text(site_packages(venv) / "changed.py", "print('third snapshot')\n");
+    const auto run = envpin({"snapshot", "train", "--json"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.json()["created"], true);
+    EXPECT_TRUE(fs::exists(object));
+    const auto fsck = envpin({"fsck", "--json"});
+    EXPECT_EQ(fsck.exit_code, 0) << fsck.out << fsck.err;
+    EXPECT_EQ(fsck.json()["snapshots"], 3);
+    EXPECT_EQ(envpin({"status", "train", "--exit-code"}).exit_code, 0);
+}
+
 TEST_F(IntegrityTest, GcRemovesOnlyUnreferencedObjects)
 {
     const auto garbage = object_of(store(), "nobody uses this\n");

@@ -150,6 +150,7 @@ TEST_F(StoreTest, TouchedFilesAreReadAgainButMakeNoSnapshot)
     make_venv(venv);
     ASSERT_EQ(envpin({"adopt", venv.string(), "--name", "touched"}).exit_code, 0);
     ASSERT_EQ(envpin({"snapshot", "touched"}).exit_code, 0);  // settles files written just before adopt
+    const auto snapshots = envpin({"log", "touched", "--json"}).json()["snapshots"].size();
     const auto activate = venv / "bin/activate";
     std::filesystem::last_write_time(activate, std::filesystem::last_write_time(activate) - std::chrono::seconds(5));
     const auto snapshot = envpin({"snapshot", "touched", "--json"});
@@ -157,6 +158,14 @@ TEST_F(StoreTest, TouchedFilesAreReadAgainButMakeNoSnapshot)
     EXPECT_EQ(snapshot.json()["created"], false);
     EXPECT_EQ(snapshot.json()["hashed_files"], 1);
     EXPECT_EQ(envpin({"snapshot", "touched", "--json"}).json()["hashed_files"], 0);  // remembered
+    // A file read again starts the commit beside the digest (a guess that the state changed):
+    // the commit written for nothing is named by no snapshot and no branch, and the store
+    // stays whole.
+    const auto log = envpin({"log", "touched", "--json"});
+    ASSERT_EQ(log.exit_code, 0) << log.err;
+    EXPECT_EQ(log.json()["snapshots"].size(), snapshots);
+    const auto fsck = envpin({"fsck"});
+    EXPECT_EQ(fsck.exit_code, 0) << fsck.out << fsck.err;
 }
 
 // Files of 8 MB or more are hashed through mappings (store/digest.cpp): the same manifest,
