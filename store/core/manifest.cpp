@@ -225,23 +225,6 @@ static Expected<void> for_each_line(std::string_view text, std::string_view head
     return {};
 }
 
-// Parses `body`, whole entry lines each ending in '\n', the first of them line `first_line`.
-static Expected<std::vector<ManifestEntry>> parse_entry_lines(std::string_view body, size_t first_line)
-{
-    std::vector<ManifestEntry> entries;
-    for (size_t line_number = first_line; !body.empty(); ++line_number) {
-        const auto end = body.find('\n');
-        if (end == std::string_view::npos)
-            return fail(ErrorCode::bad_input, "line {}: missing final newline", line_number);
-        auto entry = parse_entry(split(body.substr(0, end), '\t'));
-        if (!entry)
-            return std::unexpected(std::move(entry.error().with_context(fmt::format("line {}", line_number))));
-        entries.push_back(std::move(*entry));
-        body.remove_prefix(end + 1);
-    }
-    return entries;
-}
-
 // `body` cut at line ends into about `parts` pieces.
 static std::vector<std::string_view> cut_at_lines(std::string_view body, size_t parts)
 {
@@ -256,7 +239,7 @@ static std::vector<std::string_view> cut_at_lines(std::string_view body, size_t 
     return pieces;
 }
 
-Expected<std::vector<ManifestEntry>> parse_file_entries(std::string_view text, unsigned threads)
+Expected<std::vector<EntryPiece>> cut_file_entries(std::string_view text, size_t piece_bytes)
 {
     if (text.empty())
         return fail(ErrorCode::bad_input, "empty; expected '{}'", files_header);
@@ -266,25 +249,61 @@ Expected<std::vector<ManifestEntry>> parse_file_entries(std::string_view text, u
     if (text.substr(0, header_end) != files_header)
         return fail(ErrorCode::bad_input, "line 1: expected '{}'", files_header);
     const auto body = text.substr(header_end + 1);
+    std::vector<EntryPiece> pieces;
+    size_t first_line = 2;
+    for (const auto piece : cut_at_lines(body, std::max<size_t>(1, body.size() / std::max<size_t>(1, piece_bytes)))) {
+        pieces.push_back({piece, first_line});
+        first_line += static_cast<size_t>(std::ranges::count(piece, '\n'));
+    }
+    return pieces;
+}
+
+Expected<std::vector<ManifestEntry>> parse_entry_piece(const EntryPiece& piece)
+{
+    std::vector<ManifestEntry> entries;
+    auto body = piece.lines;
+    for (size_t line_number = piece.first_line; !body.empty(); ++line_number) {
+        const auto end = body.find('\n');
+        if (end == std::string_view::npos)
+            return fail(ErrorCode::bad_input, "line {}: missing final newline", line_number);
+        auto entry = parse_entry(split(body.substr(0, end), '\t'));
+        if (!entry)
+            return std::unexpected(std::move(entry.error().with_context(fmt::format("line {}", line_number))));
+        entries.push_back(std::move(*entry));
+        body.remove_prefix(end + 1);
+    }
+    return entries;
+}
+
+Expected<std::vector<ManifestEntry>> parse_file_entries(std::string_view text, unsigned threads)
+{
+    // Pieces of at least a megabyte, at most one per worker.
     constexpr size_t piece_bytes = size_t{1} << 20;
-    const auto pieces = cut_at_lines(body, worker_count(threads, std::max<size_t>(1, body.size() / piece_bytes)));
-    std::vector<size_t> first_lines(pieces.size(), 2);
-    for (size_t i = 1; i < pieces.size(); ++i)
-        first_lines[i] = first_lines[i - 1] + static_cast<size_t>(std::ranges::count(pieces[i - 1], '\n'));
+    const size_t parts = worker_count(threads, std::max<size_t>(1, text.size() / piece_bytes));
+    const auto pieces = ENVPIN_TRY(cut_file_entries(text, std::max(piece_bytes, text.size() / parts)));
     std::vector<Expected<std::vector<ManifestEntry>>> parsed(pieces.size());
     ENVPIN_TRY(parallel_for(pieces.size(), threads, [&](size_t i, unsigned) -> Expected<void> {
-        parsed[i] = parse_entry_lines(pieces[i], first_lines[i]);
+        parsed[i] = parse_entry_piece(pieces[i]);
         return {};
     }));
-    std::vector<ManifestEntry> entries;
-    for (auto& piece : parsed) {
+    return join_entry_pieces(parsed);
+}
+
+Expected<std::vector<ManifestEntry>> join_entry_pieces(std::vector<Expected<std::vector<ManifestEntry>>>& parsed)
+{
+    size_t total = 0;
+    for (const auto& piece : parsed) {
         if (!piece)
-            return std::unexpected(std::move(piece.error()));
-        if (entries.empty())
-            entries = std::move(*piece);
-        else
-            std::ranges::move(*piece, std::back_inserter(entries));
+            return std::unexpected(piece.error());
+        total += piece->size();
     }
+    std::vector<ManifestEntry> entries;
+    if (!parsed.empty() && parsed.front()) {
+        entries = std::move(*parsed.front());
+        entries.reserve(total);
+    }
+    for (size_t i = 1; i < parsed.size(); ++i)
+        std::ranges::move(*parsed[i], std::back_inserter(entries));
     return entries;
 }
 

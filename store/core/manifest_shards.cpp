@@ -91,36 +91,60 @@ std::vector<FileShard> print_file_shards(const std::vector<ManifestEntry>& entri
 
 Expected<std::vector<ManifestEntry>> parse_file_shards(const std::vector<FileShard>& shards)
 {
-    std::vector<Expected<std::vector<ManifestEntry>>> parsed(shards.size());
-    ENVPIN_TRY(parallel_for(shards.size(), 0, [&](size_t i, unsigned) -> Expected<void> {
-        parsed[i] = parse_file_entries(shards[i].text, 1);
-        if (!parsed[i])
+    // Every shard cut into pieces of a quarter megabyte, all pieces parsed on all cores: the
+    // shard of a package as large as torch (14,000 entries) is not left to one core.
+    constexpr size_t piece_bytes = size_t{256} << 10;
+    struct Piece {
+        size_t shard = 0;
+        EntryPiece lines;
+    };
+    std::vector<Piece> pieces;
+    std::vector<size_t> first_piece;
+    for (size_t i = 0; i < shards.size(); ++i) {
+        auto cut = cut_file_entries(shards[i].text, piece_bytes);
+        if (!cut)
+            return std::unexpected(std::move(cut.error().with_context(fmt::format("shard '{}'", shards[i].name))));
+        first_piece.push_back(pieces.size());
+        for (const auto& lines : *cut)
+            pieces.push_back({i, lines});
+    }
+    first_piece.push_back(pieces.size());
+    std::vector<Expected<std::vector<ManifestEntry>>> parsed(pieces.size());
+    ENVPIN_TRY(parallel_for(pieces.size(), 0, [&](size_t p, unsigned) -> Expected<void> {
+        const auto& name = shards[pieces[p].shard].name;
+        parsed[p] = parse_entry_piece(pieces[p].lines);
+        if (!parsed[p])
             return {};
-        for (const auto& entry : *parsed[i]) {
-            if (const auto belongs = file_shard_of(entry.path); belongs != shards[i].name) {
-                parsed[i] = fail(ErrorCode::bad_input, "entry '{}' belongs in shard '{}'", escape_field(entry.path), belongs);
+        for (const auto& entry : *parsed[p]) {
+            if (const auto belongs = file_shard_of(entry.path); belongs != name) {
+                parsed[p] = fail(ErrorCode::bad_input, "entry '{}' belongs in shard '{}'", escape_field(entry.path), belongs);
                 break;
             }
         }
         return {};
     }));
+    std::vector<std::vector<ManifestEntry>> by_shard(shards.size());
     size_t total = 0;
     for (size_t i = 0; i < shards.size(); ++i) {
-        if (!parsed[i])
-            return std::unexpected(std::move(parsed[i].error().with_context(fmt::format("shard '{}'", shards[i].name))));
-        total += parsed[i]->size();
+        std::vector<Expected<std::vector<ManifestEntry>>> own(std::make_move_iterator(parsed.begin() + static_cast<long>(first_piece[i])),
+                                                              std::make_move_iterator(parsed.begin() + static_cast<long>(first_piece[i + 1])));
+        auto joined = join_entry_pieces(own);
+        if (!joined)
+            return std::unexpected(std::move(joined.error().with_context(fmt::format("shard '{}'", shards[i].name))));
+        by_shard[i] = std::move(*joined);
+        total += by_shard[i].size();
     }
     // Each shard is in path order (validate_entries refuses the merge otherwise): merged, not sorted.
-    std::vector<std::vector<PathKey>> runs(parsed.size());
-    for (size_t r = 0; r < parsed.size(); ++r) {
-        runs[r].reserve(parsed[r]->size());
-        for (size_t i = 0; i < parsed[r]->size(); ++i)
-            runs[r].push_back({(*parsed[r])[i].path, static_cast<unsigned>(r), static_cast<unsigned>(i)});
+    std::vector<std::vector<PathKey>> runs(by_shard.size());
+    for (size_t r = 0; r < by_shard.size(); ++r) {
+        runs[r].reserve(by_shard[r].size());
+        for (size_t i = 0; i < by_shard[r].size(); ++i)
+            runs[r].push_back({by_shard[r][i].path, static_cast<unsigned>(r), static_cast<unsigned>(i)});
     }
     std::vector<ManifestEntry> entries;
     entries.reserve(total);
     for (const auto& key : merge_path_runs(std::move(runs)))
-        entries.push_back(std::move((*parsed[key.run])[key.index]));
+        entries.push_back(std::move(by_shard[key.run][key.index]));
     ENVPIN_TRY(validate_entries(entries));
     return entries;
 }

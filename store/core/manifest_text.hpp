@@ -28,4 +28,17 @@ void print_file_entry(std::string& text, const ManifestEntry& entry);
 // whole text.
 [[nodiscard]] Expected<std::vector<ManifestEntry>> parse_file_entries(std::string_view text, unsigned threads);
 
+// Whole entry lines of a text form, and the number of the first in the whole text.
+struct EntryPiece {
+    std::string_view lines;
+    size_t first_line = 2;
+};
+
+// The body of a text form (its header checked) cut at line ends into pieces of about
+// `piece_bytes`: what parse_entry_piece reads, on as many cores as there are pieces.
+[[nodiscard]] Expected<std::vector<EntryPiece>> cut_file_entries(std::string_view text, size_t piece_bytes);
+[[nodiscard]] Expected<std::vector<ManifestEntry>> parse_entry_piece(const EntryPiece& piece);
+// The pieces' entries in order, or the first piece's error.
+[[nodiscard]] Expected<std::vector<ManifestEntry>> join_entry_pieces(std::vector<Expected<std::vector<ManifestEntry>>>& parsed);
+
 }  // namespace envpin::store

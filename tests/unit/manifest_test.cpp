@@ -228,6 +228,32 @@ TEST(ManifestShards, RoundTripInPathOrder)
     EXPECT_EQ(parse_file_shards(reversed).value(), entries);
 }
 
+// A shard of megabytes (torch's) is parsed in pieces on all cores: the entries, and the line an
+// error names, do not depend on where the pieces were cut.
+TEST(ManifestShards, ALargeShardParsesInPiecesAndNamesTheRightLine)
+{
+    const std::string site = "lib/python3.12/site-packages";
+    std::vector<ManifestEntry> entries = {directory("."), directory("lib"), directory("lib/python3.12"),
+                                          directory(site), directory(site + "/torch")};
+    for (int i = 0; i < 20000; ++i)
+        entries.push_back(file(fmt::format("{}/torch/module_{:06d}_with_a_longer_name.py", site, i), std::to_string(i)));
+    auto shards = print_file_shards(entries);
+    ASSERT_EQ(shards.back().name, "site-packages-t");
+    ASSERT_GT(shards.back().text.size(), size_t{1} << 20);  // four pieces at least
+    const auto parsed = parse_file_shards(shards);
+    ASSERT_TRUE(parsed) << parsed.error().describe();
+    EXPECT_EQ(*parsed, entries);
+
+    auto& text = shards.back().text;
+    const auto at = text.find("torch/module_012345_with");
+    ASSERT_NE(at, std::string::npos);
+    text[text.rfind('\n', at) + 1] = 'x';  // line 3 + 12345: the header and the torch directory first
+    const auto refused = parse_file_shards(shards);
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().describe().find("line 12348"), std::string::npos) << refused.error().describe();
+    EXPECT_NE(refused.error().describe().find("shard 'site-packages-t'"), std::string::npos) << refused.error().describe();
+}
+
 TEST(ManifestShards, PiecesConcatenateToTheWholeShard)
 {
     const auto entries = venv_sample();
