@@ -82,25 +82,28 @@ bool read_file(Reader& reader, const std::string& previous, CachedFile& file)
 
 }  // namespace
 
+void StatCachePacker::add(std::string_view path, const CachedHash& hash)
+{
+    const size_t shared = common_prefix(previous_, path);
+    put_varint(out_, shared);
+    put_varint(out_, path.size() - shared);
+    out_.append(path.substr(shared));
+    put_varint(out_, hash.stamp.dev);
+    put_varint(out_, hash.stamp.ino);
+    put_varint(out_, static_cast<std::uint64_t>(hash.stamp.size));
+    put_varint(out_, zigzag(hash.stamp.mtime_ns));
+    put_varint(out_, zigzag(hash.stamp.ctime_ns));
+    out_.append(reinterpret_cast<const char*>(hash.digest.bytes.data()), hash.digest.bytes.size());
+    previous_.assign(path);
+    ++rows_;
+}
+
 std::string pack_stat_cache(const StatCache& cache)
 {
-    std::string out;
-    out.reserve(cache.size() * 72);
-    std::string_view previous;
-    for (const auto& [path, hash] : cache) {
-        const size_t shared = common_prefix(previous, path);
-        put_varint(out, shared);
-        put_varint(out, path.size() - shared);
-        out.append(path, shared);
-        put_varint(out, hash.stamp.dev);
-        put_varint(out, hash.stamp.ino);
-        put_varint(out, static_cast<std::uint64_t>(hash.stamp.size));
-        put_varint(out, zigzag(hash.stamp.mtime_ns));
-        put_varint(out, zigzag(hash.stamp.ctime_ns));
-        out.append(reinterpret_cast<const char*>(hash.digest.bytes.data()), hash.digest.bytes.size());
-        previous = path;
-    }
-    return out;
+    StatCachePacker packer(cache.size());
+    for (const auto& [path, hash] : cache)
+        packer.add(path, hash);
+    return packer.take();
 }
 
 Expected<StatCache> unpack_stat_cache(std::string_view packed, long long entries)

@@ -41,6 +41,21 @@ inline constexpr long long stat_cache_format = 1;
 // numbers are LEB128 varints (times zigzag-coded), digests are raw. Expects `cache` sorted.
 [[nodiscard]] std::string pack_stat_cache(const StatCache& cache);
 
+// Packs rows one at a time, in path order, as pack_stat_cache does: for a caller whose rows
+// are in another shape (the files a reset built), without copying them into a cache first.
+class StatCachePacker {
+public:
+    explicit StatCachePacker(size_t expected_rows) { out_.reserve(expected_rows * 72); }
+    void add(std::string_view path, const CachedHash& hash);
+    [[nodiscard]] long long rows() const { return rows_; }
+    [[nodiscard]] std::string take() { return std::move(out_); }
+
+private:
+    std::string out_;
+    std::string previous_;
+    long long rows_ = 0;
+};
+
 // A cache packed ahead of the transaction that stores it.
 struct PackedStatCache {
     std::string bytes;

@@ -162,9 +162,26 @@ Expected<long long> open_journal(Store& store, const Environment& environment, R
     }
 }
 
+// The stat cache of a whole tree built: a row for each file, with the stamp it was built with,
+// in path order.
+PackedStatCache pack_whole_tree(const TreeBuild& built)
+{
+    std::vector<const BuiltFile*> in_order;  // the target manifest's order is the path order
+    in_order.reserve(built.built_files.size());
+    for (const auto& file : built.built_files)
+        in_order.push_back(&file);
+    std::ranges::sort(in_order, {}, &BuiltFile::entry);
+    StatCachePacker packer(in_order.size());
+    for (const auto* file : in_order)
+        packer.add(file->path, CachedHash{file->stamp, file->digest});
+    const auto rows = packer.rows();
+    return {packer.take(), rows};
+}
+
 // Phase 2: every add and replace staged as <staging>/<i>, synced, its inode noted in the step.
+// A build of the whole tree also packs its stat cache, beside the verifying and the sync.
 Expected<TreeBuild> stage_steps(Store& store, ResetJournal& journal, const Manifest& target, LinkMode mode,
-                                unsigned threads)
+                                unsigned threads, std::optional<PackedStatCache>& whole_cache)
 {
     std::vector<SubtreeJob> jobs;
     for (size_t i = 0; i < journal.ops.size(); ++i)
@@ -174,8 +191,12 @@ Expected<TreeBuild> stage_steps(Store& store, ResetJournal& journal, const Manif
     std::vector<ObjectKey> damaged;
     BuildOptions options{mode, threads, true, &damaged,
                          [&store](const std::vector<std::string>& objects) { return store.metadata().verified_stamps(objects); }};
-    if (jobs.size() == 1 && jobs.front().path == ".")  // the whole tree: its directories may be ready
+    if (jobs.size() == 1 && jobs.front().path == ".") {  // the whole tree: its directories may be ready
         options.directories_from = traced("find spare", [&] { return find_spare(journal.environment, target); }).value_or(fs::path());
+        options.while_syncing = [&whole_cache](const TreeBuild& placed) {
+            whole_cache = traced("pack stat cache (beside)", [&] { return pack_whole_tree(placed); });
+        };
+    }
     auto building = traced("build steps", [&] { return build_subtrees(target, jobs, store.objects(), options); });
     if (!building && !damaged.empty()) {
         auto error = std::move(building.error());
@@ -222,8 +243,14 @@ Expected<void> apply_or_undo(const ResetJournal& journal, bool& undone)
 // its rename), none for the files the steps took out of the live tree. Written unsynced:
 // losing it costs the next status some hashing.
 Expected<void> remember_restored(Store& store, const Environment& environment, const ResetJournal& journal,
-                                 const Manifest& live, const TreeBuild& built)
+                                 const Manifest& live, const TreeBuild& built,
+                                 const std::optional<PackedStatCache>& whole_cache)
 {
+    if (whole_cache) {  // the whole tree was built: its rows, packed beside its sync, are the whole cache
+        auto transaction = ENVPIN_TRY(Transaction::begin(store.metadata().database(), Durability::unsynced));
+        ENVPIN_TRY(store.metadata().replace_stat_cache(environment.id, *whole_cache));
+        return transaction.commit();
+    }
     std::unordered_set<std::string_view> moved;
     for (const auto& op : journal.ops)
         if (stages(op))
@@ -253,7 +280,7 @@ Expected<void> remember_restored(Store& store, const Environment& environment, c
             stepped.insert(op.path);
     auto transaction = ENVPIN_TRY(Transaction::begin(store.metadata().database(), Durability::unsynced));
     if (stepped.contains(".")) {  // the whole tree was built: its rows are the whole cache
-        ENVPIN_TRY(store.metadata().replace_stat_cache(environment.id, delta.upserts));
+        ENVPIN_TRY(store.metadata().replace_stat_cache(environment.id, pack_whole_tree(built)));
         return transaction.commit();
     }
     std::unordered_set<std::string_view> rebuilt;
@@ -347,7 +374,8 @@ Expected<ResetOutcome> switch_to(Store& store, const Environment& environment, c
         journal.kept = unused_sibling(environment.path, done.root == "replaced" ? "replaced" : "old", done.from.seq).string();
     const auto mode = restore_mode(store, environment);
     const auto journal_id = ENVPIN_TRY(open_journal(store, environment, journal));
-    auto built = stage_steps(store, journal, target, mode, request.threads);
+    std::optional<PackedStatCache> whole_cache;
+    auto built = stage_steps(store, journal, target, mode, request.threads, whole_cache);
     if (!built)
         return abandon(store, journal_id, journal, built.error().with_context("staging the target's entries beside the environment"));
     if (auto noted = store.metadata().update_journal(journal_id, reset_built, print_reset_journal(journal)); !noted)
@@ -359,7 +387,7 @@ Expected<ResetOutcome> switch_to(Store& store, const Environment& environment, c
     ENVPIN_TRY(traced("record", [&] {
         return record_switch(store, environment, journal_id, journal, *built, started_ns, target_info.files);
     }));
-    if (auto remembered = traced("stat cache", [&] { return remember_restored(store, environment, journal, live, *built); }); !remembered)
+    if (auto remembered = traced("stat cache", [&] { return remember_restored(store, environment, journal, live, *built, whole_cache); }); !remembered)
         trace_note(fmt::format("the stat cache was not updated: {}", remembered.error().describe()));
     done.steps = static_cast<long long>(journal.ops.size());
     done.restored_files = built->files;

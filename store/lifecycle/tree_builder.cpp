@@ -320,12 +320,17 @@ Expected<TreeBuild> build_subtrees(const Manifest& target, const std::vector<Sub
         ENVPIN_TRY(maker.finish());  // directories holding no file
     }
     ENVPIN_TRY(seal_directories(made));
+    std::future<void> beside;  // waited for by its destructor on every return
+    if (options.while_syncing)
+        beside = std::async(std::launch::async, [&] { options.while_syncing(state.result); });
     const auto verified = asking.valid() ? ENVPIN_TRY(asking.get()) : VerifiedStamps();
     ENVPIN_TRY(traced("verify bytes", [&] { return verify_built(state.result, objects, options, verified); }));
     // One sync of the filesystem makes the copies' bytes and every new name durable: thousands
     // of fsyncs (a journal commit each, on ext4) cost seconds for a whole tree.
     if (options.durable && !jobs.empty())
         ENVPIN_TRY(traced("sync", [&] { return sys::sync_filesystem_of(jobs.front().destination.parent_path()); }));
+    if (beside.valid())
+        beside.get();
     state.result.directories = static_cast<long long>(made.size());
     return std::move(state.result);
 }

@@ -68,6 +68,10 @@ struct BuildOptions {
     // to the destination of a build of the whole tree instead of making them; the directories
     // it lacks are made still. Empty, or a build of parts: every directory is made.
     std::filesystem::path directories_from;
+    // Once every file is placed: run on a thread of its own while the bytes are verified and
+    // synced (it may read the build's files and their stamps, which no longer change); the
+    // build returns after it. For work that needs only the stamps (the stat cache's rows).
+    std::function<void(const TreeBuild& placed)> while_syncing;
 };
 
 // Builds each job's subtree from `target`. Directories are created owner-writable, filled on
