@@ -178,10 +178,31 @@ PackedStatCache pack_whole_tree(const TreeBuild& built)
     return {packer.take(), rows};
 }
 
+// The stat cache of a whole tree built, packed and, where it could be, stored beside the sync.
+struct WholeTreeCache {
+    std::optional<PackedStatCache> packed;
+    bool stored = false;
+};
+
+// Stores the whole tree's stat cache on a database connection of its own (the build's thread
+// does), unsynced like every stat cache write. Before the switch is safe: a row names the
+// inode it was computed for (with its ctime), so rows for a staged tree that never goes in
+// match no file.
+void store_beside(const Store& store, long long environment_id, WholeTreeCache& cache)
+{
+    auto metadata = Metadata::open(store.root() / "envpin.db", OpenMode::read_write);
+    if (!metadata)
+        return;
+    auto transaction = Transaction::begin(metadata->database(), Durability::unsynced);
+    if (transaction && metadata->replace_stat_cache(environment_id, *cache.packed) && transaction->commit())
+        cache.stored = true;
+}
+
 // Phase 2: every add and replace staged as <staging>/<i>, synced, its inode noted in the step.
-// A build of the whole tree also packs its stat cache, beside the verifying and the sync.
-Expected<TreeBuild> stage_steps(Store& store, ResetJournal& journal, const Manifest& target, LinkMode mode,
-                                unsigned threads, std::optional<PackedStatCache>& whole_cache)
+// A build of the whole tree also packs and stores its stat cache, beside the verifying and the
+// sync.
+Expected<TreeBuild> stage_steps(Store& store, long long environment_id, ResetJournal& journal, const Manifest& target,
+                                LinkMode mode, unsigned threads, WholeTreeCache& whole_cache)
 {
     std::vector<SubtreeJob> jobs;
     for (size_t i = 0; i < journal.ops.size(); ++i)
@@ -193,8 +214,11 @@ Expected<TreeBuild> stage_steps(Store& store, ResetJournal& journal, const Manif
                          [&store](const std::vector<std::string>& objects) { return store.metadata().verified_stamps(objects); }};
     if (jobs.size() == 1 && jobs.front().path == ".") {  // the whole tree: its directories may be ready
         options.directories_from = traced("find spare", [&] { return find_spare(journal.environment, target); }).value_or(fs::path());
-        options.while_syncing = [&whole_cache](const TreeBuild& placed) {
-            whole_cache = traced("pack stat cache (beside)", [&] { return pack_whole_tree(placed); });
+        options.while_syncing = [&](const TreeBuild& placed) {
+            traced("stat cache (beside)", [&] {
+                whole_cache.packed = pack_whole_tree(placed);
+                store_beside(store, environment_id, whole_cache);
+            });
         };
     }
     auto building = traced("build steps", [&] { return build_subtrees(target, jobs, store.objects(), options); });
@@ -244,11 +268,13 @@ Expected<void> apply_or_undo(const ResetJournal& journal, bool& undone)
 // losing it costs the next status some hashing.
 Expected<void> remember_restored(Store& store, const Environment& environment, const ResetJournal& journal,
                                  const Manifest& live, const TreeBuild& built,
-                                 const std::optional<PackedStatCache>& whole_cache)
+                                 const WholeTreeCache& whole_cache)
 {
-    if (whole_cache) {  // the whole tree was built: its rows, packed beside its sync, are the whole cache
+    if (whole_cache.stored)
+        return {};
+    if (whole_cache.packed) {  // the whole tree was built: its rows, packed beside its sync, are the whole cache
         auto transaction = ENVPIN_TRY(Transaction::begin(store.metadata().database(), Durability::unsynced));
-        ENVPIN_TRY(store.metadata().replace_stat_cache(environment.id, *whole_cache));
+        ENVPIN_TRY(store.metadata().replace_stat_cache(environment.id, *whole_cache.packed));
         return transaction.commit();
     }
     std::unordered_set<std::string_view> moved;
@@ -374,8 +400,8 @@ Expected<ResetOutcome> switch_to(Store& store, const Environment& environment, c
         journal.kept = unused_sibling(environment.path, done.root == "replaced" ? "replaced" : "old", done.from.seq).string();
     const auto mode = restore_mode(store, environment);
     const auto journal_id = ENVPIN_TRY(open_journal(store, environment, journal));
-    std::optional<PackedStatCache> whole_cache;
-    auto built = stage_steps(store, journal, target, mode, request.threads, whole_cache);
+    WholeTreeCache whole_cache;
+    auto built = stage_steps(store, environment.id, journal, target, mode, request.threads, whole_cache);
     if (!built)
         return abandon(store, journal_id, journal, built.error().with_context("staging the target's entries beside the environment"));
     if (auto noted = store.metadata().update_journal(journal_id, reset_built, print_reset_journal(journal)); !noted)

@@ -231,6 +231,25 @@ TEST_F(ResetTest, RightAfterAResetStatusHashesNothingAndStillSeesChanges)
     EXPECT_NE(status.out.find("bulk/m1/f110.py"), std::string::npos) << status.out;
 }
 
+// The whole tree back (the environment deleted): its stat cache is stored beside the tree's
+// sync, on a connection of its own, and status right after still trusts every file it wrote.
+TEST_F(ResetTest, RightAfterAWholeTreeResetStatusHashesNothing)
+{
+    make_history(400);
+    fs::remove_all(venv);
+    auto reset = run_envpin({"--store", store().string(), "reset", "train", "train@1", "--force", "--json"},
+                            {{"ENVPIN_NO_BACKGROUND", "1"}, {"ENVPIN_TRACE", "1"}});
+    ASSERT_EQ(reset.exit_code, 0) << reset.err;
+    EXPECT_EQ(reset.json()["root"], "missing");
+    EXPECT_NE(reset.err.find("stat cache (beside)"), std::string::npos) << reset.err;
+    auto reader = store::Store::open({store(), store::Access::read});
+    ASSERT_TRUE(reader) << reader.error().describe();
+    const auto drift = store::status(*reader, reader->environment("train").value());
+    ASSERT_TRUE(drift) << drift.error().describe();
+    EXPECT_TRUE(drift->clean());
+    EXPECT_EQ(drift->hashed_files, 0);
+}
+
 TEST_F(ResetTest, AFileChangedRightAfterAResetIsNeverTakenForTheRestoredOne)
 {
     make_history(400);
