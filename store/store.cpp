@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <map>
 
 #include "base/trace.hpp"
 #include "store/core/agreement.hpp"
@@ -155,12 +156,16 @@ Expected<void> Store::recover()
     // A detach that a kill -9 interrupted (or that never started) is taken up again.
     if (!ENVPIN_TRY(metadata_.pending_detaches()).empty())
         start_background();
+    // The branches are read from their files (no libgit2); only one that lags is written.
+    std::map<std::string, std::string> branches;
+    for (auto& [name, commit] : ENVPIN_TRY(history_.branches()))
+        branches.emplace(std::move(name), std::move(commit));
     for (const auto& environment : ENVPIN_TRY(metadata_.environments())) {
         const auto snapshots = ENVPIN_TRY(metadata_.snapshots(environment.id));
         if (snapshots.empty())
             continue;
         const auto& newest = snapshots.back();
-        if (ENVPIN_TRY(history_.branch(environment.name)) != newest.commit)
+        if (const auto branch = branches.find(environment.name); branch == branches.end() || branch->second != newest.commit)
             ENVPIN_TRY(history_.set_branch(environment.name, newest.commit));
     }
     return {};

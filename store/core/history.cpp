@@ -32,6 +32,12 @@ Expected<History> History::open(const std::filesystem::path& git_dir, OpenMode m
             return fail(ErrorCode::corrupt, "{} is missing", git_dir.string());
         return History(git_dir, nullptr);
     }
+    if (std::error_code ec; std::filesystem::exists(git_dir / "HEAD", ec)) {
+        // Opened on first use, as for a reader: libgit2's start-up (5 ms, most of it its TLS
+        // library's) runs on a thread of its own meanwhile, beside the rest of the command.
+        start_libgit2_beside();
+        return History(git_dir, nullptr);
+    }
     initialize_libgit2();
     git_repository* raw = nullptr;
     int code = git_repository_open_bare(&raw, git_dir.c_str());
