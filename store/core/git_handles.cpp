@@ -1,6 +1,5 @@
 #include "store/core/git_handles.hpp"
 
-#include <future>
 #include <mutex>
 
 #include "store/core/git_stored_objects.hpp"
@@ -20,12 +19,6 @@ void initialize_libgit2()
         // specified", without the system's reason.
         git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
     });
-}
-
-void start_libgit2_beside()
-{
-    static const auto started = std::async(std::launch::async, initialize_libgit2);
-    (void)started;
 }
 
 Error git_failure(std::string_view doing, int code)

@@ -33,9 +33,6 @@ using Repository = GitPtr<git_repository, git_repository_free>;
 // Once per process: libgit2's global state, and fsync of what libgit2 itself writes (refs;
 // off by default). A commit's objects go through the stored-object writer, synced once.
 void initialize_libgit2();
-// Starts initialize_libgit2 on a thread of its own, once per process; a later
-// initialize_libgit2 waits for it. The thread is joined at exit.
-void start_libgit2_beside();
 
 // libgit2's last error for `doing`.
 [[nodiscard]] Error git_failure(std::string_view doing, int code);

@@ -35,8 +35,9 @@ Expected<History> History::open(const std::filesystem::path& git_dir, OpenMode m
     if (std::error_code ec; std::filesystem::exists(git_dir / "HEAD", ec)) {
         // Opened on first use, as for a reader: libgit2's start-up (5 ms, most of it its TLS
         // library's) runs on a thread of its own meanwhile, beside the rest of the command.
-        start_libgit2_beside();
-        return History(git_dir, nullptr);
+        History history(git_dir, nullptr);
+        history.starting_ = std::async(std::launch::async, initialize_libgit2);
+        return history;
     }
     initialize_libgit2();
     git_repository* raw = nullptr;
@@ -59,7 +60,8 @@ Expected<git_repository*> History::repository()
 }
 
 History::History(History&& other) noexcept
-    : git_dir_(std::move(other.git_dir_)), repository_(std::exchange(other.repository_, nullptr))
+    : git_dir_(std::move(other.git_dir_)), repository_(std::exchange(other.repository_, nullptr)),
+      starting_(std::move(other.starting_))
 {
 }
 
@@ -69,6 +71,7 @@ History& History::operator=(History&& other) noexcept
         git_repository_free(repository_);
         git_dir_ = std::move(other.git_dir_);
         repository_ = std::exchange(other.repository_, nullptr);
+        starting_ = std::move(other.starting_);
     }
     return *this;
 }

@@ -8,6 +8,7 @@
 // git_stored_objects.*); libgit2's fsync of the git directory is switched on.
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -104,6 +105,9 @@ private:
 
     std::filesystem::path git_dir_;
     git_repository* repository_ = nullptr;
+    // libgit2's start-up on a thread of its own (open() for writing); waited for by the
+    // destructor, so that it never runs on while the process exits.
+    std::future<void> starting_;
 };
 
 }  // namespace envpin::store
