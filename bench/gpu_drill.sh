@@ -33,19 +33,22 @@ make_wheelhouse() {
   timed "rebuild wheels from the environment" python3 "$(dirname "$0")/wheels_from_env.py" "$source_env" "$work/wheels" > /dev/null
 }  # bench: timings; faults: the fault drill; shadow: only the LD_LIBRARY_PATH fault
 has() { [[ " $parts " == *" $1 "* ]]; }
+# DRILL_QUICK=1 (for a short device budget): one adopt round, no floors of other link modes, no
+# second copy for the fault drill, and none of the baselines that only the adopt figures use.
+quick() { [ -n "${DRILL_QUICK:-}" ]; }
 echo "== warm the page cache and copy the environment"
 find "$source_env" -type f -print0 | xargs -0 -P"$(nproc)" cat > /dev/null
 timed "cp -a (warm)" cp -a "$source_env" "$work/bench"
 timed "cp -al" cp -al "$work/bench" "$work/bench-links"; rm -rf "$work/bench-links"
-cp -a "$source_env" "$work/drill"
+quick || cp -a "$source_env" "$work/drill"
 if has bench; then
 timed "find -printf (stat walk)" sh -c "find '$work/bench' -printf '%s %T@ %i\n' > /dev/null"
-timed "parallel openssl dgst -sha256" sh -c "find '$work/bench' -type f -print0 | xargs -0 -P$(nproc) -n 200 openssl dgst -sha256 > /dev/null"
+quick || timed "parallel openssl dgst -sha256" sh -c "find '$work/bench' -type f -print0 | xargs -0 -P$(nproc) -n 200 openssl dgst -sha256 > /dev/null"
 
 echo "== the disk's floor: write bandwidth, a durable copy"
-timed "dd 4 GiB conv=fdatasync (disk write bandwidth)" dd if=/dev/zero of="$work/dd" bs=64M count=64 conv=fdatasync status=none
+quick || timed "dd 4 GiB conv=fdatasync (disk write bandwidth)" dd if=/dev/zero of="$work/dd" bs=64M count=64 conv=fdatasync status=none
 rm -f "$work/dd"
-timed "cp -a && sync" sh -c "cp -a '$work/bench' '$work/bench-copy' && sync"
+quick || timed "cp -a && sync" sh -c "cp -a '$work/bench' '$work/bench-copy' && sync"
 rm -rf "$work/bench-copy"
 
 echo "== store benchmark (default link mode: reflink, else link now and copy in the background)"
@@ -54,7 +57,7 @@ export ENVPIN_HOME="$work/store-bench" ENVPIN_TRACE=1
 detach_window() { "$envpin" status bench --json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin)["detach"]; print("detach window", d and d.get("window_s"), "s, copied", d and d.get("copied_bytes"), "bytes")' | tee -a "$summary"; }
 # Two rounds, each parallel sha256sum then adopt into a fresh store, returning and then durable
 # (`envpin recover` waits for the background copy); the pairs' ratios, not one lucky run.
-for round in 1 2; do
+for round in $(quick && echo 1 || echo 1 2); do
   # The disk's bandwidth now (a virtual disk's varies with what was written before): this
   # round's floor.
   timed "dd 4 GiB conv=fdatasync (round $round floor)" dd if=/dev/zero of="$work/dd" bs=64M count=64 conv=fdatasync status=none
@@ -71,10 +74,12 @@ for round in 1 2; do
   detach_window
 done
 rm -rf "$work/store-floor"
+if ! quick; then
 timed "envpin adopt --link-mode hardlink (hashing, no bytes)" "$envpin" --store "$work/store-floor" adopt "$work/bench" --name floor --link-mode hardlink
 rm -rf "$work/store-floor"
 timed "envpin adopt --link-mode copy" "$envpin" --store "$work/store-floor" adopt "$work/bench" --name floor --link-mode copy
 rm -rf "$work/store-floor"
+fi
 timed "envpin snapshot (unchanged)" "$envpin" snapshot bench
 timed "envpin status (unchanged)" "$envpin" status bench --exit-code
 timed "find -printf (stat walk, again)" sh -c "find '$work/bench' -printf '%s %T@ %i\n' > /dev/null"
@@ -133,9 +138,9 @@ rm -rf "$work/bench"; sync
 timed "envpin reset: whole tree gone -> @1 (again, traced)" sh -c "'$envpin' reset bench bench@1 --force 2>&1 | grep 'envpin trace' | grep -v '|' | sed 's/^/  whole-tree trace: /' | tee -a '$summary'"
 uv_whole "(after envpin, again)"
 timed "envpin status after full reset" "$envpin" status bench --exit-code
-timed "envpin recover (copy of what reset linked)" "$envpin" recover
+timed "envpin recover (copy of what reset linked)" "$envpin" recover  # no background copy beside uv below
 detach_window
-timed "envpin fsck" "$envpin" fsck
+quick || timed "envpin fsck" "$envpin" fsck
 "$work/bench/bin/python" -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'
 rm -rf "$work/bench" "$work/store-bench"  # disk: the GPU machine has 64 GB
 
@@ -147,8 +152,7 @@ uv_install() { uv pip install -q --python "$work/uvenv/bin/python" --offline --n
 fresh_uvenv() { rm -rf "$work/uvenv"; uv venv -q "$work/uvenv" --python "$source_env/bin/python"; }
 fresh_uvenv
 timed "uv install whole env (cold cache)" uv_install --link-mode hardlink -r "$work/requirements.txt"
-fresh_uvenv
-timed "uv install whole env (warm cache, copy)" uv_install --link-mode copy -r "$work/requirements.txt"
+quick || { fresh_uvenv; timed "uv install whole env (warm cache, copy)" uv_install --link-mode copy -r "$work/requirements.txt"; }
 fresh_uvenv
 timed "uv install whole env (warm cache, hardlink)" uv_install --link-mode hardlink -r "$work/requirements.txt"
 timed "uv reinstall torch (warm cache, hardlink)" uv_install --reinstall --link-mode hardlink torch
