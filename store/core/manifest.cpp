@@ -198,9 +198,10 @@ std::string print_distributions(const std::vector<Distribution>& distributions)
     return text;
 }
 
+namespace {
 // Splits `text` into lines, checks the header, and hands each line's fields to `on_line`.
 template <class OnLine>
-static Expected<void> for_each_line(std::string_view text, std::string_view header, OnLine on_line)
+Expected<void> for_each_line(std::string_view text, std::string_view header, OnLine on_line)
 {
     size_t line_number = 0;
     bool saw_header = false;
@@ -226,7 +227,7 @@ static Expected<void> for_each_line(std::string_view text, std::string_view head
 }
 
 // `body` cut at line ends into about `parts` pieces.
-static std::vector<std::string_view> cut_at_lines(std::string_view body, size_t parts)
+std::vector<std::string_view> cut_at_lines(std::string_view body, size_t parts)
 {
     std::vector<std::string_view> pieces;
     size_t start = 0;
@@ -238,6 +239,7 @@ static std::vector<std::string_view> cut_at_lines(std::string_view body, size_t 
     }
     return pieces;
 }
+}  // namespace
 
 Expected<std::vector<EntryPiece>> cut_file_entries(std::string_view text, size_t piece_bytes)
 {
@@ -394,8 +396,9 @@ Expected<void> validate_entries(const std::vector<ManifestEntry>& entries)
     return {};
 }
 
+namespace {
 // Length-prefixed fields: unambiguous without escaping, and cheap (no formatting per entry).
-static void append_field(std::string& record, std::string_view field)
+void append_field(std::string& record, std::string_view field)
 {
     char digits[24];
     const auto end = std::to_chars(digits, digits + sizeof digits, field.size()).ptr;
@@ -403,6 +406,7 @@ static void append_field(std::string& record, std::string_view field)
     record += ':';
     record.append(field);
 }
+}  // namespace
 
 Digest state_digest(const Manifest& manifest)
 {

@@ -59,8 +59,9 @@ bool is_dist_info_directory(std::string_view path)
     return slash != std::string_view::npos && path.ends_with(".dist-info") && is_site_packages(path.substr(0, slash));
 }
 
+namespace {
 // "torch-2.7.1+cu128.dist-info" -> {"torch", "2.7.1+cu128"}: the fallback when METADATA is unusable.
-static NameVersion name_from_directory(std::string_view path)
+NameVersion name_from_directory(std::string_view path)
 {
     auto stem = path.substr(path.rfind('/') + 1);
     stem.remove_suffix(std::string_view(".dist-info").size());
@@ -70,7 +71,7 @@ static NameVersion name_from_directory(std::string_view path)
     return {std::string(stem.substr(0, dash)), std::string(stem.substr(dash + 1))};
 }
 
-static Expected<Distribution> read_distribution(const fs::path& root, const std::string& dist_info)
+Expected<Distribution> read_distribution(const fs::path& root, const std::string& dist_info)
 {
     const auto directory = root / dist_info;
     Distribution distribution;
@@ -90,6 +91,7 @@ static Expected<Distribution> read_distribution(const fs::path& root, const std:
     }
     return distribution;
 }
+}  // namespace
 
 Expected<std::vector<Distribution>> read_distributions(const fs::path& root, const std::vector<ManifestEntry>& entries)
 {
