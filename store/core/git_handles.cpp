@@ -52,6 +52,7 @@ std::string oid_hex(const git_oid& oid)
 
 Expected<Repository> open_for_writing(const std::filesystem::path& git_dir)
 {
+    initialize_libgit2();  // waits for a start-up still running beside (History::open)
     git_repository* raw = nullptr;
     ENVPIN_GIT(fmt::format("cannot open {}", git_dir.string()), git_repository_open_bare(&raw, git_dir.c_str()));
     Repository repository(raw);
