@@ -12,9 +12,12 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <set>
+#include <string>
 #include <thread>
 
 #include "sys/process.hpp"
@@ -69,13 +72,24 @@ protected:
         ::setenv("ENVPIN_DRIVER_VERSION", "570.86.15", 1);
         ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
         CreateTest::SetUp();
+        // A killed create leaves its scratch directory (the installer's inputs) where TMPDIR
+        // says: in the test's own directory, removed with it, not in /tmp.
+        if (const char* tmpdir = std::getenv("TMPDIR"))
+            saved_tmpdir = tmpdir;
+        fs::create_directories(dir / "tmp");
+        ::setenv("TMPDIR", (dir / "tmp").c_str(), 1);
     }
     void TearDown() override
     {
         ::prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
         ::unsetenv("ENVPIN_NO_BACKGROUND");
         ::unsetenv("ENVPIN_DRIVER_VERSION");
+        if (saved_tmpdir)
+            ::setenv("TMPDIR", saved_tmpdir->c_str(), 1);
+        else
+            ::unsetenv("TMPDIR");
     }
+    std::optional<std::string> saved_tmpdir;
 
     // `create NAME` of the stand-in stack at dir/NAME/venv: create makes dir/NAME too.
     [[nodiscard]] std::vector<std::string> arguments(const std::string& name) const
