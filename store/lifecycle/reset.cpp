@@ -21,6 +21,7 @@
 #include "store/lifecycle/reset_apply.hpp"
 #include "store/lifecycle/reset_journal.hpp"
 #include "store/lifecycle/reset_plan.hpp"
+#include "store/lifecycle/reset_stat_cache.hpp"
 #include "store/lifecycle/reset_target.hpp"
 #include "store/lifecycle/snapshot.hpp"
 #include "store/lifecycle/spare.hpp"
@@ -162,42 +163,6 @@ Expected<long long> open_journal(Store& store, const Environment& environment, R
     }
 }
 
-// The stat cache of a whole tree built: a row for each file, with the stamp it was built with,
-// in path order.
-PackedStatCache pack_whole_tree(const TreeBuild& built)
-{
-    std::vector<const BuiltFile*> in_order;  // the target manifest's order is the path order
-    in_order.reserve(built.built_files.size());
-    for (const auto& file : built.built_files)
-        in_order.push_back(&file);
-    std::ranges::sort(in_order, {}, &BuiltFile::entry);
-    StatCachePacker packer(in_order.size());
-    for (const auto* file : in_order)
-        packer.add(file->path, CachedHash{file->stamp, file->digest});
-    const auto rows = packer.rows();
-    return {packer.take(), rows};
-}
-
-// The stat cache of a whole tree built, packed and, where it could be, stored beside the sync.
-struct WholeTreeCache {
-    std::optional<PackedStatCache> packed;
-    bool stored = false;
-};
-
-// Stores the whole tree's stat cache on a database connection of its own (the build's thread
-// does), unsynced like every stat cache write. Before the switch is safe: a row names the
-// inode it was computed for (with its ctime), so rows for a staged tree that never goes in
-// match no file.
-void store_beside(const Store& store, long long environment_id, WholeTreeCache& cache)
-{
-    auto metadata = Metadata::open(store.root() / "envpin.db", OpenMode::read_write);
-    if (!metadata)
-        return;
-    auto transaction = Transaction::begin(metadata->database(), Durability::unsynced);
-    if (transaction && metadata->replace_stat_cache(environment_id, *cache.packed) && transaction->commit())
-        cache.stored = true;
-}
-
 // Phase 2: every add and replace staged as <staging>/<i>, synced, its inode noted in the step.
 // A build of the whole tree also packs and stores its stat cache, beside the verifying and the
 // sync.
@@ -215,10 +180,7 @@ Expected<TreeBuild> stage_steps(Store& store, long long environment_id, ResetJou
     if (jobs.size() == 1 && jobs.front().path == ".") {  // the whole tree: its directories may be ready
         options.directories_from = traced("find spare", [&] { return find_spare(journal.environment, target); }).value_or(fs::path());
         options.while_syncing = [&](const TreeBuild& placed) {
-            traced("stat cache (beside)", [&] {
-                whole_cache.packed = pack_whole_tree(placed);
-                store_beside(store, environment_id, whole_cache);
-            });
+            traced("stat cache (beside)", [&] { store_whole_tree_beside(store, environment_id, placed, whole_cache); });
         };
     }
     auto building = traced("build steps", [&] { return build_subtrees(target, jobs, store.objects(), options); });
@@ -260,71 +222,6 @@ Expected<void> apply_or_undo(const ResetJournal& journal, bool& undone)
             "and taking the applied steps back failed too ({}); the next envpin command takes them back",
             taken_back.error().describe())));
     return std::unexpected(applied.error());
-}
-
-// The stat cache as the reset leaves it, as an overlay of the rows it changed: a row for each
-// file built, with the stamp it has now (a file that is a step's own entry got a new ctime from
-// its rename), none for the files the steps took out of the live tree. Written unsynced:
-// losing it costs the next status some hashing.
-Expected<void> remember_restored(Store& store, const Environment& environment, const ResetJournal& journal,
-                                 const Manifest& live, const TreeBuild& built,
-                                 const WholeTreeCache& whole_cache)
-{
-    if (whole_cache.stored)
-        return {};
-    if (whole_cache.packed) {  // the whole tree was built: its rows, packed beside its sync, are the whole cache
-        auto transaction = ENVPIN_TRY(Transaction::begin(store.metadata().database(), Durability::unsynced));
-        ENVPIN_TRY(store.metadata().replace_stat_cache(environment.id, *whole_cache.packed));
-        return transaction.commit();
-    }
-    std::unordered_set<std::string_view> moved;
-    for (const auto& op : journal.ops)
-        if (stages(op))
-            moved.insert(op.path);
-    // In the target manifest's order, which is the path order the cache keeps.
-    std::vector<const BuiltFile*> in_order;
-    in_order.reserve(built.built_files.size());
-    for (const auto& file : built.built_files)
-        in_order.push_back(&file);
-    std::ranges::sort(in_order, {}, &BuiltFile::entry);
-    StatCacheDelta delta;
-    delta.upserts.reserve(built.built_files.size());
-    for (const auto* built_file : in_order) {
-        const auto& file = *built_file;
-        auto stamp = file.stamp;
-        if (moved.contains(file.path)) {
-            struct ::stat info{};
-            if (::lstat((environment.path / file.path).c_str(), &info) != 0 || !S_ISREG(info.st_mode))
-                continue;
-            stamp = stamp_of(info);
-        }
-        delta.upserts.push_back({file.path, CachedHash{stamp, file.digest}});
-    }
-    std::unordered_set<std::string_view> stepped;  // paths a step added, replaced or removed whole
-    for (const auto& op : journal.ops)
-        if (op.step != ResetStep::chmod)
-            stepped.insert(op.path);
-    auto transaction = ENVPIN_TRY(Transaction::begin(store.metadata().database(), Durability::unsynced));
-    if (stepped.contains(".")) {  // the whole tree was built: its rows are the whole cache
-        ENVPIN_TRY(store.metadata().replace_stat_cache(environment.id, pack_whole_tree(built)));
-        return transaction.commit();
-    }
-    std::unordered_set<std::string_view> rebuilt;
-    for (const auto& row : delta.upserts)
-        rebuilt.insert(row.path);
-    auto under_a_step = [&](std::string_view path) {
-        if (stepped.contains(path))
-            return true;
-        for (size_t slash = path.rfind('/'); slash != std::string_view::npos && slash > 0; slash = path.rfind('/', slash - 1))
-            if (stepped.contains(path.substr(0, slash)))
-                return true;
-        return false;
-    };
-    for (const auto& entry : live.entries)
-        if (entry.kind == EntryKind::file && !rebuilt.contains(entry.path) && under_a_step(entry.path))
-            delta.removed.push_back(entry.path);
-    ENVPIN_TRY(store.metadata().update_stat_cache(environment.id, delta));
-    return transaction.commit();
 }
 
 // Unsaved drift becomes a pre-reset snapshot (when `save`); returns the manifest of the state the

@@ -196,6 +196,17 @@ TEST_F(ResetTest, AfterTheCleanupRestoredFilesAreKnownWithoutHashing)
     EXPECT_EQ(snapshot.json()["hashed_files"].get<int>(), 0) << snapshot.out;
 }
 
+// Status of "train" through the store: clean, and every file trusted by its stamp (none hashed).
+void expect_clean_without_hashing_in(const fs::path& store_root)
+{
+    auto reader = store::Store::open({store_root, store::Access::read});
+    ASSERT_TRUE(reader) << reader.error().describe();
+    const auto drift = store::status(*reader, reader->environment("train").value());
+    ASSERT_TRUE(drift) << drift.error().describe();
+    EXPECT_TRUE(drift->clean());
+    EXPECT_EQ(drift->hashed_files, 0);
+}
+
 // Right after a reset (its cleanup and the detach still pending), status trusts the files the
 // reset wrote by the stamps it recorded for them, and a file changed since is still seen.
 TEST_F(ResetTest, RightAfterAResetStatusHashesNothingAndStillSeesChanges)
@@ -211,14 +222,7 @@ TEST_F(ResetTest, RightAfterAResetStatusHashesNothingAndStillSeesChanges)
     ASSERT_EQ(reset.exit_code, 0) << reset.err;
     EXPECT_GT(reset.json()["restored_files"].get<int>(), 40);
     EXPECT_TRUE(reset.json()["detach_pending"].get<bool>());  // no background: the restored files stay linked
-    {
-        auto reader = store::Store::open({store(), store::Access::read});
-        ASSERT_TRUE(reader) << reader.error().describe();
-        const auto drift = store::status(*reader, reader->environment("train").value());
-        ASSERT_TRUE(drift) << drift.error().describe();
-        EXPECT_TRUE(drift->clean());
-        EXPECT_EQ(drift->hashed_files, 0);
-    }
+    expect_clean_without_hashing_in(store());
     // A file changed after the reset is not trusted, even with its size and mtime kept.
     const auto changed = site_packages(venv) / "bulk" / "m1" / "f110.py";
     const auto mtime = fs::last_write_time(changed);
@@ -242,12 +246,7 @@ TEST_F(ResetTest, RightAfterAWholeTreeResetStatusHashesNothing)
     ASSERT_EQ(reset.exit_code, 0) << reset.err;
     EXPECT_EQ(reset.json()["root"], "missing");
     EXPECT_NE(reset.err.find("stat cache (beside)"), std::string::npos) << reset.err;
-    auto reader = store::Store::open({store(), store::Access::read});
-    ASSERT_TRUE(reader) << reader.error().describe();
-    const auto drift = store::status(*reader, reader->environment("train").value());
-    ASSERT_TRUE(drift) << drift.error().describe();
-    EXPECT_TRUE(drift->clean());
-    EXPECT_EQ(drift->hashed_files, 0);
+    expect_clean_without_hashing_in(store());
 }
 
 TEST_F(ResetTest, AFileChangedRightAfterAResetIsNeverTakenForTheRestoredOne)
