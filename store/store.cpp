@@ -293,13 +293,32 @@ Expected<Manifest> Store::read_manifest(History& history, const SnapshotInfo& sn
     auto texts = history.read(snapshot.commit, shards);
     if (!texts)
         return std::unexpected(as_corrupt(std::move(texts.error()), snapshot));
-    auto entries = texts->sharded ? parse_file_shards(texts->files) : parse_files(texts->files.front().text);
+    return manifest_from_texts(*texts, snapshot);
+}
+
+Expected<ManifestTexts> Store::manifest_texts(const SnapshotInfo& snapshot, const std::set<std::string>& shards) const
+{
+    auto history = ENVPIN_TRY(History::open(root_ / "manifests.git", OpenMode::read_write));
+    auto texts = history.read(snapshot.commit, &shards);
+    if (!texts)
+        return std::unexpected(as_corrupt(std::move(texts.error()), snapshot));
+    return texts;
+}
+
+Expected<Manifest> Store::manifest_from_texts(const ManifestTexts& texts, const SnapshotInfo& snapshot)
+{
+    auto entries = texts.sharded ? parse_file_shards(texts.files) : parse_files(texts.files.front().text);
     if (!entries)
         return std::unexpected(as_corrupt(std::move(entries.error()), snapshot));
-    auto distributions = parse_distributions(texts->distributions);
+    auto distributions = parse_distributions(texts.distributions);
     if (!distributions)
         return std::unexpected(as_corrupt(std::move(distributions.error()), snapshot));
     return Manifest{std::move(*distributions), std::move(*entries)};
+}
+
+Error Store::corrupt_manifest(Error error, const SnapshotInfo& snapshot)
+{
+    return as_corrupt(std::move(error), snapshot);
 }
 
 }  // namespace envpin::store

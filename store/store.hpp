@@ -91,6 +91,12 @@ public:
     // directories are, or validation refuses the part). A manifest from before the shards is
     // read whole.
     [[nodiscard]] Expected<Manifest> manifest_part(const SnapshotInfo& snapshot, const std::set<std::string>& shards) const;
+    // The texts of those shards (and the distributions), unparsed, through a handle of its own.
+    [[nodiscard]] Expected<ManifestTexts> manifest_texts(const SnapshotInfo& snapshot, const std::set<std::string>& shards) const;
+    // Texts read by manifest_texts as manifest_part returns them.
+    [[nodiscard]] static Expected<Manifest> manifest_from_texts(const ManifestTexts& texts, const SnapshotInfo& snapshot);
+    // `error`, met in the snapshot's manifest, as the corrupt error that names the snapshot.
+    [[nodiscard]] static Error corrupt_manifest(Error error, const SnapshotInfo& snapshot);
     // The snapshot's file-list shards and their blob ids (nullopt before the shards), through a
     // handle of its own.
     [[nodiscard]] Expected<std::optional<ShardIds>> shard_ids(const SnapshotInfo& snapshot) const;

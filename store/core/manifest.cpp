@@ -84,6 +84,8 @@ Expected<void> check_path(std::string_view path)
     return {};
 }
 
+}  // namespace
+
 std::string_view parent_of(std::string_view path)
 {
     const auto slash = path.rfind('/');
@@ -113,8 +115,6 @@ Expected<void> check_entry(const ManifestEntry& entry)
     }
     return {};
 }
-
-}  // namespace
 
 bool same_state(const ManifestEntry& a, const ManifestEntry& b)
 {

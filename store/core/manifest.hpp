@@ -12,6 +12,7 @@
 // Paths and targets escape backslash, TAB, LF, CR and other control bytes (\\ \t \n \r \xHH).
 // The environment's root directory is the entry ".".
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,6 +93,18 @@ struct ShardPlan {
 // The entries of all shards in path order, after validate_entries; bad_input naming the shard
 // and line of malformed text, or an entry kept in a shard it does not belong to.
 [[nodiscard]] Expected<std::vector<ManifestEntry>> parse_file_shards(const std::vector<FileShard>& shards);
+// Where one shard's text differs from the live tree's entries of that shard (`live`, sorted by
+// path): the shard's entries that differ, parsed, and every path that differs, of either side
+// (sorted). Lines equal to their live entry's print are not parsed. The entries that differ
+// are checked as validate_entries would, their parents looked up among them, among the live
+// entries the shard holds unchanged, and in `outside` (sorted target entries of other shards:
+// "env" holds the site-packages directories).
+struct ShardChanges {
+    std::vector<ManifestEntry> target;
+    std::vector<std::string> paths;
+};
+[[nodiscard]] Expected<ShardChanges> shard_changes(const FileShard& shard, std::span<const ManifestEntry* const> live,
+                                                   const std::vector<ManifestEntry>& outside);
 [[nodiscard]] std::string print_distributions(const std::vector<Distribution>& distributions);
 
 // Parse the text forms. bad_input naming the line on malformed text; parse_files also runs

@@ -20,6 +20,13 @@ inline constexpr std::string_view files_header = "envpin-files 1";
 // of escape_field, which unescape_field reverses).
 void append_escaped(std::string& text, std::string_view field);
 
+// The directory that holds `path` ("." for a top-level entry).
+[[nodiscard]] std::string_view parent_of(std::string_view path);
+
+// One entry's own rules (validate_entries' list, less order and parents); bad_input naming
+// what is wrong.
+[[nodiscard]] Expected<void> check_entry(const ManifestEntry& entry);
+
 // Appends the entry's line ("d\t0755\tpath\n", ...).
 void print_file_entry(std::string& text, const ManifestEntry& entry);
 

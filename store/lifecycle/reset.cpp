@@ -395,7 +395,8 @@ Expected<ResetOutcome> reset_environment(Store& store, const Environment& enviro
         done.no_op = true;
         return ResetOutcome(done);
     }
-    const auto part = ENVPIN_TRY(target_reading.finish(root == RootState::directory ? current : std::nullopt));
+    const auto part = ENVPIN_TRY(target_reading.finish(root == RootState::directory ? current : std::nullopt,
+                                                       live.entries.empty() ? nullptr : &live));
     if (root == RootState::directory && live.entries.empty())
         live = ENVPIN_TRY(traced("read manifest", [&] {
             return part.shards ? store.manifest_part(*current, *part.shards) : store.manifest(*current);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <map>
 
 #include "base/trace.hpp"
 
@@ -51,7 +52,7 @@ void TargetReading::prefetch(const std::vector<std::string>& paths)
         shards.insert(file_shard_of(path));
     prefetched_ = std::async(std::launch::async, [this, shards = std::move(shards)]() -> Expected<Shards> {
         return traced("read changed shards (beside)", [&]() -> Expected<Shards> {
-            return Shards{shards, ENVPIN_TRY(store_.manifest_part(target_, shards))};
+            return Shards{shards, ENVPIN_TRY(store_.manifest_texts(target_, shards))};
         });
     });
 }
@@ -69,9 +70,50 @@ void merge_in(Manifest& into, Manifest& from, const std::set<std::string>& take)
     std::ranges::inplace_merge(into.entries, into.entries.begin() + middle, {}, &ManifestEntry::path);
 }
 
+// The live entries of each shard in `shards`, in path order.
+std::map<std::string, std::vector<const ManifestEntry*>> live_by_shard(const Manifest& live, const std::set<std::string>& shards)
+{
+    std::map<std::string, std::vector<const ManifestEntry*>> found;
+    for (const auto& name : shards)
+        found[name];
+    for (const auto& entry : live.entries)
+        if (auto shard = found.find(file_shard_of(entry.path)); shard != found.end())
+            shard->second.push_back(&entry);
+    return found;
+}
+
 }  // namespace
 
-Expected<TargetPart> TargetReading::finish(const std::optional<SnapshotInfo>& from)
+Expected<void> TargetReading::take_prefetched(TargetPart& part, Shards& prefetched, const std::set<std::string>& take,
+                                              const Manifest* live)
+{
+    if (!live || !prefetched.texts.sharded) {  // nothing to compare with: parsed whole
+        auto manifest = ENVPIN_TRY(Store::manifest_from_texts(prefetched.texts, target_));
+        merge_in(part.manifest, manifest, take);
+        return {};
+    }
+    // Compared line by line with the live tree: only what differs is parsed and kept.
+    return traced("compare changed shards", [&]() -> Expected<void> {
+        auto live_shards = live_by_shard(*live, take);
+        Manifest changed;
+        for (const auto& text : prefetched.texts.files) {
+            if (!take.contains(text.name))
+                continue;
+            auto changes = shard_changes(text, live_shards[text.name], part.manifest.entries);
+            if (!changes)
+                return std::unexpected(Store::corrupt_manifest(std::move(changes.error()), target_));
+            std::ranges::move(changes->target, std::back_inserter(changed.entries));
+            std::ranges::move(changes->paths, std::back_inserter(part.changed_paths));
+            part.compared.insert(text.name);
+        }
+        std::ranges::sort(changed.entries, {}, &ManifestEntry::path);
+        std::ranges::sort(part.changed_paths);
+        merge_in(part.manifest, changed, take);
+        return {};
+    });
+}
+
+Expected<TargetPart> TargetReading::finish(const std::optional<SnapshotInfo>& from, const Manifest* live)
 {
     auto early = ENVPIN_TRY(early_.get());
     std::optional<Shards> prefetched;
@@ -79,7 +121,7 @@ Expected<TargetPart> TargetReading::finish(const std::optional<SnapshotInfo>& fr
         if (auto shards = prefetched_.get())  // a failed read here is done again below
             prefetched = std::move(*shards);
     if (!early.read)
-        return TargetPart{std::move(early.manifest), std::nullopt};
+        return TargetPart{std::move(early.manifest), std::nullopt, {}, {}};
     std::optional<ShardIds> from_ids;
     if (from && base_ && from->id == base_->id)
         from_ids = early.base_ids;
@@ -87,30 +129,37 @@ Expected<TargetPart> TargetReading::finish(const std::optional<SnapshotInfo>& fr
         from_ids = ENVPIN_TRY(store_.shard_ids(*from));
     auto needed = differing(early.target_ids, from_ids);
     if (!needed)
-        return TargetPart{ENVPIN_TRY(store_.manifest_apart(target_)), std::nullopt};
+        return TargetPart{ENVPIN_TRY(store_.manifest_apart(target_)), std::nullopt, {}, {}};
     // Each needed shard from the early read, else from the prefetch, else read now.
     std::erase_if(early.manifest.entries, [&](const ManifestEntry& entry) { return !needed->contains(file_shard_of(entry.path)); });
+    TargetPart part{std::move(early.manifest), needed, {}, {}};
     std::set<std::string> missing;
     std::ranges::set_difference(*needed, *early.read, std::inserter(missing, missing.end()));
     if (prefetched && !missing.empty()) {
         std::set<std::string> take;
         std::ranges::set_intersection(missing, prefetched->read, std::inserter(take, take.end()));
-        merge_in(early.manifest, prefetched->manifest, take);
+        ENVPIN_TRY(take_prefetched(part, *prefetched, take, live));
         std::erase_if(missing, [&](const std::string& shard) { return take.contains(shard); });
     }
     if (!missing.empty()) {  // the unsaved changes touched shards nobody read yet
         auto with_env = missing;  // a part is read with "env" (see prefetch)
         with_env.insert("env");
         auto rest = ENVPIN_TRY(traced("read target shards", [&] { return store_.manifest_part(target_, with_env); }));
-        merge_in(early.manifest, rest, missing);
+        merge_in(part.manifest, rest, missing);
     }
-    return TargetPart{std::move(early.manifest), needed};
+    return part;
 }
 
 void keep_part(Manifest& live, const TargetPart& part)
 {
-    if (part.shards)
-        std::erase_if(live.entries, [&](const ManifestEntry& entry) { return !part.shards->contains(file_shard_of(entry.path)); });
+    if (!part.shards)
+        return;
+    std::erase_if(live.entries, [&](const ManifestEntry& entry) {
+        const auto shard = file_shard_of(entry.path);
+        if (!part.shards->contains(shard))
+            return true;
+        return part.compared.contains(shard) && !std::ranges::binary_search(part.changed_paths, entry.path);
+    });
 }
 
 }  // namespace envpin::store

@@ -16,6 +16,10 @@ namespace envpin::store {
 struct TargetPart {
     Manifest manifest;
     std::optional<std::set<std::string>> shards;  // nullopt: the whole manifest
+    // Shards compared line by line with the live tree: of those, `manifest` holds only the
+    // entries that differ, and `changed_paths` (sorted) every path that differs, either side.
+    std::set<std::string> compared;
+    std::vector<std::string> changed_paths;
 };
 
 // Reads beside the rest of the reset: starts at once with what differs from `base` (the
@@ -29,14 +33,16 @@ public:
     // unsaved changes touch, as soon as the pre-reset snapshot's walk knows them), so that
     // finish() seldom has to read after the save. Once; later calls do nothing.
     void prefetch(const std::vector<std::string>& paths);
-    // `from`: the snapshot whose manifest is the live tree (nullopt: no tree to compare with).
-    [[nodiscard]] Expected<TargetPart> finish(const std::optional<SnapshotInfo>& from);
+    // `from`: the snapshot whose manifest is the live tree (nullopt: no tree to compare with);
+    // `live`: that manifest, when in memory (the prefetched shards are then compared with it,
+    // not parsed whole).
+    [[nodiscard]] Expected<TargetPart> finish(const std::optional<SnapshotInfo>& from, const Manifest* live = nullptr);
 
 private:
-    // Shards read and their entries (sorted by path).
+    // Shards read, unparsed.
     struct Shards {
         std::set<std::string> read;
-        Manifest manifest;
+        ManifestTexts texts;
     };
     // What the early read found: the shard ids of the target and the base, the shards read
     // (nullopt: the whole manifest) and their entries.
@@ -51,9 +57,13 @@ private:
     std::optional<SnapshotInfo> base_;
     std::future<Expected<Early>> early_;
     std::future<Expected<Shards>> prefetched_;
+
+    // Puts the prefetched shards `take` into `part`.
+    Expected<void> take_prefetched(TargetPart& part, Shards& prefetched, const std::set<std::string>& take, const Manifest* live);
 };
 
-// Drops the entries of `live` outside the part's shards (a whole part keeps all).
+// Drops the entries of `live` outside the part's shards (a whole part keeps all), and in its
+// compared shards those that do not differ.
 void keep_part(Manifest& live, const TargetPart& part);
 
 }  // namespace envpin::store

@@ -381,6 +381,38 @@ TEST_F(ResetTest, ChangesInShardsTheTargetDoesNotDifferInComeBackToo)
     EXPECT_EQ(envpin({"fsck"}).exit_code, 0);
 }
 
+// Back to the snapshot the tree was at: the changed shard (bulk's, many pieces of text) is
+// compared line by line with the tree, and only what differs is parsed. Every kind of change in
+// it comes back: a file written in place, one removed, one added, one turned into a directory,
+// one's mode, a new symlink, and a new directory with files.
+TEST_F(ResetTest, EveryKindOfChangeInOneLargeShardComesBack)
+{
+    make_history(3000);
+    wait_for_cleanup();  // the objects have their own inodes before a file is written in place
+    const auto bulk = site_packages(venv) / "bulk";
+    { std::ofstream(bulk / "m3" / "f305.py", std::ios::app) << "# edited in place\n"; }
+    fs::remove(bulk / "m7" / "f777.py");
+    write_text(bulk / "m7" / "added.py", "added = 1\n");
+    fs::remove(bulk / "m12" / "f1201.py");
+    write_text(bulk / "m12" / "f1201.py" / "inside.py", "inside = 1\n");
+    fs::permissions(bulk / "m20" / "f2002.py", fs::perms::owner_all);
+    fs::create_symlink("f2999.py", bulk / "m29" / "link.py");
+    write_text(bulk / "new" / "deep" / "one.py", "one = 1\n");
+    const auto with_drift = picture(venv);
+    const auto reset = run_envpin({"--store", store().string(), "reset", "train", "train@2", "--force", "--json"},
+                                  {{"ENVPIN_TRACE", "1"}});
+    ASSERT_EQ(reset.exit_code, 0) << reset.err;
+    EXPECT_EQ(reset.json()["saved"], "train@3");
+    EXPECT_EQ(picture(venv), second);
+    EXPECT_NE(reset.err.find("compare changed shards"), std::string::npos) << reset.err;
+    EXPECT_EQ(envpin({"status", "train", "--exit-code"}).exit_code, 0);
+    ASSERT_EQ(envpin({"reset", "train", "train@3", "--force"}).exit_code, 0);
+    EXPECT_EQ(picture(venv), with_drift);
+    ASSERT_EQ(envpin({"reset", "train", "train@1", "--force"}).exit_code, 0);
+    EXPECT_EQ(picture(venv), first);
+    EXPECT_EQ(envpin({"fsck"}).exit_code, 0);
+}
+
 TEST_F(ResetTest, ResetToTheCurrentStateIsANoOp)
 {
     make_history();

@@ -1,0 +1,171 @@
+// Where one shard of a target manifest, as manifests.git keeps it, differs from the same shard
+// of the live tree: an entry prints as one line, the same entry as the same line, so a line
+// equal to its live entry's print is passed over unparsed. Putting back one file of torch's
+// 24,000-entry shard parses the one line that differs.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <span>
+
+#include "store/core/manifest.hpp"
+#include "store/core/manifest_text.hpp"
+#include "store/core/parallel.hpp"
+
+namespace envpin::store {
+namespace {
+
+using Live = std::span<const ManifestEntry* const>;
+
+// What one piece of the shard's text found.
+struct PieceChanges {
+    std::vector<ManifestEntry> target;
+    std::vector<std::string> paths;
+};
+
+Expected<ManifestEntry> parse_line(std::string_view line, size_t number)
+{
+    auto parsed = ENVPIN_TRY(parse_entry_piece({line, number}));
+    return std::move(parsed.front());
+}
+
+bool prints_as(const ManifestEntry& entry, std::string_view line, std::string& scratch)
+{
+    scratch.clear();
+    print_file_entry(scratch, entry);
+    return scratch == line;
+}
+
+// The lines of `piece` against the live entries [begin, end) that sort among them, in step:
+// `equal[i]` is set for each live entry i that a line prints.
+Expected<PieceChanges> compare_piece(const EntryPiece& piece, Live live, size_t begin, size_t end, std::vector<char>& equal)
+{
+    PieceChanges changes;
+    std::string scratch;
+    auto body = piece.lines;
+    size_t i = begin;
+    for (size_t number = piece.first_line; !body.empty(); ++number) {
+        const auto newline = body.find('\n');
+        if (newline == std::string_view::npos)
+            return fail(ErrorCode::bad_input, "line {}: missing final newline", number);
+        const auto line = body.substr(0, newline + 1);
+        body.remove_prefix(newline + 1);
+        if (i < end && prints_as(*live[i], line, scratch)) {
+            equal[i++] = 1;
+            continue;
+        }
+        auto entry = ENVPIN_TRY(parse_line(line, number));
+        for (; i < end && live[i]->path < entry.path; ++i)
+            changes.paths.push_back(live[i]->path);
+        if (i < end && live[i]->path == entry.path) {
+            if (prints_as(*live[i], line, scratch)) {
+                equal[i++] = 1;
+                continue;
+            }
+            ++i;
+        }
+        changes.paths.push_back(entry.path);
+        changes.target.push_back(std::move(entry));
+    }
+    for (; i < end; ++i)
+        changes.paths.push_back(live[i]->path);
+    return changes;
+}
+
+// Where each piece's live entries begin: at the first that does not sort before the piece's
+// first line (the first piece: at the start).
+Expected<std::vector<size_t>> live_starts(const std::vector<EntryPiece>& pieces, Live live)
+{
+    std::vector<size_t> starts{0};
+    std::string previous;
+    for (size_t p = 1; p < pieces.size(); ++p) {
+        const auto first = pieces[p].lines.substr(0, pieces[p].lines.find('\n') + 1);
+        auto entry = ENVPIN_TRY(parse_line(first, pieces[p].first_line));
+        if (p > 1 && !(previous < entry.path))
+            return fail(ErrorCode::bad_input, "line {}: entries are not sorted and unique", pieces[p].first_line);
+        const auto start = std::ranges::lower_bound(live, std::string_view(entry.path), {}, [](const ManifestEntry* live_entry) {
+            return std::string_view(live_entry->path);
+        });
+        starts.push_back(static_cast<size_t>(start - live.begin()));
+        previous = std::move(entry.path);
+    }
+    starts.push_back(live.size());
+    return starts;
+}
+
+const ManifestEntry* find_in(const std::vector<ManifestEntry>& entries, std::string_view path)
+{
+    const auto found = std::ranges::lower_bound(entries, path, {}, [](const ManifestEntry& entry) { return std::string_view(entry.path); });
+    return found != entries.end() && found->path == path ? &*found : nullptr;
+}
+
+// A live entry below `path` that the target holds unchanged, if any.
+const ManifestEntry* unchanged_below(Live live, const std::vector<char>& equal, const std::string& path)
+{
+    const auto prefix = path + "/";
+    auto at = std::ranges::lower_bound(live, std::string_view(prefix), {}, [](const ManifestEntry* entry) { return std::string_view(entry->path); });
+    for (; at != live.end() && (*at)->path.starts_with(prefix); ++at)
+        if (equal[static_cast<size_t>(at - live.begin())] != 0)
+            return *at;
+    return nullptr;
+}
+
+// validate_entries' rules for the entries that differ: their parents are among them, among
+// the live entries the target holds unchanged, or among `outside`.
+Expected<void> check_changes(const ShardChanges& changes, std::string_view shard, Live live, const std::vector<char>& equal,
+                             const std::vector<ManifestEntry>& outside)
+{
+    const auto directory_at = [&](std::string_view path) {
+        if (const auto* entry = find_in(changes.target, path))
+            return entry->kind == EntryKind::directory;
+        const auto found = std::ranges::lower_bound(live, path, {}, [](const ManifestEntry* entry) { return std::string_view(entry->path); });
+        if (found != live.end() && (*found)->path == path)
+            return equal[static_cast<size_t>(found - live.begin())] != 0 && (*found)->kind == EntryKind::directory;
+        const auto* entry = find_in(outside, path);
+        return entry != nullptr && entry->kind == EntryKind::directory;
+    };
+    for (size_t i = 0; i < changes.target.size(); ++i) {
+        const auto& entry = changes.target[i];
+        auto where = [&] { return fmt::format("shard '{}': entry '{}'", shard, escape_field(entry.path)); };
+        if (i > 0 && !(changes.target[i - 1].path < entry.path))
+            return fail(ErrorCode::bad_input, "{}: entries are not sorted and unique", where());
+        if (auto checked = check_entry(entry); !checked)
+            return std::unexpected(checked.error().with_context(where()));
+        if (const auto belongs = file_shard_of(entry.path); belongs != shard)
+            return fail(ErrorCode::bad_input, "{}: belongs in shard '{}'", where(), belongs);
+        if (entry.path == "." || !directory_at(parent_of(entry.path)))
+            return fail(ErrorCode::bad_input, "{}: its parent is not a directory of the environment (a path "
+                                              "through a symlink or a file could escape it)", where());
+        if (entry.kind != EntryKind::directory)
+            if (const auto* below = unchanged_below(live, equal, entry.path))
+                return fail(ErrorCode::bad_input, "shard '{}': entry '{}': its parent is not a directory of the environment "
+                                                  "(a path through a symlink or a file could escape it)",
+                            shard, escape_field(below->path));
+    }
+    return {};
+}
+
+}  // namespace
+
+Expected<ShardChanges> shard_changes(const FileShard& shard, Live live, const std::vector<ManifestEntry>& outside)
+{
+    constexpr size_t piece_bytes = size_t{64} << 10;
+    const auto pieces = ENVPIN_TRY_CTX(fmt::format("shard '{}'", shard.name), cut_file_entries(shard.text, piece_bytes));
+    const auto starts = ENVPIN_TRY_CTX(fmt::format("shard '{}'", shard.name), live_starts(pieces, live));
+    std::vector<char> equal(live.size(), 0);
+    std::vector<Expected<PieceChanges>> found(pieces.size());
+    ENVPIN_TRY(parallel_for(pieces.size(), 0, [&](size_t p, unsigned) -> Expected<void> {
+        found[p] = compare_piece(pieces[p], live, starts[p], starts[p + 1], equal);
+        return {};
+    }));
+    ShardChanges changes;
+    for (auto& piece : found) {
+        if (!piece)
+            return std::unexpected(piece.error().with_context(fmt::format("shard '{}'", shard.name)));
+        std::ranges::move(piece->target, std::back_inserter(changes.target));
+        std::ranges::move(piece->paths, std::back_inserter(changes.paths));
+    }
+    ENVPIN_TRY(check_changes(changes, shard.name, live, equal, outside));
+    return changes;
+}
+
+}  // namespace envpin::store
