@@ -1,6 +1,7 @@
 #include "net/http.hpp"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 
 #include <memory>
 #include <mutex>
@@ -11,21 +12,81 @@
 namespace envpin::net {
 namespace {
 
+// libcurl, loaded on first use: only `envpin catalog update` speaks HTTP, and linking it made
+// every command load some twenty libraries it never used (a third of each start's time).
+struct CurlApi {
+    CURL* (*easy_init)() = nullptr;
+    CURLcode (*easy_setopt)(CURL*, CURLoption, ...) = nullptr;
+    CURLcode (*easy_perform)(CURL*) = nullptr;
+    CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...) = nullptr;
+    void (*easy_cleanup)(CURL*) = nullptr;
+    const char* (*easy_strerror)(CURLcode) = nullptr;
+    curl_slist* (*slist_append)(curl_slist*, const char*) = nullptr;
+    void (*slist_free_all)(curl_slist*) = nullptr;
+};
+
+struct LibraryCloser {
+    void operator()(void* library) const { ::dlclose(library); }
+};
+
+Expected<CurlApi> load_curl()
+{
+    // Kept loaded (RTLD_NODELETE) until the process ends: handles may outlive any scope here.
+    static std::unique_ptr<void, LibraryCloser> library;
+    std::string why;
+    for (const char* name : {"libcurl.so.4", "libcurl-gnutls.so.4"}) {
+        library.reset(::dlopen(name, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE));
+        if (library)
+            break;
+        why = ::dlerror();
+    }
+    if (!library)
+        return fail(ErrorCode::network, "reading over HTTP needs libcurl (libcurl.so.4), which could not be loaded: {}", why);
+    CurlApi api;
+    const char* missing = nullptr;
+    const auto bind = [&]<typename Function>(Function& slot, const char* symbol) {
+        slot = reinterpret_cast<Function>(::dlsym(library.get(), symbol));
+        if (slot == nullptr && missing == nullptr)
+            missing = symbol;
+    };
+    CURLcode (*global_init)(long) = nullptr;
+    bind(global_init, "curl_global_init");
+    bind(api.easy_init, "curl_easy_init");
+    bind(api.easy_setopt, "curl_easy_setopt");
+    bind(api.easy_perform, "curl_easy_perform");
+    bind(api.easy_getinfo, "curl_easy_getinfo");
+    bind(api.easy_cleanup, "curl_easy_cleanup");
+    bind(api.easy_strerror, "curl_easy_strerror");
+    bind(api.slist_append, "curl_slist_append");
+    bind(api.slist_free_all, "curl_slist_free_all");
+    if (missing != nullptr)
+        return fail(ErrorCode::network, "the libcurl found lacks {}", missing);
+    global_init(CURL_GLOBAL_DEFAULT);
+    return api;
+}
+
+// The API, loaded once (thread-safe), or why it could not be.
+const Expected<CurlApi>& curl_api()
+{
+    static const Expected<CurlApi> api = load_curl();
+    return api;
+}
+
+// Only called once curl_api() succeeded (http_get checks it first).
+const CurlApi& curl()
+{
+    return *curl_api();
+}
+
 // libcurl's handles, owned here and nowhere else.
 struct EasyDeleter {
-    void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
+    void operator()(CURL* handle) const { curl().easy_cleanup(handle); }
 };
 struct ListDeleter {
-    void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+    void operator()(curl_slist* list) const { curl().slist_free_all(list); }
 };
 using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
 using HeaderList = std::unique_ptr<curl_slist, ListDeleter>;
-
-void global_init_once()
-{
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 // What one transfer brought back.
 struct Transfer {
@@ -74,7 +135,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user)
 HeaderList request_headers(const HttpRequest& request)
 {
     curl_slist* list = nullptr;
-    auto add = [&](const std::string& header) { list = curl_slist_append(list, header.c_str()); };
+    auto add = [&](const std::string& header) { list = curl().slist_append(list, header.c_str()); };
     add("Accept: " + (request.accept.empty() ? std::string("*/*") : request.accept));
     if (!request.if_none_match.empty())
         add("If-None-Match: " + request.if_none_match);
@@ -102,7 +163,7 @@ Attempt transfer_once(const HttpRequest& request, const Url& url, const HttpLimi
 {
     Attempt attempt;
     attempt.transfer.max_bytes = limits.max_bytes;
-    EasyHandle easy(curl_easy_init());
+    EasyHandle easy(curl().easy_init());
     if (!easy) {
         attempt.code = CURLE_FAILED_INIT;
         return attempt;
@@ -111,23 +172,23 @@ Attempt transfer_once(const HttpRequest& request, const Url& url, const HttpLimi
     const auto headers = request_headers(request);
     const auto range = request.range ? range_text(*request.range) : std::string();
     CURL* handle = easy.get();
-    curl_easy_setopt(handle, CURLOPT_URL, text.c_str());
-    curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(limits.connect_timeout.count() * 1000));
-    curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(limits.total_timeout.count() * 1000));
-    curl_easy_setopt(handle, CURLOPT_USERAGENT, "envpin (catalog update)");
-    curl_easy_setopt(handle, CURLOPT_ACCEPT_ENCODING, "");  // gzip and friends, decoded by libcurl
-    curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(handle, CURLOPT_WRITEDATA, &attempt.transfer);
-    curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(handle, CURLOPT_HEADERDATA, &attempt.transfer);
+    curl().easy_setopt(handle, CURLOPT_URL, text.c_str());
+    curl().easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
+    curl().easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 0L);
+    curl().easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl().easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+    curl().easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(limits.connect_timeout.count() * 1000));
+    curl().easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(limits.total_timeout.count() * 1000));
+    curl().easy_setopt(handle, CURLOPT_USERAGENT, "envpin (catalog update)");
+    curl().easy_setopt(handle, CURLOPT_ACCEPT_ENCODING, "");  // gzip and friends, decoded by libcurl
+    curl().easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
+    curl().easy_setopt(handle, CURLOPT_WRITEDATA, &attempt.transfer);
+    curl().easy_setopt(handle, CURLOPT_HEADERFUNCTION, on_header);
+    curl().easy_setopt(handle, CURLOPT_HEADERDATA, &attempt.transfer);
     if (!range.empty())
-        curl_easy_setopt(handle, CURLOPT_RANGE, range.c_str());
-    attempt.code = curl_easy_perform(handle);
-    curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &attempt.status);
+        curl().easy_setopt(handle, CURLOPT_RANGE, range.c_str());
+    attempt.code = curl().easy_perform(handle);
+    curl().easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &attempt.status);
     return attempt;
 }
 
@@ -155,7 +216,7 @@ std::unexpected<Error> transfer_error(const Attempt& attempt, const Url& url, co
     if (attempt.code == CURLE_OPERATION_TIMEDOUT)
         return fail(ErrorCode::timeout, "{}: no complete answer within {} s", url.text(), limits.total_timeout.count());
     if (attempt.code != CURLE_OK)
-        return fail(ErrorCode::network, "{}: {} (after {} tries)", url.text(), curl_easy_strerror(attempt.code), tried);
+        return fail(ErrorCode::network, "{}: {} (after {} tries)", url.text(), curl().easy_strerror(attempt.code), tried);
     return fail(ErrorCode::network, "{}: the server answered HTTP {}{}", url.text(), attempt.status,
                 tried > 1 ? fmt::format(" ({} tries)", tried) : std::string());
 }
@@ -175,7 +236,8 @@ Attempt transfer_with_retries(const HttpRequest& request, const Url& url, const 
 
 Expected<HttpResponse> http_get(const HttpRequest& request, const HttpLimits& limits)
 {
-    global_init_once();
+    if (const auto& api = curl_api(); !api)
+        return std::unexpected(api.error());
     Url url = request.url;
     for (int redirects = 0;; ++redirects) {
         int tried = 0;

@@ -12,8 +12,10 @@ out=$1; shift
 command -v patchelf >/dev/null || { echo "bundle: patchelf is needed (apt-get install patchelf)" >&2; exit 2; }
 rm -rf "$out"; mkdir -p "$out/bin" "$out/lib"
 system='^(linux-vdso|ld-linux|libc\.so|libm\.so|libdl\.so|libpthread\.so|librt\.so|libresolv\.so|libstdc\+\+\.so|libgcc_s\.so|libcuda\.so|libnvidia)'
-for binary in "$@"; do
-  cp -L "$binary" "$out/bin/"
+# libcurl is loaded on first use (dlopen), so ldd does not list it: bundled with what it loads.
+curl=$(ldconfig -p | awk '$1 == "libcurl.so.4" {print $NF; exit}')
+for binary in "$@" ${curl:+"$curl"}; do
+  if [ "$binary" = "$curl" ]; then cp -Ln "$curl" "$out/lib/libcurl.so.4"; else cp -L "$binary" "$out/bin/"; fi
   ldd "$binary" | awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}' | while read -r name path; do
     [[ $name =~ $system ]] || cp -Ln "$path" "$out/lib/$name"
   done
