@@ -317,6 +317,70 @@ long long wall_clock_ns()
 
 namespace {
 
+// Which files the stat cache vouches for (their digests taken from it), which must be read
+// (`todo`, with their bytes), and, when asked, the cached files the walk did not find as files
+// (`gone`): a merge of two sorted lists, in slices on all cores.
+struct CacheMatch {
+    std::vector<size_t> todo;
+    long long bytes = 0;
+    std::vector<std::string> gone;
+};
+
+CacheMatch match_cache(Observation& observation, const StatCache& cache, bool list_gone, unsigned threads)
+{
+    auto& entries = observation.manifest.entries;
+    constexpr size_t slice = 8192;
+    const size_t slices = (entries.size() + slice - 1) / slice;
+    // The first row that does not sort before slice s's first entry.
+    const auto rows_from = [&](size_t s) {
+        if (s == 0)
+            return cache.begin();
+        if (s >= slices)
+            return cache.end();
+        return std::ranges::lower_bound(cache, std::string_view(entries[s * slice].path), {},
+                                        [](const CachedFile& row) { return std::string_view(row.path); });
+    };
+    std::vector<CacheMatch> found(slices);
+    (void)parallel_for(slices, threads, [&](size_t s, unsigned) -> Expected<void> {
+        auto& out = found[s];
+        auto row = rows_from(s);
+        const auto rows_end = rows_from(s + 1);
+        const auto left_out = [&](const CachedFile& gone_row) {
+            if (list_gone)
+                out.gone.push_back(gone_row.path);
+        };
+        for (size_t i = s * slice; i < std::min(entries.size(), (s + 1) * slice); ++i) {
+            auto& entry = entries[i];
+            if (entry.kind != EntryKind::file)
+                continue;
+            for (; row != rows_end && row->path < entry.path; ++row)
+                left_out(*row);
+            if (row != rows_end && row->path == entry.path) {
+                const bool same = stamp_matches(row->hash.stamp, observation.stamps[i]);
+                if (same) {
+                    entry.digest = row->hash.digest;
+                    observation.from_cache[i] = 1;
+                }
+                ++row;  // this file's row, used or not: never reported as gone
+                if (same)
+                    continue;
+            }
+            out.todo.push_back(i);
+            out.bytes += entry.size;
+        }
+        for (; row != rows_end; ++row)
+            left_out(*row);
+        return {};
+    });
+    CacheMatch all;
+    for (auto& part : found) {
+        all.todo.insert(all.todo.end(), part.todo.begin(), part.todo.end());
+        all.bytes += part.bytes;
+        std::ranges::move(part.gone, std::back_inserter(all.gone));
+    }
+    return all;
+}
+
 Expected<Observation> observe_scanned(int root_fd, const std::filesystem::path& root, Scan scan,
                                       const StatCache& cache, const ObserveOptions& options)
 {
@@ -332,28 +396,10 @@ Expected<Observation> observe_scanned(int root_fd, const std::filesystem::path& 
     observation.stamps = std::move(scan.stamps);
     observation.hashed.assign(observation.manifest.entries.size(), 0);
     observation.from_cache.assign(observation.manifest.entries.size(), 0);
-    std::vector<size_t> todo;
-    long long bytes_total = 0;
-    std::vector<std::string> gone;  // cached files the walk did not find (for on_changed_paths)
-    auto cached = cache.begin();  // both sorted by path: a merge, no hashing
-    for (size_t i = 0; i < observation.manifest.entries.size(); ++i) {
-        auto& entry = observation.manifest.entries[i];
-        if (entry.kind != EntryKind::file)
-            continue;
-        for (; cached != cache.end() && cached->path < entry.path; ++cached)
-            if (options.on_changed_paths)
-                gone.push_back(cached->path);
-        if (cached != cache.end() && cached->path == entry.path && stamp_matches(cached->hash.stamp, observation.stamps[i])) {
-            entry.digest = cached->hash.digest;
-            observation.from_cache[i] = 1;
-            continue;
-        }
-        todo.push_back(i);
-        bytes_total += entry.size;
-    }
+    auto [todo, bytes_total, gone] = traced("match stat cache", [&] {
+        return match_cache(observation, cache, static_cast<bool>(options.on_changed_paths), options.threads);
+    });
     if (options.on_changed_paths) {
-        for (; cached != cache.end(); ++cached)
-            gone.push_back(cached->path);
         for (const size_t i : todo)
             gone.push_back(observation.manifest.entries[i].path);
         options.on_changed_paths(gone);

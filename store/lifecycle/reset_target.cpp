@@ -4,7 +4,10 @@
 #include <iterator>
 #include <map>
 
+#include <fmt/ranges.h>
+
 #include "base/trace.hpp"
+#include "store/core/parallel.hpp"
 
 namespace envpin::store {
 namespace {
@@ -50,6 +53,7 @@ void TargetReading::prefetch(const std::vector<std::string>& paths)
     std::set<std::string> shards{"env"};  // a part is read with "env", where "." and every shard's parents are
     for (const auto& path : paths)
         shards.insert(file_shard_of(path));
+    trace_note(fmt::format("shards the unsaved changes touch: {}", fmt::join(shards, ", ")));
     prefetched_ = std::async(std::launch::async, [this, shards = std::move(shards)]() -> Expected<Shards> {
         return traced("read changed shards (beside)", [&]() -> Expected<Shards> {
             return Shards{shards, ENVPIN_TRY(store_.manifest_texts(target_, shards))};
@@ -70,22 +74,52 @@ void merge_in(Manifest& into, Manifest& from, const std::set<std::string>& take)
     std::ranges::inplace_merge(into.entries, into.entries.begin() + middle, {}, &ManifestEntry::path);
 }
 
-// The live entries of each shard in `shards`, in path order.
-std::map<std::string, std::vector<const ManifestEntry*>> live_by_shard(const Manifest& live, const std::set<std::string>& shards)
+// The shard of each live entry, worked out once, on all cores.
+std::vector<std::string> shards_of(const Manifest& live)
+{
+    std::vector<std::string> shards(live.entries.size());
+    constexpr size_t slice = 8192;
+    (void)parallel_for((shards.size() + slice - 1) / slice, 0, [&](size_t s, unsigned) -> Expected<void> {
+        for (size_t i = s * slice; i < std::min(shards.size(), (s + 1) * slice); ++i)
+            shards[i] = file_shard_of(live.entries[i].path);
+        return {};
+    });
+    return shards;
+}
+
+// The live entries of each shard in `take`, in path order.
+std::map<std::string, std::vector<const ManifestEntry*>> live_by_shard(const Manifest& live, const std::vector<std::string>& shard_of,
+                                                                       const std::set<std::string>& take)
 {
     std::map<std::string, std::vector<const ManifestEntry*>> found;
-    for (const auto& name : shards)
+    for (const auto& name : take)
         found[name];
-    for (const auto& entry : live.entries)
-        if (auto shard = found.find(file_shard_of(entry.path)); shard != found.end())
-            shard->second.push_back(&entry);
+    for (size_t i = 0; i < live.entries.size(); ++i)
+        if (auto shard = found.find(shard_of[i]); shard != found.end())
+            shard->second.push_back(&live.entries[i]);
     return found;
+}
+
+// Which live entries the plan compares (see keep_part), on all cores.
+std::vector<char> live_to_keep(const Manifest& live, const std::vector<std::string>& shard_of, const TargetPart& part)
+{
+    std::vector<char> keep(live.entries.size(), 0);
+    constexpr size_t slice = 8192;
+    (void)parallel_for((keep.size() + slice - 1) / slice, 0, [&](size_t s, unsigned) -> Expected<void> {
+        for (size_t i = s * slice; i < std::min(keep.size(), (s + 1) * slice); ++i) {
+            const auto& shard = shard_of[i];
+            keep[i] = part.shards->contains(shard) &&
+                      (!part.compared.contains(shard) || std::ranges::binary_search(part.changed_paths, live.entries[i].path));
+        }
+        return {};
+    });
+    return keep;
 }
 
 }  // namespace
 
 Expected<void> TargetReading::take_prefetched(TargetPart& part, Shards& prefetched, const std::set<std::string>& take,
-                                              const Manifest* live)
+                                              const Manifest* live, const std::vector<std::string>& live_shards)
 {
     if (!live || !prefetched.texts.sharded) {  // nothing to compare with: parsed whole
         auto manifest = ENVPIN_TRY(Store::manifest_from_texts(prefetched.texts, target_));
@@ -94,12 +128,12 @@ Expected<void> TargetReading::take_prefetched(TargetPart& part, Shards& prefetch
     }
     // Compared line by line with the live tree: only what differs is parsed and kept.
     return traced("compare changed shards", [&]() -> Expected<void> {
-        auto live_shards = live_by_shard(*live, take);
+        auto by_shard = live_by_shard(*live, live_shards, take);
         Manifest changed;
         for (const auto& text : prefetched.texts.files) {
             if (!take.contains(text.name))
                 continue;
-            auto changes = shard_changes(text, live_shards[text.name], part.manifest.entries);
+            auto changes = shard_changes(text, by_shard[text.name], part.manifest.entries);
             if (!changes)
                 return std::unexpected(Store::corrupt_manifest(std::move(changes.error()), target_));
             std::ranges::move(changes->target, std::back_inserter(changed.entries));
@@ -121,7 +155,7 @@ Expected<TargetPart> TargetReading::finish(const std::optional<SnapshotInfo>& fr
         if (auto shards = prefetched_.get())  // a failed read here is done again below
             prefetched = std::move(*shards);
     if (!early.read)
-        return TargetPart{std::move(early.manifest), std::nullopt, {}, {}};
+        return TargetPart{std::move(early.manifest), std::nullopt, {}, {}, {}};
     std::optional<ShardIds> from_ids;
     if (from && base_ && from->id == base_->id)
         from_ids = early.base_ids;
@@ -129,16 +163,17 @@ Expected<TargetPart> TargetReading::finish(const std::optional<SnapshotInfo>& fr
         from_ids = ENVPIN_TRY(store_.shard_ids(*from));
     auto needed = differing(early.target_ids, from_ids);
     if (!needed)
-        return TargetPart{ENVPIN_TRY(store_.manifest_apart(target_)), std::nullopt, {}, {}};
+        return TargetPart{ENVPIN_TRY(store_.manifest_apart(target_)), std::nullopt, {}, {}, {}};
     // Each needed shard from the early read, else from the prefetch, else read now.
     std::erase_if(early.manifest.entries, [&](const ManifestEntry& entry) { return !needed->contains(file_shard_of(entry.path)); });
-    TargetPart part{std::move(early.manifest), needed, {}, {}};
+    TargetPart part{std::move(early.manifest), needed, {}, {}, {}};
+    const auto live_shards = live ? shards_of(*live) : std::vector<std::string>();
     std::set<std::string> missing;
     std::ranges::set_difference(*needed, *early.read, std::inserter(missing, missing.end()));
     if (prefetched && !missing.empty()) {
         std::set<std::string> take;
         std::ranges::set_intersection(missing, prefetched->read, std::inserter(take, take.end()));
-        ENVPIN_TRY(take_prefetched(part, *prefetched, take, live));
+        ENVPIN_TRY(take_prefetched(part, *prefetched, take, live, live_shards));
         std::erase_if(missing, [&](const std::string& shard) { return take.contains(shard); });
     }
     if (!missing.empty()) {  // the unsaved changes touched shards nobody read yet
@@ -147,6 +182,8 @@ Expected<TargetPart> TargetReading::finish(const std::optional<SnapshotInfo>& fr
         auto rest = ENVPIN_TRY(traced("read target shards", [&] { return store_.manifest_part(target_, with_env); }));
         merge_in(part.manifest, rest, missing);
     }
+    if (live)
+        part.keep_live = live_to_keep(*live, live_shards, part);
     return part;
 }
 
@@ -154,12 +191,23 @@ void keep_part(Manifest& live, const TargetPart& part)
 {
     if (!part.shards)
         return;
-    std::erase_if(live.entries, [&](const ManifestEntry& entry) {
-        const auto shard = file_shard_of(entry.path);
-        if (!part.shards->contains(shard))
-            return true;
-        return part.compared.contains(shard) && !std::ranges::binary_search(part.changed_paths, entry.path);
-    });
+    if (part.keep_live.size() != live.entries.size()) {  // not the manifest finish() saw
+        std::erase_if(live.entries, [&](const ManifestEntry& entry) {
+            const auto shard = file_shard_of(entry.path);
+            return !part.shards->contains(shard) ||
+                   (part.compared.contains(shard) && !std::ranges::binary_search(part.changed_paths, entry.path));
+        });
+        return;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < live.entries.size(); ++i) {
+        if (part.keep_live[i] == 0)
+            continue;
+        if (kept != i)
+            live.entries[kept] = std::move(live.entries[i]);
+        ++kept;
+    }
+    live.entries.resize(kept);
 }
 
 }  // namespace envpin::store

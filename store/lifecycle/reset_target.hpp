@@ -20,6 +20,8 @@ struct TargetPart {
     // entries that differ, and `changed_paths` (sorted) every path that differs, either side.
     std::set<std::string> compared;
     std::vector<std::string> changed_paths;
+    // Parallel to the live manifest finish() was given: 1 for each entry keep_part keeps.
+    std::vector<char> keep_live;
 };
 
 // Reads beside the rest of the reset: starts at once with what differs from `base` (the
@@ -59,11 +61,13 @@ private:
     std::future<Expected<Shards>> prefetched_;
 
     // Puts the prefetched shards `take` into `part`.
-    Expected<void> take_prefetched(TargetPart& part, Shards& prefetched, const std::set<std::string>& take, const Manifest* live);
+    Expected<void> take_prefetched(TargetPart& part, Shards& prefetched, const std::set<std::string>& take, const Manifest* live,
+                                   const std::vector<std::string>& live_shards);
 };
 
 // Drops the entries of `live` outside the part's shards (a whole part keeps all), and in its
-// compared shards those that do not differ.
+// compared shards those that do not differ (by the mask finish() made, when `live` is the
+// manifest it was given).
 void keep_part(Manifest& live, const TargetPart& part);
 
 }  // namespace envpin::store

@@ -343,6 +343,8 @@ TEST_F(ResetTest, UnsavedDriftIsSnapshottedFirstAndCanBeRestored)
     EXPECT_EQ(reset.json()["saved"], "train@3");
     EXPECT_EQ(picture(venv), first);
     EXPECT_NE(reset.err.find("read changed shards (beside)"), std::string::npos) << reset.err;
+    EXPECT_NE(reset.err.find("shards the unsaved changes touch: env, site-packages-m\n"), std::string::npos)
+        << reset.err;
     EXPECT_EQ(reset.err.find("read target shards"), std::string::npos) << reset.err;
     EXPECT_EQ(envpin({"log", "train", "--json"}).json()["snapshots"][0]["reason"], "pre-reset");
     // The reset itself is undone by another reset.
@@ -371,6 +373,8 @@ TEST_F(ResetTest, ChangesInShardsTheTargetDoesNotDifferInComeBackToo)
     EXPECT_EQ(reset.json()["saved"], "train@3");
     EXPECT_EQ(picture(venv), first);
     EXPECT_NE(reset.err.find("read changed shards (beside)"), std::string::npos) << reset.err;
+    EXPECT_NE(reset.err.find("shards the unsaved changes touch: env, site-packages-o, site-packages-z\n"), std::string::npos)
+        << reset.err;
     EXPECT_EQ(reset.err.find("read target shards"), std::string::npos) << reset.err;
     EXPECT_EQ(envpin({"status", "train", "--exit-code"}).exit_code, 0);
     // And forward again, to the drift saved before the reset and then to @2.
@@ -405,6 +409,8 @@ TEST_F(ResetTest, EveryKindOfChangeInOneLargeShardComesBack)
     EXPECT_EQ(reset.json()["saved"], "train@3");
     EXPECT_EQ(picture(venv), second);
     EXPECT_NE(reset.err.find("compare changed shards"), std::string::npos) << reset.err;
+    // Only bulk's shard, not every shard of the files the stat cache vouched for.
+    EXPECT_NE(reset.err.find("shards the unsaved changes touch: env, site-packages-b\n"), std::string::npos) << reset.err;
     EXPECT_EQ(envpin({"status", "train", "--exit-code"}).exit_code, 0);
     ASSERT_EQ(envpin({"reset", "train", "train@3", "--force"}).exit_code, 0);
     EXPECT_EQ(picture(venv), with_drift);
