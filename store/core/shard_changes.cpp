@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <optional>
 #include <span>
 
 #include "store/core/manifest.hpp"
@@ -28,19 +30,33 @@ Expected<ManifestEntry> parse_line(std::string_view line, size_t number)
     return std::move(parsed.front());
 }
 
-bool prints_as(const ManifestEntry& entry, std::string_view line, std::string& scratch)
-{
-    scratch.clear();
-    print_file_entry(scratch, entry);
-    return scratch == line;
-}
+// The line of live entry i, printed once however many lines are compared with it (after a
+// removed package, thousands of target lines meet the same live entry).
+class LiveLines {
+public:
+    explicit LiveLines(Live live) : live_(live) {}
+    bool prints_as(size_t i, std::string_view line)
+    {
+        if (printed_for_ != i) {
+            printed_.clear();
+            print_file_entry(printed_, *live_[i]);
+            printed_for_ = i;
+        }
+        return printed_ == line;
+    }
+
+private:
+    Live live_;
+    std::string printed_;
+    size_t printed_for_ = SIZE_MAX;
+};
 
 // The lines of `piece` against the live entries [begin, end) that sort among them, in step:
 // `equal[i]` is set for each live entry i that a line prints.
 Expected<PieceChanges> compare_piece(const EntryPiece& piece, Live live, size_t begin, size_t end, std::vector<char>& equal)
 {
     PieceChanges changes;
-    std::string scratch;
+    LiveLines lines(live);
     auto body = piece.lines;
     size_t i = begin;
     for (size_t number = piece.first_line; !body.empty(); ++number) {
@@ -49,7 +65,7 @@ Expected<PieceChanges> compare_piece(const EntryPiece& piece, Live live, size_t 
             return fail(ErrorCode::bad_input, "line {}: missing final newline", number);
         const auto line = body.substr(0, newline + 1);
         body.remove_prefix(newline + 1);
-        if (i < end && prints_as(*live[i], line, scratch)) {
+        if (i < end && lines.prints_as(i, line)) {
             equal[i++] = 1;
             continue;
         }
@@ -57,7 +73,7 @@ Expected<PieceChanges> compare_piece(const EntryPiece& piece, Live live, size_t 
         for (; i < end && live[i]->path < entry.path; ++i)
             changes.paths.push_back(live[i]->path);
         if (i < end && live[i]->path == entry.path) {
-            if (prints_as(*live[i], line, scratch)) {
+            if (lines.prints_as(i, line)) {
                 equal[i++] = 1;
                 continue;
             }
@@ -109,12 +125,18 @@ const ManifestEntry* unchanged_below(Live live, const std::vector<char>& equal, 
     return nullptr;
 }
 
-// validate_entries' rules for the entries that differ: their parents are among them, among
-// the live entries the target holds unchanged, or among `outside`.
-Expected<void> check_changes(const ShardChanges& changes, std::string_view shard, Live live, const std::vector<char>& equal,
-                             const std::vector<ManifestEntry>& outside)
-{
-    const auto directory_at = [&](std::string_view path) {
+// What check_changes looks entries up in.
+struct ChangeContext {
+    const ShardChanges& changes;
+    std::string_view shard;
+    Live live;
+    const std::vector<char>& equal;
+    const std::vector<ManifestEntry>& outside;
+
+    // Whether the target holds `path` as a directory: among the changes, the live entries it
+    // holds unchanged, or `outside`.
+    bool directory_at(std::string_view path) const
+    {
         if (const auto* entry = find_in(changes.target, path))
             return entry->kind == EntryKind::directory;
         const auto found = std::ranges::lower_bound(live, path, {}, [](const ManifestEntry* entry) { return std::string_view(entry->path); });
@@ -122,25 +144,50 @@ Expected<void> check_changes(const ShardChanges& changes, std::string_view shard
             return equal[static_cast<size_t>(found - live.begin())] != 0 && (*found)->kind == EntryKind::directory;
         const auto* entry = find_in(outside, path);
         return entry != nullptr && entry->kind == EntryKind::directory;
-    };
-    for (size_t i = 0; i < changes.target.size(); ++i) {
-        const auto& entry = changes.target[i];
-        auto where = [&] { return fmt::format("shard '{}': entry '{}'", shard, escape_field(entry.path)); };
-        if (i > 0 && !(changes.target[i - 1].path < entry.path))
-            return fail(ErrorCode::bad_input, "{}: entries are not sorted and unique", where());
-        if (auto checked = check_entry(entry); !checked)
-            return std::unexpected(checked.error().with_context(where()));
-        if (const auto belongs = file_shard_of(entry.path); belongs != shard)
-            return fail(ErrorCode::bad_input, "{}: belongs in shard '{}'", where(), belongs);
-        if (entry.path == "." || !directory_at(parent_of(entry.path)))
-            return fail(ErrorCode::bad_input, "{}: its parent is not a directory of the environment (a path "
-                                              "through a symlink or a file could escape it)", where());
-        if (entry.kind != EntryKind::directory)
-            if (const auto* below = unchanged_below(live, equal, entry.path))
-                return fail(ErrorCode::bad_input, "shard '{}': entry '{}': its parent is not a directory of the environment "
-                                                  "(a path through a symlink or a file could escape it)",
-                            shard, escape_field(below->path));
     }
+};
+
+// validate_entries' rules for changes.target[i].
+Expected<void> check_change(const ChangeContext& context, size_t i)
+{
+    const auto& target = context.changes.target;
+    const auto& entry = target[i];
+    auto where = [&] { return fmt::format("shard '{}': entry '{}'", context.shard, escape_field(entry.path)); };
+    if (i > 0 && !(target[i - 1].path < entry.path))
+        return fail(ErrorCode::bad_input, "{}: entries are not sorted and unique", where());
+    if (auto checked = check_entry(entry); !checked)
+        return std::unexpected(checked.error().with_context(where()));
+    if (const auto belongs = file_shard_of(entry.path); belongs != context.shard)
+        return fail(ErrorCode::bad_input, "{}: belongs in shard '{}'", where(), belongs);
+    if (entry.path == "." || !context.directory_at(parent_of(entry.path)))
+        return fail(ErrorCode::bad_input, "{}: its parent is not a directory of the environment (a path "
+                                          "through a symlink or a file could escape it)", where());
+    if (entry.kind != EntryKind::directory)
+        if (const auto* below = unchanged_below(context.live, context.equal, entry.path))
+            return fail(ErrorCode::bad_input, "shard '{}': entry '{}': its parent is not a directory of the environment "
+                                              "(a path through a symlink or a file could escape it)",
+                        context.shard, escape_field(below->path));
+    return {};
+}
+
+// validate_entries' rules for the entries that differ, in chunks on all cores (a removed
+// package makes thousands); the problem reported is the first in path order.
+Expected<void> check_changes(const ChangeContext& context)
+{
+    constexpr size_t chunk = 4096;
+    const size_t count = context.changes.target.size();
+    std::vector<std::optional<Error>> problems((count + chunk - 1) / chunk);
+    (void)parallel_for(problems.size(), 0, [&](size_t c, unsigned) -> Expected<void> {
+        for (size_t i = c * chunk; i < std::min(count, (c + 1) * chunk); ++i)
+            if (auto checked = check_change(context, i); !checked) {
+                problems[c] = std::move(checked.error());
+                break;
+            }
+        return {};
+    });
+    for (auto& problem : problems)
+        if (problem)
+            return std::unexpected(std::move(*problem));
     return {};
 }
 
@@ -164,7 +211,7 @@ Expected<ShardChanges> shard_changes(const FileShard& shard, Live live, const st
         std::ranges::move(piece->target, std::back_inserter(changes.target));
         std::ranges::move(piece->paths, std::back_inserter(changes.paths));
     }
-    ENVPIN_TRY(check_changes(changes, shard.name, live, equal, outside));
+    ENVPIN_TRY(check_changes({changes, shard.name, live, equal, outside}));
     return changes;
 }
 
