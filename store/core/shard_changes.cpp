@@ -22,6 +22,7 @@ using Live = std::span<const ManifestEntry* const>;
 struct PieceChanges {
     std::vector<ManifestEntry> target;
     std::vector<std::string> paths;
+    std::string first_path, last_path;  // of its first and last lines
 };
 
 Expected<ManifestEntry> parse_line(std::string_view line, size_t number)
@@ -52,13 +53,25 @@ private:
 };
 
 // The lines of `piece` against the live entries [begin, end) that sort among them, in step:
-// `equal[i]` is set for each live entry i that a line prints.
+// `equal[i]` is set for each live entry i that a line prints. The lines' order is checked as
+// validate_entries checks entries' (an equal line's path is its live entry's).
 Expected<PieceChanges> compare_piece(const EntryPiece& piece, Live live, size_t begin, size_t end, std::vector<char>& equal)
 {
     PieceChanges changes;
     LiveLines lines(live);
     auto body = piece.lines;
     size_t i = begin;
+    std::string_view previous;  // the last line's path: in `live`, or in `held`
+    std::string held;
+    bool first = true;
+    const auto in_order = [&](std::string_view path, size_t number) -> Expected<void> {
+        if (first)
+            changes.first_path = path;
+        else if (!(previous < path))
+            return fail(ErrorCode::bad_input, "line {}: entries are not sorted and unique", number);
+        first = false;
+        return {};
+    };
     for (size_t number = piece.first_line; !body.empty(); ++number) {
         const auto newline = body.find('\n');
         if (newline == std::string_view::npos)
@@ -66,12 +79,17 @@ Expected<PieceChanges> compare_piece(const EntryPiece& piece, Live live, size_t 
         const auto line = body.substr(0, newline + 1);
         body.remove_prefix(newline + 1);
         if (i < end && lines.prints_as(i, line)) {
+            ENVPIN_TRY(in_order(live[i]->path, number));
+            previous = live[i]->path;
             equal[i++] = 1;
             continue;
         }
         auto entry = ENVPIN_TRY(parse_line(line, number));
         for (; i < end && live[i]->path < entry.path; ++i)
             changes.paths.push_back(live[i]->path);
+        ENVPIN_TRY(in_order(entry.path, number));
+        held = entry.path;
+        previous = held;
         if (i < end && live[i]->path == entry.path) {
             if (lines.prints_as(i, line)) {
                 equal[i++] = 1;
@@ -84,6 +102,7 @@ Expected<PieceChanges> compare_piece(const EntryPiece& piece, Live live, size_t 
     }
     for (; i < end; ++i)
         changes.paths.push_back(live[i]->path);
+    changes.last_path = previous;
     return changes;
 }
 
@@ -197,6 +216,12 @@ Expected<ShardChanges> shard_changes(const FileShard& shard, Live live, const st
 {
     constexpr size_t piece_bytes = size_t{64} << 10;
     const auto pieces = ENVPIN_TRY_CTX(fmt::format("shard '{}'", shard.name), cut_file_entries(shard.text, piece_bytes));
+    ShardChanges changes;
+    if (pieces.empty()) {  // a shard without entries: every live one differs
+        for (const auto* entry : live)
+            changes.paths.push_back(entry->path);
+        return changes;
+    }
     const auto starts = ENVPIN_TRY_CTX(fmt::format("shard '{}'", shard.name), live_starts(pieces, live));
     std::vector<char> equal(live.size(), 0);
     std::vector<Expected<PieceChanges>> found(pieces.size());
@@ -204,10 +229,13 @@ Expected<ShardChanges> shard_changes(const FileShard& shard, Live live, const st
         found[p] = compare_piece(pieces[p], live, starts[p], starts[p + 1], equal);
         return {};
     }));
-    ShardChanges changes;
-    for (auto& piece : found) {
+    for (size_t p = 0; p < found.size(); ++p) {
+        auto& piece = found[p];
         if (!piece)
             return std::unexpected(piece.error().with_context(fmt::format("shard '{}'", shard.name)));
+        if (p > 0 && !(found[p - 1]->last_path < piece->first_path))
+            return fail(ErrorCode::bad_input, "shard '{}': line {}: entries are not sorted and unique", shard.name,
+                        pieces[p].first_line);
         std::ranges::move(piece->target, std::back_inserter(changes.target));
         std::ranges::move(piece->paths, std::back_inserter(changes.paths));
     }

@@ -177,6 +177,53 @@ TEST(ShardChanges, ALiveTreeWithoutTheShardTakesItWhole)
     EXPECT_EQ(changes->target, target);
 }
 
+TEST(ShardChanges, AShardWithoutEntriesRemovesEveryLiveOne)
+{
+    const auto live = torch_shard(2);
+    const auto changes = shard_changes({"site-packages-t", "envpin-files 1\n"}, pointers(live), outside());
+    ASSERT_TRUE(changes) << changes.error().describe();
+    EXPECT_TRUE(changes->target.empty());
+    EXPECT_EQ(changes->paths, expected_changes(live, {}).paths);
+}
+
+// Order is checked over every line, the unparsed equal ones too: a second line for a path whose
+// first line was equal to the tree's, or lines out of order across a piece's edge, are refused.
+TEST(ShardChanges, RefusesDuplicatedAndUnsortedLinesBesideEqualOnes)
+{
+    const auto live = torch_shard();
+    {
+        auto text = text_of(live);
+        auto duplicate = live[500];
+        ASSERT_EQ(duplicate.kind, EntryKind::file);
+        duplicate.digest = sha256_of("another");
+        std::string line;
+        for (const auto& shard : print_file_shards({directory("."), duplicate}))
+            if (shard.name == "site-packages-t")
+                line = shard.text.substr(shard.text.find('\n') + 1);
+        ASSERT_FALSE(line.empty());
+        const auto after = text.text.find(live[500].path + "\n");
+        ASSERT_NE(after, std::string::npos);
+        text.text.insert(after + live[500].path.size() + 1, line);
+        const auto changes = shard_changes(text, pointers(live), outside());
+        ASSERT_FALSE(changes);
+        EXPECT_NE(changes.error().describe().find("not sorted and unique"), std::string::npos) << changes.error().describe();
+    }
+    {
+        auto swapped = live;  // the last two entries swapped: the end of the last piece
+        std::swap(swapped[swapped.size() - 1], swapped[swapped.size() - 2]);
+        const auto changes = shard_changes(text_of(swapped), pointers(live), outside());
+        ASSERT_FALSE(changes);
+        EXPECT_NE(changes.error().describe().find("not sorted and unique"), std::string::npos) << changes.error().describe();
+    }
+    {
+        auto moved = live;  // an entry from the end moved to the start: out of order across pieces
+        std::rotate(moved.begin(), moved.end() - 1, moved.end());
+        const auto changes = shard_changes(text_of(moved), pointers(live), outside());
+        ASSERT_FALSE(changes);
+        EXPECT_NE(changes.error().describe().find("not sorted and unique"), std::string::npos) << changes.error().describe();
+    }
+}
+
 TEST(ShardChanges, AMalformedLineNamesTheShardAndTheLine)
 {
     const auto live = torch_shard();
