@@ -90,6 +90,17 @@ size_t refresh_linked_stamps(Observation& observation);
 // cache or was read in this run. A file modified just before it was read is left out ("racy", as
 // in git): a second write within the filesystem's timestamp granularity would leave its stamp
 // unchanged, so it is read again next time. Paths that are no longer files have no row.
+// The walk's entries against the stat cache, a merge of two sorted lists in slices on all
+// cores: each file the cache vouches for takes its digest and `from_cache`; the others must
+// be read (`todo`, with their bytes); when asked, `gone` lists the cached files the walk did
+// not find as files (so a caller learns what changed before any file is read).
+struct CacheMatch {
+    std::vector<size_t> todo;
+    long long bytes = 0;
+    std::vector<std::string> gone;
+};
+[[nodiscard]] CacheMatch match_cache(Observation& observation, const StatCache& cache, bool list_gone, unsigned threads);
+
 [[nodiscard]] StatCache cache_after(const Observation& observation);
 
 // cache_after(observation)'s rows that differ from `before` (diff_rows), without building it: a

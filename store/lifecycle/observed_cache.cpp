@@ -1,6 +1,11 @@
-// The stat cache as an observation leaves it (store/lifecycle/observe.hpp): cache_after and
-// cache_delta.
+// The stat cache against an observation (store/lifecycle/observe.hpp): match_cache as the walk
+// meets it, cache_after and cache_delta as the observation leaves it.
 #include "store/lifecycle/observe.hpp"
+
+#include <algorithm>
+#include <iterator>
+
+#include "store/core/parallel.hpp"
 
 namespace envpin::store {
 namespace {
@@ -17,6 +22,61 @@ RowView known_row(const Observation& observation, size_t i)
 }
 
 }  // namespace
+
+CacheMatch match_cache(Observation& observation, const StatCache& cache, bool list_gone, unsigned threads)
+{
+    auto& entries = observation.manifest.entries;
+    constexpr size_t slice = 8192;
+    const size_t slices = (entries.size() + slice - 1) / slice;
+    // The first row that does not sort before slice s's first entry.
+    const auto rows_from = [&](size_t s) {
+        if (s == 0)
+            return cache.begin();
+        if (s >= slices)
+            return cache.end();
+        return std::ranges::lower_bound(cache, std::string_view(entries[s * slice].path), {},
+                                        [](const CachedFile& row) { return std::string_view(row.path); });
+    };
+    std::vector<CacheMatch> found(slices);
+    (void)parallel_for(slices, threads, [&](size_t s, unsigned) -> Expected<void> {
+        auto& out = found[s];
+        auto row = rows_from(s);
+        const auto rows_end = rows_from(s + 1);
+        const auto left_out = [&](const CachedFile& gone_row) {
+            if (list_gone)
+                out.gone.push_back(gone_row.path);
+        };
+        for (size_t i = s * slice; i < std::min(entries.size(), (s + 1) * slice); ++i) {
+            auto& entry = entries[i];
+            if (entry.kind != EntryKind::file)
+                continue;
+            for (; row != rows_end && row->path < entry.path; ++row)
+                left_out(*row);
+            if (row != rows_end && row->path == entry.path) {
+                const bool same = stamp_matches(row->hash.stamp, observation.stamps[i]);
+                if (same) {
+                    entry.digest = row->hash.digest;
+                    observation.from_cache[i] = 1;
+                }
+                ++row;  // this file's row, used or not: never reported as gone
+                if (same)
+                    continue;
+            }
+            out.todo.push_back(i);
+            out.bytes += entry.size;
+        }
+        for (; row != rows_end; ++row)
+            left_out(*row);
+        return {};
+    });
+    CacheMatch all;
+    for (auto& part : found) {
+        all.todo.insert(all.todo.end(), part.todo.begin(), part.todo.end());
+        all.bytes += part.bytes;
+        std::ranges::move(part.gone, std::back_inserter(all.gone));
+    }
+    return all;
+}
 
 StatCache cache_after(const Observation& observation)
 {
