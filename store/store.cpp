@@ -275,8 +275,7 @@ Expected<Manifest> Store::manifest_apart(const SnapshotInfo& snapshot) const
 
 Expected<Manifest> Store::manifest_part(const SnapshotInfo& snapshot, const std::set<std::string>& shards) const
 {
-    auto history = ENVPIN_TRY(History::open(root_ / "manifests.git", OpenMode::read_write));
-    return read_manifest(history, snapshot, &shards);
+    return manifest_from_texts(ENVPIN_TRY(manifest_texts(snapshot, shards)), snapshot);
 }
 
 Expected<std::optional<ShardIds>> Store::shard_ids(const SnapshotInfo& snapshot) const
@@ -288,9 +287,9 @@ Expected<std::optional<ShardIds>> Store::shard_ids(const SnapshotInfo& snapshot)
     return ids;
 }
 
-Expected<Manifest> Store::read_manifest(History& history, const SnapshotInfo& snapshot, const std::set<std::string>* shards)
+Expected<Manifest> Store::read_manifest(History& history, const SnapshotInfo& snapshot)
 {
-    auto texts = history.read(snapshot.commit, shards);
+    auto texts = history.read(snapshot.commit);
     if (!texts)
         return std::unexpected(as_corrupt(std::move(texts.error()), snapshot));
     return manifest_from_texts(*texts, snapshot);

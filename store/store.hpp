@@ -108,8 +108,7 @@ public:
     bool start_background(bool even_if_running = false) const;
 
 private:
-    [[nodiscard]] static Expected<Manifest> read_manifest(History& history, const SnapshotInfo& snapshot,
-                                                          const std::set<std::string>* shards = nullptr);
+    [[nodiscard]] static Expected<Manifest> read_manifest(History& history, const SnapshotInfo& snapshot);
     Store(std::filesystem::path root, Metadata metadata, History history, ObjectStore objects,
           std::optional<StoreLock> lock, std::filesystem::path background)
         : root_(std::move(root)), metadata_(std::move(metadata)), history_(std::move(history)),

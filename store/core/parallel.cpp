@@ -17,6 +17,14 @@ unsigned worker_count(unsigned threads, size_t count)
     return workers;
 }
 
+void for_each_slice(size_t count, size_t slice, unsigned threads, const std::function<void(size_t, size_t, size_t)>& job)
+{
+    (void)parallel_for((count + slice - 1) / slice, threads, [&](size_t s, unsigned) -> Expected<void> {
+        job(s, s * slice, std::min(count, (s + 1) * slice));
+        return {};
+    });
+}
+
 Expected<void> parallel_for(size_t count, unsigned threads,
                             const std::function<Expected<void>(size_t, unsigned)>& job,
                             const std::function<void()>& tick, std::chrono::milliseconds tick_interval)

@@ -40,6 +40,11 @@ struct PathKey {
 // separate cores.
 [[nodiscard]] std::vector<PathKey> merge_path_runs(std::vector<std::vector<PathKey>> runs);
 
+// Runs job(slice, begin, end) for the slices [begin, end) of `count` items, `slice` items each
+// (the last may be shorter), on `threads` workers (0: all cores): for loops over a manifest's
+// entries whose items are too small to be jobs one by one.
+void for_each_slice(size_t count, size_t slice, unsigned threads, const std::function<void(size_t, size_t, size_t)>& job);
+
 // Worker count for `threads` (0: hardware concurrency), never more than `count`, at least 1.
 [[nodiscard]] unsigned worker_count(unsigned threads, size_t count);
 

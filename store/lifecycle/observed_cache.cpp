@@ -38,7 +38,7 @@ CacheMatch match_cache(Observation& observation, const StatCache& cache, bool li
                                         [](const CachedFile& row) { return std::string_view(row.path); });
     };
     std::vector<CacheMatch> found(slices);
-    (void)parallel_for(slices, threads, [&](size_t s, unsigned) -> Expected<void> {
+    for_each_slice(entries.size(), slice, threads, [&](size_t s, size_t begin, size_t end) {
         auto& out = found[s];
         auto row = rows_from(s);
         const auto rows_end = rows_from(s + 1);
@@ -46,7 +46,7 @@ CacheMatch match_cache(Observation& observation, const StatCache& cache, bool li
             if (list_gone)
                 out.gone.push_back(gone_row.path);
         };
-        for (size_t i = s * slice; i < std::min(entries.size(), (s + 1) * slice); ++i) {
+        for (size_t i = begin; i < end; ++i) {
             auto& entry = entries[i];
             if (entry.kind != EntryKind::file)
                 continue;
@@ -67,7 +67,6 @@ CacheMatch match_cache(Observation& observation, const StatCache& cache, bool li
         }
         for (; row != rows_end; ++row)
             left_out(*row);
-        return {};
     });
     CacheMatch all;
     for (auto& part : found) {

@@ -78,11 +78,9 @@ void merge_in(Manifest& into, Manifest& from, const std::set<std::string>& take)
 std::vector<std::string> shards_of(const Manifest& live)
 {
     std::vector<std::string> shards(live.entries.size());
-    constexpr size_t slice = 8192;
-    (void)parallel_for((shards.size() + slice - 1) / slice, 0, [&](size_t s, unsigned) -> Expected<void> {
-        for (size_t i = s * slice; i < std::min(shards.size(), (s + 1) * slice); ++i)
+    for_each_slice(shards.size(), 8192, 0, [&](size_t, size_t begin, size_t end) {
+        for (size_t i = begin; i < end; ++i)
             shards[i] = file_shard_of(live.entries[i].path);
-        return {};
     });
     return shards;
 }
@@ -100,18 +98,20 @@ std::map<std::string, std::vector<const ManifestEntry*>> live_by_shard(const Man
     return found;
 }
 
-// Which live entries the plan compares (see keep_part), on all cores.
+// Whether the plan compares the live entry at `path`, of `shard` (see keep_part).
+bool compares(const TargetPart& part, const std::string& shard, const std::string& path)
+{
+    return part.shards->contains(shard) &&
+           (!part.compared.contains(shard) || std::ranges::binary_search(part.changed_paths, path));
+}
+
+// compares() for each live entry, on all cores.
 std::vector<char> live_to_keep(const Manifest& live, const std::vector<std::string>& shard_of, const TargetPart& part)
 {
     std::vector<char> keep(live.entries.size(), 0);
-    constexpr size_t slice = 8192;
-    (void)parallel_for((keep.size() + slice - 1) / slice, 0, [&](size_t s, unsigned) -> Expected<void> {
-        for (size_t i = s * slice; i < std::min(keep.size(), (s + 1) * slice); ++i) {
-            const auto& shard = shard_of[i];
-            keep[i] = part.shards->contains(shard) &&
-                      (!part.compared.contains(shard) || std::ranges::binary_search(part.changed_paths, live.entries[i].path));
-        }
-        return {};
+    for_each_slice(keep.size(), 8192, 0, [&](size_t, size_t begin, size_t end) {
+        for (size_t i = begin; i < end; ++i)
+            keep[i] = compares(part, shard_of[i], live.entries[i].path);
     });
     return keep;
 }
@@ -192,11 +192,7 @@ void keep_part(Manifest& live, const TargetPart& part)
     if (!part.shards)
         return;
     if (part.keep_live.size() != live.entries.size()) {  // not the manifest finish() saw
-        std::erase_if(live.entries, [&](const ManifestEntry& entry) {
-            const auto shard = file_shard_of(entry.path);
-            return !part.shards->contains(shard) ||
-                   (part.compared.contains(shard) && !std::ranges::binary_search(part.changed_paths, entry.path));
-        });
+        std::erase_if(live.entries, [&](const ManifestEntry& entry) { return !compares(part, file_shard_of(entry.path), entry.path); });
         return;
     }
     size_t kept = 0;

@@ -7,26 +7,14 @@
 
 #include "base/strings.hpp"
 #include "store/core/manifest.hpp"
+#include "tests/support/manifest_entries.hpp"
 
 namespace envpin::store {
 namespace {
 
-ManifestEntry directory(std::string path, unsigned mode = 0755)
-{
-    return {std::move(path), EntryKind::directory, mode, 0, 0, {}, {}};
-}
-
-ManifestEntry file(std::string path, std::string_view content, unsigned mode = 0644)
-{
-    return {std::move(path), EntryKind::file, mode, static_cast<long long>(content.size()), 1732741234123456789LL,
-            sha256_of(content), {}};
-}
-
-ManifestEntry symlink(std::string path, std::string target)
-{
-    const auto size = static_cast<long long>(target.size());
-    return {std::move(path), EntryKind::symlink, 0, size, 0, {}, std::move(target)};
-}
+using test::directory;
+using test::file;
+using test::symlink;
 
 std::vector<ManifestEntry> sample()
 {
