@@ -11,12 +11,15 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "base/settings.hpp"
 #include "base/trace.hpp"
 #include "cli/command.hpp"
 #include "cli/help_format.hpp"
 #include "cli/json_out.hpp"
 #include "cli/usage_error.hpp"
 #include "resolver/catalog.hpp"
+#include "store/core/link_mode.hpp"
+#include "store/lifecycle/detach.hpp"
 #include "verify/runner/report.hpp"
 
 namespace envpin::cli {
@@ -83,6 +86,15 @@ int report_error(const Context& context, const Error& error)
     return static_cast<int>(code);
 }
 
+// The settings read from the environment (docs/CLI.md, "Environment"), checked before any
+// command runs: a bad value is refused up front, not taken for the default by a background copy.
+Expected<void> check_settings()
+{
+    for (const auto* setting : {&store::copy_below_setting, &store::detach_threads_setting})
+        ENVPIN_TRY(read_setting(*setting));
+    return {};
+}
+
 // Library functions return errors as values; what still throws (a std::filesystem call on a
 // path that vanished, an allocation that fails) becomes an Error here, with the same prefix
 // and exit code as any other, instead of std::terminate.
@@ -135,6 +147,8 @@ int run(int argc, char** argv)
         return static_cast<int>(ExitCode::usage);
     if (context.global.verbose > 0)
         enable_tracing();  // -v: each phase and its time on stderr
+    if (auto checked = check_settings(); !checked)
+        return report_error(context, checked.error());
     auto result = run_guarded(selected);
     context.out.flush();
     if (!result)

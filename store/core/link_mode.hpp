@@ -7,6 +7,8 @@
 #include <optional>
 #include <string_view>
 
+#include "base/settings.hpp"
+
 namespace envpin::store {
 
 enum class LinkMode {
@@ -50,8 +52,9 @@ inline constexpr LinkMode requestable_link_modes[] = {LinkMode::automatic, LinkM
 
 // link_then_copy writes no bytes on the command's path, at the price of a window; when the bytes
 // to store or restore are few, copying them at once costs a fraction of a second of disk and
-// leaves no window. Below this many bytes (ENVPIN_COPY_BELOW, default 64 MiB; 0 links always),
-// link_then_copy copies instead.
+// leaves no window. Below this many bytes (default 64 MiB; 0 links always), link_then_copy
+// copies instead.
+inline constexpr NumberSetting copy_below_setting{"ENVPIN_COPY_BELOW", 64LL << 20, 0, 1LL << 50, "bytes"};
 [[nodiscard]] long long copy_below_bytes();
 
 // The mode to use for `bytes` of new contents: `effective`, or copy where link_then_copy would

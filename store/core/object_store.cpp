@@ -82,17 +82,7 @@ Expected<void> seal(int fd, const ObjectKey& key, long long mtime_ns)
 
 long long copy_below_bytes()
 {
-    static const long long bytes = [] {
-        const char* text = std::getenv("ENVPIN_COPY_BELOW");
-        long long value = 64LL << 20;
-        if (text != nullptr && *text != '\0') {
-            char* end = nullptr;
-            const long long parsed = std::strtoll(text, &end, 10);
-            if (end != nullptr && *end == '\0' && parsed >= 0)
-                value = parsed;
-        }
-        return value;
-    }();
+    static const long long bytes = setting_or_fallback(copy_below_setting);
     return bytes;
 }
 

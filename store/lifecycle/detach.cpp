@@ -21,6 +21,12 @@ namespace fs = std::filesystem;
 
 constexpr size_t packed_key_size = 33;
 
+unsigned detach_threads()
+{
+    static const auto threads = static_cast<unsigned>(setting_or_fallback(detach_threads_setting));
+    return threads;
+}
+
 std::string pack_object_keys(std::span<const ObjectKey> keys)
 {
     std::string packed;

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "base/settings.hpp"
 #include "store/core/object_store.hpp"
 #include "store/store.hpp"
 
@@ -38,8 +39,12 @@ namespace envpin::store {
                                           std::span<const ObjectKey> linked, long long snapshot_files,
                                           long long queued_ns);
 
+// How many objects the detach copies at once (0: one per core).
+inline constexpr NumberSetting detach_threads_setting{"ENVPIN_DETACH_THREADS", 4, 0, 1024, "copies at once"};
+[[nodiscard]] unsigned detach_threads();
+
 struct DetachOptions {
-    unsigned threads = 4;  // copies at once: the disk, not the cores, sets the pace
+    unsigned threads = detach_threads();  // copies at once: the disk, not the cores, sets the pace
     std::chrono::milliseconds wait{3'600'000};            // for the store lock and the detach lock
 };
 

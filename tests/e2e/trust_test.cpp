@@ -152,6 +152,30 @@ TEST_F(TrustTest, TheFewBytesOfASmallChangeAreCopiedAtOnce)
     EXPECT_EQ(envpin({"fsck"}).exit_code, 0);
 }
 
+// ENVPIN_DETACH_THREADS sets how many objects the background copy copies at once (0: one per
+// core); a value that is not a whole number in range is refused before anything is touched.
+TEST_F(TrustTest, TheBackgroundCopyTakesItsCopyCountFromTheEnvironment)
+{
+    make_env();
+    ASSERT_EQ(envpin_without_background({"adopt", venv.string(), "--name", "train"}).exit_code, 0);
+    const auto shared = shared_objects(store());
+    ASSERT_GT(shared, 0);
+    for (const std::string bad : {"abc", "-1", "1025", "4x"}) {
+        const auto refused = run_envpin({"--store", store().string(), "recover"}, {{"ENVPIN_DETACH_THREADS", bad}});
+        EXPECT_EQ(refused.exit_code, 2) << bad;
+        EXPECT_NE(refused.err.find(fmt::format("ENVPIN_DETACH_THREADS is '{}': expected a whole number", bad)),
+                  std::string::npos)
+            << refused.err;
+        EXPECT_EQ(shared_objects(store()), shared) << bad;  // nothing was copied
+    }
+    const auto all_cores = run_envpin({"--store", store().string(), "recover", "--json"}, {{"ENVPIN_DETACH_THREADS", "0"}});
+    ASSERT_EQ(all_cores.exit_code, 0) << all_cores.err;
+    EXPECT_GT(all_cores.json()["detached_objects"].get<long long>(), 0);
+    EXPECT_EQ(shared_objects(store()), 0);
+    EXPECT_EQ(envpin({"fsck"}).exit_code, 0);
+    EXPECT_EQ(picture(venv), original);
+}
+
 TEST_F(TrustTest, AWriteInPlaceInsideTheWindowIsFoundAndNeverRestored)
 {
     make_env();

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The background copy (detach) after an adopt in the default link mode, against the disk's floor,
+# at several copy counts taking turns: each round removes the last store, syncs, takes its own
+# `dd` floor, then times adopt until it returns and until `envpin recover` says every object has
+# its own inode.
+#   bench/detach_rounds.sh ENVPIN OUT_DIR [SOURCE_ENV]
+# ROUNDS="4 0 4 0" (ENVPIN_DETACH_THREADS per round; 0 = one per core).
+set -uo pipefail
+envpin=$(realpath "$1"); out=$(realpath -m "$2"); source_env=${3:-$(python3 -c 'import sys; print(sys.prefix)')}
+work=${DETACH_WORK:-/root/envpin-detach}
+rm -rf "$work"; mkdir -p "$work" "$out"
+exec > >(tee -a "$out/detach.log") 2>&1
+now() { echo "$EPOCHREALTIME"; }
+since() { python3 -c "print(f'{$(now) - $1:.3f}')"; }
+find "$source_env" -type f -print0 | xargs -0 -P"$(nproc)" cat > /dev/null
+cp -a "$source_env" "$work/env"; sync
+bytes=$(du -sb "$work/env" | cut -f1)
+echo "$(nproc) cores; $(findmnt -no FSTYPE,OPTIONS -T "$work"); tree $bytes bytes"
+export ENVPIN_HOME="$work/store"
+printf '%-8s %8s %8s %8s %8s %8s %6s\n' threads dd_4GiB floor returns durable window ratio
+for threads in ${ROUNDS:-4 0 4 0}; do
+  rm -rf "$ENVPIN_HOME"; sync
+  start=$(now); dd if=/dev/zero of="$work/dd" bs=64M count=64 conv=fdatasync status=none; dd_s=$(since "$start")
+  rm -f "$work/dd"; sync
+  floor=$(python3 -c "print(f'{$dd_s * $bytes / (64 * 64 * 2**20):.3f}')")
+  start=$(now)
+  ENVPIN_DETACH_THREADS=$threads "$envpin" adopt "$work/env" --name env > /dev/null
+  returned=$(since "$start")
+  ENVPIN_DETACH_THREADS=$threads "$envpin" recover > /dev/null
+  durable=$(since "$start")
+  window=$("$envpin" status env --json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin)["detach"]; print(format(d["window_s"], ".3f") if d else "-")')
+  printf '%-8s %8s %8s %8s %8s %8s %6s\n' "$threads" "$dd_s" "$floor" "$returned" "$durable" "$window" \
+    "$(python3 -c "print(f'{$durable / $floor:.2f}')")"
+done
+rm -rf "$work"
