@@ -2,7 +2,8 @@
 # The background copy (detach) after an adopt in the default link mode, against the disk's floor,
 # at several copy counts taking turns: each round removes the last store, syncs, takes its own
 # `dd` floor, then times adopt until it returns and until `envpin recover` says every object has
-# its own inode.
+# its own inode. The adopt starts no background copy (ENVPIN_NO_BACKGROUND=1): the `recover`
+# right after it does the same work in the foreground, so that its phases can be traced.
 #   bench/detach_rounds.sh ENVPIN OUT_DIR [SOURCE_ENV]
 # ROUNDS="4 0 4 0" (ENVPIN_DETACH_THREADS per round; 0 = one per core).
 set -uo pipefail
@@ -24,12 +25,14 @@ for threads in ${ROUNDS:-4 0 4 0}; do
   rm -f "$work/dd"; sync
   floor=$(python3 -c "print(f'{$dd_s * $bytes / (64 * 64 * 2**20):.3f}')")
   start=$(now)
-  ENVPIN_DETACH_THREADS=$threads "$envpin" adopt "$work/env" --name env > /dev/null
+  ENVPIN_NO_BACKGROUND=1 "$envpin" adopt "$work/env" --name env > /dev/null
   returned=$(since "$start")
-  ENVPIN_DETACH_THREADS=$threads "$envpin" recover > /dev/null
+  ENVPIN_TRACE=1 ENVPIN_DETACH_THREADS=$threads "$envpin" recover 2> "$work/trace.txt" > /dev/null
   durable=$(since "$start")
+  grep -E 'detach:|spare directories| main ' "$work/trace.txt" | sed "s/^envpin trace:/  ($threads)/" >> "$work/phases.txt"
   window=$("$envpin" status env --json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin)["detach"]; print(format(d["window_s"], ".3f") if d else "-")')
   printf '%-8s %8s %8s %8s %8s %8s %6s\n' "$threads" "$dd_s" "$floor" "$returned" "$durable" "$window" \
     "$(python3 -c "print(f'{$durable / $floor:.2f}')")"
 done
+echo "phases of each round's recover:"; cat "$work/phases.txt"
 rm -rf "$work"
