@@ -196,9 +196,11 @@ Expected<StagedObject> ObjectStore::stage(int source_fd, const std::string& rela
     return staged;
 }
 
+namespace {
+
 // Links one staged object to its final name; true when this call made the name.
-static Expected<bool> link_into_place(int root_fd, int tmp_fd, int objects_fd, const StagedObject& staged,
-                                      const std::string& name)
+Expected<bool> link_into_place(int root_fd, int tmp_fd, int objects_fd, const StagedObject& staged,
+                               const std::string& name)
 {
     const bool hardlink = staged.method == StagedObject::Method::hardlink;
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -218,6 +220,8 @@ static Expected<bool> link_into_place(int root_fd, int tmp_fd, int objects_fd, c
     }
     return fail(ErrorCode::io, "cannot put object {} in place", name);
 }
+
+}  // namespace
 
 Expected<void> ObjectStore::publish_one(int root_fd, StagedObject& staged) const
 {
