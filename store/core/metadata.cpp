@@ -431,6 +431,17 @@ Expected<void> Metadata::replace_stat_cache(long long environment_id, const Pack
 
 Expected<void> Metadata::update_stat_cache(long long environment_id, const StatCacheDelta& delta)
 {
+    return update_stat_cache(environment_id, delta, std::nullopt);
+}
+
+Expected<void> Metadata::update_stat_cache(long long environment_id, const StatCacheDelta& delta, StatCache whole)
+{
+    return update_stat_cache(environment_id, delta, std::optional<StatCache>(std::move(whole)));
+}
+
+Expected<void> Metadata::update_stat_cache(long long environment_id, const StatCacheDelta& delta,
+                                           std::optional<StatCache> whole)
+{
     if (delta.size() == 0)
         return {};
     auto overlay = add_to_overlay(ENVPIN_TRY(load_stat_cache_overlay(environment_id)), delta);
@@ -440,8 +451,9 @@ Expected<void> Metadata::update_stat_cache(long long environment_id, const StatC
     count.bind(1, environment_id);
     const long long base = ENVPIN_TRY(count.step()) ? count.integer(0) : 0;
     if (overlay.size() > std::max<size_t>(stat_cache_overlay_limit, static_cast<size_t>(base / 4))) {
-        auto whole = ENVPIN_TRY(load_stat_cache(environment_id));
-        return replace_stat_cache(environment_id, apply_overlay(std::move(whole), add_to_overlay({}, delta)));
+        if (!whole)
+            whole = ENVPIN_TRY(load_stat_cache(environment_id));
+        return replace_stat_cache(environment_id, apply_overlay(std::move(*whole), add_to_overlay({}, delta)));
     }
     auto statement = ENVPIN_TRY(database_.prepare(
         "INSERT OR REPLACE INTO stat_cache_overlays (environment_id, entries, packed) VALUES (?, ?, ?)"));

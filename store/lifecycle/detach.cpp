@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <future>
 #include <memory>
 #include <optional>
 #include <mutex>
@@ -193,36 +194,56 @@ Expected<Applied> apply_copies(Store& store, int staging_fd, const std::vector<O
 }
 
 // The renames dropped a link from each environment file that shared a replaced object, which
-// moved its ctime: rows whose file is otherwise the one they were computed for take it.
-Expected<void> refresh_stat_cache(Store& store, long long environment_id, const Applied& applied)
-{
-    const auto environment = ENVPIN_TRY(store.metadata().environment_by_id(environment_id));
-    if (!environment || applied.replaced.empty())
-        return {};
-    const auto cache = ENVPIN_TRY(store.metadata().load_stat_cache(environment_id));
-    std::vector<std::optional<StatStamp>> moved(cache.size());  // the rows to update, on all cores
-    ENVPIN_TRY(parallel_for(cache.size(), 0, [&](size_t i, unsigned) -> Expected<void> {
-        const auto& row = cache[i];
-        struct ::stat info{};
-        if (!applied.replaced.contains(row.hash.digest) || ::lstat((environment->path / row.path).c_str(), &info) != 0)
+// moved its ctime: rows whose file is otherwise the one they were computed for take it. Read
+// from the database first (`load`), then the files are seen on all cores (`moved`) while the
+// jobs are recorded, then the rows are written (`store`).
+struct CacheRefresh {
+    long long environment_id = 0;
+    std::filesystem::path root;
+    StatCache cache;
+
+    static Expected<std::optional<CacheRefresh>> load(Store& store, long long environment_id)
+    {
+        const auto environment = ENVPIN_TRY(store.metadata().environment_by_id(environment_id));
+        if (!environment)
+            return std::optional<CacheRefresh>();
+        return std::optional<CacheRefresh>(
+            CacheRefresh{environment_id, environment->path, ENVPIN_TRY(store.metadata().load_stat_cache(environment_id))});
+    }
+
+    // The rows to update (no database: runs beside the record).
+    [[nodiscard]] StatCache moved(const Applied& applied) const
+    {
+        std::vector<std::optional<StatStamp>> seen_now(cache.size());
+        (void)parallel_for(cache.size(), 0, [&](size_t i, unsigned) -> Expected<void> {
+            const auto& row = cache[i];
+            struct ::stat info{};
+            if (!applied.replaced.contains(row.hash.digest) || ::lstat((root / row.path).c_str(), &info) != 0)
+                return {};
+            auto seen = stamp_of(info);
+            auto expected = row.hash.stamp;
+            expected.ctime_ns = seen.ctime_ns;
+            if (seen == expected && seen.ctime_ns != row.hash.stamp.ctime_ns)
+                seen_now[i] = seen;
             return {};
-        auto seen = stamp_of(info);
-        auto expected = row.hash.stamp;
-        expected.ctime_ns = seen.ctime_ns;
-        if (seen == expected && seen.ctime_ns != row.hash.stamp.ctime_ns)
-            moved[i] = seen;
-        return {};
-    }));
-    StatCache updates;
-    for (size_t i = 0; i < cache.size(); ++i)
-        if (moved[i])
-            updates.push_back({cache[i].path, CachedHash{*moved[i], cache[i].hash.digest}});
-    if (updates.empty())
-        return {};
-    auto transaction = ENVPIN_TRY(Transaction::begin(store.metadata().database(), Durability::unsynced));
-    ENVPIN_TRY(store.metadata().update_stat_cache(environment_id, {std::move(updates), {}}));
-    return transaction.commit();
-}
+        });
+        StatCache updates;
+        for (size_t i = 0; i < cache.size(); ++i)
+            if (seen_now[i])
+                updates.push_back({cache[i].path, CachedHash{*seen_now[i], cache[i].hash.digest}});
+        return updates;
+    }
+
+    // Writes the rows; consumes the cache (a fold rewrites it rather than reading it again).
+    [[nodiscard]] Expected<void> store(Store& store, StatCache updates)
+    {
+        if (updates.empty())
+            return {};
+        auto transaction = ENVPIN_TRY(Transaction::begin(store.metadata().database(), Durability::unsynced));
+        ENVPIN_TRY(store.metadata().update_stat_cache(environment_id, {std::move(updates), {}}, std::move(cache)));
+        return transaction.commit();
+    }
+};
 
 std::string damage_detail(Store& store, const Job& job)
 {
@@ -303,12 +324,30 @@ Expected<bool> detach_round(const fs::path& root, const DetachOptions& options, 
     sys::crash_point("detach-copied");
     auto writer = ENVPIN_TRY(Store::open(store_options(root, Access::write, options)));
     const auto applied = ENVPIN_TRY(traced("detach: replace objects", [&] { return apply_copies(writer, staging.get(), copies); }));
-    std::unordered_set<long long> environments;
-    for (const auto& job : jobs)
-        if (environments.insert(job.record.environment_id).second)
-            ENVPIN_TRY(traced("detach: stat cache", [&] { return refresh_stat_cache(writer, job.record.environment_id, applied); }));
-    ENVPIN_TRY(traced("detach: record", [&] { return finish_jobs(writer, jobs, applied, outcome); }));
-    return true;
+    std::vector<CacheRefresh> refreshes;
+    if (!applied.replaced.empty()) {
+        std::unordered_set<long long> environments;
+        for (const auto& job : jobs)
+            if (environments.insert(job.record.environment_id).second)
+                if (auto refresh = ENVPIN_TRY(CacheRefresh::load(writer, job.record.environment_id)))
+                    refreshes.push_back(std::move(*refresh));
+    }
+    auto seeing = std::async(std::launch::async, [&] {
+        return traced("detach: stat cache, files seen (parallel)", [&] {
+            std::vector<StatCache> moved;
+            for (const auto& refresh : refreshes)
+                moved.push_back(refresh.moved(applied));
+            return moved;
+        });
+    });
+    auto recorded = traced("detach: record", [&] { return finish_jobs(writer, jobs, applied, outcome); });
+    auto moved = seeing.get();
+    ENVPIN_TRY(std::move(recorded));
+    return traced("detach: stat cache", [&]() -> Expected<bool> {
+        for (size_t i = 0; i < refreshes.size(); ++i)
+            ENVPIN_TRY(refreshes[i].store(writer, std::move(moved[i])));
+        return true;
+    });
 }
 
 }  // namespace
