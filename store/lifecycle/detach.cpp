@@ -91,6 +91,18 @@ Expected<std::vector<Job>> load_jobs(Store& store)
     return jobs;
 }
 
+// Every object the jobs name, once, in the order they name them.
+std::vector<ObjectKey> unique_keys(const std::vector<Job>& jobs)
+{
+    std::unordered_set<ObjectKey, ObjectKeyHash> unique;
+    std::vector<ObjectKey> keys;
+    for (const auto& job : jobs)
+        for (const auto& key : job.keys)
+            if (unique.insert(key).second)
+                keys.push_back(key);
+    return keys;
+}
+
 // The keys' positions, largest object first, so that a big library is not copied alone at the
 // end while the other workers have nothing left (objects' sizes read on all cores).
 std::vector<size_t> largest_first(const ObjectStore& objects, const std::vector<ObjectKey>& keys)
@@ -287,43 +299,10 @@ Expected<void> finish_jobs(Store& store, std::vector<Job>& jobs, const Applied& 
     return transaction.commit();
 }
 
-StoreOptions store_options(const fs::path& root, Access access, const DetachOptions& options)
+// The round's end, under the store lock: the jobs recorded as finished while the environments'
+// files are seen for their stat caches, then the caches written.
+Expected<bool> record_round(Store& writer, std::vector<Job>& jobs, const Applied& applied, DetachOutcome& outcome)
 {
-    StoreOptions store_options;
-    store_options.root = root;
-    store_options.access = access;
-    store_options.wait = options.wait;
-    return store_options;
-}
-
-// One round: the jobs pending now, copied, then applied and recorded under the store lock.
-// False when there was nothing to do.
-Expected<bool> detach_round(const fs::path& root, const DetachOptions& options, DetachOutcome& outcome)
-{
-    std::vector<Job> jobs;
-    std::vector<ObjectStore::SharedCopy> copies;
-    sys::UniqueFd staging;
-    {
-        auto reader = ENVPIN_TRY(Store::open(store_options(root, Access::read, options)));
-        jobs = ENVPIN_TRY(load_jobs(reader));
-        if (jobs.empty())
-            return false;
-        std::unordered_set<ObjectKey, ObjectKeyHash> unique;
-        std::vector<ObjectKey> keys;
-        for (const auto& job : jobs)
-            for (const auto& key : job.keys)
-                if (unique.insert(key).second)
-                    keys.push_back(key);
-        staging = ENVPIN_TRY(reader.objects().open_staging(detach_staging));
-        ENVPIN_TRY(reader.objects().clear_staging(staging.get()));  // a killed detach's copies
-        copies = ENVPIN_TRY(traced("detach: copy shared objects", [&] {
-            return copy_shared_objects(reader.objects(), staging.get(), keys, options.threads);
-        }));
-        ENVPIN_TRY(traced("detach: sync copies", [&] { return reader.objects().sync(); }));
-    }
-    sys::crash_point("detach-copied");
-    auto writer = ENVPIN_TRY(Store::open(store_options(root, Access::write, options)));
-    const auto applied = ENVPIN_TRY(traced("detach: replace objects", [&] { return apply_copies(writer, staging.get(), copies); }));
     std::vector<CacheRefresh> refreshes;
     if (!applied.replaced.empty()) {
         std::unordered_set<long long> environments;
@@ -348,6 +327,41 @@ Expected<bool> detach_round(const fs::path& root, const DetachOptions& options, 
             ENVPIN_TRY(refreshes[i].store(writer, std::move(moved[i])));
         return true;
     });
+}
+
+StoreOptions store_options(const fs::path& root, Access access, const DetachOptions& options)
+{
+    StoreOptions store_options;
+    store_options.root = root;
+    store_options.access = access;
+    store_options.wait = options.wait;
+    return store_options;
+}
+
+// One round: the jobs pending now, copied, then applied and recorded under the store lock.
+// False when there was nothing to do.
+Expected<bool> detach_round(const fs::path& root, const DetachOptions& options, DetachOutcome& outcome)
+{
+    std::vector<Job> jobs;
+    std::vector<ObjectStore::SharedCopy> copies;
+    sys::UniqueFd staging;
+    {
+        auto reader = ENVPIN_TRY(Store::open(store_options(root, Access::read, options)));
+        jobs = ENVPIN_TRY(load_jobs(reader));
+        if (jobs.empty())
+            return false;
+        const auto keys = unique_keys(jobs);
+        staging = ENVPIN_TRY(reader.objects().open_staging(detach_staging));
+        ENVPIN_TRY(reader.objects().clear_staging(staging.get()));  // a killed detach's copies
+        copies = ENVPIN_TRY(traced("detach: copy shared objects", [&] {
+            return copy_shared_objects(reader.objects(), staging.get(), keys, options.threads);
+        }));
+        ENVPIN_TRY(traced("detach: sync copies", [&] { return reader.objects().sync(); }));
+    }
+    sys::crash_point("detach-copied");
+    auto writer = ENVPIN_TRY(Store::open(store_options(root, Access::write, options)));
+    const auto applied = ENVPIN_TRY(traced("detach: replace objects", [&] { return apply_copies(writer, staging.get(), copies); }));
+    return record_round(writer, jobs, applied, outcome);
 }
 
 }  // namespace
