@@ -429,16 +429,6 @@ Expected<void> Metadata::replace_stat_cache(long long environment_id, const Pack
     return clear.run();
 }
 
-Expected<void> Metadata::update_stat_cache(long long environment_id, const StatCacheDelta& delta)
-{
-    return update_stat_cache(environment_id, delta, std::nullopt);
-}
-
-Expected<void> Metadata::update_stat_cache(long long environment_id, const StatCacheDelta& delta, StatCache whole)
-{
-    return update_stat_cache(environment_id, delta, std::optional<StatCache>(std::move(whole)));
-}
-
 Expected<void> Metadata::update_stat_cache(long long environment_id, const StatCacheDelta& delta,
                                            std::optional<StatCache> whole)
 {

@@ -76,10 +76,10 @@ public:
     [[nodiscard]] Expected<void> replace_stat_cache(long long environment_id, const PackedStatCache& packed);
     // Puts a few changed rows in the overlay (stat_cache.hpp), folding it into the value once it
     // passes stat_cache_overlay_limit rows and a quarter of the value's.
-    [[nodiscard]] Expected<void> update_stat_cache(long long environment_id, const StatCacheDelta& delta);
-    // The same, for a caller holding the whole cache as load_stat_cache gave it under the store
-    // lock: a fold writes `whole` with the delta on top instead of reading the cache again.
-    [[nodiscard]] Expected<void> update_stat_cache(long long environment_id, const StatCacheDelta& delta, StatCache whole);
+    // A caller holding the whole cache as load_stat_cache gave it under the store lock passes it
+    // as `whole`: a fold then writes it with the delta on top instead of reading it again.
+    [[nodiscard]] Expected<void> update_stat_cache(long long environment_id, const StatCacheDelta& delta,
+                                                   std::optional<StatCache> whole = std::nullopt);
 
     // --- Verification runs (metadata_runs.cpp); what they mean: store/lifecycle/verdicts.hpp ---
     [[nodiscard]] Expected<long long> record_verify_run(const VerifyRunRecord& run);
@@ -121,8 +121,6 @@ public:
 
 private:
     [[nodiscard]] Expected<StatCache> load_stat_cache_overlay(long long environment_id);
-    [[nodiscard]] Expected<void> update_stat_cache(long long environment_id, const StatCacheDelta& delta,
-                                                   std::optional<StatCache> whole);
     explicit Metadata(Database database) : database_(std::move(database)) {}
     [[nodiscard]] Expected<void> migrate();
     Database database_;
